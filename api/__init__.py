@@ -1,0 +1,1 @@
+"""The HTTP service: settings, URLs and the REST layer of the registry."""

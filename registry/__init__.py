@@ -1,0 +1,1 @@
+"""The domain of the participation registry: models, selectors (reads), services (writes)."""

@@ -1,0 +1,74 @@
+"""The registry's models, one module per family; import them from here."""
+
+from registry.models.activity import (
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingKind,
+    Opinion,
+    Referral,
+    ResponseOutcome,
+)
+from registry.models.actor import (
+    Actor,
+    ActorCategory,
+    ActorIdentifier,
+    ActorKind,
+    ActorOtherName,
+    Gender,
+    IdentifierScheme,
+    LawfulBasis,
+    PersonalData,
+)
+from registry.models.body import Body, BodyStatus, BodyType, College, ParityRule, SelectionMode
+from registry.models.history import ChangeAction, ChangeRecord
+from registry.models.interaction import Direction, Interaction, InteractionType, Sign
+from registry.models.membership import EndReason, Membership, Role
+from registry.models.territory import (
+    RelationKind,
+    Territory,
+    TerritoryClosure,
+    TerritoryKind,
+    TerritoryLevel,
+    TerritoryRelation,
+)
+
+__all__ = [
+    "Actor",
+    "ActorCategory",
+    "ActorIdentifier",
+    "ActorKind",
+    "ActorOtherName",
+    "Attendance",
+    "AttendanceStatus",
+    "Body",
+    "BodyStatus",
+    "BodyType",
+    "ChangeAction",
+    "ChangeRecord",
+    "College",
+    "Direction",
+    "EndReason",
+    "Gender",
+    "IdentifierScheme",
+    "Interaction",
+    "InteractionType",
+    "LawfulBasis",
+    "Meeting",
+    "MeetingKind",
+    "Membership",
+    "Opinion",
+    "ParityRule",
+    "PersonalData",
+    "Referral",
+    "RelationKind",
+    "ResponseOutcome",
+    "Role",
+    "SelectionMode",
+    "Sign",
+    "Territory",
+    "TerritoryClosure",
+    "TerritoryKind",
+    "TerritoryLevel",
+    "TerritoryRelation",
+]

@@ -1,0 +1,390 @@
+"""The change ledger's write path: who may write, and how every write is recorded.
+
+Why not a history library? django-simple-history records through model signals,
+which ``bulk_create``/``bulk_update``/``QuerySet.update()`` never send, and keeps
+one history table per model (no global commit order for a change feed);
+django-pghistory records through PostgreSQL triggers, and SQLite is our
+embedded default. So the registry keeps one append-only ledger
+(``ChangeRecord``), written in the same transaction as the change by the few
+functions below, and the tracked models refuse any write that does not come
+through them: a bulk write cannot bypass the history.
+
+Services (``registry.services``) are the only callers of these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
+
+if TYPE_CHECKING:
+    from registry.models import ChangeRecord
+
+
+class UntrackedWriteError(RuntimeError):
+    """A tracked model was written outside ``registry.services``."""
+
+
+_writing: ContextVar[bool] = ContextVar("registry_writing", default=False)
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """Who is writing and why; recorded on every ledger entry."""
+
+    user: Any = None
+    request: Any = None
+    request_id: str = ""
+    reason: str = ""
+    via: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def resolve_user_id(self) -> int | None:
+        user = self.user
+        if user is None and self.request is not None:
+            # DRF copies the authenticated user back onto the HttpRequest, so a
+            # user authenticated by an API key is seen here as well.
+            user = getattr(self.request, "user", None)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        return user.pk
+
+    def resolve_api_key(self) -> str:
+        auth = getattr(self.request, "auth", None) if self.request is not None else None
+        return str(getattr(auth, "prefix", "") or "")
+
+
+_context: ContextVar[ChangeContext] = ContextVar("registry_change_context", default=ChangeContext())
+
+
+@contextmanager
+def change_context(
+    *, user=None, request=None, request_id: str = "", reason: str = "", via: str = ""
+) -> Iterator[ChangeContext]:
+    """Attach who/why/which request to every change recorded inside the block.
+
+    Nested blocks inherit what they do not set.
+    """
+    outer = _context.get()
+    ctx = ChangeContext(
+        user=user if user is not None else outer.user,
+        request=request if request is not None else outer.request,
+        request_id=request_id or outer.request_id,
+        reason=reason or outer.reason,
+        via=via or outer.via,
+    )
+    token = _context.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _context.reset(token)
+
+
+def current_context() -> ChangeContext:
+    return _context.get()
+
+
+@contextmanager
+def _allow_writes() -> Iterator[None]:
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def guard(operation: str, model: type[models.Model]) -> None:
+    """Refuse a write to a tracked model that does not come through the ledger."""
+    if not _writing.get():
+        raise UntrackedWriteError(
+            f"{operation} on {model._meta.label} outside registry.services: every write to a "
+            "registry model must go through a service so it is recorded in the change ledger. "
+            "Call the matching function in registry.services (or registry.tracking for a new one)."
+        )
+
+
+class TrackedQuerySet(models.QuerySet):
+    """A queryset whose bulk writes are refused unless the ledger records them."""
+
+    def update(self, **kwargs):
+        guard("QuerySet.update()", self.model)
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        guard("bulk_create()", self.model)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        guard("bulk_update()", self.model)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def delete(self):
+        guard("QuerySet.delete()", self.model)
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+TrackedManager = models.Manager.from_queryset(TrackedQuerySet)
+
+
+class TrackedModelMixin:
+    """Refuses ``save()``/``delete()`` outside the ledger's write path."""
+
+    def save(self, *args, **kwargs):
+        guard("save()", type(self))
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        guard("delete()", type(self))
+        return super().delete(*args, **kwargs)
+
+
+# --- snapshots -------------------------------------------------------------------
+
+#: Fields left out of snapshots: bookkeeping that changes on every write.
+SNAPSHOT_EXCLUDE = frozenset({"created_at", "updated_at"})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def snapshot_fields(model: type[models.Model]) -> list[models.Field]:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in SNAPSHOT_EXCLUDE and not f.primary_key
+    ]
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The instance's stored values as JSON-ready data, foreign keys as ids (``<name>_id``)."""
+    return {
+        f.attname: _jsonable(getattr(instance, f.attname)) for f in snapshot_fields(type(instance))
+    }
+
+
+def _territory_of(instance: models.Model) -> int | None:
+    getter = getattr(instance, "territory_for_tracking", None)
+    return getter() if getter else None
+
+
+def _record(
+    action: str,
+    instance: models.Model,
+    *,
+    before: dict | None,
+    after: dict | None,
+    ctx: ChangeContext,
+    user_id: int | None,
+    now: dt.datetime,
+) -> ChangeRecord:
+    from registry.models import ChangeRecord
+
+    return ChangeRecord(
+        at=now,
+        action=action,
+        model=instance._meta.label_lower,
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        territory_id=_territory_of(instance),
+        user_id=user_id,
+        api_key=ctx.resolve_api_key(),
+        request_id=ctx.request_id,
+        via=ctx.via,
+        reason=ctx.reason,
+        before=before,
+        after=after,
+    )
+
+
+def _write_records(records: Sequence[ChangeRecord]) -> None:
+    from registry.models import ChangeRecord
+
+    if records:
+        ChangeRecord.objects.bulk_create(records, batch_size=2000)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- the write path --------------------------------------------------------------
+
+
+def create(instance: models.Model, *, validate: bool = True) -> models.Model:
+    """Validate and insert one new instance, and record it."""
+    return bulk_create([instance], validate=validate)[0]
+
+
+def bulk_create(
+    instances: Sequence[models.Model], *, validate: bool = True, batch_size: int = 2000
+) -> list[models.Model]:
+    """Validate and insert many new instances of one model, recording each one.
+
+    Validation runs before anything is written, so one bad instance means none
+    is stored.
+    """
+    instances = list(instances)
+    if not instances:
+        return []
+    model = type(instances[0])
+    if validate:
+        for obj in instances:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+    ctx = current_context()
+    user_id = ctx.resolve_user_id()
+    using = router.db_for_write(model)
+    with transaction.atomic(using=using), _allow_writes():
+        if len(instances) == 1:
+            instances[0].save(force_insert=True, using=using)
+        else:
+            model._default_manager.using(using).bulk_create(instances, batch_size=batch_size)
+        now = _now()
+        _write_records(
+            [
+                _record("create", o, before=None, after=snapshot(o), ctx=ctx, user_id=user_id, now=now)
+                for o in instances
+            ]
+        )
+    return instances
+
+
+def diff(instance: models.Model, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The subset of ``changes`` that differs from the instance, as {attname: (old, new)}."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for name, new in changes.items():
+        f = instance._meta.get_field(name)
+        attname = f.attname
+        if f.is_relation and isinstance(new, models.Model):
+            new_value = new.pk
+        else:
+            new_value = f.to_python(new) if new is not None else None
+        old = getattr(instance, attname)
+        if old != new_value:
+            out[attname] = (old, new_value)
+    return out
+
+
+def update(instance: models.Model, changes: dict[str, Any], *, validate: bool = True) -> bool:
+    """Apply ``changes`` to one instance; write and record only if something differs.
+
+    Returns whether anything changed. An unchanged instance is not saved, so
+    neither its ``updated_at`` nor the ledger moves.
+    """
+    return bool(bulk_update([(instance, changes)], validate=validate))
+
+
+def bulk_update(
+    pairs: Iterable[tuple[models.Model, dict[str, Any]]],
+    *,
+    validate: bool = True,
+    batch_size: int = 1000,
+) -> list[models.Model]:
+    """Apply per-instance changes to many instances of one model; returns those that changed."""
+    changed: list[tuple[models.Model, dict[str, tuple[Any, Any]]]] = []
+    for instance, changes in pairs:
+        d = diff(instance, changes)
+        if not d:
+            continue
+        for attname, (_old, new) in d.items():
+            setattr(instance, attname, new)
+        if validate:
+            instance.full_clean(validate_unique=False, validate_constraints=False)
+        changed.append((instance, d))
+    if not changed:
+        return []
+    model = type(changed[0][0])
+    ctx = current_context()
+    user_id = ctx.resolve_user_id()
+    using = router.db_for_write(model)
+    fields = sorted({a for _i, d in changed for a in d})
+    now = _now()
+    with transaction.atomic(using=using), _allow_writes():
+        for instance, _d in changed:
+            if hasattr(instance, "updated_at"):
+                instance.updated_at = now
+        write_fields = [model._meta.get_field(a).name for a in fields]
+        if hasattr(model, "updated_at"):
+            write_fields.append("updated_at")
+        if len(changed) == 1:
+            changed[0][0].save(update_fields=write_fields, using=using)
+        else:
+            model._default_manager.using(using).bulk_update(
+                [i for i, _d in changed], write_fields, batch_size=batch_size
+            )
+        _write_records(
+            [
+                _record(
+                    "update",
+                    i,
+                    before={a: _jsonable(old) for a, (old, _new) in d.items()},
+                    after={a: _jsonable(new) for a, (_old, new) in d.items()},
+                    ctx=ctx,
+                    user_id=user_id,
+                    now=now,
+                )
+                for i, d in changed
+            ]
+        )
+    return [i for i, _d in changed]
+
+
+def delete(instance: models.Model) -> int:
+    """Delete an instance and whatever cascades from it, recording a tombstone for each."""
+    return bulk_delete([instance])
+
+
+def bulk_delete(instances: Sequence[models.Model]) -> int:
+    """Delete instances (and their cascades), recording every deleted row.
+
+    Django's collector is asked what a delete will remove, cascades included,
+    so the ledger holds a tombstone for every row that disappears.
+    """
+    instances = list(instances)
+    if not instances:
+        return 0
+    using = router.db_for_write(type(instances[0]))
+    ctx = current_context()
+    user_id = ctx.resolve_user_id()
+    with transaction.atomic(using=using), _allow_writes():
+        collector = Collector(using=using, origin=instances[0])
+        collector.collect(instances)
+        doomed: list[models.Model] = []
+        for _model, objs in collector.data.items():
+            doomed.extend(objs)
+        for qs in collector.fast_deletes:
+            doomed.extend(qs)
+        now = _now()
+        records = [
+            _record("delete", o, before=snapshot(o), after=None, ctx=ctx, user_id=user_id, now=now)
+            for o in doomed
+            if isinstance(o, TrackedModelMixin)
+        ]
+        count, _per_model = collector.delete()
+        _write_records(records)
+    return count
+
+
+@contextmanager
+def untracked_derived_writes() -> Iterator[None]:
+    """For derived data only (e.g. the territory closure), rebuilt from tracked rows."""
+    with _allow_writes():
+        yield
