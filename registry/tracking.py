@@ -230,8 +230,10 @@ def _now() -> dt.datetime:
 
 
 def create(instance: models.Model, *, validate: bool = True) -> models.Model:
-    """Validate and insert one new instance, and record it."""
-    return bulk_create([instance], validate=validate)[0]
+    """Validate (fields, uniqueness, constraints) and insert one new instance, and record it."""
+    if validate:
+        instance.full_clean()
+    return bulk_create([instance], validate=False)[0]
 
 
 def bulk_create(
