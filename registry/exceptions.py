@@ -17,7 +17,9 @@ class RegistryError(Exception):
 
     def __init__(self, detail: str = "", *, errors: Mapping[str, Sequence[str]] | None = None):
         self.detail = detail or self.__doc__.strip().splitlines()[0]
-        self.errors: dict[str, list[str]] = {k: [str(m) for m in v] for k, v in (errors or {}).items()}
+        self.errors: dict[str, list[str]] = {
+            k: [str(m) for m in v] for k, v in (errors or {}).items()
+        }
         super().__init__(self.detail)
 
     def __str__(self) -> str:

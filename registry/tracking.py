@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, router, transaction
@@ -46,7 +46,6 @@ class ChangeContext:
     request_id: str = ""
     reason: str = ""
     via: str = ""
-    extra: dict = field(default_factory=dict)
 
     def resolve_user_id(self) -> int | None:
         user = self.user
@@ -63,7 +62,11 @@ class ChangeContext:
         return str(getattr(auth, "prefix", "") or "")
 
 
-_context: ContextVar[ChangeContext] = ContextVar("registry_change_context", default=ChangeContext())
+_NO_CONTEXT = ChangeContext()
+_context: ContextVar[ChangeContext] = ContextVar(
+    "registry_change_context",
+    default=_NO_CONTEXT,  # noqa: B039 (frozen, immutable)
+)
 
 
 @contextmanager
@@ -262,7 +265,9 @@ def bulk_create(
         now = _now()
         _write_records(
             [
-                _record("create", o, before=None, after=snapshot(o), ctx=ctx, user_id=user_id, now=now)
+                _record(
+                    "create", o, before=None, after=snapshot(o), ctx=ctx, user_id=user_id, now=now
+                )
                 for o in instances
             ]
         )
@@ -285,31 +290,48 @@ def diff(instance: models.Model, changes: dict[str, Any]) -> dict[str, tuple[Any
     return out
 
 
+def _assign(instance: models.Model, attname: str, value: Any, changes: dict[str, Any]) -> None:
+    """Set a changed value, keeping a related object's cache right."""
+    f = instance._meta.get_field(attname)
+    given = changes.get(f.name)
+    if f.is_relation and isinstance(given, models.Model):
+        setattr(instance, f.name, given)
+        return
+    setattr(instance, attname, value)
+    if f.is_relation and f.is_cached(instance):
+        f.delete_cached_value(instance)
+
+
 def update(instance: models.Model, changes: dict[str, Any], *, validate: bool = True) -> bool:
     """Apply ``changes`` to one instance; write and record only if something differs.
 
     Returns whether anything changed. An unchanged instance is not saved, so
     neither its ``updated_at`` nor the ledger moves.
     """
-    return bool(bulk_update([(instance, changes)], validate=validate))
+    return bool(bulk_update([(instance, changes)], validate=validate, full=True))
 
 
 def bulk_update(
     pairs: Iterable[tuple[models.Model, dict[str, Any]]],
     *,
     validate: bool = True,
+    full: bool = False,
     batch_size: int = 1000,
 ) -> list[models.Model]:
-    """Apply per-instance changes to many instances of one model; returns those that changed."""
+    """Apply per-instance changes to many instances of one model; returns those that changed.
+
+    ``validate`` checks the fields of each changed instance; ``full`` also its
+    uniqueness and constraints (a query or more per instance: for single writes).
+    """
     changed: list[tuple[models.Model, dict[str, tuple[Any, Any]]]] = []
     for instance, changes in pairs:
         d = diff(instance, changes)
         if not d:
             continue
         for attname, (_old, new) in d.items():
-            setattr(instance, attname, new)
+            _assign(instance, attname, new, changes)
         if validate:
-            instance.full_clean(validate_unique=False, validate_constraints=False)
+            instance.full_clean(validate_unique=full, validate_constraints=full)
         changed.append((instance, d))
     if not changed:
         return []

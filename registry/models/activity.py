@@ -102,7 +102,9 @@ class Attendance(RegistryModel):
         verbose_name_plural = _("attendances")
         ordering = ["meeting_id", "actor_id"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "actor"], name="attendance_once_per_meeting"),
+            models.UniqueConstraint(
+                fields=["meeting", "actor"], name="attendance_once_per_meeting"
+            ),
         ]
 
     def __str__(self) -> str:

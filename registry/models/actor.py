@@ -121,7 +121,9 @@ class Actor(RegistryModel):
     is_pseudonymised = models.BooleanField(
         _("pseudonymised"),
         default=False,
-        help_text=_("True once the person was erased: the name is a pseudonym, personal data gone."),
+        help_text=_(
+            "True once the person was erased: the name is a pseudonym, personal data gone."
+        ),
     )
 
     class Meta:
@@ -165,7 +167,9 @@ class Actor(RegistryModel):
                 {"category": _("A person cannot have an organization's category.")}
             )
         if self.kind == ActorKind.ORGANIZATION and self.category in PERSON_CATEGORIES:
-            raise ValidationError({"category": _("An organization cannot have a person's category.")})
+            raise ValidationError(
+                {"category": _("An organization cannot have a person's category.")}
+            )
 
 
 class ActorIdentifier(RegistryModel):
@@ -323,7 +327,8 @@ class PersonalData(RegistryModel):
         verbose_name_plural = _("personal data")
         constraints = [
             models.CheckConstraint(
-                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
+                condition=Q(birth_year__isnull=True)
+                | Q(birth_year__gte=1900, birth_year__lte=2100),
                 name="personal_data_birth_year_range",
                 violation_error_message=_("The birth year must be between 1900 and 2100."),
             ),

@@ -19,9 +19,14 @@ class ChangeRecord(models.Model):
     ``before`` (a tombstone), updates only the changed fields on both sides.
     """
 
-    at = models.DateTimeField(_("at"), db_index=True, help_text=_("When the change was made (UTC)."))
+    at = models.DateTimeField(
+        _("at"), db_index=True, help_text=_("When the change was made (UTC).")
+    )
     action = models.CharField(
-        _("action"), max_length=8, choices=ChangeAction.choices, help_text=_("Create, update, delete.")
+        _("action"),
+        max_length=8,
+        choices=ChangeAction.choices,
+        help_text=_("Create, update, delete."),
     )
     model = models.CharField(
         _("model"), max_length=64, help_text=_("Which kind of record, e.g. 'registry.membership'.")

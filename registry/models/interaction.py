@@ -174,7 +174,9 @@ class Interaction(RegistryModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["territory", "interaction_type"], name="interaction_terr_type_idx"),
+            models.Index(
+                fields=["territory", "interaction_type"], name="interaction_terr_type_idx"
+            ),
             models.Index(fields=["updated_at", "id"], name="interaction_updated_idx"),
         ]
 

@@ -35,9 +35,7 @@ class EndReason(models.TextChoices):
 class MembershipQuerySet(TrackedQuerySet):
     def current_on(self, day: dt.date) -> MembershipQuerySet:
         """Memberships current on ``day``: start <= day and (no end or end > day)."""
-        return self.filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=day), start_date__lte=day
-        )
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gt=day), start_date__lte=day)
 
     def overlapping(
         self, *, actor_id: int, body_id: int, role: str, start: dt.date, end: dt.date | None

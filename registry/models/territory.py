@@ -117,7 +117,9 @@ class Territory(RegistryModel):
         _("valid until"),
         null=True,
         blank=True,
-        help_text=_("First day the territory no longer exists (merged, dissolved); empty if current."),
+        help_text=_(
+            "First day the territory no longer exists (merged, dissolved); empty if current."
+        ),
     )
     successor = models.ForeignKey(
         "self",
@@ -232,9 +234,13 @@ class TerritoryClosure(models.Model):
     class Meta:
         verbose_name = _("territory closure row")
         constraints = [
-            models.UniqueConstraint(fields=["ancestor", "descendant"], name="territory_closure_pair"),
+            models.UniqueConstraint(
+                fields=["ancestor", "descendant"], name="territory_closure_pair"
+            ),
         ]
-        indexes = [models.Index(fields=["descendant", "ancestor"], name="territory_closure_desc_idx")]
+        indexes = [
+            models.Index(fields=["descendant", "ancestor"], name="territory_closure_desc_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.descendant_id} within {self.ancestor_id} ({self.depth})"

@@ -34,9 +34,36 @@ def domain_errors() -> Iterator[None]:
             if name in message:
                 raise error_class() from exc
         raise InvalidInput(
-            "The change breaks a database rule.", errors={"non_field_errors": [_first_line(message)]}
+            "The change breaks a database rule.",
+            errors={"non_field_errors": [_first_line(message)]},
         ) from exc
 
 
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "integrity error"
+
+
+@contextmanager
+def protected_delete(label: str) -> Iterator[None]:
+    """Turn a refused cascade (PROTECT) into a ``Conflict`` that says what still refers to it."""
+    from django.db.models import ProtectedError, RestrictedError
+
+    from registry.exceptions import Conflict
+
+    try:
+        yield
+    except (ProtectedError, RestrictedError) as exc:
+        kinds = sorted({o._meta.verbose_name_plural for o in exc.protected_objects})
+        raise Conflict(
+            f"The {label} cannot be deleted while other records refer to it: {', '.join(map(str, kinds))}."
+        ) from exc
+
+
+def reject_unknown(changes: dict, allowed: frozenset[str] | set[str], label: str) -> None:
+    """Refuse field names a service does not let callers change (no mass assignment)."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            f"These fields of a {label} cannot be set here.",
+            errors={name: ["Unknown or read-only field."] for name in unknown},
+        )
