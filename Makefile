@@ -1,0 +1,57 @@
+# The two set-up commands (see README.md): `make serve` and `make test`.
+# Both create the virtual environment and install what they need; both are safe to run twice.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Local development only: a throwaway secret and debug pages. Production sets its own.
+DEV_ENV := DEBUG=true
+
+.PHONY: serve test install lint format schema bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+## serve: migrate the SQLite default, load the territory extract and the demo data, serve on 127.0.0.1:8000
+serve: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py import_territories registry/data/cog-extract --no-progress
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	@$(DEV_ENV) DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD=admin \
+		DJANGO_SUPERUSER_EMAIL=admin@example.org \
+		$(BIN)/python manage.py createsuperuser --noinput >/dev/null 2>&1 || true
+	@echo ""
+	@echo "  Participation registry on http://$(HOST):$(PORT)/"
+	@echo "  Admin:  http://$(HOST):$(PORT)/admin/   (user admin, password admin: local demo only)"
+	@echo "  Try:    curl -s http://$(HOST):$(PORT)/admin/login/ -o /dev/null -w '%{http_code}\n'"
+	@echo ""
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite on SQLite, then on PostgreSQL when one is reachable
+test: install
+	$(BIN)/python tests/run.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: the on-demand benchmarks (tests/bench), printing their figures
+bench: install
+	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) registry.sqlite3 registry.sqlite3-* .pytest_cache .ruff_cache
