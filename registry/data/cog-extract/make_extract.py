@@ -87,7 +87,9 @@ def extract(data: dict[str, list[dict]]) -> dict[str, list[dict]]:
     departements = [d for d in data["departements"] if d["code"] in deps or d["region"] in REGIONS]
     regions_kept = {d["region"] for d in departements}
     arrondissements = [
-        a for a in data["arrondissements"] if a["code"] in arrs or a["departement"] in deps and a["region"] in REGIONS
+        a
+        for a in data["arrondissements"]
+        if a["code"] in arrs or a["departement"] in deps and a["region"] in REGIONS
     ]
     regions = [r for r in data["regions"] if r["code"] in regions_kept]
     return {

@@ -1,0 +1,57 @@
+"""``manage.py import_territories DIR``: import the COG territories (see registry.importers.cog)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from registry.exceptions import ImportFailed
+from registry.importers.cog import import_cog
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--date must be a date as YYYY-MM-DD, not {value!r}.") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the French administrative divisions from the JSON files of Etalab's "
+        "découpage-administratif (regions, departements, arrondissements, epci, ept, communes). "
+        "Idempotent; territories that disappeared are ended, never deleted."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("directory", help="Folder holding the six JSON files.")
+        parser.add_argument(
+            "--date",
+            type=str,
+            default=None,
+            help="Day the territories absent from the files stop existing (YYYY-MM-DD; "
+            "default today).",
+        )
+        parser.add_argument(
+            "--reason", default="", help="Why, recorded in the change ledger with each change."
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not show the progress bar."
+        )
+
+    def handle(self, *args, directory: str, date: str | None, reason: str, **options) -> None:
+        verbosity = options.get("verbosity", 1)
+        progress = not options["no_progress"] and verbosity > 0 and sys.stderr.isatty()
+        try:
+            result = import_cog(
+                directory,
+                date=_date(date) if date else None,
+                reason=reason,
+                progress=progress,
+            )
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from exc
+        if verbosity > 0:
+            self.stdout.write(result.summary())
