@@ -1,8 +1,39 @@
-"""URL configuration: the admin now, the REST API under /api/ as it lands."""
+"""URL configuration: the REST API under /api/, its schema and docs, and the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api.problems import not_found
+from api.resources.activity import MeetingViewSet, OpinionViewSet
+from api.resources.actors import ActorViewSet
+from api.resources.bodies import BodyViewSet, CollegeViewSet
+from api.resources.interactions import InteractionViewSet
+from api.resources.memberships import MembershipViewSet
+from api.resources.territories import TerritoryViewSet
+
+router = DefaultRouter()
+router.register("territories", TerritoryViewSet, basename="territory")
+router.register("actors", ActorViewSet, basename="actor")
+router.register("bodies", BodyViewSet, basename="body")
+router.register("colleges", CollegeViewSet, basename="college")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("opinions", OpinionViewSet, basename="opinion")
+router.register("interactions", InteractionViewSet, basename="interaction")
 
 urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/", include(router.urls)),
+    re_path(r"^api/", not_found),
+    path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "api.problems.handler400"
+handler403 = "api.problems.handler403"
+handler404 = "api.problems.handler404"
+handler500 = "api.problems.handler500"

@@ -58,11 +58,62 @@ def actor_create(
     return actor
 
 
-def actor_update(*, actor: Actor, **changes) -> bool:
-    """Change fields of an actor; returns whether anything changed."""
+def actor_update(
+    *,
+    actor: Actor,
+    identifiers: Iterable[Mapping[str, str]] | None = None,
+    other_names: Iterable[Mapping] | None = None,
+    personal_data: Mapping | None = None,
+    **changes,
+) -> bool:
+    """Change an actor; lists given (identifiers, other names) replace the stored ones.
+
+    Returns whether anything changed.
+    """
     reject_unknown(changes, ACTOR_FIELDS, "actor")
     with transaction.atomic(), domain_errors():
-        return tracking.update(actor, changes)
+        changed = tracking.update(actor, changes)
+        if identifiers is not None:
+            changed |= actor_identifiers_set(actor=actor, identifiers=identifiers)
+        if other_names is not None:
+            changed |= actor_other_names_set(actor=actor, other_names=other_names)
+        if personal_data is not None:
+            before = tracking.snapshot(actor.personal_data) if _has_personal(actor) else None
+            record = actor_personal_data_set(actor=actor, **personal_data)
+            changed |= before != tracking.snapshot(record)
+        return changed
+
+
+def _has_personal(actor: Actor) -> bool:
+    return PersonalData.objects.filter(actor=actor).exists()
+
+
+def actor_identifiers_set(*, actor: Actor, identifiers: Iterable[Mapping[str, str]]) -> bool:
+    """Make the actor's identifiers exactly ``identifiers``; returns whether anything changed."""
+    wanted = {(i["scheme"], i.get("issuer", ""), i["value"]) for i in identifiers}
+    current = {(i.scheme, i.issuer, i.value): i for i in actor.identifiers.all()}
+    gone = [row for key, row in current.items() if key not in wanted]
+    if gone:
+        tracking.bulk_delete(gone)
+    for scheme, issuer, value in sorted(wanted - set(current)):
+        actor_identifier_add(actor=actor, scheme=scheme, value=value, issuer=issuer)
+    return bool(gone) or bool(wanted - set(current))
+
+
+def actor_other_names_set(*, actor: Actor, other_names: Iterable[Mapping]) -> bool:
+    """Make the actor's other names exactly ``other_names``; returns whether anything changed."""
+
+    def key(d):
+        return (d["name"], d.get("note", ""), d.get("start_date"), d.get("end_date"))
+
+    wanted = {key(o): o for o in other_names}
+    current = {(o.name, o.note, o.start_date, o.end_date): o for o in actor.other_names.all()}
+    gone = [row for k, row in current.items() if k not in wanted]
+    if gone:
+        tracking.bulk_delete(gone)
+    new = [ActorOtherName(actor=actor, **o) for k, o in wanted.items() if k not in current]
+    tracking.bulk_create(new)
+    return bool(gone or new)
 
 
 def actor_delete(*, actor: Actor) -> None:

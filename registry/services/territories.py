@@ -11,7 +11,7 @@ from django.db import transaction
 from registry import tracking
 from registry.exceptions import InvalidInput
 from registry.models import Territory, TerritoryClosure, TerritoryRelation
-from registry.services._common import domain_errors
+from registry.services._common import domain_errors, protected_delete
 
 
 @dataclass
@@ -158,3 +158,11 @@ def closure_rebuild(*, territory_ids: set[int] | None = None) -> ClosureStats:
         TerritoryClosure.objects.bulk_update(to_update, ["depth"], batch_size=5000)
     stats.deleted, stats.inserted, stats.updated = len(to_delete), len(to_insert), len(to_update)
     return stats
+
+
+def territory_delete(*, territory: Territory) -> None:
+    """Delete a territory entered by mistake (end its validity when it really disappears)."""
+    with transaction.atomic(), protected_delete("territory"):
+        tracking.delete(territory)
+        # The closure rows went with it (cascade); nothing below it can remain linked
+        # because relations to children protect the parent.

@@ -1,0 +1,321 @@
+"""The pieces every resource shares: serializer options, the viewset, ETags, history.
+
+A resource module declares its filterset, serializers and a small viewset
+(queryset, serializer, filterset, the services that write, the path to its
+territory); everything else — scope, field selection, expansion, ETags,
+preconditions, history, problem errors — comes from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import orjson
+from django.db import transaction
+from django.utils.module_loading import import_string
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.auth import access_of
+from api.scoping import restrict
+from registry.models import ChangeRecord
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _csv_params(request, name: str) -> list[str]:
+    return [
+        v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",") if v.strip()
+    ]
+
+
+class RegistrySerializer(serializers.ModelSerializer):
+    """A model serializer with ``?fields=``, ``?brief=true`` and ``?expand=`` on reads.
+
+    Subclasses list ``Meta.brief_fields`` and, in ``expandable``, the related
+    fields that ``?expand=name`` replaces by the related object's brief form
+    (``name -> dotted path of the related resource's serializer``).
+    """
+
+    display = serializers.CharField(source="__str__", read_only=True, help_text="Human label.")
+
+    expandable: ClassVar[dict[str, str]] = {}
+    #: Related fields whose choices a territory-scoped key sees only within its territory:
+    #: field name -> path from the related model to its territory id.
+    scoped_relations: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args, brief: bool = False, nested: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope_relations()
+        if brief:
+            self._keep(self.Meta.brief_fields)
+            return
+        request = self.context.get("request")
+        if nested or request is None or request.method not in READ_METHODS:
+            return
+        if self.context.get("full_representation"):
+            return
+        self._apply_query(request)
+
+    def _scope_relations(self) -> None:
+        request = self.context.get("request")
+        if request is None or not self.scoped_relations:
+            return
+        territory_id = access_of(request).territory_id
+        if territory_id is None:
+            return
+        for name, path in self.scoped_relations.items():
+            field = self.fields.get(name)
+            if field is None or field.read_only:
+                continue
+            target = getattr(field, "child_relation", field)
+            target.queryset = restrict(target.queryset, path, territory_id)
+
+    def _keep(self, names) -> None:
+        for name in list(self.fields):
+            if name not in names:
+                self.fields.pop(name)
+
+    def _apply_query(self, request) -> None:
+        if request.query_params.get("brief") in ("true", "1"):
+            self._keep(self.Meta.brief_fields)
+            return
+        expand = _csv_params(request, "expand")
+        unknown = sorted(set(expand) - set(self.expandable))
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    "expand": [
+                        f"Cannot expand: {', '.join(unknown)}. Expandable: "
+                        f"{', '.join(sorted(self.expandable)) or 'none'}."
+                    ]
+                }
+            )
+        for name in expand:
+            self.fields[name] = import_string(self.expandable[name])(brief=True, read_only=True)
+        wanted = _csv_params(request, "fields")
+        if wanted:
+            unknown = sorted(set(wanted) - set(self.fields))
+            if unknown:
+                raise exceptions.ValidationError(
+                    {"fields": [f"Unknown field(s): {', '.join(unknown)}."]}
+                )
+            self._keep(set(wanted))
+
+
+def etag_of(data: Any) -> str:
+    digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+class ChangeRecordSerializer(serializers.ModelSerializer):
+    """One entry of an object's history."""
+
+    user = serializers.CharField(source="user.username", default=None, read_only=True)
+
+    class Meta:
+        model = ChangeRecord
+        fields = [
+            "id",
+            "at",
+            "action",
+            "model",
+            "object_id",
+            "user",
+            "api_key",
+            "request_id",
+            "via",
+            "reason",
+            "before",
+            "after",
+        ]
+        extra_kwargs = {
+            "api_key": {"help_text": "Public prefix of the API key that made the change."}
+        }
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("fields", str, description="Comma-separated fields to return."),
+    OpenApiParameter("brief", bool, description="Return the brief form (id, url, display)."),
+    OpenApiParameter("expand", str, description="Comma-separated related objects to embed."),
+]
+
+
+class RegistryViewSet(viewsets.ModelViewSet):
+    """Base viewset: scoped queryset, writes through services, ETags and preconditions."""
+
+    #: Path from the model to its territory id (for territory-scoped keys); None: national.
+    territory_path: ClassVar[str | None] = "territory_id"
+    #: Services: create(**data) -> obj; update(obj, **data); delete(obj).
+    service_create: ClassVar[Callable[..., Any]]
+    service_update: ClassVar[Callable[..., Any]]
+    service_delete: ClassVar[Callable[..., Any]]
+    #: Label of the model in the change ledger.
+    ordering = ("id",)
+    lookup_value_regex = r"[0-9]+"
+
+    # --- reads ---------------------------------------------------------------
+
+    def get_queryset(self):
+        return restrict(
+            super().get_queryset(), self.territory_path, access_of(self.request).territory_id
+        )
+
+    def full_data(self, instance) -> dict:
+        """The whole representation the caller may see, ignoring ?fields/?brief/?expand."""
+        context = {**self.get_serializer_context(), "full_representation": True}
+        return self.get_serializer_class()(instance, context=context).data
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance)
+        tag = etag_of(self.full_data(instance))
+        if _matches(request.headers.get("If-None-Match"), tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+        return Response(serializer.data, headers={"ETag": tag})
+
+    # --- writes --------------------------------------------------------------
+
+    def check_precondition(self, instance) -> None:
+        """``If-Match``: refuse a write based on a stale representation (412)."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return
+        if header.strip() == "*":
+            return
+        if not _matches(header, etag_of(self.full_data(instance))):
+            raise PreconditionFailed()
+
+    def _ensure_in_scope(self, instance) -> None:
+        territory_id = access_of(self.request).territory_id
+        if territory_id is None or self.territory_path is None:
+            return
+        model = type(instance)
+        visible = restrict(
+            model._default_manager.filter(pk=instance.pk), self.territory_path, territory_id
+        )
+        if not visible.exists():
+            raise exceptions.ValidationError(
+                {"territory": ["Outside the territory your API key is limited to."]}
+            )
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.instance = type(self).service_create(**serializer.validated_data)
+            self._ensure_in_scope(serializer.instance)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            type(self).service_update(serializer.instance, **serializer.validated_data)
+            self._ensure_in_scope(serializer.instance)
+
+    def perform_destroy(self, instance):
+        type(self).service_delete(instance)
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        return self._with_fresh_etag(response)
+
+    def update(self, request, *args, **kwargs):
+        self.check_precondition(self.get_object())
+        response = super().update(request, *args, **kwargs)
+        return self._with_fresh_etag(response)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.check_precondition(instance)
+        self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _with_fresh_etag(self, response):
+        pk = response.data.get("id") if isinstance(response.data, dict) else None
+        if pk is not None:
+            instance = self.get_queryset().get(pk=pk)
+            response.data = self.get_serializer(instance).data
+            response["ETag"] = etag_of(self.full_data(instance))
+        return response
+
+    # --- history -------------------------------------------------------------
+
+    @extend_schema(
+        summary="History of the object",
+        description="Every recorded change of this object, oldest first: who, when, through "
+        "which request, and the values before and after.",
+        responses=ChangeRecordSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], ordering=None)
+    def history(self, request, *args, **kwargs):
+        instance = self.get_object()
+        records = (
+            ChangeRecord.objects.filter(model=instance._meta.label_lower, object_id=instance.pk)
+            .select_related("user")
+            .order_by("id")
+        )
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(ChangeRecordSerializer(page, many=True).data)
+
+    def get_serializer_class(self):
+        if self.action == "history":
+            return ChangeRecordSerializer
+        return super().get_serializer_class()
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The object changed since you read it (If-Match does not match its ETag). "
+        "Fetch it again and reapply your change."
+    )
+    default_code = "precondition-failed"
+
+
+def _matches(header: str | None, tag: str) -> bool:
+    if not header:
+        return False
+    candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
+    return "*" in candidates or tag in candidates
+
+
+def document(resource: str, plural: str, extra: dict | None = None):
+    """Descriptions for the standard operations of a resource (drf-spectacular)."""
+    base = {
+        "list": extend_schema(
+            summary=f"List {plural}",
+            description=f"Pages of {plural}, filtered and ordered as asked. "
+            "Limit/offset pages by default, `pagination=cursor` for a stable walk.",
+            parameters=LIST_PARAMETERS,
+        ),
+        "retrieve": extend_schema(
+            summary=f"Get a {resource}",
+            description=f"One {resource}, with an `ETag` header; `If-None-Match` answers 304 "
+            "when it has not changed.",
+            parameters=LIST_PARAMETERS,
+        ),
+        "create": extend_schema(
+            summary=f"Create a {resource}",
+            description=f"Creates a {resource} (scope `write`). Validation errors name each "
+            "field at fault.",
+        ),
+        "update": extend_schema(
+            summary=f"Replace a {resource}",
+            description=f"Replaces the writable fields of a {resource}. Send `If-Match` with "
+            "the ETag you read to refuse a lost update (412).",
+        ),
+        "partial_update": extend_schema(
+            summary=f"Change a {resource}",
+            description=f"Changes the given fields of a {resource}. Send `If-Match` with the "
+            "ETag you read to refuse a lost update (412).",
+        ),
+        "destroy": extend_schema(
+            summary=f"Delete a {resource}",
+            description=f"Deletes a {resource} (and what cascades from it, all recorded). "
+            "Refused with 409 while other records depend on it.",
+        ),
+    }
+    base.update(extra or {})
+    return extend_schema_view(**base)

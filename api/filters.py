@@ -1,0 +1,130 @@
+"""Filter pieces shared by the resources (django-filter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from api.scoping import within_ids
+from registry.models import Territory
+
+
+class MultipleIntegerField(forms.Field):
+    """Repeated integer parameters (``?id=1&id=2``); also accepts ``1,2``."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        items = [v for raw in value for v in str(raw).split(",") if v.strip()]
+        try:
+            return [int(v) for v in items]
+        except ValueError:
+            raise forms.ValidationError("Give whole numbers (ids).", code="invalid") from None
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class MultipleIdFilter(filters.Filter):
+    """Rows whose ``field_name`` is one of the given ids (repeat the parameter for several)."""
+
+    field_class = MultipleIntegerField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+class TerritoryRefField(forms.CharField):
+    """A territory given by id (``42``) or natural key (``commune:75056``)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        return resolve_territory(value)
+
+
+def resolve_territory(value: str) -> int:
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    level, sep, code = value.partition(":")
+    if not sep:
+        raise forms.ValidationError(
+            "Give a territory id or level:code (e.g. commune:75056).", code="invalid"
+        )
+    pk = Territory.objects.filter(level=level, code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        # Unknown territory: match nothing rather than reveal what exists.
+        return -1
+    return pk
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class TerritoryRefFilter(filters.Filter):
+    """A filter taking a territory id or natural key (``level:code``)."""
+
+    field_class = TerritoryRefField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class WithinTerritoryFilter(filters.Filter):
+    """Rows whose territory is the given one or lies below it, through both hierarchies."""
+
+    field_class = TerritoryRefField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": within_ids(value)})
+
+
+class RegistryFilterSet(filters.FilterSet):
+    """Base: ``id``, ``q`` (text search), ``updated_since``."""
+
+    id = MultipleIdFilter(field_name="id", help_text="One or more ids (repeat the parameter).")
+    q = filters.CharFilter(method="search", help_text="Text search on names.")
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only what changed at or after this time (ISO 8601).",
+    )
+    created_since = filters.IsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text="Only what was created at or after this time (ISO 8601).",
+    )
+
+    #: Fields ``q`` searches (case-insensitive containment).
+    search_fields: tuple[str, ...] = ("name",)
+
+    def search(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        query = reduce(or_, (Q(**{f"{f}__icontains": value}) for f in self.search_fields))
+        return (
+            qs.filter(query).distinct()
+            if any("__" in f for f in self.search_fields)
+            else qs.filter(query)
+        )
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def choice_filter(choices, field_name: str, label: str) -> filters.MultipleChoiceFilter:
+    return filters.MultipleChoiceFilter(
+        field_name=field_name, choices=choices, help_text=f"{label} (repeat for several)."
+    )

@@ -1,0 +1,65 @@
+"""API keys: hashed, shown once, with scopes and an optional territory scope."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
+
+
+class Scope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    ANALYSIS = "analysis", _("Analysis")
+
+
+ALL_SCOPES = [s.value for s in Scope]
+
+
+class ApiKey(AbstractAPIKey):
+    """A key an integration presents as ``Authorization: Api-Key <prefix>.<secret>``.
+
+    Only a SHA-512 hash of the key is stored (djangorestframework-api-key); the
+    key itself is shown once, at creation. ``territory`` limits what the key
+    sees and writes to that territory and below.
+    """
+
+    scopes = models.JSONField(
+        _("scopes"),
+        default=list,
+        help_text=_("What the key may do: read, write, personal_data, analysis."),
+    )
+    territory = models.ForeignKey(
+        "registry.Territory",
+        # A key limited to a vanished territory must not silently become national.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("If set, the key sees and writes only this territory and below."),
+    )
+    contact = models.CharField(
+        _("contact"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Who to call about this key (team, e-mail)."),
+    )
+    last_used = models.DateTimeField(
+        _("last used"), null=True, blank=True, help_text=_("Last request made with the key.")
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def clean(self) -> None:
+        super().clean()
+        unknown = sorted(set(self.scopes or []) - set(ALL_SCOPES))
+        if not isinstance(self.scopes, list) or unknown:
+            raise ValidationError({"scopes": _("Unknown scopes: %s") % ", ".join(unknown)})
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])

@@ -1,0 +1,108 @@
+"""Limit/offset pages for people, cursor pages for sync; both with a hard maximum size."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+class _LimitOffset(LimitOffsetPagination):
+    default_limit = DEFAULT_PAGE_SIZE
+    max_limit = MAX_PAGE_SIZE
+
+
+class _Cursor(CursorPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "limit"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = "id"
+
+
+class RegistryPagination(BasePagination):
+    """Limit/offset by default; ``?pagination=cursor`` (then the ``next`` links) for cursor pages.
+
+    Cursor pages walk the list in id order and stay stable while rows are
+    added, which is what a sync needs; limit/offset pages follow ``ordering``
+    and carry a ``count``. Pages hold at most 1,000 items (larger limits are
+    cut to 1,000).
+    """
+
+    def _impl(self, request) -> BasePagination:
+        if "cursor" in request.query_params or request.query_params.get("pagination") == "cursor":
+            return _Cursor()
+        return _LimitOffset()
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if not queryset.ordered:
+            raise ImproperlyConfigured(
+                f"{view.__class__.__name__} lists an unordered queryset: pages would be "
+                "unstable. Give the queryset an order_by() or the model a Meta.ordering."
+            )
+        self.impl = self._impl(request)
+        return self.impl.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = self.impl.get_paginated_response(data)
+        if isinstance(self.impl, _Cursor):
+            response.data = {"count": None, **response.data}
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": "Total number of items (limit/offset pages only).",
+                },
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "URL of the next page, if any.",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "URL of the previous page, if any.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        def param(name, description, schema):
+            return {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": description,
+                "schema": schema,
+            }
+
+        return [
+            param(
+                "limit",
+                f"Items per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
+                {"type": "integer", "minimum": 1},
+            ),
+            param(
+                "offset",
+                "Index of the first item (limit/offset pages).",
+                {"type": "integer", "minimum": 0},
+            ),
+            param(
+                "pagination",
+                "'cursor' starts a cursor walk in id order (stable while data changes).",
+                {"type": "string", "enum": ["offset", "cursor"]},
+            ),
+            param(
+                "cursor", "Opaque position returned in 'next' (cursor pages).", {"type": "string"}
+            ),
+        ]

@@ -1,0 +1,204 @@
+"""Every error as RFC 9457 ``application/problem+json``.
+
+drf-standardized-errors catches every exception raised in a DRF view (its
+handler also reports server errors to logging and monitoring); we convert the
+registry's domain errors first, and format the result as a problem document.
+Django-level errors under ``/api/`` (unknown URL, server error) get the same
+shape from ``handler404``/``handler500``.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import orjson
+from django.http import HttpResponse
+from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions
+
+from registry.exceptions import RegistryError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+WRITE_METHODS = ("POST", "PUT", "PATCH")
+WRITE_ACTIONS = ("create", "update", "partial_update")
+PROBLEM_BASE = "/api/problems/"
+
+#: Stable codes of the generic HTTP problems, by status.
+HTTP_CODES = {
+    400: "bad-request",
+    401: "not-authenticated",
+    403: "permission-denied",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    428: "precondition-required",
+    429: "throttled",
+    500: "server-error",
+    503: "service-unavailable",
+}
+
+
+class ProblemResponse(HttpResponse):
+    """A problem document, rendered at once with orjson (never through content negotiation)."""
+
+    def __init__(self, problem: dict, *, headers: dict | None = None):
+        super().__init__(
+            orjson.dumps(problem),
+            status=problem["status"],
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers=headers,
+        )
+        self.problem = problem
+
+
+class DomainAPIException(exceptions.APIException):
+    """A registry error carried through DRF's exception handling."""
+
+    def __init__(self, error: RegistryError):
+        self.status_code = error.status
+        self.error = error
+        detail = {k: v for k, v in error.errors.items()} or error.detail
+        super().__init__(detail=detail, code=error.code)
+
+
+def problem(
+    status: int,
+    *,
+    code: str | None = None,
+    detail: str = "",
+    errors: list[dict] | None = None,
+    instance: str = "",
+    request_id: str = "",
+) -> dict:
+    code = code or HTTP_CODES.get(status, "error")
+    doc = {
+        "type": f"{PROBLEM_BASE}{code}",
+        "title": HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else code,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+        "code": code,
+    }
+    if instance:
+        doc["instance"] = instance
+    if request_id:
+        doc["request_id"] = request_id
+    if errors:
+        doc["errors"] = errors
+    return doc
+
+
+def _pointer(attr: str | None) -> str:
+    if not attr or attr == "non_field_errors":
+        return "#/"
+    return "#/" + "/".join(attr.split("."))
+
+
+class ProblemFormatter(ExceptionFormatter):
+    def run(self) -> dict:
+        exc = self.exc
+        request = self.context.get("request")
+        status = exc.status_code
+        if isinstance(exc, DomainAPIException):
+            code, detail = exc.error.code, exc.error.detail
+            errors = [
+                {"field": field, "pointer": _pointer(field), "code": code, "detail": message}
+                for field, messages in exc.error.errors.items()
+                for message in messages
+            ]
+        elif isinstance(exc, exceptions.ValidationError):
+            code, detail = "invalid-input", "The request body or parameters are not valid."
+            errors = [
+                {
+                    "field": e.attr or "non_field_errors",
+                    "pointer": _pointer(e.attr),
+                    "code": e.code,
+                    "detail": e.detail,
+                }
+                for e in flatten_errors(exc.detail)
+            ]
+        else:
+            code = HTTP_CODES.get(status) or str(getattr(exc, "default_code", "error"))
+            flat = flatten_errors(exc.detail)
+            detail = flat[0].detail if flat else ""
+            errors = None
+        return problem(
+            status,
+            code=code,
+            detail=str(detail),
+            errors=errors,
+            instance=request.path if request is not None else "",
+            request_id=getattr(getattr(request, "_request", None), "request_id", ""),
+        )
+
+
+class ProblemExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, RegistryError):
+            return DomainAPIException(exc)
+        request = self.context.get("request")
+        if (
+            isinstance(exc, exceptions.ValidationError)
+            and request is not None
+            and request.method in WRITE_METHODS
+            and self.context.get("view") is not None
+            and getattr(self.context["view"], "action", None) in WRITE_ACTIONS
+        ):
+            # A body that parses but does not validate is 422, like the domain's own
+            # validation; malformed query parameters stay 400.
+            exc.status_code = 422
+        return super().convert_known_exceptions(exc)
+
+    def should_not_handle(self, exc: Exception) -> bool:
+        return False  # a problem document even in DEBUG: /api/ never answers with HTML
+
+    def get_response(self, exc: exceptions.APIException, data: dict) -> ProblemResponse:
+        return ProblemResponse(data, headers=self.get_headers(exc))
+
+
+def _django_problem(request, status: int) -> HttpResponse:
+    return ProblemResponse(
+        problem(status, instance=request.path, request_id=getattr(request, "request_id", ""))
+    )
+
+
+def not_found(request, *args, **kwargs):
+    """Catch-all under /api/: an unknown URL is a problem document, in DEBUG too."""
+    return _django_problem(request, 404)
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _django_problem(request, 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return _django_problem(request, 500)
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _django_problem(request, 400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _django_problem(request, 403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)

@@ -1,0 +1,193 @@
+"""Actors: persons and organizations, with identifiers, other names and personal data."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Prefetch
+from rest_framework import serializers
+
+from api.auth import access_of
+from api.base import RegistrySerializer, RegistryViewSet, document
+from api.filters import (
+    MultipleIdFilter,
+    RegistryFilterSet,
+    WithinTerritoryFilter,
+    choice_filter,
+)
+from registry.models import (
+    Actor,
+    ActorCategory,
+    ActorIdentifier,
+    ActorKind,
+    ActorOtherName,
+    IdentifierScheme,
+    PersonalData,
+)
+from registry.services import actors as services
+
+
+class ActorFilterSet(RegistryFilterSet):
+    kind = choice_filter(ActorKind.choices, "kind", "Person or organization")
+    category = choice_filter(ActorCategory.choices, "category", "Category")
+    territory = WithinTerritoryFilter(
+        field_name="territory_id",
+        help_text="Actors of this territory or below (id or level:code), both hierarchies.",
+    )
+    territory_id = MultipleIdFilter(
+        field_name="territory_id", help_text="Exactly these territories."
+    )
+    identifier_scheme = filters.ChoiceFilter(
+        field_name="identifiers__scheme",
+        choices=IdentifierScheme.choices,
+        distinct=True,
+        help_text="Actors with an identifier in this scheme.",
+    )
+    identifier = filters.CharFilter(
+        field_name="identifiers__value",
+        distinct=True,
+        help_text="Actors with this identifier value.",
+    )
+    body = MultipleIdFilter(
+        field_name="memberships__body_id", help_text="Actors who sat (or sit) in these bodies."
+    )
+    power_min = filters.NumberFilter(
+        field_name="power", lookup_expr="gte", help_text="Power at least."
+    )
+    interest_min = filters.NumberFilter(
+        field_name="interest", lookup_expr="gte", help_text="Interest at least."
+    )
+    legitimacy_min = filters.NumberFilter(
+        field_name="legitimacy", lookup_expr="gte", help_text="Legitimacy at least."
+    )
+    urgency_min = filters.NumberFilter(
+        field_name="urgency", lookup_expr="gte", help_text="Urgency at least."
+    )
+    is_pseudonymised = filters.BooleanFilter(help_text="Erased persons.")
+    founding_date = filters.DateFromToRangeFilter(
+        help_text="Founding date range (_after, _before)."
+    )
+
+    search_fields = ("name", "other_names__name", "identifiers__value")
+
+    class Meta:
+        model = Actor
+        fields = ["id", "kind", "category", "is_pseudonymised"]
+
+    def filter_queryset(self, queryset):
+        qs = super().filter_queryset(queryset)
+        if "body" in self.form.cleaned_data and self.form.cleaned_data["body"]:
+            qs = qs.distinct()
+        return qs
+
+
+class IdentifierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActorIdentifier
+        fields = ["scheme", "value", "issuer"]
+        extra_kwargs = {"issuer": {"required": False}}
+        # Uniqueness is the service's to check (it knows whose identifier it is).
+        validators = []
+
+
+class OtherNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActorOtherName
+        fields = ["name", "note", "start_date", "end_date"]
+
+
+class PersonalDataSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonalData
+        fields = [
+            "email",
+            "phone",
+            "postal_address",
+            "gender",
+            "birth_year",
+            "lawful_basis",
+            "retention_until",
+        ]
+
+
+class ActorSerializer(RegistrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="actor-detail", help_text="API URL.")
+    identifiers = IdentifierSerializer(
+        many=True, required=False, help_text="Identifiers in schemes."
+    )
+    other_names = OtherNameSerializer(many=True, required=False, help_text="Other names.")
+    personal_data = PersonalDataSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Personal data of a person: only with the personal_data scope.",
+    )
+
+    expandable = {"territory": "api.resources.territories.TerritorySerializer"}
+    scoped_relations = {"territory": "id"}
+
+    class Meta:
+        model = Actor
+        fields = [
+            "id",
+            "url",
+            "display",
+            "kind",
+            "category",
+            "name",
+            "given_name",
+            "family_name",
+            "territory",
+            "description",
+            "founding_date",
+            "dissolution_date",
+            "identifiers",
+            "other_names",
+            "links",
+            "sources",
+            "power",
+            "interest",
+            "legitimacy",
+            "urgency",
+            "personal_data",
+            "is_pseudonymised",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["is_pseudonymised", "created_at", "updated_at"]
+        brief_fields = ("id", "url", "display", "kind", "category", "name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None or not access_of(request).has("personal_data"):
+            self.fields.pop("personal_data", None)
+
+
+def _create(**data):
+    return services.actor_create(**data)
+
+
+def _update(actor, **data):
+    return services.actor_update(actor=actor, **data)
+
+
+@document("actor", "actors")
+class ActorViewSet(RegistryViewSet):
+    """Persons and organizations of the territories."""
+
+    queryset = Actor.objects.select_related("territory").prefetch_related(
+        Prefetch("identifiers", queryset=ActorIdentifier.objects.order_by("scheme", "value")),
+        Prefetch("other_names", queryset=ActorOtherName.objects.order_by("name")),
+    )
+    serializer_class = ActorSerializer
+    filterset_class = ActorFilterSet
+    ordering_fields = ["id", "name", "kind", "category", "created_at", "updated_at"]
+    ordering = ("id",)
+    service_create = staticmethod(_create)
+    service_update = staticmethod(_update)
+    service_delete = staticmethod(lambda actor: services.actor_delete(actor=actor))
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if access_of(self.request).has("personal_data"):
+            qs = qs.select_related("personal_data")
+        return qs.order_by("id")

@@ -1,0 +1,124 @@
+"""Memberships: who sits in which body, college and role, and when."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from rest_framework import serializers
+
+from api.base import RegistrySerializer, RegistryViewSet, document
+from api.filters import (
+    MultipleIdFilter,
+    RegistryFilterSet,
+    WithinTerritoryFilter,
+    choice_filter,
+    today,
+)
+from registry.models import BodyType, EndReason, Membership, Role, SelectionMode
+from registry.services import memberships as services
+
+
+class MembershipFilterSet(RegistryFilterSet):
+    actor = MultipleIdFilter(field_name="actor_id", help_text="Memberships of these actors.")
+    body = MultipleIdFilter(field_name="body_id", help_text="Memberships in these bodies.")
+    college = MultipleIdFilter(field_name="college_id", help_text="Memberships in these colleges.")
+    on_behalf_of = MultipleIdFilter(
+        field_name="on_behalf_of_id", help_text="Members representing these organizations."
+    )
+    role = choice_filter(Role.choices, "role", "Role")
+    selection_mode = choice_filter(SelectionMode.choices, "selection_mode", "Selection mode")
+    end_reason = choice_filter(EndReason.choices, "end_reason", "End reason")
+    body_type = choice_filter(BodyType.choices, "body__body_type", "Type of the body")
+    territory = WithinTerritoryFilter(
+        field_name="body__territory_id",
+        help_text="Memberships of bodies in this territory or below (id or level:code).",
+    )
+    as_of = filters.DateFilter(
+        method="filter_as_of", help_text="Memberships current on this date (start <= D < end)."
+    )
+    current = filters.BooleanFilter(method="filter_current", help_text="Memberships current today.")
+    start_date = filters.DateFromToRangeFilter(help_text="Start date range (_after, _before).")
+    end_date = filters.DateFromToRangeFilter(help_text="End date range (_after, _before).")
+    external_id = filters.CharFilter(help_text="Identifier in the syncing system.")
+
+    search_fields = ("actor__name", "body__name")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "role", "selection_mode", "end_reason", "external_id"]
+
+    def filter_as_of(self, qs, name, value):
+        return qs.current_on(value)
+
+    def filter_current(self, qs, name, value):
+        if value is None:
+            return qs
+        current = qs.current_on(today())
+        return current if value else qs.exclude(pk__in=current.values("pk"))
+
+
+class MembershipSerializer(RegistrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="membership-detail", help_text="API URL.")
+    is_current = serializers.SerializerMethodField(help_text="Whether it is current today.")
+
+    expandable = {
+        "actor": "api.resources.actors.ActorSerializer",
+        "body": "api.resources.bodies.BodySerializer",
+        "college": "api.resources.bodies.CollegeSerializer",
+        "on_behalf_of": "api.resources.actors.ActorSerializer",
+    }
+    scoped_relations = {
+        "actor": "territory_id",
+        "body": "territory_id",
+        "college": "body__territory_id",
+        "on_behalf_of": "territory_id",
+    }
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "url",
+            "display",
+            "actor",
+            "body",
+            "college",
+            "role",
+            "selection_mode",
+            "on_behalf_of",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "is_current",
+            "external_id",
+            "sources",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        brief_fields = ("id", "url", "display", "actor", "body", "role", "start_date", "end_date")
+        # The overlap rule and external-id uniqueness are the service's to check, with a
+        # clearer message than a generic uniqueness error.
+        validators = []
+
+    def get_is_current(self, obj) -> bool:
+        return obj.is_current(today())
+
+
+def _update(membership, **data):
+    return services.membership_update(membership=membership, **data)
+
+
+@document("membership", "memberships")
+class MembershipViewSet(RegistryViewSet):
+    """Seats of actors in bodies, over time."""
+
+    queryset = Membership.objects.select_related(
+        "actor", "body", "college", "on_behalf_of"
+    ).order_by("id")
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilterSet
+    territory_path = "body__territory_id"
+    ordering_fields = ["id", "start_date", "end_date", "role", "created_at", "updated_at"]
+    service_create = staticmethod(lambda **data: services.membership_create(**data))
+    service_update = staticmethod(_update)
+    service_delete = staticmethod(lambda m: services.membership_delete(membership=m))

@@ -1,0 +1,162 @@
+"""Territories: régions to quartiers, by id or natural key (``level:code``)."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db import transaction
+from rest_framework import serializers
+
+from api.base import RegistrySerializer, RegistryViewSet, document
+from api.filters import RegistryFilterSet, TerritoryRefFilter, choice_filter, within_ids
+from registry.models import RelationKind, Territory, TerritoryKind, TerritoryLevel
+from registry.services import territories as services
+
+
+class TerritoryFilterSet(RegistryFilterSet):
+    level = choice_filter(TerritoryLevel.choices, "level", "Level")
+    kind = choice_filter(TerritoryKind.choices, "kind", "Finer kind (EPCI form, qpv)")
+    code = filters.BaseInFilter(field_name="code", help_text="Official codes (comma-separated).")
+    siren = filters.CharFilter(field_name="siren", help_text="SIREN number.")
+    within = TerritoryRefFilter(
+        method="filter_within",
+        help_text="Territories within this one (id or level:code), at any depth, both "
+        "hierarchies; the territory itself included.",
+    )
+    contains = TerritoryRefFilter(
+        method="filter_contains",
+        help_text="Territories that contain this one (its ancestors), itself included.",
+    )
+    as_of = filters.DateFilter(method="filter_as_of", help_text="Territories valid on this date.")
+    population_min = filters.NumberFilter(
+        field_name="population", lookup_expr="gte", help_text="Population at least."
+    )
+    population_max = filters.NumberFilter(
+        field_name="population", lookup_expr="lte", help_text="Population at most."
+    )
+    valid_until_after = filters.DateFilter(
+        field_name="valid_until", lookup_expr="gte", help_text="Validity ends on or after."
+    )
+    valid_from_before = filters.DateFilter(
+        field_name="valid_from", lookup_expr="lte", help_text="Validity starts on or before."
+    )
+
+    search_fields = ("name", "code")
+
+    class Meta:
+        model = Territory
+        fields = ["id", "level", "kind", "code", "siren"]
+
+    def filter_within(self, qs, name, value):
+        return qs if value is None else qs.filter(id__in=within_ids(value))
+
+    def filter_contains(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(descendant_links__descendant_id=value)
+
+    def filter_as_of(self, qs, name, value):
+        return qs.valid_on(value)
+
+
+class ParentLinkSerializer(serializers.Serializer):
+    territory = serializers.PrimaryKeyRelatedField(
+        queryset=Territory.objects.all(), help_text="Id of the containing territory."
+    )
+    kind = serializers.ChoiceField(choices=RelationKind.choices, help_text="Which hierarchy.")
+
+
+class TerritorySerializer(RegistrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="territory-detail", help_text="API URL.")
+    key = serializers.SerializerMethodField(help_text="Natural key, level:code.")
+    parents = serializers.SerializerMethodField(
+        help_text="Direct parents: [{id, level, code, name, kind}] (administrative, "
+        "intercommunal, municipal)."
+    )
+    parent_links = ParentLinkSerializer(
+        many=True, write_only=True, required=False, help_text="On creation: where it lies."
+    )
+
+    class Meta:
+        model = Territory
+        fields = [
+            "id",
+            "url",
+            "display",
+            "key",
+            "level",
+            "code",
+            "name",
+            "kind",
+            "population",
+            "siren",
+            "valid_from",
+            "valid_until",
+            "successor",
+            "parents",
+            "parent_links",
+            "extra",
+            "sources",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["successor", "created_at", "updated_at"]
+        brief_fields = ("id", "url", "display", "key", "level", "code", "name")
+
+    scoped_relations = {}
+
+    def get_key(self, obj) -> str:
+        return f"{obj.level}:{obj.code}"
+
+    def get_parents(self, obj) -> list[dict]:
+        return [
+            {
+                "id": rel.parent_id,
+                "level": rel.parent.level,
+                "code": rel.parent.code,
+                "name": rel.parent.name,
+                "kind": rel.kind,
+            }
+            for rel in obj.parent_relations.all()
+        ]
+
+
+def _create(*, parent_links=(), **data):
+    return services.territory_create(
+        parents=[(link["territory"], link["kind"]) for link in parent_links], **data
+    )
+
+
+def _update(territory, *, parent_links=None, **data):
+    with transaction.atomic():
+        services.territory_update(territory=territory, **data)
+
+
+@document("territory", "territories")
+class TerritoryViewSet(RegistryViewSet):
+    """Territories (Popolo areas): régions, départements, EPCIs, communes, quartiers..."""
+
+    queryset = Territory.objects.prefetch_related("parent_relations__parent").order_by(
+        "level", "code"
+    )
+    serializer_class = TerritorySerializer
+    filterset_class = TerritoryFilterSet
+    ordering_fields = ["id", "level", "code", "name", "population", "updated_at"]
+    ordering = ("level", "code")
+    territory_path = "id"
+    lookup_value_regex = r"[0-9]+|[a-z_]+:[^/]+"
+    service_create = staticmethod(_create)
+    service_update = staticmethod(_update)
+    service_delete = staticmethod(lambda t: services.territory_delete(territory=t))
+
+    def get_object(self):
+        lookup = self.kwargs[self.lookup_field]
+        if ":" in str(lookup):
+            level, _sep, code = lookup.partition(":")
+            self.kwargs = {**self.kwargs, self.lookup_field: None}
+            queryset = self.filter_queryset(self.get_queryset())
+            from django.shortcuts import get_object_or_404
+
+            obj = get_object_or_404(queryset, level=level, code=code)
+            self.check_object_permissions(self.request, obj)
+            return obj
+        return super().get_object()
