@@ -30,11 +30,15 @@ serve: install
 	@$(DEV_ENV) DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD=admin \
 		DJANGO_SUPERUSER_EMAIL=admin@example.org \
 		$(BIN)/python manage.py createsuperuser --noinput >/dev/null 2>&1 || true
-	@echo ""
-	@echo "  Participation registry on http://$(HOST):$(PORT)/"
-	@echo "  Admin:  http://$(HOST):$(PORT)/admin/   (user admin, password admin: local demo only)"
-	@echo "  Try:    curl -s http://$(HOST):$(PORT)/admin/login/ -o /dev/null -w '%{http_code}\n'"
-	@echo ""
+	@KEY=$$($(DEV_ENV) $(BIN)/python manage.py create_api_key demo --replace --key-only \
+		--scopes read,write,personal_data,analysis); \
+	echo ""; \
+	echo "  Participation registry on http://$(HOST):$(PORT)/"; \
+	echo "  API docs:  http://$(HOST):$(PORT)/api/docs/   (ReDoc: /api/redoc/, schema: /api/schema/)"; \
+	echo "  Admin:     http://$(HOST):$(PORT)/admin/      (user admin, password admin: local demo only)"; \
+	echo "  Demo key (all scopes, made anew at each start): $$KEY"; \
+	echo "  Try:       curl -H 'Authorization: Api-Key '$$KEY 'http://$(HOST):$(PORT)/api/bodies/?territory=commune:75056'"; \
+	echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite on SQLite, then on PostgreSQL when one is reachable

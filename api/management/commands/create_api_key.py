@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from api.models import ALL_SCOPES, ApiKey
@@ -28,8 +29,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--key-only", action="store_true", help="Print only the key (for scripts)."
         )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Revoke the other keys of the same name first (e.g. a demo key made anew).",
+        )
 
-    def handle(self, *args, name, scopes, territory, expires_in_days, contact, key_only, **options):
+    def handle(
+        self, *args, name, scopes, territory, expires_in_days, contact, key_only, replace, **options
+    ):
         scope_list = sorted({s.strip() for s in scopes.split(",") if s.strip()})
         unknown = sorted(set(scope_list) - set(ALL_SCOPES))
         if unknown:
@@ -61,8 +69,13 @@ class Command(BaseCommand):
             api_key.full_clean(exclude=["id", "prefix", "hashed_key"])
         except ValidationError as exc:
             raise CommandError(str(exc)) from exc
-        key = ApiKey.objects.assign_key(api_key)
-        api_key.save()
+        with transaction.atomic():
+            if replace:
+                for old in ApiKey.objects.filter(name=name[:50], revoked=False):
+                    old.revoked = True
+                    old.save(update_fields=["revoked"])
+            key = ApiKey.objects.assign_key(api_key)
+            api_key.save()
         if key_only:
             self.stdout.write(key)
             return
