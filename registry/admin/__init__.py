@@ -1,0 +1,10 @@
+"""The Django admin of the registry, for a collectivity's staff.
+
+Every write made here goes through ``registry.services`` (or
+``registry.tracking``) and is recorded in the change ledger with the user and
+``via="admin"``; see ``registry.admin.base``. One module per family of models.
+"""
+
+from registry.admin import activity, actors, bodies, interactions, ledger, territories
+
+__all__ = ["activity", "actors", "bodies", "interactions", "ledger", "territories"]
