@@ -155,11 +155,14 @@ class ActorSerializer(RegistrySerializer):
         read_only_fields = ["is_pseudonymised", "created_at", "updated_at"]
         brief_fields = ("id", "url", "display", "kind", "category", "name")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def get_fields(self):
+        # Dropped here, not after __init__, so that for a caller without the scope
+        # ``?fields=personal_data`` is an unknown field (400), as for any other name.
+        fields = super().get_fields()
         request = self.context.get("request")
         if request is None or not access_of(request).has("personal_data"):
-            self.fields.pop("personal_data", None)
+            fields.pop("personal_data", None)
+        return fields
 
 
 def _create(**data):
