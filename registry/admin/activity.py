@@ -37,6 +37,7 @@ class MeetingAdmin(TrackedModelAdmin):
     date_hierarchy = "date"
     inlines = (AttendanceInline,)
     fields = ("body", "date", "kind", "title", "notes", "sources", "created_at", "updated_at")
+    fixed_on_change = ("body",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_attendance=Count("attendances"))
@@ -44,11 +45,6 @@ class MeetingAdmin(TrackedModelAdmin):
     @admin.display(description=_("attendance records"), ordering="_attendance")
     def attendance_count(self, obj):
         return obj._attendance
-
-    def get_readonly_fields(self, request, obj=None):
-        # A meeting stays with its body (the service does not move meetings).
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return fields + ("body",) if obj is not None else fields
 
 
 @admin.register(Attendance)
@@ -110,8 +106,4 @@ class OpinionAdmin(TrackedModelAdmin):
         ),
         (_("More"), {"fields": ("sources", "created_at", "updated_at")}),
     )
-
-    def get_readonly_fields(self, request, obj=None):
-        # An opinion stays with the body that issued it (the service does not move it).
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return fields + ("body",) if obj is not None else fields
+    fixed_on_change = ("body",)

@@ -189,7 +189,4 @@ class PersonalDataAdmin(PersonalDataPermissionMixin, TrackedModelAdmin):
         "created_at",
         "updated_at",
     )
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return fields + ("actor",) if obj is not None else fields
+    fixed_on_change = ("actor",)

@@ -20,7 +20,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied
 from django.db import models, router, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -29,7 +30,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from registry.admin.history import change_rows, records_for, related_names
-from registry.admin.labels import relation_label
+from registry.admin.labels import related_column, relation_label
 from registry.admin.writers import Writer, writer_for
 from registry.exceptions import MembershipOverlap, RegistryError
 from registry.tracking import change_context, diff, snapshot_fields
@@ -98,11 +99,65 @@ class TrackedModelForm(forms.ModelForm):
             _add_errors(self, self.rejection.field_errors())
 
 
+class KnownLabelAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that shows its current value without a query when it can.
+
+    An inline renders one widget per row, and each would look its selected
+    object up: a query per row. A row whose instance already holds the related
+    object (``select_related``) hands its label over in ``known``.
+    """
+
+    known: dict[str, str] | None = None
+
+    def optgroups(self, name, value, attr=None):
+        empty = self.choices.field.empty_values
+        selected = {str(v) for v in value if str(v) not in empty}
+        if not self.known or not selected or not selected <= self.known.keys():
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        for v in sorted(selected):
+            options.append(self.create_option(name, v, self.known[v], True, len(options)))
+        return [(None, options, 0)]
+
+
+def _cached_related(instance: models.Model, name: str) -> models.Model | None:
+    try:
+        field = instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not (field.is_relation and field.many_to_one):
+        return None
+    return field.get_cached_value(instance, default=None)
+
+
 class TrackedInlineFormSet(forms.BaseInlineFormSet):
-    """An inline formset that can show on the right row the errors of a refused write."""
+    """An inline formset that can show on the right row the errors of a refused write.
+
+    It also renders its rows without a query each: select boxes share one list
+    of choices, autocompletes take their label from the row's related object.
+    """
 
     rejection: AdminWriteRejected | None = None
     writer: Writer = Writer()
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if form.instance.pk is not None:
+            # The row's parent is the formset's instance: no query to show the row.
+            setattr(form.instance, self.fk.name, self.instance)
+        shared = self.__dict__.setdefault("_shared_choices", {})
+        for name, field in form.fields.items():
+            widget = getattr(field.widget, "widget", field.widget)
+            if isinstance(widget, KnownLabelAutocompleteSelect):
+                related = _cached_related(form.instance, name)
+                if related is not None:
+                    widget.known = {str(related.pk): field.label_from_instance(related)}
+            elif isinstance(field, forms.ModelChoiceField) and isinstance(widget, forms.Select):
+                if name not in shared:
+                    shared[name] = list(field.choices)
+                field.choices = shared[name]
 
     def full_clean(self):
         super().full_clean()
@@ -180,6 +235,13 @@ class TrackedInline(TrackedWritesMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownLabelAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         attrs = {"writer": self.get_writer()}
@@ -200,6 +262,26 @@ class TrackedModelAdmin(TrackedWritesMixin, admin.ModelAdmin):
     history_template = "admin/registry/change_history.html"
     list_per_page = 50
     readonly_fields = ("created_at", "updated_at")
+    #: Relations chosen on creation and shown read-only afterwards (the services
+    #: do not move a college, meeting or opinion to another body).
+    fixed_on_change: tuple[str, ...] = ()
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        self._fixed_columns = {name: related_column(name) for name in self.fixed_on_change}
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields + tuple(self._fixed_columns.values()) if obj is not None else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self._fixed_columns:
+            return fieldsets
+        return [
+            (title, {**options, "fields": _swap(options["fields"], self._fixed_columns)})
+            for title, options in fieldsets
+        ]
 
     # --- views: the change context around each, and refused writes handled ---
 
@@ -329,6 +411,14 @@ class TrackedModelAdmin(TrackedWritesMixin, admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.history_template, context)
+
+
+def _swap(fields, replacements: dict):
+    """``fields`` (possibly nested tuples) with some names replaced."""
+    return tuple(
+        _swap(f, replacements) if isinstance(f, list | tuple) else replacements.get(f, f)
+        for f in fields
+    )
 
 
 def _ledger_url(model: type[models.Model], pk: Any) -> str:

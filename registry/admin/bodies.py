@@ -140,11 +140,7 @@ class CollegeAdmin(TrackedModelAdmin):
     search_fields = ("name", "body__name")
     autocomplete_fields = ("body",)
     fields = ("body", "name", "seats", "selection_mode", "sources", "created_at", "updated_at")
-
-    def get_readonly_fields(self, request, obj=None):
-        # A college stays in its body (the service does not move colleges).
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return fields + ("body",) if obj is not None else fields
+    fixed_on_change = ("body",)
 
 
 class MembershipPeriodFilter(CurrentFilter):

@@ -90,10 +90,14 @@ class TerritoryClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         related_column("descendant", ordering="descendant__name"),
         related_column("ancestor", ordering="ancestor__name"),
-        "depth",
+        "path_length",
     )
     list_filter = ("depth", "ancestor__level")
     list_select_related = ("ancestor", "descendant")
     search_fields = ("=ancestor__code", "=descendant__code")
     show_full_result_count = False
     list_per_page = 50
+
+    @admin.display(description=_("depth"), ordering="depth")
+    def path_length(self, row):
+        return row.depth

@@ -151,6 +151,18 @@ def test_changelist_query_count_does_not_grow_with_rows(
         assert admin_client.get(url(Membership, "changelist")).status_code == 200
 
 
+def test_body_change_page_query_count_does_not_grow_with_members(
+    admin_client, sample_data, django_assert_max_num_queries
+):
+    body = sample_data["body"]
+    college = body.colleges.get()
+    for _ in range(10):
+        MembershipFactory(body=body, college=college, on_behalf_of=OrganizationFactory())
+    admin_client.get(url(Body, "change", body.pk))
+    with django_assert_max_num_queries(15):
+        assert admin_client.get(url(Body, "change", body.pk)).status_code == 200
+
+
 # --- search and filters ---------------------------------------------------------------
 
 
