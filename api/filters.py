@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.filters import OrderingFilter
 
 from api.scoping import within_ids
 from registry.models import Territory
@@ -128,3 +129,20 @@ def choice_filter(choices, field_name: str, label: str) -> filters.MultipleChoic
     return filters.MultipleChoiceFilter(
         field_name=field_name, choices=choices, help_text=f"{label} (repeat for several)."
     )
+
+
+class StableOrderingFilter(OrderingFilter):
+    """``?ordering=``, always ended by the id.
+
+    Rows with equal sort keys (same name, same date) have no defined order in SQL,
+    so limit/offset pages could repeat or skip them; the id settles ties. Unknown
+    fields are ignored, as in DRF (the default order applies).
+    """
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not any(
+            isinstance(f, str) and f.lstrip("-") in ("id", "pk") for f in ordering
+        ):
+            ordering = (*ordering, "id")
+        return ordering

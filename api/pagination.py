@@ -20,6 +20,12 @@ class _Cursor(CursorPagination):
     max_page_size = MAX_PAGE_SIZE
     ordering = "id"
 
+    def get_ordering(self, request, queryset, view):
+        # Always the id, whatever ``?ordering=`` or the view's default order say: a
+        # cursor on a non-unique key (a name, a territory level) repeats or skips rows
+        # when rows are added during the walk; ids are unique and only grow.
+        return (self.ordering,)
+
 
 class RegistryPagination(BasePagination):
     """Limit/offset by default; ``?pagination=cursor`` (then the ``next`` links) for cursor pages.

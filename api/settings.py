@@ -148,7 +148,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "api.filters.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryPagination",
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
