@@ -1,0 +1,616 @@
+"""The hand-written core of the demo data set, and the cases planted in it.
+
+Everything here is invented; only the territories (communes, région, EPCI) and
+the neighbourhood names are real places. The reference date of the data set
+("today" inside it) is ``REFERENCE_DATE``: every date is relative to it, never
+to the clock, so a run on any day gives the same rows.
+
+The planted cases are listed in ``PLANTED``, by body or person name, so the
+analysis tests can check that each one is flagged. They hold for every seed
+and every scale (the seed changes who sits where, not the planted shape):
+
+===================  ==========================================================
+case                 where
+===================  ==========================================================
+lapsed mandate       "Conseil de développement de la CC Avallon, Vézelay,
+                     Morvan": term ended 2025-01-20, never renewed, status
+                     still active, members still seated, last meeting
+                     2025-11 (so not dormant).
+dormant body         "Conseil de quartier La Chapelle – Marx Dormoy": status
+                     dormant, last meeting 2024-10-08 (> 18 months before the
+                     reference date), no opinion since.
+vacancy              "Conseil citoyen des Grandes Bornes" (QPV, Goussainville):
+                     24 seats, 10 filled (habitants college 7 of 16,
+                     associations college 3 of 8).
+parity breach        "Conseil municipal des jeunes de Blois": parity rule
+                     max_gap_1, 13 current members, 9 girls and 4 boys.
+unanswered opinions  "Conseil de quartier Goutte d'Or – Château Rouge": 4
+                     opinions a year since 2022, about 1 in 10 answered.
+declining attendance "Conseil de quartier Montmartre": attendance falls from
+                     about 90 % (2021) to about 30 % (2026).
+long tenure          "Conseil de quartier Télégraphe – Pelleport –
+                     Saint-Fargeau": 3 past terms, most members renewed.
+CESER with colleges  "Conseil économique, social et environnemental régional
+                     Centre-Val de Loire": 4 colleges (25/25/25/5 seats),
+                     designated members on behalf of organizations.
+3+ bodies            the persons of ``MULTI_MEMBERS``, each currently seated in
+                     3 or more bodies.
+conflicts            ``PLANTED_INTERACTIONS``: a conflict, oppositions (one to a
+                     body), a funding tie, an alliance.
+healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
+                     "Conseil de quartier Belleville", "Conseil des aînés de
+                     Blois": full, active, regular meetings, answered opinions.
+===================  ==========================================================
+
+Bodies generated beyond the core (``--scale``) are ordinary, with random
+variation; some may trip an indicator by chance, the planted ones always do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+#: "Today" inside the demo data: every generated date is relative to it.
+REFERENCE_DATE = dt.date(2026, 11, 1)
+
+#: ActorIdentifier issuer of the run marker put on the first host (Ville de Paris).
+MARKER_ISSUER = "seed_demo"
+
+#: Reason recorded on every ChangeRecord of a run.
+CHANGE_REASON = "seed_demo"
+
+#: Sources recorded on demo actors and bodies.
+DEMO_SOURCES = [{"url": "https://example.org/seed-demo", "note": "Invented demo data (seed_demo)"}]
+
+# --- territories the generator needs (level, code) --------------------------------
+
+REGION_CVL = ("region", "24")
+PARIS = ("commune", "75056")
+GOUSSAINVILLE = ("commune", "95280")
+CCAVM = ("epci", "200039758")
+BLOIS = ("commune", "41018")
+PARIS_18 = ("arrondissement_municipal", "75118")
+PARIS_20 = ("arrondissement_municipal", "75120")
+
+REQUIRED_TERRITORIES = (REGION_CVL, PARIS, PARIS_18, PARIS_20, GOUSSAINVILLE, CCAVM, BLOIS)
+
+#: Quartier territories the demo creates: code -> (name, parent (level, code), kind).
+QUARTIERS = {
+    "75118-Q01": ("Montmartre", PARIS_18, ""),
+    "75118-Q02": ("Clignancourt – Jules Joffrin", PARIS_18, ""),
+    "75118-Q03": ("Goutte d'Or – Château Rouge", PARIS_18, ""),
+    "75118-Q04": ("La Chapelle – Marx Dormoy", PARIS_18, ""),
+    "75120-Q01": ("Belleville", PARIS_20, ""),
+    "75120-Q02": ("Télégraphe – Pelleport – Saint-Fargeau", PARIS_20, ""),
+    "95280-Q01": ("Les Grandes Bornes", GOUSSAINVILLE, "qpv"),
+}
+
+# --- hosts -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    key: str
+    name: str
+    territory: tuple[str, str]
+    locality: str
+    acronym: str = ""
+
+
+HOSTS = (
+    HostSpec("paris", "Ville de Paris", PARIS, "paris-75118"),
+    HostSpec("region", "Région Centre-Val de Loire", REGION_CVL, "cvl-45234"),
+    HostSpec("ccavm", "Communauté de communes Avallon, Vézelay, Morvan", CCAVM, "ccavm", "CCAVM"),
+    HostSpec("goussainville", "Ville de Goussainville", GOUSSAINVILLE, "gouss"),
+    HostSpec("blois", "Ville de Blois", BLOIS, "cvl-41018"),
+)
+
+# --- planted persons and organizations ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    key: str
+    given_name: str
+    family_name: str
+    gender: str
+    birth_year: int
+    category: str
+    locality: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+PLANTED_PERSONS = (
+    PersonSpec("odile", "Odile", "Chassagne", "female", 1956, "resident", "paris-75118"),
+    PersonSpec("thierry", "Thierry", "Vaugelade", "male", 1971, "elected_official", "paris-75118"),
+    PersonSpec("martine", "Martine", "Rouvière", "female", 1950, "resident", "cvl-41018"),
+    PersonSpec("gilles", "Gilles", "Pradeau", "male", 1958, "resident", "cvl-41018"),
+)
+
+#: Persons currently seated in 3 or more bodies: name -> the bodies.
+MULTI_MEMBERS = {
+    "Odile Chassagne": (
+        "Conseil de quartier Montmartre",
+        "Conseil de quartier Clignancourt – Jules Joffrin",
+        "Conseil de quartier Goutte d'Or – Château Rouge",
+        "Conseil de quartier La Chapelle – Marx Dormoy",
+    ),
+    "Thierry Vaugelade": (
+        "Conseil de quartier Montmartre",
+        "Conseil de quartier Clignancourt – Jules Joffrin",
+        "Conseil de quartier Goutte d'Or – Château Rouge",
+        "Conseil de quartier La Chapelle – Marx Dormoy",
+    ),
+    "Martine Rouvière": (
+        "Conseil économique, social et environnemental régional Centre-Val de Loire",
+        "Conseil des aînés de Blois",
+        "Commission consultative des services publics locaux de Blois",
+    ),
+    "Gilles Pradeau": (
+        "Conseil économique, social et environnemental régional Centre-Val de Loire",
+        "Conseil des aînés de Blois",
+        "Commission consultative des services publics locaux de Blois",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    key: str
+    name: str
+    category: str
+    locality: str
+    pools: tuple[str, ...] = ()  # extra pools, e.g. "ceser-1"
+    acronym: str = ""
+
+
+PLANTED_ORGS = (
+    OrgSpec("amicale", "Amicale des locataires des Grandes Bornes", "association", "gouss"),
+    OrgSpec("toit", "Toit commun Val-d'Oise", "social_landlord", "gouss"),
+    OrgSpec("collectif_gdo", "Collectif Goutte d'Or propre", "collective", "paris-75118"),
+    OrgSpec(
+        "montmartre_asso",
+        "Association Montmartre patrimoine et habitants",
+        "association",
+        "paris-75118",
+        acronym="AMPH",
+    ),
+    OrgSpec(
+        "ur_solidarite",
+        "Union régionale des associations de solidarité du Centre",
+        "association",
+        "cvl-45234",
+        ("ceser-3",),
+        "URAS Centre",
+    ),
+    OrgSpec(
+        "fed_artisans",
+        "Fédération régionale des artisans et commerçants du Centre",
+        "association",
+        "cvl-45234",
+        ("ceser-1",),
+        "FRAC Centre",
+    ),
+)
+
+#: Planted ties: (source, target, type, direction, weight, sign). A key names a planted
+#: organization, a host ("host:<key>"), a planted person ("person:<key>") or a body
+#: ("body:<key>").
+PLANTED_INTERACTIONS = (
+    ("amicale", "toit", "conflict", "mutual", 4, -1),
+    ("collectif_gdo", "body:P3", "opposition", "directed", 3, -1),
+    ("montmartre_asso", "host:paris", "opposition", "directed", 2, -1),
+    ("host:paris", "montmartre_asso", "funding", "directed", 3, 1),
+    ("person:martine", "ur_solidarite", "representation", "directed", 4, 1),
+    ("ur_solidarite", "fed_artisans", "alliance", "mutual", 3, 1),
+    ("person:thierry", "host:paris", "hierarchy", "directed", 5, 1),
+)
+
+# --- bodies --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollegeSpec:
+    name: str
+    seats: int
+    selection_mode: str
+    #: Who fills it: "resident", "org" (a person on behalf of an organization of
+    #: ``org_pool``), "elected" (elected officials), "qualified" (appointed residents).
+    member_kind: str = "resident"
+    org_pool: str = ""
+    #: Seats filled in the current term (None: the body's ``fill`` rate).
+    filled: int | None = None
+
+
+@dataclass(frozen=True)
+class Forced:
+    """A planted person seated in the current term."""
+
+    person: str
+    role: str = "member"
+    college: str = ""
+    on_behalf_of: str = ""  # an OrgSpec key
+
+
+@dataclass(frozen=True)
+class BodySpec:
+    key: str
+    name: str
+    body_type: str
+    territory: tuple[str, str]
+    host: str
+    locality: str
+    founding: dt.date
+    mandate_years: int
+    term_start: dt.date
+    term_end: dt.date
+    colleges: tuple[CollegeSpec, ...]
+    seats: int | None = None  # for a body without colleges
+    legal_basis: str = ""
+    description: str = ""
+    status: str = "active"
+    parity_rule: str = "none"
+    min_age: int | None = None
+    max_age: int | None = None
+    age_class: str = "adult"  # "youth" draws from the young
+    past_terms: int = 2
+    fill: float = 0.92
+    renew_prob: float = 0.45
+    leave_prob: float = 0.15
+    #: For the current term: genders of the seat holders, or "alternate" for parity.
+    gender_plan: tuple[int, int] | str | None = None
+    officers: bool = True
+    elected_referent: bool = True
+    technical_referent: bool = True
+    meetings_per_year: float = 5
+    meetings_since: dt.date | None = None
+    last_meeting: dt.date | None = None  # meetings stop there (dormancy, lapse)
+    attendance: tuple[float, float] = (0.75, 0.75)  # present rate at first and last meeting
+    opinions_per_year: float = 1.5
+    opinions_since: dt.date | None = None
+    answer_rate: float = 0.8
+    forced: tuple[Forced, ...] = ()
+    referent_forced: tuple[Forced, ...] = ()
+
+
+def _cq_colleges(residents: int = 18, associations: int = 6, **kw) -> tuple[CollegeSpec, ...]:
+    return (
+        CollegeSpec("Collège des habitants", residents, "volunteer", **kw),
+        CollegeSpec("Collège des associations", associations, "designation", "org"),
+    )
+
+
+_CQ = dict(
+    body_type="conseil_quartier",
+    host="paris",
+    legal_basis="CGCT art. L2511-24 et L2143-1 ; charte parisienne des conseils de quartier",
+    founding=dt.date(2002, 11, 1),
+    mandate_years=3,
+    term_start=dt.date(2024, 2, 1),
+    term_end=dt.date(2027, 2, 1),
+    meetings_since=dt.date(2021, 1, 1),
+    opinions_since=dt.date(2022, 1, 1),
+)
+
+_THIERRY_REFERENT = (Forced("thierry", "elected_referent"),)
+
+CORE_BODIES = (
+    BodySpec(
+        key="P1",
+        name="Conseil de quartier Montmartre",
+        territory=("quartier", "75118-Q01"),
+        locality="paris-75118",
+        colleges=_cq_colleges(),
+        description="Conseil de quartier du 18e arrondissement (planted: declining attendance).",
+        attendance=(0.9, 0.3),
+        meetings_per_year=6,
+        forced=(Forced("odile", "secretary", "Collège des habitants"),),
+        referent_forced=_THIERRY_REFERENT,
+        **_CQ,
+    ),
+    BodySpec(
+        key="P2",
+        name="Conseil de quartier Clignancourt – Jules Joffrin",
+        territory=("quartier", "75118-Q02"),
+        locality="paris-75118",
+        colleges=_cq_colleges(),
+        description="Conseil de quartier du 18e arrondissement (healthy control).",
+        fill=1.0,
+        attendance=(0.8, 0.78),
+        answer_rate=0.9,
+        forced=(Forced("odile", "member", "Collège des habitants"),),
+        referent_forced=_THIERRY_REFERENT,
+        **_CQ,
+    ),
+    BodySpec(
+        key="P3",
+        name="Conseil de quartier Goutte d'Or – Château Rouge",
+        territory=("quartier", "75118-Q03"),
+        locality="paris-75118",
+        colleges=_cq_colleges(),
+        description="Conseil de quartier du 18e arrondissement (planted: unanswered opinions).",
+        opinions_per_year=4,
+        answer_rate=0.1,
+        forced=(Forced("odile", "member", "Collège des habitants"),),
+        referent_forced=_THIERRY_REFERENT,
+        **_CQ,
+    ),
+    BodySpec(
+        key="P4",
+        name="Conseil de quartier La Chapelle – Marx Dormoy",
+        territory=("quartier", "75118-Q04"),
+        locality="paris-75118",
+        colleges=_cq_colleges(),
+        description="Conseil de quartier du 18e arrondissement (planted: dormant).",
+        status="dormant",
+        fill=0.75,
+        last_meeting=dt.date(2024, 10, 8),
+        attendance=(0.7, 0.4),
+        meetings_per_year=3,
+        forced=(Forced("odile", "member", "Collège des habitants"),),
+        referent_forced=_THIERRY_REFERENT,
+        **_CQ,
+    ),
+    BodySpec(
+        key="P5",
+        name="Conseil de quartier Belleville",
+        territory=("quartier", "75120-Q01"),
+        locality="paris-75120",
+        colleges=_cq_colleges(),
+        description="Conseil de quartier du 20e arrondissement (healthy control).",
+        fill=1.0,
+        attendance=(0.78, 0.8),
+        answer_rate=0.9,
+        **_CQ,
+    ),
+    BodySpec(
+        key="P6",
+        name="Conseil de quartier Télégraphe – Pelleport – Saint-Fargeau",
+        territory=("quartier", "75120-Q02"),
+        locality="paris-75120",
+        colleges=_cq_colleges(),
+        description="Conseil de quartier du 20e arrondissement (planted: long tenure).",
+        past_terms=3,
+        renew_prob=0.85,
+        leave_prob=0.05,
+        **_CQ,
+    ),
+    BodySpec(
+        key="G1",
+        name="Conseil citoyen des Grandes Bornes",
+        body_type="conseil_citoyen",
+        territory=("quartier", "95280-Q01"),
+        host="goussainville",
+        locality="gouss",
+        legal_basis="Loi n° 2014-173 du 21 février 2014, art. 7",
+        description="Conseil citoyen du quartier prioritaire (planted: vacancies).",
+        founding=dt.date(2015, 6, 1),
+        mandate_years=3,
+        term_start=dt.date(2024, 9, 15),
+        term_end=dt.date(2027, 9, 15),
+        colleges=(
+            CollegeSpec("Collège des habitants", 16, "lot", filled=7),
+            CollegeSpec(
+                "Collège des associations et acteurs locaux", 8, "designation", "org", filled=3
+            ),
+        ),
+        parity_rule="max_gap_1",
+        gender_plan="alternate",
+        meetings_per_year=4,
+        meetings_since=dt.date(2021, 1, 1),
+        opinions_per_year=1,
+        attendance=(0.65, 0.55),
+    ),
+    BodySpec(
+        key="C1",
+        name="Conseil de développement de la CC Avallon, Vézelay, Morvan",
+        body_type="conseil_developpement",
+        territory=CCAVM,
+        host="ccavm",
+        locality="ccavm",
+        legal_basis="CGCT art. L5211-10-1",
+        description="Conseil de développement intercommunal (planted: lapsed mandate).",
+        founding=dt.date(2017, 3, 1),
+        mandate_years=3,
+        term_start=dt.date(2022, 1, 20),
+        term_end=dt.date(2025, 1, 20),
+        colleges=(),
+        seats=30,
+        past_terms=1,
+        parity_rule="max_gap_1",
+        gender_plan="alternate",
+        fill=0.8,
+        meetings_per_year=3,
+        meetings_since=dt.date(2019, 1, 1),
+        last_meeting=dt.date(2025, 11, 20),
+        opinions_per_year=1,
+    ),
+    BodySpec(
+        key="R1",
+        name="Conseil économique, social et environnemental régional Centre-Val de Loire",
+        body_type="ceser",
+        territory=REGION_CVL,
+        host="region",
+        locality="cvl-45234",
+        legal_basis="CGCT art. L4134-1 et R4134-1",
+        description="CESER (planted: four colleges, designated members).",
+        founding=dt.date(1982, 7, 1),
+        mandate_years=6,
+        term_start=dt.date(2024, 1, 1),
+        term_end=dt.date(2030, 1, 1),
+        colleges=(
+            CollegeSpec(
+                "Collège 1 – Entreprises et activités professionnelles non salariées",
+                25,
+                "designation",
+                "org",
+                "ceser-1",
+            ),
+            CollegeSpec(
+                "Collège 2 – Organisations syndicales de salariés",
+                25,
+                "designation",
+                "org",
+                "ceser-2",
+            ),
+            CollegeSpec(
+                "Collège 3 – Organismes et associations participant à la vie collective",
+                25,
+                "designation",
+                "org",
+                "ceser-3",
+            ),
+            CollegeSpec("Collège 4 – Personnalités qualifiées", 5, "appointment", "qualified"),
+        ),
+        past_terms=1,
+        parity_rule="balanced",
+        fill=0.97,
+        renew_prob=0.4,
+        elected_referent=False,
+        technical_referent=False,
+        meetings_per_year=6,
+        meetings_since=dt.date(2021, 1, 1),
+        opinions_per_year=8,
+        answer_rate=0.85,
+        attendance=(0.72, 0.7),
+        forced=(
+            Forced(
+                "martine",
+                "member",
+                "Collège 3 – Organismes et associations participant à la vie collective",
+                "ur_solidarite",
+            ),
+            Forced(
+                "gilles",
+                "member",
+                "Collège 1 – Entreprises et activités professionnelles non salariées",
+                "fed_artisans",
+            ),
+        ),
+    ),
+    BodySpec(
+        key="B1",
+        name="Conseil municipal des jeunes de Blois",
+        body_type="conseil_jeunes",
+        territory=BLOIS,
+        host="blois",
+        locality="cvl-41018",
+        legal_basis="CGCT art. L1112-23",
+        description="Conseil municipal des jeunes (planted: parity breach).",
+        founding=dt.date(2008, 10, 1),
+        mandate_years=2,
+        term_start=dt.date(2025, 10, 15),
+        term_end=dt.date(2027, 10, 15),
+        colleges=(),
+        seats=13,
+        parity_rule="max_gap_1",
+        gender_plan=(9, 4),
+        min_age=11,
+        max_age=17,
+        age_class="youth",
+        fill=1.0,
+        meetings_per_year=6,
+        meetings_since=dt.date(2021, 1, 1),
+        opinions_per_year=1,
+        attendance=(0.8, 0.75),
+    ),
+    BodySpec(
+        key="B2",
+        name="Conseil des aînés de Blois",
+        body_type="conseil_aines",
+        territory=BLOIS,
+        host="blois",
+        locality="cvl-41018",
+        description="Conseil des aînés (healthy control, two planted multi-members).",
+        founding=dt.date(2014, 5, 1),
+        mandate_years=3,
+        term_start=dt.date(2024, 6, 1),
+        term_end=dt.date(2027, 6, 1),
+        colleges=(),
+        seats=20,
+        min_age=60,
+        fill=1.0,
+        meetings_per_year=4,
+        meetings_since=dt.date(2021, 1, 1),
+        opinions_per_year=1,
+        answer_rate=0.9,
+        attendance=(0.8, 0.8),
+        forced=(Forced("martine", "president"), Forced("gilles", "member")),
+    ),
+    BodySpec(
+        key="B3",
+        name="Commission consultative des services publics locaux de Blois",
+        body_type="ccspl",
+        territory=BLOIS,
+        host="blois",
+        locality="cvl-41018",
+        legal_basis="CGCT art. L1413-1",
+        founding=dt.date(2003, 1, 1),
+        mandate_years=6,
+        term_start=dt.date(2026, 5, 1),
+        term_end=dt.date(2032, 4, 1),
+        colleges=(
+            CollegeSpec("Collège des élus", 6, "election", "elected"),
+            CollegeSpec("Collège des associations locales", 5, "designation", "org"),
+        ),
+        past_terms=1,
+        fill=1.0,
+        elected_referent=False,
+        technical_referent=True,
+        meetings_per_year=2,
+        meetings_since=dt.date(2021, 1, 1),
+        opinions_per_year=2,
+        attendance=(0.7, 0.7),
+        forced=(
+            Forced("martine", "member", "Collège des associations locales", "ur_solidarite"),
+            Forced("gilles", "member", "Collège des associations locales", "fed_artisans"),
+        ),
+    ),
+)
+
+_BY_KEY = {b.key: b for b in CORE_BODIES}
+
+
+def body_name(key: str) -> str:
+    return _BY_KEY[key].name
+
+
+#: The planted cases, by name: what a later analysis must flag.
+PLANTED: dict[str, object] = {
+    "reference_date": REFERENCE_DATE,
+    "lapsed_mandate": body_name("C1"),
+    "dormant": body_name("P4"),
+    "vacancy": body_name("G1"),
+    "parity_breach": body_name("B1"),
+    "unanswered_opinions": body_name("P3"),
+    "declining_attendance": body_name("P1"),
+    "long_tenure": body_name("P6"),
+    "ceser": body_name("R1"),
+    "healthy": (body_name("P2"), body_name("P5"), body_name("B2")),
+    "multi_members": MULTI_MEMBERS,
+    "conflicts": (),  # filled below, by name
+}
+
+#: Bodies seated with parity respected (max_gap_1, gap <= 1 among current members).
+PARITY_RESPECTED = (body_name("G1"), body_name("C1"))
+
+
+def label(key: str) -> str:
+    """The name behind a key of ``PLANTED_INTERACTIONS``."""
+    kind, _, rest = key.partition(":")
+    if kind == "host":
+        return next(h.name for h in HOSTS if h.key == rest)
+    if kind == "person":
+        return next(p.name for p in PLANTED_PERSONS if p.key == rest)
+    if kind == "body":
+        return body_name(rest)
+    return next(o.name for o in PLANTED_ORGS if o.key == key)
+
+
+PLANTED["conflicts"] = tuple(
+    (label(s), label(t), kind) for s, t, kind, _d, _w, sign in PLANTED_INTERACTIONS if sign < 0
+)
