@@ -107,8 +107,15 @@ class RegistrySerializer(serializers.ModelSerializer):
             self._keep(set(wanted))
 
 
+def _etag_default(value: Any) -> str:
+    # What orjson does not encode itself: decimals (weights, confidences), lazy strings.
+    return str(value)
+
+
 def etag_of(data: Any) -> str:
-    digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    digest = hashlib.sha256(
+        orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=_etag_default)
+    ).hexdigest()
     return f'"{digest[:32]}"'
 
 

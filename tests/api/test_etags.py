@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import orjson
 import pytest
 
 from registry.models import Actor, ChangeRecord
 from registry.services import actors as actor_services
-from tests.factories import ActorFactory, BodyFactory, MembershipFactory
+from tests.factories import (
+    ActorFactory,
+    BodyFactory,
+    CollegeFactory,
+    InteractionFactory,
+    MeetingFactory,
+    MembershipFactory,
+    OpinionFactory,
+    TerritoryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +175,28 @@ def test_stale_if_match_on_another_resource(full_client):
     assert_412(response)
     body.refresh_from_db()
     assert body.name == "CESER"
+
+
+RESOURCES = {
+    "actors": lambda: ActorFactory(),
+    "bodies": lambda: BodyFactory(),
+    "colleges": lambda: CollegeFactory(),
+    "memberships": lambda: MembershipFactory(),
+    "meetings": lambda: MeetingFactory(),
+    "opinions": lambda: OpinionFactory(),
+    # Decimals (weight, confidence) in the representation.
+    "interactions": lambda: InteractionFactory(weight=3, confidence=Decimal("0.8")),
+    "territories": lambda: TerritoryFactory(),
+}
+
+
+@pytest.mark.parametrize("resource", sorted(RESOURCES))
+def test_every_resource_answers_an_etag_and_honours_it(full_client, resource):
+    obj = RESOURCES[resource]()
+    url = f"/api/{resource}/{obj.pk}/"
+    tag = etag(full_client, url)
+    assert full_client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+    assert_412(full_client.patch(url, {}, format="json", HTTP_IF_MATCH=STALE))
+    response = full_client.patch(url, {}, format="json", HTTP_IF_MATCH=tag)
+    assert response.status_code == 200, response.content[:300]
+    assert response["ETag"] == tag, "an empty change keeps the ETag"
