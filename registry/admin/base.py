@@ -23,6 +23,7 @@ from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied
 from django.db import models, router, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -32,7 +33,8 @@ from django.utils.translation import gettext as _
 from registry.admin.history import change_rows, records_for, related_names
 from registry.admin.labels import related_column, relation_label
 from registry.admin.writers import Writer, writer_for
-from registry.exceptions import MembershipOverlap, RegistryError
+from registry.exceptions import Conflict, MembershipOverlap, RegistryError
+from registry.services._common import domain_errors
 from registry.tracking import change_context, diff, snapshot_fields
 
 #: The permission that shows personal data (contact details, gender, birth year).
@@ -74,9 +76,21 @@ class AdminWriteRejected(Exception):
 
 @contextmanager
 def rejected_as(prefix: str | None = None, index: int | None = None) -> Iterator[None]:
-    """Turn a refused write into ``AdminWriteRejected`` aimed at the form (or inline row)."""
+    """Turn a refused write into ``AdminWriteRejected`` aimed at the form (or inline row).
+
+    Services raise domain errors; the few raw failures that could still escape
+    (a validation or database error, a protected delete) are translated the
+    same way here.
+    """
     try:
-        yield
+        with domain_errors():
+            yield
+    except (ProtectedError, RestrictedError) as exc:
+        kinds = sorted({str(o._meta.verbose_name_plural) for o in exc.protected_objects})
+        error = Conflict(
+            _("Other records still refer to it: %(kinds)s.") % {"kinds": ", ".join(kinds)}
+        )
+        raise AdminWriteRejected(error, prefix=prefix, index=index) from exc
     except RegistryError as exc:
         raise AdminWriteRejected(exc, prefix=prefix, index=index) from exc
 

@@ -283,6 +283,97 @@ def test_deleting_through_the_admin_records_the_cascade(admin_client):
     ).exists()
 
 
+def test_territory_added_with_a_parent_link_is_placed_in_the_closure(admin_client, sample_data):
+    from registry.models import Territory
+
+    dep = sample_data["dep"]
+    data = {
+        "level": TerritoryLevel.COMMUNE,
+        "kind": "",
+        "code": "28999",
+        "name": "Commune nouvelle",
+        "siren": "",
+        "extra": "{}",
+        "sources": "[]",
+        **management("parent_relations", total=1),
+        "parent_relations-0-parent": dep.pk,
+        "parent_relations-0-kind": "administrative",
+        **management("child_relations"),
+    }
+    response = admin_client.post(url(Territory, "add"), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    created = Territory.objects.get(code="28999")
+    assert set(Territory.objects.filter(descendant_links__descendant=created)) == {
+        created,
+        dep,
+        sample_data["region"],
+    }
+    assert set(ChangeRecord.objects.filter(via="admin").values_list("model", flat=True)) == {
+        "registry.territory",
+        "registry.territoryrelation",
+    }
+
+
+def test_actor_added_with_identifier_and_personal_data_is_recorded(admin_client, admin_user):
+    from registry.models import Actor
+
+    data = {
+        "kind": "person",
+        "category": "resident",
+        "name": "Jeanne Martin",
+        "links": "[]",
+        "sources": "[]",
+        **management("identifiers", total=1),
+        "identifiers-0-scheme": "external",
+        "identifiers-0-value": "J-42",
+        "identifiers-0-issuer": "crm",
+        **management("other_names"),
+        **management("personal_data", total=1),
+        "personal_data-0-email": "jeanne@example.org",
+        "personal_data-0-lawful_basis": "consent",
+        "personal_data-0-retention_until": "2030-01-01",
+    }
+    response = admin_client.post(url(Actor, "add"), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    actor = Actor.objects.get(name="Jeanne Martin")
+    assert actor.personal_data.email == "jeanne@example.org"
+    assert actor.identifiers.get().value == "J-42"
+    records = ChangeRecord.objects.filter(via="admin", user=admin_user)
+    assert sorted(records.values_list("model", flat=True)) == [
+        "registry.actor",
+        "registry.actoridentifier",
+        "registry.personaldata",
+    ]
+
+
+def test_identifier_held_by_another_actor_is_an_error_on_its_row(admin_client, sample_data):
+    from registry.models import Actor
+
+    before = (Actor.objects.count(), ChangeRecord.objects.count())
+    data = {
+        "kind": "person",
+        "category": "resident",
+        "name": "Homonyme",
+        "links": "[]",
+        "sources": "[]",
+        **management("identifiers", total=1),
+        "identifiers-0-scheme": "external",
+        "identifiers-0-value": "P-1",
+        "identifiers-0-issuer": "crm",
+        **management("other_names"),
+        **management("personal_data"),
+    }
+    response = admin_client.post(url(Actor, "add"), data)
+    assert response.status_code == 200
+    formset = next(
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.prefix == "identifiers"
+    )
+    assert formset.forms[0].errors
+    assert (Actor.objects.count(), ChangeRecord.objects.count()) == before
+
+
 # --- refused writes are form errors, not 500s, and write nothing --------------------------
 
 
