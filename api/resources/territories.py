@@ -152,7 +152,7 @@ class TerritoryViewSet(RegistryViewSet):
         lookup = self.kwargs[self.lookup_field]
         if ":" in str(lookup):
             level, _sep, code = lookup.partition(":")
-            self.kwargs = {**self.kwargs, self.lookup_field: None}
+            # self.kwargs stays as routed: update() looks the object up twice (If-Match).
             queryset = self.filter_queryset(self.get_queryset())
             from django.shortcuts import get_object_or_404
 
