@@ -61,6 +61,12 @@ class RegistrySerializer(serializers.ModelSerializer):
             return
         self._apply_query(request)
 
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name == "id" and not kwargs.get("help_text"):
+            kwargs["help_text"] = "Unique id, never reused."
+        return field_class, kwargs
+
     def _scope_relations(self) -> None:
         request = self.context.get("request")
         if request is None or not self.scoped_relations:
@@ -122,7 +128,12 @@ def etag_of(data: Any) -> str:
 class ChangeRecordSerializer(serializers.ModelSerializer):
     """One entry of an object's history."""
 
-    user = serializers.CharField(source="user.username", default=None, read_only=True)
+    user = serializers.CharField(
+        source="user.username",
+        default=None,
+        read_only=True,
+        help_text="Account that made the change (none when an API key made it).",
+    )
 
     class Meta:
         model = ChangeRecord
@@ -141,7 +152,8 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
             "after",
         ]
         extra_kwargs = {
-            "api_key": {"help_text": "Public prefix of the API key that made the change."}
+            "id": {"help_text": "Position in the change ledger (increasing)."},
+            "api_key": {"help_text": "Public prefix of the API key that made the change."},
         }
 
 

@@ -78,7 +78,7 @@ class RegistryPagination(BasePagination):
                     "format": "uri",
                     "description": "URL of the previous page, if any.",
                 },
-                "results": schema,
+                "results": {**schema, "description": "The items of this page."},
             },
         }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -20,6 +22,56 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "description": "`Api-Key <prefix>.<secret>`. Scopes: read, write, personal_data, "
             "analysis; a key may be limited to a territory and below.",
         }
+
+
+class FilterHelpTexts(DjangoFilterExtension):
+    """Filter descriptions from ``help_text``, also for filters typed by ``extend_schema_field``.
+
+    The stock extension drops the help text of a filter whose type is given by
+    ``@extend_schema_field`` (ids, territory references).
+    """
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        help_text = filter_field.extra.get("help_text") or _model_help_text(
+            model, filter_field.field_name
+        )
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters
+
+
+def _model_help_text(model, field_name: str) -> str:
+    """The help text of the model field a plain ``Meta.fields`` filter is built from."""
+    try:
+        return str(model._meta.get_field(field_name).help_text or "")
+    except Exception:  # noqa: BLE001 - a lookup path or a method: no model help text
+        return ""
+
+
+#: Order of the operations of a path in the schema.
+METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+class _Endpoints(EndpointEnumerator):
+    def get_allowed_methods(self, callback):
+        # DRF lists a viewset's methods from a set, whose order changes from one process
+        # to the next (string hashing): the committed schema must not.
+        methods = super().get_allowed_methods(callback)
+        return sorted(
+            methods, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER)
+        )
+
+
+class RegistrySchemaGenerator(SchemaGenerator):
+    """The same schema from every run: paths in URL order, methods in a fixed order."""
+
+    endpoint_inspector_cls = _Endpoints
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -78,6 +130,19 @@ class RegistryAutoSchema(AutoSchema):
                 )
                 responses[code]["description"] = description
         return responses
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        label = model._meta.verbose_name if model is not None else "object"
+        for parameter in parameters:
+            if parameter["name"] == "id" and not parameter.get("description"):
+                parameter["description"] = f"Id of the {label}." + (
+                    " Its natural key `level:code` (e.g. `commune:75056`) works too."
+                    if ":" in getattr(self.view, "lookup_value_regex", "")
+                    else ""
+                )
+        return parameters
 
     def _is_detail(self) -> bool:
         return "{" in self.path

@@ -180,4 +180,5 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "SCHEMA_PATH_PREFIX": "/api/",
     "SORT_OPERATIONS": False,
+    "DEFAULT_GENERATOR_CLASS": "api.schema.RegistrySchemaGenerator",
 }

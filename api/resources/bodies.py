@@ -79,6 +79,7 @@ class CollegeNestedSerializer(serializers.ModelSerializer):
         model = College
         fields = ["id", "name", "seats", "selection_mode"]
         read_only_fields = ["id"]
+        extra_kwargs = {"id": {"help_text": "Id of the college (/api/colleges/)."}}
 
 
 class BodySerializer(RegistrySerializer):
