@@ -314,6 +314,38 @@ def test_territory_added_with_a_parent_link_is_placed_in_the_closure(admin_clien
     }
 
 
+def test_renaming_a_territory_leaves_its_listed_children_alone(admin_client, sample_data):
+    from registry.models import Territory
+
+    dep, region, commune = sample_data["dep"], sample_data["region"], sample_data["commune"]
+    up = TerritoryRelation.objects.get(child=dep)
+    down = TerritoryRelation.objects.get(parent=dep)
+    data = {
+        "level": dep.level,
+        "kind": "",
+        "code": dep.code,
+        "name": "Eure-et-Loir (28)",
+        "siren": "",
+        "extra": "{}",
+        "sources": "[]",
+        **management("parent_relations", total=1, initial=1),
+        "parent_relations-0-id": up.pk,
+        "parent_relations-0-child": dep.pk,
+        "parent_relations-0-parent": region.pk,
+        "parent_relations-0-kind": up.kind,
+        # The children are listed read-only: the browser posts only their ids.
+        **management("child_relations", total=1, initial=1),
+        "child_relations-0-id": down.pk,
+        "child_relations-0-parent": dep.pk,
+    }
+    response = admin_client.post(url(Territory, "change", dep.pk), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert list(ChangeRecord.objects.filter(via="admin").values_list("model", "action")) == [
+        ("registry.territory", "update")
+    ]
+    assert TerritoryRelation.objects.get(pk=down.pk).child == commune
+
+
 def test_actor_added_with_identifier_and_personal_data_is_recorded(admin_client, admin_user):
     from registry.models import Actor
 
