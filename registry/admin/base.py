@@ -245,7 +245,11 @@ class TrackedModelAdmin(TrackedWritesMixin, admin.ModelAdmin):
             "page_range": paginator.get_elided_page_range(page.number),
             "page_var": PAGE_VAR,
             "pagination_required": paginator.num_pages > 1,
-            "ledger_url": _ledger_url(self.model, obj.pk),
+            "ledger_url": (
+                _ledger_url(self.model, obj.pk)
+                if request.user.has_perm("registry.view_changerecord")
+                else None
+            ),
             "preserved_filters": self.get_preserved_filters(request),
             **(extra_context or {}),
         }

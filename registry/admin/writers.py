@@ -46,10 +46,11 @@ class Writer:
 class ServiceWriter(Writer):
     """Writes through service functions.
 
-    ``create`` receives the form's values as keyword arguments; fields it does
-    not accept (``create_accepts``) are applied right after, in the same
-    transaction, through the ``update`` path. ``update`` receives the stored
-    instance and the changed values; ``delete`` the instance.
+    ``create_fn`` receives the form's values as keyword arguments,
+    ``update_fn`` the stored instance and the changed values, ``delete_fn`` the
+    instance. Values a service does not take (``create_accepts``,
+    ``update_accepts``; e.g. ``sources`` of an identifier) are written right
+    after, in the same transaction, through ``registry.tracking``.
     """
 
     create_fn: Callable[..., models.Model] | None = None
