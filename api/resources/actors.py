@@ -66,6 +66,9 @@ class ActorFilterSet(RegistryFilterSet):
     founding_date = filters.DateFromToRangeFilter(
         help_text="Founding date range (_after, _before)."
     )
+    dissolution_date = filters.DateFromToRangeFilter(
+        help_text="Dissolution date range (_after, _before)."
+    )
 
     search_fields = ("name", "other_names__name", "identifiers__value")
 

@@ -50,6 +50,11 @@ class BodyFilterSet(RegistryFilterSet):
         field_name="seats", lookup_expr="gte", help_text="At least this many seats."
     )
     mandate_years = filters.NumberFilter(help_text="Mandate length in years.")
+    term_start = filters.DateFromToRangeFilter(
+        help_text="Current term start range (_after, _before)."
+    )
+    min_age = filters.NumberFilter(help_text="Age rule: youngest age allowed to sit.")
+    max_age = filters.NumberFilter(help_text="Age rule: oldest age allowed to sit.")
     member = MultipleIdFilter(
         field_name="memberships__actor_id", help_text="Bodies these actors sat in."
     )
@@ -167,6 +172,9 @@ class CollegeFilterSet(RegistryFilterSet):
     selection_mode = choice_filter(SelectionMode.choices, "selection_mode", "Selection mode")
     territory = WithinTerritoryFilter(
         field_name="body__territory_id", help_text="Colleges of bodies in this territory or below."
+    )
+    seats_min = filters.NumberFilter(
+        field_name="seats", lookup_expr="gte", help_text="At least this many seats."
     )
 
     class Meta:

@@ -19,7 +19,9 @@ class InteractionFilterSet(RegistryFilterSet):
     actor = MultipleIdFilter(method="filter_actor", help_text="Ties from or to these actors.")
     interaction_type = choice_filter(InteractionType.choices, "interaction_type", "Type")
     direction = choice_filter(Direction.choices, "direction", "Direction")
-    sign = filters.TypedChoiceFilter(choices=Sign.choices, coerce=int, help_text="+1 or -1.")
+    sign = filters.TypedMultipleChoiceFilter(
+        choices=Sign.choices, coerce=int, help_text="+1 or -1 (repeat for both)."
+    )
     weight_min = filters.NumberFilter(
         field_name="weight", lookup_expr="gte", help_text="Weight at least."
     )

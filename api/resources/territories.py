@@ -7,7 +7,13 @@ from django.db import transaction
 from rest_framework import serializers
 
 from api.base import RegistrySerializer, RegistryViewSet, document
-from api.filters import RegistryFilterSet, TerritoryRefFilter, choice_filter, within_ids
+from api.filters import (
+    MultipleIdFilter,
+    RegistryFilterSet,
+    TerritoryRefFilter,
+    choice_filter,
+    within_ids,
+)
 from registry.models import RelationKind, Territory, TerritoryKind, TerritoryLevel
 from registry.services import territories as services
 
@@ -38,6 +44,12 @@ class TerritoryFilterSet(RegistryFilterSet):
     )
     valid_from_before = filters.DateFilter(
         field_name="valid_from", lookup_expr="lte", help_text="Validity starts on or before."
+    )
+
+    successor = MultipleIdFilter(
+        field_name="successor_id",
+        help_text="Territories absorbed by these ones (e.g. the communes merged into a "
+        "commune nouvelle).",
     )
 
     search_fields = ("name", "code")

@@ -17,6 +17,7 @@ from tests.api.generic import (
     counts,
     ids,
     results,
+    token_of,
     unique,
 )
 
@@ -31,6 +32,7 @@ KINDS = itertools.cycle(
         ("organization", "company"),
     ]
 )
+SCHEMES = itertools.cycle(["external", "rna", "siren"])
 _numbers = itertools.count(1)
 
 
@@ -58,8 +60,8 @@ def make_actors(n, territory, kinds=KINDS):
                 name=unique("Camille Martin" if kind == "person" else "Association"),
                 territory=territory,
                 power=number % 6,
-                identifiers=[{"scheme": "external", "value": f"CRM-{number}", "issuer": "crm"}],
-                other_names=[{"name": f"Alias {number}", "note": "surnom"}],
+                identifiers=[{"scheme": next(SCHEMES), "value": f"ID-{number}"}],
+                other_names=[{"name": unique("Alias"), "note": "surnom"}],
                 personal_data=personal() if kind == "person" else None,
             )
         )
@@ -234,13 +236,35 @@ class TestActors(ResourceAPITests):
         actors = self.make(4, tree.commune)
         value = actors[2].identifiers.get().value
         assert ids(self.get_list(full.client, identifier=value)) == {actors[2].pk}
-        assert ids(self.get_list(full.client, identifier_scheme="external")) == {
-            a.pk for a in actors
+        schemes = {a.pk: a.identifiers.get().scheme for a in actors}
+        asked = sorted(set(schemes.values()))[:2]
+        assert ids(self.get_list(full.client, identifier_scheme=asked)) == {
+            pk for pk, scheme in schemes.items() if scheme in asked
         }
-        assert ids(self.get_list(full.client, q="alias " + value.split("-")[1])) >= {actors[2].pk}
+        alias = token_of(actors[2].other_names.get().name)
+        assert ids(self.get_list(full.client, q=alias)) == {actors[2].pk}, "q searches other names"
+        assert ids(self.get_list(full.client, q=value)) == {actors[2].pk}, "q searches identifiers"
         high = {a.pk for a in Actor.objects.filter(power__gte=3)}
         assert ids(self.get_list(full.client, power_min=3)) == high
         assert high and high != {a.pk for a in actors}
+
+    def test_founding_and_dissolution_date_ranges(self, tree, full):
+        import datetime as dt
+
+        old, young = (
+            actor_create(
+                kind="organization",
+                category="association",
+                name=unique("Association"),
+                territory=tree.commune,
+                founding_date=dt.date(year, 1, 1),
+                dissolution_date=dt.date(year + 10, 1, 1),
+            )
+            for year in (1990, 2010)
+        )
+        assert ids(self.get_list(full.client, dissolution_date_before="2005-01-01")) == {old.pk}
+        assert ids(self.get_list(full.client, dissolution_date_after="2005-01-01")) == {young.pk}
+        assert ids(self.get_list(full.client, founding_date_after="2000-01-01")) == {young.pk}
 
     def test_kind_filter_takes_several_kinds(self, tree, full):
         actors = self.make(4, tree.commune)

@@ -163,6 +163,32 @@ class TestBodies(ResourceAPITests):
         assert ids(self.get_list(full.client, current="true")) == {live.pk}
         assert ids(self.get_list(full.client, current="false")) == {old.pk}
 
+    def test_term_and_age_rule_filters(self, tree, full):
+        import datetime as dt
+
+        youth = body_create(
+            name=unique("Conseil des jeunes"),
+            body_type="conseil_jeunes",
+            territory=tree.commune,
+            term_start=dt.date(2023, 9, 1),
+            term_end=dt.date(2025, 9, 1),
+            min_age=11,
+            max_age=17,
+        )
+        elders = body_create(
+            name=unique("Conseil des aînés"),
+            body_type="conseil_aines",
+            territory=tree.commune,
+            term_start=dt.date(2021, 1, 1),
+            term_end=dt.date(2027, 1, 1),
+            min_age=60,
+        )
+        assert ids(self.get_list(full.client, term_start_after="2022-01-01")) == {youth.pk}
+        assert ids(self.get_list(full.client, term_start_before="2022-01-01")) == {elders.pk}
+        assert ids(self.get_list(full.client, term_end_before="2026-01-01")) == {youth.pk}
+        assert ids(self.get_list(full.client, max_age=17)) == {youth.pk}
+        assert ids(self.get_list(full.client, min_age=60)) == {elders.pk}
+
 
 class TestColleges(ResourceAPITests):
     model = College
@@ -210,6 +236,13 @@ class TestColleges(ResourceAPITests):
             body=obj.body, college=obj, actor=factories.ActorFactory(territory=obj.body.territory)
         )
         return True
+
+    def test_seats_min_filter(self, tree, full):
+        body = factories.BodyFactory(territory=tree.commune)
+        small = factories.CollegeFactory(body=body, seats=3)
+        large = factories.CollegeFactory(body=body, seats=30)
+        assert ids(self.get_list(full.client, body=body.pk, seats_min=10)) == {large.pk}
+        assert ids(self.get_list(full.client, body=body.pk, seats_min=3)) == {small.pk, large.pk}
 
     def test_a_college_cannot_move_to_another_body(self, tree, full):
         college = self.make(1, tree.commune)[0]

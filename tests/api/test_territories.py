@@ -202,6 +202,16 @@ class TestTerritories(ResourceAPITests):
             tree.other_commune.pk,
         }
 
+    def test_successor_filter_finds_the_merged_territories(self, tree, full):
+        from registry.services.territories import territory_update
+
+        nouvelle, merged, other = self.make(3, tree.commune)
+        territory_update(territory=merged, successor=nouvelle)
+        assert ids(self.get_list(full.client, successor=nouvelle.pk)) == {merged.pk}
+        assert ids(self.get_list(full.client, successor=other.pk)) == set()
+        shown = assert_json(full.client.get(self.detail_url(merged.pk)))
+        assert shown["successor"] == nouvelle.pk
+
 
 def key_of_epci(epci) -> str:
     return f"epci:{epci.code}"
