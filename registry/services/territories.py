@@ -6,7 +6,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -103,6 +103,39 @@ def _descendants(roots: Iterable[int], children_of: dict[int, list[int]]) -> set
     return seen
 
 
+#: Above this many territories, a targeted rebuild reads the whole closure table
+#: instead of filtering on an IN list (SQLite allows 32,766 parameters at most).
+_MAX_IN_LIST = 20000
+
+
+def _insert_closure_rows(rows: list[tuple[int, int, int]]) -> None:
+    """Insert (ancestor_id, descendant_id, depth) rows in bulk.
+
+    The closure is derived data (not in the ledger), so it skips the ORM's
+    per-object cost: COPY on PostgreSQL, ``executemany`` elsewhere.
+    """
+    if not rows:
+        return
+    using = router.db_for_write(TerritoryClosure)
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    opts = TerritoryClosure._meta
+    table = qn(opts.db_table)
+    columns = ", ".join(
+        qn(opts.get_field(name).column) for name in ("ancestor", "descendant", "depth")
+    )
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s)"
+            for start in range(0, len(rows), 50000):
+                cursor.executemany(sql, rows[start : start + 50000])
+
+
 def closure_rebuild(*, territory_ids: set[int] | None = None) -> ClosureStats:
     """Bring the closure table in line with the relations.
 
@@ -131,6 +164,9 @@ def closure_rebuild(*, territory_ids: set[int] | None = None) -> ClosureStats:
             wanted[(anc, node)] = depth
 
     existing: dict[tuple[int, int], tuple[int, int]] = {}
+    if territory_ids is not None and len(affected) > _MAX_IN_LIST:
+        # Too many ids for one IN list (SQLite caps the parameters): read all, keep ours.
+        existing_qs = TerritoryClosure.objects.all()
     if territory_ids is None or len(affected) > 500:
         rows = existing_qs.values_list("pk", "ancestor_id", "descendant_id", "depth").iterator(
             chunk_size=20000
@@ -138,15 +174,12 @@ def closure_rebuild(*, territory_ids: set[int] | None = None) -> ClosureStats:
     else:
         rows = existing_qs.values_list("pk", "ancestor_id", "descendant_id", "depth")
     for pk, anc, desc, depth in rows:
-        existing[(anc, desc)] = (pk, depth)
+        if desc in affected:
+            existing[(anc, desc)] = (pk, depth)
 
     stats = ClosureStats()
     to_delete = [pk for key, (pk, _d) in existing.items() if key not in wanted]
-    to_insert = [
-        TerritoryClosure(ancestor_id=a, descendant_id=d, depth=depth)
-        for (a, d), depth in wanted.items()
-        if (a, d) not in existing
-    ]
+    to_insert = [(a, d, depth) for (a, d), depth in wanted.items() if (a, d) not in existing]
     to_update = []
     for key, depth in wanted.items():
         if key in existing and existing[key][1] != depth:
@@ -154,7 +187,7 @@ def closure_rebuild(*, territory_ids: set[int] | None = None) -> ClosureStats:
     with transaction.atomic():
         for start in range(0, len(to_delete), 5000):
             TerritoryClosure.objects.filter(pk__in=to_delete[start : start + 5000]).delete()
-        TerritoryClosure.objects.bulk_create(to_insert, batch_size=5000)
+        _insert_closure_rows(to_insert)
         TerritoryClosure.objects.bulk_update(to_update, ["depth"], batch_size=5000)
     stats.deleted, stats.inserted, stats.updated = len(to_delete), len(to_insert), len(to_update)
     return stats

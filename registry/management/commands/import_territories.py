@@ -18,6 +18,14 @@ def _date(value: str) -> dt.date:
         raise CommandError(f"--date must be a date as YYYY-MM-DD, not {value!r}.") from exc
 
 
+def _describe(exc: ImportFailed) -> str:
+    """The error, then each problem found on its own line."""
+    lines = [f"{file}, {m}" for file, msgs in exc.errors.items() for m in msgs]
+    if len(lines) <= 1:
+        return exc.detail
+    return "\n".join([exc.detail, *(f"  - {line}" for line in lines)])
+
+
 class Command(BaseCommand):
     help = (
         "Import the French administrative divisions from the JSON files of Etalab's "
@@ -52,6 +60,10 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except ImportFailed as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(_describe(exc)) from exc
         if verbosity > 0:
             self.stdout.write(result.summary())
+        if verbosity > 1:
+            for step, seconds in result.timings.items():
+                cpu = result.cpu_timings.get(step, 0.0)
+                self.stdout.write(f"  {step}: {seconds:.2f} s ({cpu:.2f} s CPU)")
