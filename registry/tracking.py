@@ -206,7 +206,7 @@ def _record(
         action=action,
         model=instance._meta.label_lower,
         object_id=instance.pk,
-        object_repr=str(instance)[:200],
+        object_repr=(getattr(instance, "tracking_label", None) or instance.__str__)()[:200],
         territory_id=_territory_of(instance),
         user_id=user_id,
         api_key=ctx.resolve_api_key(),

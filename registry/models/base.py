@@ -35,6 +35,10 @@ class RegistryModel(TrackedModelMixin, models.Model):
     class Meta:
         abstract = True
 
+    def tracking_label(self) -> str:
+        """How the change ledger names the record (must not need another query)."""
+        return str(self)
+
     def territory_for_tracking(self) -> int | None:
         """The territory a change to this record belongs to (scopes the change feed and cache)."""
         return getattr(self, "territory_id", None)

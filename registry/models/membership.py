@@ -162,6 +162,9 @@ class Membership(RegistryModel):
     def __str__(self) -> str:
         return f"{self.actor} in {self.body} ({self.role})"
 
+    def tracking_label(self) -> str:
+        return f"actor {self.actor_id} in body {self.body_id} ({self.role})"
+
     def territory_for_tracking(self) -> int | None:
         return self.body.territory_id
 
