@@ -680,13 +680,19 @@ class _Generator:
                 return value
 
     def _org_name(self, category: str, place: str) -> str:
+        """An invented, unique organization name; a numbered suffix only as a last resort."""
         rng = self.rng
         de = _de(place)
-        for attempt in range(20):
+        name = ""
+        for attempt in range(12):
+            # half the names are local to a street or a spot of the place
+            spot = f" {rng.choice(N.SPOTS)} ({place})" if attempt or rng.random() < 0.5 else ""
+            where = spot or f" {de}"
             if category == "association":
-                name = f"Association {rng.choice(N.ASSOCIATION_THEMES)} {de}"
+                prefix = rng.choice(N.ASSOCIATION_PREFIXES)
+                name = f"{prefix} {rng.choice(N.ASSOCIATION_THEMES)}{where}"
             elif category == "collective":
-                name = f"Collectif {rng.choice(N.COLLECTIVE_THEMES)} {de}"
+                name = f"Collectif {rng.choice(N.COLLECTIVE_THEMES)}{where}"
             elif category == "company":
                 name = (
                     f"{rng.choice(N.COMPANY_TRADES)} {rng.choice(N.FAMILY_NAMES)} "
@@ -697,15 +703,18 @@ class _Generator:
             elif category == "school":
                 name = f"{rng.choice(N.SCHOOL_KINDS)} {rng.choice(N.SCHOOL_NAMES)} ({place})"
             elif category == "public_service":
-                name = f"{rng.choice(N.PUBLIC_SERVICE_KINDS)} {de}"
+                name = f"{rng.choice(N.PUBLIC_SERVICE_KINDS)}{where}"
             else:
-                name = f"Syndicat {rng.choice(N.FAMILY_NAMES)} {de}"
-            if attempt >= 10:
-                name = f"{name} {attempt - 8}"
+                name = f"Syndicat {rng.choice(N.FAMILY_NAMES)}{where}"
             if name not in self.used_org_names:
                 self.used_org_names.add(name)
                 return name
-        raise AssertionError("unreachable")  # pragma: no cover
+        n = 2
+        while f"{name} {n}" in self.used_org_names:
+            n += 1
+        name = f"{name} {n}"
+        self.used_org_names.add(name)
+        return name
 
     def _org(self, *, category: str, name: str, loc: Locality, pools: Iterable[str] = ()) -> int:
         terr = self._home(loc)

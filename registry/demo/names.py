@@ -88,6 +88,16 @@ ASSOCIATION_THEMES = (
     "d'entraide alimentaire", "des familles", "du patrimoine", "des aînés", "de football",
 )  # fmt: skip
 
+ASSOCIATION_PREFIXES = ("Association", "Association", "Amicale", "Union")
+
+#: Streets and spots, for organizations local to a part of a commune.
+SPOTS = (
+    "des Tilleuls", "du Marché", "de la Gare", "du Canal", "des Lilas", "du Parc", "des Écoles",
+    "de la Mairie", "du Château", "des Roses", "du Moulin", "de la Fontaine", "du Lavoir",
+    "des Peupliers", "de la Poste", "du Stade", "des Vignes", "du Pont", "des Jardins",
+    "de l'Église", "du Square", "des Cerisiers", "de la Place", "du Vieux Bourg",
+)  # fmt: skip
+
 COLLECTIVE_THEMES = (
     "citoyen", "pour un quartier propre", "des riverains", "contre le bruit",
     "pour des rues apaisées", "solidaire", "des usagers des transports",
