@@ -627,7 +627,12 @@ def import_cog(
     return result
 
 
-_ATTNAMES = [f.attname for f in Territory._meta.concrete_fields]
+#: What the diff reads of an existing territory (not its timestamps nor sources).
+_ATTNAMES = [
+    f.attname
+    for f in Territory._meta.concrete_fields
+    if f.name not in ("created_at", "updated_at", "sources")
+]
 
 
 class _Maker:
@@ -795,7 +800,13 @@ class _ExistingTerritories:
         self.rows = rows
         self.using = using
         self.index = {name: i for i, name in enumerate(_ATTNAMES)}
-        self.index.update({f.name: self.index[f.attname] for f in Territory._meta.concrete_fields})
+        self.index.update(
+            {
+                f.name: self.index[f.attname]
+                for f in Territory._meta.concrete_fields
+                if f.attname in self.index
+            }
+        )
 
     def value(self, row: tuple, name: str) -> Any:
         return row[self.index[name]]
