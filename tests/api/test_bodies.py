@@ -27,6 +27,7 @@ MODES = itertools.cycle(SelectionMode.values)
 
 
 def make_bodies(n, territory):
+    host = factories.OrganizationFactory(territory=territory)
     return [
         body_create(
             name=unique("Conseil"),
@@ -34,7 +35,7 @@ def make_bodies(n, territory):
             status=next(STATUSES),
             parity_rule=next(PARITY),
             territory=territory,
-            host=factories.OrganizationFactory(territory=territory),
+            host=host,
             seats=20,
             colleges=[
                 {"name": "Habitants", "seats": 12, "selection_mode": next(MODES)},
@@ -196,14 +197,15 @@ class TestColleges(ResourceAPITests):
     scope_error_field = "body"
 
     def make(self, n, territory):
+        bodies = [factories.BodyFactory(territory=territory) for _ in range(min(n, 3))]
         return [
             factories.CollegeFactory(
-                body=factories.BodyFactory(territory=territory),
+                body=bodies[i % len(bodies)],
                 name=unique("Collège"),
                 seats=10,
                 selection_mode=next(MODES),
             )
-            for _ in range(n)
+            for i in range(n)
         ]
 
     def create_payloads(self, territory):

@@ -27,15 +27,18 @@ _numbers = itertools.count(1)
 
 
 def make_interactions(n, territory):
+    """``n`` ties, each from its own source, to one of two actors or two bodies in turn."""
+    actors = factories.ActorFactory.create_batch(2, territory=territory)
+    bodies = factories.BodyFactory.create_batch(2, territory=territory)
     made = []
-    for _ in range(n):
+    for i in range(n):
         number = next(_numbers)
         to_body = number % 2 == 0
         made.append(
             interaction_create(
                 source=factories.ActorFactory(territory=territory, name=unique("Source")),
-                target_actor=None if to_body else factories.ActorFactory(territory=territory),
-                target_body=factories.BodyFactory(territory=territory) if to_body else None,
+                target_actor=None if to_body else actors[i % 2],
+                target_body=bodies[i % 2] if to_body else None,
                 territory=territory,
                 interaction_type=next(TYPES),
                 direction=next(DIRECTIONS),

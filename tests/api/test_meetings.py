@@ -30,13 +30,14 @@ def attendance_of(meeting) -> set[tuple[int, str]]:
 
 
 def make_meetings(n, territory):
+    """``n`` meetings of up to three bodies, each with its own two attendees."""
+    bodies = [factories.BodyFactory(territory=territory) for _ in range(min(n, 3))]
     made = []
     for i in range(n):
-        body = factories.BodyFactory(territory=territory)
         present, excused = factories.ActorFactory.create_batch(2, territory=territory)
         made.append(
             meeting_create(
-                body=body,
+                body=bodies[i % len(bodies)],
                 date=dt.date(2025, 1, 1) + dt.timedelta(days=7 * i),
                 kind=next(KINDS),
                 title=unique("Séance plénière"),

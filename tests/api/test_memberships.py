@@ -30,16 +30,22 @@ BODY_TYPES = itertools.cycle(["conseil_quartier", "conseil_citoyen", "conseil_je
 
 
 def make_memberships(n, territory):
+    """``n`` seats of distinct actors in up to three bodies (each with a college)."""
+    bodies = [
+        factories.BodyFactory(territory=territory, body_type=next(BODY_TYPES))
+        for _ in range(min(n, 3))
+    ]
+    colleges = [factories.CollegeFactory(body=body) for body in bodies]
+    organization = factories.OrganizationFactory(territory=territory)
     made = []
-    for _ in range(n):
-        body = factories.BodyFactory(territory=territory, body_type=next(BODY_TYPES))
+    for i in range(n):
         reason = next(ENDINGS)
         made.append(
             membership_create(
                 actor=factories.ActorFactory(territory=territory, name=unique("Membre")),
-                body=body,
-                college=factories.CollegeFactory(body=body),
-                on_behalf_of=factories.OrganizationFactory(territory=territory),
+                body=bodies[i % len(bodies)],
+                college=colleges[i % len(bodies)],
+                on_behalf_of=organization,
                 role=next(ROLES),
                 selection_mode=next(MODES),
                 start_date=dt.date(2022, 1, 1),

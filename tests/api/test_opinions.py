@@ -20,12 +20,14 @@ OUTCOMES = itertools.cycle([None, *[o for o in ResponseOutcome.values if o != "n
 
 
 def make_opinions(n, territory):
+    """``n`` opinions of up to three bodies, some answered."""
+    bodies = [factories.BodyFactory(territory=territory) for _ in range(min(n, 3))]
     made = []
     for i in range(n):
         outcome = next(OUTCOMES)
         made.append(
             opinion_create(
-                body=factories.BodyFactory(territory=territory),
+                body=bodies[i % len(bodies)],
                 date=dt.date(2024, 3, 1) + dt.timedelta(days=30 * i),
                 title=unique("Avis sur le PLU"),
                 referral=next(REFERRALS),
