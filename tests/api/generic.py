@@ -4,6 +4,9 @@ A resource test subclasses ``ResourceAPITests`` (its name starting with ``Test``
 and declares only what is specific to the resource:
 
 - ``model``, ``basename`` (``"body"`` for ``body-list``/``body-detail``);
+- ``territory_path``: the path from the model to its territory id
+  (``"territory_id"``, ``"body__territory_id"``, ``"id"`` for territories), which
+  says what a territory-scoped key must see;
 - ``territory_filter``: the transitive territory filter (``"territory"``, or
   ``"within"`` for territories), ``None`` if the resource has none;
 - ``scope_error_field``: the field a problem names when a territory-scoped
@@ -45,7 +48,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import ALL_SCOPES
-from registry.models import ChangeRecord, Territory
+from registry.models import ChangeRecord, Territory, TerritoryClosure
 from registry.services.territories import territory_create
 from tests.api.conftest import client_for, make_key
 
@@ -240,6 +243,7 @@ class ResourceAPITests:
 
     model: ClassVar[type[models.Model]]
     basename: ClassVar[str]
+    territory_path: ClassVar[str] = "territory_id"
     territory_filter: ClassVar[str | None] = "territory"
     scope_error_field: ClassVar[str] = "territory"
 
@@ -304,6 +308,12 @@ class ResourceAPITests:
 
     def history_url(self, pk) -> str:
         return reverse(f"{self.basename}-history", args=[pk])
+
+    def visible_from(self, territory: Territory) -> set[int]:
+        """Ids of the rows whose territory lies within ``territory`` (what a scoped key sees)."""
+        below = TerritoryClosure.objects.filter(ancestor=territory).values("descendant_id")
+        rows = self.model._default_manager.filter(**{f"{self.territory_path}__in": below})
+        return set(rows.values_list("pk", flat=True))
 
     def get_list(self, client: APIClient, **params):
         return client.get(self.list_url(), {**ALL, **params})
@@ -570,12 +580,14 @@ class ResourceAPITests:
         insider = caller(territory=tree.region)
         found = ids(self.get_list(insider.client))
         assert {obj.pk, below.pk} <= found and not elsewhere & found
+        assert found == self.visible_from(tree.region)
         for pk in (obj.pk, below.pk):
             assert assert_json(insider.client.get(self.detail_url(pk)))["id"] == pk
         outsider = caller(territory=tree.other_region)
         found = ids(self.get_list(outsider.client))
         assert obj.pk not in found
         assert elsewhere <= found, "the key still sees its own territory"
+        assert found == self.visible_from(tree.other_region)
         update = self.update_payload(obj, tree.commune)
         put = self.put_payload(obj, tree.commune)
         before = counts()

@@ -194,6 +194,7 @@ class TestBodies(ResourceAPITests):
 class TestColleges(ResourceAPITests):
     model = College
     basename = "college"
+    territory_path = "body__territory_id"
     scope_error_field = "body"
 
     def make(self, n, territory):

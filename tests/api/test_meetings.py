@@ -50,6 +50,7 @@ def make_meetings(n, territory):
 class TestMeetings(ResourceAPITests):
     model = Meeting
     basename = "meeting"
+    territory_path = "body__territory_id"
     scope_error_field = "body"
 
     def make(self, n, territory):

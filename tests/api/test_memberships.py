@@ -60,6 +60,7 @@ def make_memberships(n, territory):
 class TestMemberships(ResourceAPITests):
     model = Membership
     basename = "membership"
+    territory_path = "body__territory_id"
     scope_error_field = "body"
 
     def make(self, n, territory):

@@ -41,6 +41,7 @@ def make_opinions(n, territory):
 class TestOpinions(ResourceAPITests):
     model = Opinion
     basename = "opinion"
+    territory_path = "body__territory_id"
     scope_error_field = "body"
 
     def make(self, n, territory):

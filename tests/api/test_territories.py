@@ -41,6 +41,7 @@ def code() -> str:
 class TestTerritories(ResourceAPITests):
     model = Territory
     basename = "territory"
+    territory_path = "id"
     territory_filter = "within"
 
     def make(self, n, territory):
