@@ -193,6 +193,9 @@ class TestActors(ResourceAPITests):
     def test_personal_data_is_hidden_without_the_scope(self, tree):
         person = make_person(tree.commune)
         assert PersonalData.objects.filter(actor=person).exists()
+        factories.MembershipFactory(
+            actor=person, body=factories.BodyFactory(territory=tree.commune)
+        )
         for scopes in (("read",), ("read", "write", "analysis")):
             reader = caller(scopes=scopes)
             for item in results(self.get_list(reader.client)):
@@ -208,6 +211,10 @@ class TestActors(ResourceAPITests):
             assert_problem(
                 self.get_list(reader.client, fields="personal_data"), 400, field="fields"
             )
+            # Nor through another resource that embeds actors.
+            embedded = reader.client.get("/api/memberships/", {"expand": "actor"})
+            assert person.name in embedded.content.decode()
+            assert "camille@example.org" not in embedded.content.decode()
 
     def test_personal_data_is_shown_with_the_scope(self, tree):
         person, organization = make_person(tree.commune), make_organization(tree.commune)
