@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -553,7 +554,7 @@ _FIELDS = ("name", "kind", "population", "siren", "extra")
 class _Progress:
     """A tqdm bar over the import's steps (a no-op when disabled); times each step."""
 
-    STEPS = 7
+    STEPS = 6  # reading, loading, comparing, territories, relations, closure
 
     def __init__(self, enabled: bool) -> None:
         self.bar = None
@@ -565,20 +566,31 @@ class _Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=self.STEPS, desc="COG import", unit="step", leave=False)
+            # A terminal that reports no size (some ptys) would get no bar at all.
+            size = shutil.get_terminal_size((80, 24))
+            self.bar = tqdm(
+                total=self.STEPS,
+                desc="COG import",
+                unit="step",
+                leave=False,
+                ncols=size.columns or 80,
+                nrows=size.lines or 24,
+            )
 
-    def step(self, description: str) -> None:
+    def step(self, description: str | None) -> None:
+        """Finish the current step (if any) and start ``description`` (None: the end)."""
         now, cpu = time.perf_counter(), time.process_time()
         if self._current is not None:
             self.timings[self._current] = now - self._started
             self.cpu_timings[self._current] = cpu - self._cpu_started
+            if self.bar is not None:
+                self.bar.update(1)
         self._current, self._started, self._cpu_started = description, now, cpu
-        if self.bar is not None:
+        if self.bar is not None and description is not None:
             self.bar.set_description(description)
-            self.bar.update(1)
 
     def close(self) -> None:
-        self.step("")
+        self.step(None)
         if self.bar is not None:
             self.bar.close()
 
