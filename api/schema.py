@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
@@ -102,8 +105,39 @@ def _problem(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ProblemSerializer, description=description)
 
 
+def _standard_integer_bounds(field, content: dict) -> None:
+    """Bounds of an integer column as PostgreSQL has them, whatever database runs.
+
+    Django bounds an integer field by the running database (64 bits for every
+    integer type on SQLite, the column type on PostgreSQL), so the schema came out
+    different on each; the committed one must not depend on where it is generated.
+    """
+    model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return
+    try:
+        internal_type = model._meta.get_field(field.source).get_internal_type()
+    except FieldDoesNotExist:
+        return
+    standard = BaseDatabaseOperations.integer_field_ranges.get(internal_type)
+    if standard is None:
+        return
+    running = connection.ops.integer_field_range(internal_type)
+    for key, given, wanted in zip(("minimum", "maximum"), running, standard, strict=True):
+        if content.get(key) == given:
+            content[key] = wanted
+
+
 class RegistryAutoSchema(AutoSchema):
     """Adds the problem responses each operation can give."""
+
+    def _insert_min_max(self, field, content):
+        super()._insert_min_max(field, content)
+        _standard_integer_bounds(field, content)
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        _standard_integer_bounds(field, schema)
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
