@@ -21,13 +21,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models, router, transaction
 from django.db.models.deletion import Collector
-
-if TYPE_CHECKING:
-    from registry.models import ChangeRecord
 
 
 class UntrackedWriteError(RuntimeError):
@@ -189,6 +186,24 @@ def _territory_of(instance: models.Model) -> int | None:
     return getter() if getter else None
 
 
+#: Columns of the ledger, in the order ``_record`` fills them.
+_LEDGER_COLUMNS = (
+    "at",
+    "action",
+    "model",
+    "object_id",
+    "object_repr",
+    "territory_id",
+    "user_id",
+    "api_key",
+    "request_id",
+    "via",
+    "reason",
+    "before",
+    "after",
+)
+
+
 def _record(
     action: str,
     instance: models.Model,
@@ -198,31 +213,60 @@ def _record(
     ctx: ChangeContext,
     user_id: int | None,
     now: dt.datetime,
-) -> ChangeRecord:
-    from registry.models import ChangeRecord
-
-    return ChangeRecord(
-        at=now,
-        action=action,
-        model=instance._meta.label_lower,
-        object_id=instance.pk,
-        object_repr=(getattr(instance, "tracking_label", None) or instance.__str__)()[:200],
-        territory_id=_territory_of(instance),
-        user_id=user_id,
-        api_key=ctx.resolve_api_key(),
-        request_id=ctx.request_id,
-        via=ctx.via,
-        reason=ctx.reason,
-        before=before,
-        after=after,
+) -> tuple:
+    """One ledger row, as values in ``_LEDGER_COLUMNS`` order."""
+    return (
+        now,
+        action,
+        instance._meta.label_lower,
+        instance.pk,
+        (getattr(instance, "tracking_label", None) or instance.__str__)()[:200],
+        _territory_of(instance),
+        user_id,
+        ctx.resolve_api_key(),
+        ctx.request_id,
+        ctx.via,
+        ctx.reason,
+        before,
+        after,
     )
 
 
-def _write_records(records: Sequence[ChangeRecord]) -> None:
+def _write_records(rows: Sequence[tuple], batch_size: int = 2000) -> None:
+    """Insert ledger rows with one prepared statement per batch.
+
+    The ledger is append-only and its rows are plain values, so they skip the
+    model layer: on a national import that halves the time spent writing them.
+    """
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connections
+
     from registry.models import ChangeRecord
 
-    if records:
-        ChangeRecord.objects.bulk_create(records, batch_size=2000)
+    if not rows:
+        return
+    connection = connections[router.db_for_write(ChangeRecord)]
+    ops = connection.ops
+    table = ops.quote_name(ChangeRecord._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in _LEDGER_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_LEDGER_COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+
+    def json_value(value):
+        return None if value is None else ops.adapt_json_value(value, DjangoJSONEncoder)
+
+    prepared = [
+        (
+            ops.adapt_datetimefield_value(row[0]),
+            *row[1:11],
+            json_value(row[11]),
+            json_value(row[12]),
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(prepared), batch_size):
+            cursor.executemany(sql, prepared[start : start + batch_size])
 
 
 def _now() -> dt.datetime:

@@ -158,6 +158,9 @@ class Territory(RegistryModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_level_display()} {self.code})"
 
+    def tracking_label(self) -> str:
+        return f"{self.name} ({self.level} {self.code})"
+
     def territory_for_tracking(self) -> int | None:
         return self.pk
 
@@ -215,15 +218,19 @@ class TerritoryClosure(models.Model):
 
     ancestor = models.ForeignKey(
         Territory,
-        # Derived rows follow their territories.
+        # Derived rows follow their territories (Django cascades); no database foreign
+        # key, whose checks cost a national import seconds for rows rebuilt from
+        # TerritoryRelation anyway.
         on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="descendant_links",
         help_text=_("The containing territory."),
     )
     descendant = models.ForeignKey(
         Territory,
-        # Derived rows follow their territories.
+        # Derived rows follow their territories (see ancestor).
         on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="ancestor_links",
         help_text=_("The contained territory."),
     )
@@ -233,6 +240,7 @@ class TerritoryClosure(models.Model):
 
     class Meta:
         verbose_name = _("territory closure row")
+        verbose_name_plural = _("territory closure rows")
         constraints = [
             models.UniqueConstraint(
                 fields=["ancestor", "descendant"], name="territory_closure_pair"
