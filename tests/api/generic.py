@@ -43,7 +43,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -319,13 +319,9 @@ class ResourceAPITests:
         return client.get(self.list_url(), {**ALL, **params})
 
     def filterset(self):
-        from django.urls import resolve
-
         return resolve(self.list_url()).func.cls.filterset_class
 
     def serializer(self):
-        from django.urls import resolve
-
         return resolve(self.list_url()).func.cls.serializer_class
 
     # --- reads -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -13,6 +14,7 @@ from tests.api.generic import (
     ResourceAPITests,
     assert_json,
     assert_problem,
+    caller,
     counts,
     ids,
     unique,
@@ -129,8 +131,6 @@ class TestBodies(ResourceAPITests):
         assert counts() == before
 
     def test_a_scoped_key_cannot_move_a_body_out_of_its_territory(self, tree):
-        from tests.api.generic import caller
-
         body = self.make(1, tree.commune)[0]
         insider = caller(territory=tree.region)
         before = counts()
@@ -143,8 +143,6 @@ class TestBodies(ResourceAPITests):
         assert body.territory_id == tree.commune.pk
 
     def test_as_of_and_current_filters(self, tree, full):
-        import datetime as dt
-
         old = body_create(
             name=unique("Ancien conseil"),
             body_type="conseil_quartier",
@@ -165,8 +163,6 @@ class TestBodies(ResourceAPITests):
         assert ids(self.get_list(full.client, current="false")) == {old.pk}
 
     def test_term_and_age_rule_filters(self, tree, full):
-        import datetime as dt
-
         youth = body_create(
             name=unique("Conseil des jeunes"),
             body_type="conseil_jeunes",

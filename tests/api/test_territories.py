@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from registry.models import Territory, TerritoryClosure
-from registry.services.territories import territory_create
+from registry.services.territories import territory_create, territory_update
 from tests import factories
 from tests.api.generic import (
     ResourceAPITests,
@@ -16,6 +16,7 @@ from tests.api.generic import (
     caller,
     counts,
     ids,
+    key_of,
     token_of,
     unique,
 )
@@ -175,7 +176,7 @@ class TestTerritories(ResourceAPITests):
             parents=[(epci, "intercommunal")],
         )
         quartier = self.make(1, tree.commune)[0]
-        assert ids(self.get_list(full.client, within=key_of_epci(epci))) == {epci.pk, member.pk}
+        assert ids(self.get_list(full.client, within=key_of(epci))) == {epci.pk, member.pk}
         assert ids(self.get_list(full.client, within=tree.region.pk)) == {
             tree.region.pk,
             tree.dept.pk,
@@ -190,8 +191,12 @@ class TestTerritories(ResourceAPITests):
         }
 
     def test_level_filter_takes_several_levels(self, tree, full):
-        quartier = self.make(1, tree.commune)[0]
-        assert quartier.level == "quartier" or quartier.level != "region"
+        below = self.make(2, tree.commune)
+        assert ids(self.get_list(full.client, level=["commune", below[0].level])) == {
+            tree.commune.pk,
+            tree.other_commune.pk,
+            *(t.pk for t in Territory.objects.filter(level=below[0].level)),
+        }
         assert ids(self.get_list(full.client, level=["region", "departement"])) == {
             tree.region.pk,
             tree.other_region.pk,
@@ -204,15 +209,9 @@ class TestTerritories(ResourceAPITests):
         }
 
     def test_successor_filter_finds_the_merged_territories(self, tree, full):
-        from registry.services.territories import territory_update
-
         nouvelle, merged, other = self.make(3, tree.commune)
         territory_update(territory=merged, successor=nouvelle)
         assert ids(self.get_list(full.client, successor=nouvelle.pk)) == {merged.pk}
         assert ids(self.get_list(full.client, successor=other.pk)) == set()
         shown = assert_json(full.client.get(self.detail_url(merged.pk)))
         assert shown["successor"] == nouvelle.pk
-
-
-def key_of_epci(epci) -> str:
-    return f"epci:{epci.code}"
