@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from rest_framework import serializers
 
-from api.base import RegistrySerializer, RegistryViewSet, document
+from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import MultipleIdFilter, RegistryFilterSet, WithinTerritoryFilter, choice_filter
 from registry.models import (
     Actor,
@@ -53,7 +53,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 
 class MeetingSerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="meeting-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="meeting-detail", help_text="API URL.")
     attendance = AttendanceSerializer(
         many=True,
         required=False,
@@ -150,7 +150,7 @@ class OpinionFilterSet(RegistryFilterSet):
 
 
 class OpinionSerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="opinion-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="opinion-detail", help_text="API URL.")
     expandable = {"body": "api.resources.bodies.BodySerializer"}
     scoped_relations = {"body": "territory_id"}
 

@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from rest_framework import serializers
 
 from api.auth import access_of
-from api.base import RegistrySerializer, RegistryViewSet, document
+from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
     MultipleIdFilter,
     RegistryFilterSet,
@@ -113,7 +113,7 @@ class PersonalDataSerializer(serializers.ModelSerializer):
 
 
 class ActorSerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="actor-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="actor-detail", help_text="API URL.")
     identifiers = IdentifierSerializer(
         many=True, required=False, help_text="Identifiers in schemes."
     )

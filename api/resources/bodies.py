@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db.models import Prefetch
 from rest_framework import serializers
 
-from api.base import RegistrySerializer, RegistryViewSet, document
+from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
     MultipleIdFilter,
     RegistryFilterSet,
@@ -88,7 +88,7 @@ class CollegeNestedSerializer(serializers.ModelSerializer):
 
 
 class BodySerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="body-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="body-detail", help_text="API URL.")
     colleges = CollegeNestedSerializer(
         many=True,
         required=False,
@@ -183,7 +183,7 @@ class CollegeFilterSet(RegistryFilterSet):
 
 
 class CollegeSerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="college-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="college-detail", help_text="API URL.")
     expandable = {"body": "api.resources.bodies.BodySerializer"}
     scoped_relations = {"body": "territory_id"}
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import Q
-from rest_framework import serializers
 
-from api.base import RegistrySerializer, RegistryViewSet, document
+from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import MultipleIdFilter, RegistryFilterSet, WithinTerritoryFilter, choice_filter
 from registry.models import Direction, Interaction, InteractionType, Sign
 from registry.services import interactions as services
@@ -55,7 +54,7 @@ class InteractionFilterSet(RegistryFilterSet):
 
 
 class InteractionSerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="interaction-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="interaction-detail", help_text="API URL.")
     expandable = {
         "source": "api.resources.actors.ActorSerializer",
         "target_actor": "api.resources.actors.ActorSerializer",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from rest_framework import serializers
 
-from api.base import RegistrySerializer, RegistryViewSet, document
+from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
     MultipleIdFilter,
     RegistryFilterSet,
@@ -57,7 +57,7 @@ class MembershipFilterSet(RegistryFilterSet):
 
 
 class MembershipSerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="membership-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="membership-detail", help_text="API URL.")
     is_current = serializers.SerializerMethodField(help_text="Whether it is current today.")
 
     expandable = {

@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db import transaction
 from rest_framework import serializers
 
-from api.base import RegistrySerializer, RegistryViewSet, document
+from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
     MultipleIdFilter,
     RegistryFilterSet,
@@ -78,7 +78,7 @@ class ParentLinkSerializer(serializers.Serializer):
 
 
 class TerritorySerializer(RegistrySerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="territory-detail", help_text="API URL.")
+    url = ApiUrlField(view_name="territory-detail", help_text="API URL.")
     key = serializers.SerializerMethodField(help_text="Natural key, level:code.")
     parents = serializers.SerializerMethodField(
         help_text="Direct parents: [{id, level, code, name, kind}] (administrative, "

@@ -201,3 +201,17 @@ def test_expansion_costs_the_same_queries_for_2_or_6_rows(full_client, resource,
     for _ in range(4):
         make()
     assert count() == few, f"?expand={expand} on {resource} runs queries per row"
+
+
+@pytest.mark.parametrize("resource", sorted(RESOURCES))
+def test_each_row_carries_its_own_url_and_label(full_client, resource):
+    serializer, make = RESOURCES[resource]
+    objs = [make() for _ in range(3)]
+    rows = full_client.get(f"/api/{resource}/?limit=1000").json()["results"]
+    by_id = {row["id"]: row for row in rows}
+    for obj in objs:
+        row = by_id[obj.pk]
+        assert row["url"] == f"http://testserver/api/{resource}/{obj.pk}/"
+        assert row["display"] == str(obj)
+        detail = full_client.get(row["url"]).json()
+        assert detail["url"] == row["url"]
