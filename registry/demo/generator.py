@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import Model
 
 from registry import tracking
@@ -258,6 +258,9 @@ class _Writer:
                 self.flush(dep)
             tracking.bulk_create(objs, validate=False)
             self.counts[type(objs[0]).__name__] += len(objs)
+            # With DEBUG on, Django keeps the last 9,000 statements with their values:
+            # bulk INSERTs of a large run would hold gigabytes.
+            reset_queries()
         return objs
 
     def flush(self, model: type[Model] | None = None) -> None:
