@@ -140,6 +140,11 @@ def test_missing_territories_is_a_clear_error(monkeypatch):
     assert m.ChangeRecord.objects.count() == records
 
 
+def test_scale_must_be_positive():
+    with pytest.raises(CommandError, match="whole number"):
+        call_command("seed_demo", "--scale", "0", stdout=StringIO())
+
+
 @pytest.fixture(scope="class")
 def demo(django_db_setup, django_db_blocker):
     """One database for the class: three runs of scale 1, the last one kept.
