@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -171,6 +172,15 @@ class Opinion(RegistryModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        errors = self.check_order(
+            "date", "response_date", _("The response cannot come before the opinion.")
+        )
+        if self.response_date is not None and self.response_outcome in ("", "no_response"):
+            errors.setdefault("response_outcome", []).append(_("A response date needs an outcome."))
+        if errors:
+            raise ValidationError(errors)
 
     def territory_for_tracking(self) -> int | None:
         return self.body.territory_id

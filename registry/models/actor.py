@@ -170,6 +170,13 @@ class Actor(RegistryModel):
             raise ValidationError(
                 {"category": _("An organization cannot have a person's category.")}
             )
+        errors = self.check_order(
+            "founding_date",
+            "dissolution_date",
+            _("The dissolution date cannot come before the founding."),
+        )
+        if errors:
+            raise ValidationError(errors)
 
 
 class ActorIdentifier(RegistryModel):

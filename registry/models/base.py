@@ -35,6 +35,19 @@ class RegistryModel(TrackedModelMixin, models.Model):
     class Meta:
         abstract = True
 
+    def check_order(self, earlier: str, later: str, message, *, strict: bool = False) -> dict:
+        """Field error when ``later`` comes before ``earlier`` (both set); {} otherwise.
+
+        The database has the same rule as a check constraint; saying it here
+        first names the field at fault instead of the whole record.
+        """
+        start, end = getattr(self, earlier), getattr(self, later)
+        if start is None or end is None:
+            return {}
+        if end < start or (strict and end == start):
+            return {later: [message]}
+        return {}
+
     def tracking_label(self) -> str:
         """How the change ledger names the record (must not need another query)."""
         return str(self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -183,6 +184,23 @@ class Body(RegistryModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors = {
+            **self.check_order(
+                "founding_date",
+                "dissolution_date",
+                _("The dissolution date cannot come before the founding."),
+            ),
+            **self.check_order(
+                "term_start", "term_end", _("The term end cannot come before the term start.")
+            ),
+            **self.check_order(
+                "min_age", "max_age", _("The maximum age cannot be below the minimum age.")
+            ),
+        }
+        if errors:
+            raise ValidationError(errors)
 
 
 class College(RegistryModel):

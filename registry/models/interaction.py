@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -183,3 +184,14 @@ class Interaction(RegistryModel):
     def __str__(self) -> str:
         target = self.target_actor_id or f"body {self.target_body_id}"
         return f"{self.source_id} → {target} ({self.interaction_type})"
+
+    def clean(self) -> None:
+        errors = self.check_order(
+            "start_date", "end_date", _("The end date cannot come before the start date.")
+        )
+        if (self.target_actor_id is None) == (self.target_body_id is None):
+            errors["target_actor"] = [_("Give exactly one target: an actor or a body.")]
+        elif self.target_actor_id is not None and self.target_actor_id == self.source_id:
+            errors["target_actor"] = [_("An actor cannot interact with itself.")]
+        if errors:
+            raise ValidationError(errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -161,6 +162,15 @@ class Membership(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.actor} in {self.body} ({self.role})"
+
+    def clean(self) -> None:
+        errors = self.check_order(
+            "start_date", "end_date", _("The end date cannot come before the start date.")
+        )
+        if self.end_reason and self.end_date is None:
+            errors.setdefault("end_reason", []).append(_("An end reason needs an end date."))
+        if errors:
+            raise ValidationError(errors)
 
     def tracking_label(self) -> str:
         return f"actor {self.actor_id} in body {self.body_id} ({self.role})"

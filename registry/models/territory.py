@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -157,6 +158,16 @@ class Territory(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_level_display()} {self.code})"
+
+    def clean(self) -> None:
+        errors = self.check_order(
+            "valid_from",
+            "valid_until",
+            _("The validity end must come after its start."),
+            strict=True,
+        )
+        if errors:
+            raise ValidationError(errors)
 
     def tracking_label(self) -> str:
         return f"{self.name} ({self.level} {self.code})"

@@ -29,7 +29,6 @@ def territory_create(
     """Create a territory and link it under ``parents`` ((parent, relation kind) pairs)."""
     with transaction.atomic(), domain_errors():
         territory = Territory(level=level, code=code, name=name, **fields)
-        territory.validate_constraints()
         tracking.create(territory)
         links = [TerritoryRelation(parent=p, child=territory, kind=k) for p, k in parents]
         tracking.bulk_create(links)

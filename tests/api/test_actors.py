@@ -149,7 +149,7 @@ class TestActors(ResourceAPITests):
                     "founding_date": "2020-01-01",
                     "dissolution_date": "2019-01-01",
                 },
-                "non_field_errors",
+                "dissolution_date",
             ),
         ]
 

@@ -100,7 +100,7 @@ class TestBodies(ResourceAPITests):
             ({k: v for k, v in base.items() if k != "territory"}, "territory"),
             ({**base, "host": person.pk}, "host"),
             ({**base, "mandate_years": 20}, "mandate_years"),
-            ({**base, "term_start": "2025-01-01", "term_end": "2024-01-01"}, "non_field_errors"),
+            ({**base, "term_start": "2025-01-01", "term_end": "2024-01-01"}, "term_end"),
             (
                 {**base, "colleges": [{"name": "X", "selection_mode": "raffle"}]},
                 "colleges.0.selection_mode",

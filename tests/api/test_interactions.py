@@ -119,10 +119,10 @@ class TestInteractions(ResourceAPITests):
             ({**base, "confidence": 1.5}, "confidence"),
             ({**base, "interaction_type": "friendship"}, "interaction_type"),
             ({**base, "direction": "sideways"}, "direction"),
-            ({**base, "target_body": body.pk}, "non_field_errors"),
-            ({k: v for k, v in base.items() if k != "target_actor"}, "non_field_errors"),
-            ({**base, "target_actor": source.pk}, "non_field_errors"),
-            ({**base, "start_date": "2025-01-01", "end_date": "2024-01-01"}, "non_field_errors"),
+            ({**base, "target_body": body.pk}, "target_actor"),
+            ({k: v for k, v in base.items() if k != "target_actor"}, "target_actor"),
+            ({**base, "target_actor": source.pk}, "target_actor"),
+            ({**base, "start_date": "2025-01-01", "end_date": "2024-01-01"}, "end_date"),
         ]
 
     # --- specific to interactions -------------------------------------------------------
@@ -136,7 +136,7 @@ class TestInteractions(ResourceAPITests):
             doc = assert_problem(
                 full.client.post(self.list_url(), payload, format="json"),
                 422,
-                field="non_field_errors",
+                field="target_actor",
             )
             assert "exactly one target" in doc["errors"][0]["detail"]
         assert counts() == before
@@ -149,7 +149,7 @@ class TestInteractions(ResourceAPITests):
         )
         before = counts()
         response = full.client.patch(self.detail_url(tie.pk), second_target, format="json")
-        assert_problem(response, 422, field="non_field_errors")
+        assert_problem(response, 422, field="target_actor")
         assert counts() == before
 
     def test_weight_out_of_range_on_update_changes_nothing(self, tree, full):
@@ -168,7 +168,8 @@ class TestInteractions(ResourceAPITests):
         a = made[0]
         assert ids(self.get_list(full.client, actor=a.source_id)) == {a.pk}
         if a.target_actor_id:
-            assert ids(self.get_list(full.client, actor=a.target_actor_id)) == {a.pk}
+            touching = {t.pk for t in made if a.target_actor_id in (t.source_id, t.target_actor_id)}
+            assert ids(self.get_list(full.client, actor=a.target_actor_id)) == touching
         negative = {t.pk for t in Interaction.objects.filter(sign=-1)}
         assert ids(self.get_list(full.client, sign=-1)) == negative
         assert ids(self.get_list(full.client, sign=1)) == {t.pk for t in made} - negative

@@ -111,8 +111,8 @@ class TestMemberships(ResourceAPITests):
             ({**base, "start_date": "someday"}, "start_date"),
             ({k: v for k, v in base.items() if k != "actor"}, "actor"),
             # A rule across two fields (a check constraint) is a non-field error.
-            ({**base, "end_date": "2023-01-01"}, "non_field_errors"),
-            ({**base, "end_reason": "resigned"}, "non_field_errors"),
+            ({**base, "end_date": "2023-01-01"}, "end_date"),
+            ({**base, "end_reason": "resigned"}, "end_reason"),
             ({**base, "college": elsewhere.pk}, "college"),
             ({**base, "on_behalf_of": person.pk}, "on_behalf_of"),
             ({**base, "selection_mode": "raffle"}, "selection_mode"),

@@ -98,9 +98,9 @@ class TestOpinions(ResourceAPITests):
             ({k: v for k, v in base.items() if k != "date"}, "date"),
             (
                 {**base, "response_date": "2024-01-01", "response_outcome": "adopted"},
-                "non_field_errors",
+                "response_date",
             ),
-            ({**base, "response_date": "2025-02-01"}, "non_field_errors"),
+            ({**base, "response_date": "2025-02-01"}, "response_outcome"),
         ]
 
     # --- specific to opinions -----------------------------------------------------------

@@ -99,7 +99,7 @@ class TestTerritories(ResourceAPITests):
             ({**base, "level": "canton"}, "level"),
             ({**base, "code": ""}, "code"),
             ({**base, "population": -5}, "population"),
-            ({**base, "valid_from": "2025-01-01", "valid_until": "2024-01-01"}, "non_field_errors"),
+            ({**base, "valid_from": "2025-01-01", "valid_until": "2024-01-01"}, "valid_until"),
             ({**base, "level": territory.level, "code": territory.code}, "non_field_errors"),
             (
                 {**base, "parent_links": [{"territory": territory.pk, "kind": "feudal"}]},
