@@ -63,3 +63,42 @@ class ApiKey(AbstractAPIKey):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request sent with an ``Idempotency-Key``, to replay on retries.
+
+    A record is "running" from the moment the first request starts until its
+    response is stored; a retry meanwhile gets 409, a retry after it the same
+    response, and the same key with another payload a 422. Records expire after
+    ``IDEMPOTENCY_TTL_HOURS`` (default 24 hours).
+    """
+
+    owner = models.CharField(
+        _("owner"), max_length=64, help_text=_("API key prefix or account that sent the key.")
+    )
+    key = models.CharField(_("key"), max_length=200, help_text=_("The client's Idempotency-Key."))
+    fingerprint = models.CharField(
+        _("fingerprint"), max_length=64, help_text=_("Hash of method, path, query and body.")
+    )
+    running = models.BooleanField(_("running"), default=True, help_text=_("Still being processed."))
+    status = models.PositiveSmallIntegerField(
+        _("status"), null=True, blank=True, help_text=_("HTTP status of the stored response.")
+    )
+    content_type = models.CharField(
+        _("content type"), max_length=100, blank=True, default="", help_text=_("Of the response.")
+    )
+    body = models.BinaryField(_("body"), blank=True, default=b"", help_text=_("Response body."))
+    created_at = models.DateTimeField(
+        _("created at"), auto_now_add=True, help_text=_("When the first request arrived.")
+    )
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner}:{self.key}"

@@ -21,7 +21,6 @@ from registry.exceptions import RegistryError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 WRITE_METHODS = ("POST", "PUT", "PATCH")
-WRITE_ACTIONS = ("create", "update", "partial_update")
 PROBLEM_BASE = "/api/problems/"
 
 #: Stable codes of the generic HTTP problems, by status.
@@ -146,11 +145,9 @@ class ProblemExceptionHandler(ExceptionHandler):
             isinstance(exc, exceptions.ValidationError)
             and request is not None
             and request.method in WRITE_METHODS
-            and self.context.get("view") is not None
-            and getattr(self.context["view"], "action", None) in WRITE_ACTIONS
         ):
             # A body that parses but does not validate is 422, like the domain's own
-            # validation; malformed query parameters stay 400.
+            # validation; malformed query parameters (reads) stay 400.
             exc.status_code = 422
         return super().convert_known_exceptions(exc)
 

@@ -10,7 +10,9 @@ from api.resources.activity import MeetingViewSet, OpinionViewSet
 from api.resources.actors import ActorViewSet
 from api.resources.bodies import BodyViewSet, CollegeViewSet
 from api.resources.interactions import InteractionViewSet
+from api.resources.members import BodyMembersView
 from api.resources.memberships import MembershipViewSet
+from api.resources.popolo import PopoloExportView
 from api.resources.territories import TerritoryViewSet
 
 router = DefaultRouter()
@@ -32,6 +34,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
         name="redoc",
     ),
+    path("api/bodies/<int:pk>/members/", BodyMembersView.as_view(), name="body-members"),
+    path("api/export/popolo", PopoloExportView.as_view(), name="popolo-export"),
     path("api/", include(router.urls)),
     re_path(r"^api/", not_found),
     path("api-auth/", include("rest_framework.urls")),

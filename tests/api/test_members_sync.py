@@ -1,0 +1,182 @@
+"""PUT /api/bodies/{id}/members/: the sync collectivities run every night."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from api.models import IdempotencyRecord
+from registry.models import ChangeRecord, Membership
+from registry.services import bodies
+from registry.services.territories import territory_create
+from tests.factories import ActorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def places():
+    region = territory_create(level="region", code="24", name="Centre-Val de Loire")
+    commune = territory_create(
+        level="commune", code="28185", name="Goussainville", parents=[(region, "administrative")]
+    )
+    elsewhere = territory_create(level="region", code="27", name="Bourgogne-Franche-Comté")
+    return region, commune, elsewhere
+
+
+@pytest.fixture
+def body(places):
+    return bodies.body_create(
+        name="Conseil citoyen",
+        body_type="conseil_citoyen",
+        territory=places[1],
+        colleges=[{"name": "Habitants", "seats": 10, "selection_mode": "lot"}],
+    )
+
+
+def url(body):
+    return reverse("body-members", kwargs={"pk": body.pk})
+
+
+def put(client, body, payload, **headers):
+    return client.put(url(body), payload, format="json", **headers)
+
+
+def test_sync_creates_then_second_identical_sync_is_empty(full_client, body, places):
+    a, b = ActorFactory(territory=places[1]), ActorFactory(territory=places[1])
+    payload = {
+        "effective_date": "2026-01-01",
+        "members": [{"actor": a.pk, "college": "Habitants"}, {"actor": b.pk, "role": "president"}],
+    }
+    first = put(full_client, body, payload)
+    assert first.status_code == 200, first.content
+    assert len(first.json()["created"]) == 2
+    assert Membership.objects.filter(body=body).count() == 2
+    records = ChangeRecord.objects.count()
+    second = put(full_client, body, payload)
+    assert second.json()["created"] == second.json()["updated"] == second.json()["ended"] == []
+    assert len(second.json()["unchanged"]) == 2
+    assert ChangeRecord.objects.count() == records
+
+
+def test_absent_members_end_on_the_effective_date(full_client, body, places):
+    a, b = ActorFactory(territory=places[1]), ActorFactory(territory=places[1])
+    put(
+        full_client,
+        body,
+        {"effective_date": "2026-01-01", "members": [{"actor": a.pk}, {"actor": b.pk}]},
+    )
+    response = put(
+        full_client,
+        body,
+        {"effective_date": "2026-06-01", "end_reason": "resigned", "members": [{"actor": a.pk}]},
+    )
+    assert [e["actor"] for e in response.json()["ended"]] == [b.pk]
+    ended = Membership.objects.get(actor=b)
+    assert (ended.end_date, ended.end_reason) == (dt.date(2026, 6, 1), "resigned")
+
+
+def test_dry_run_writes_nothing(full_client, body, places):
+    a = ActorFactory(territory=places[1])
+    response = full_client.put(
+        url(body) + "?dry_run=true", {"members": [{"actor": a.pk}]}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["dry_run"] is True and len(response.json()["created"]) == 1
+    assert not Membership.objects.exists()
+
+
+def test_bad_entries_are_named_by_index_and_nothing_is_written(full_client, body, places):
+    a = ActorFactory(territory=places[1])
+    response = put(
+        full_client,
+        body,
+        {"members": [{"actor": a.pk}, {"actor": 424242}, {"actor": a.pk, "college": "Nope"}]},
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    pointers = {e["pointer"] for e in response.json()["errors"]}
+    assert {"#/members/1/actor", "#/members/2/college"} <= pointers
+    assert not Membership.objects.exists()
+
+
+def test_malformed_payload_is_refused(full_client, body):
+    assert put(full_client, body, {"members": "everyone"}).status_code == 422
+    response = put(full_client, body, {"members": [], "effective_date": "31/12/2026"})
+    assert response.json()["errors"][0]["field"] == "effective_date"
+
+
+def test_idempotency_key_replays_the_first_response(full_client, body, places):
+    a = ActorFactory(territory=places[1])
+    payload = {"effective_date": "2026-01-01", "members": [{"actor": a.pk}]}
+    first = put(full_client, body, payload, HTTP_IDEMPOTENCY_KEY="night-2026-01-01")
+    records = ChangeRecord.objects.count()
+    again = put(full_client, body, payload, HTTP_IDEMPOTENCY_KEY="night-2026-01-01")
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert ChangeRecord.objects.count() == records
+
+
+def test_same_idempotency_key_with_another_payload_is_422(full_client, body, places):
+    a, b = ActorFactory(territory=places[1]), ActorFactory(territory=places[1])
+    put(full_client, body, {"members": [{"actor": a.pk}]}, HTTP_IDEMPOTENCY_KEY="k1")
+    response = put(full_client, body, {"members": [{"actor": b.pk}]}, HTTP_IDEMPOTENCY_KEY="k1")
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency-key-reused"
+    assert not Membership.objects.filter(actor=b).exists()
+
+
+def test_retry_while_the_first_runs_is_409(api_client_factory, body, places):
+    from api.models import ApiKey
+
+    client = api_client_factory()
+    a = ActorFactory(territory=places[1])
+    payload = {"members": [{"actor": a.pk}]}
+    # The first request's record, as it stands while that request is still running.
+    first = put(client, body, payload, HTTP_IDEMPOTENCY_KEY="k2")
+    record = IdempotencyRecord.objects.get(key="k2")
+    record.running = True
+    record.save()
+    assert ApiKey.objects.count() == 1
+    response = put(client, body, payload, HTTP_IDEMPOTENCY_KEY="k2")
+    assert first.status_code == 200
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency-key-in-use"
+
+
+def test_stale_if_match_is_412_and_current_etag_passes(full_client, body, places):
+    a = ActorFactory(territory=places[1])
+    etag = full_client.get(reverse("body-detail", kwargs={"pk": body.pk}))["ETag"]
+    stale = put(full_client, body, {"members": [{"actor": a.pk}]}, HTTP_IF_MATCH='"stale"')
+    assert stale.status_code == 412
+    assert not Membership.objects.exists()
+    ok = put(full_client, body, {"members": [{"actor": a.pk}]}, HTTP_IF_MATCH=etag)
+    assert ok.status_code == 200
+
+
+def test_permissions_read_key_and_other_territory(api_client_factory, body, places):
+    a = ActorFactory(territory=places[1])
+    payload = {"members": [{"actor": a.pk}]}
+    assert put(api_client_factory(scopes=("read",)), body, payload).status_code == 403
+    outsider = api_client_factory(territory=places[2])
+    assert put(outsider, body, payload).status_code == 404
+    assert outsider.get(url(body)).status_code == 404
+    insider = api_client_factory(territory=places[0])
+    assert put(insider, body, payload).status_code == 200
+
+
+def test_scoped_key_cannot_seat_an_actor_of_another_territory(api_client_factory, body, places):
+    stranger = ActorFactory(territory=places[2])
+    client = api_client_factory(territory=places[0])
+    response = put(client, body, {"members": [{"actor": stranger.pk}]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "members.0.actor"
+
+
+def test_get_lists_current_members(full_client, body, places):
+    a = ActorFactory(territory=places[1])
+    put(full_client, body, {"effective_date": "2026-01-01", "members": [{"actor": a.pk}]})
+    response = full_client.get(url(body), {"as_of": "2026-02-01"})
+    assert [m["actor"] for m in response.json()] == [a.pk]
+    assert full_client.get(url(body), {"as_of": "2025-12-31"}).json() == []
