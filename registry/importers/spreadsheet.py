@@ -1,0 +1,771 @@
+"""Import the spreadsheets collectivities actually keep: members of a body, and actors.
+
+Files
+=====
+
+CSV (UTF-8 with or without BOM; Windows-1252 accepted as a fallback; ``;`` or ``,``
+or tab delimiter, sniffed from the header line) or XLSX (the first sheet). Row 1
+holds the headers; data start on row 2. Blank rows are skipped. Row numbers in
+errors are the ones the spreadsheet shows (header = row 1).
+
+Headers are matched case-, accent- and punctuation-insensitively (``Date de
+début``, ``date_de_debut`` and ``DATE DE DEBUT`` are the same column), in English
+or French. Columns not in the table below are ignored and listed in the result's
+``ignored_columns``.
+
+Columns
+=======
+
+=================  ===========================================  ====================================
+field              English headers                              French headers
+=================  ===========================================  ====================================
+``actor_id``       actor_id, actor, actor id                    id acteur, identifiant acteur,
+                                                                numero acteur, n° acteur
+``scheme``         scheme, identifier scheme                    schéma, type d'identifiant
+``identifier``     identifier, identifier value                 identifiant, valeur de l'identifiant
+``issuer``         issuer                                       émetteur
+``name``           name                                         nom
+``kind``           kind                                         type, nature
+``category``       category                                     catégorie
+``college``        college                                      collège
+``role``           role                                         rôle, fonction
+``selection_mode`` selection mode                               mode de sélection, mode de désignation
+``on_behalf_of``   on behalf of                                 au titre de, représentant de
+``start_date``     start date                                   date de début, début
+``external_id``    external id                                  identifiant externe, id externe
+``given_name``     given name, first name                       prénom
+``family_name``    family name, last name                       nom de famille
+``description``    description                                  description
+``territory``      territory                                    territoire
+``founding_date``  founding date                                date de création
+``dissolution_date`` dissolution date                           date de dissolution
+``power`` ...      power, interest, legitimacy, urgency         pouvoir, intérêt, légitimité, urgence
+=================  ===========================================  ====================================
+
+``identifiant`` alone is the identifier *value* (with ``schéma``); the membership's
+own id in the client system is ``identifiant externe``; the registry's actor id
+is ``id acteur``.
+
+Values
+======
+
+- ``kind``: person / personne / individu; organization / organisation / structure.
+- ``category``: the English codes (``resident``, ``elected_official``...) or the
+  French words: habitant(e), résident(e), élu(e), agent municipal, association,
+  collectivité, service public, entreprise, bailleur social, école /
+  établissement scolaire, collectif, autre.
+- ``role``: the English codes or membre, président(e), vice-président(e),
+  secrétaire, animateur / animatrice, référent(e) élu(e), référent(e) technique.
+- ``selection_mode``: the codes or tirage au sort, élection, nomination,
+  volontariat / volontaire, de droit, désignation.
+- ``scheme``: siren, siret, rna, rne, insee, external / externe, other / autre.
+- dates: ``YYYY-MM-DD``, ``dd/mm/yyyy`` (French), or a date cell of the XLSX.
+
+Members file
+============
+
+Each row is one current member of the body. The member is found by ``actor_id``,
+else by ``scheme`` + ``identifier`` (+ ``issuer``); a row whose identifier is not
+known yet and which gives ``name`` + ``kind`` + ``category`` creates the actor with
+that identifier (so the next import finds it); a row with a name and no identifier
+creates a new actor every time. ``college`` is a college id or name. The rows go
+to ``registry.services.sync.membership_sync``; members absent from the file end.
+
+Actors file
+===========
+
+Each row is one actor, found by ``scheme`` + ``identifier`` (+ ``issuer``), created
+when unknown (``name``, ``kind``, ``category`` required), else updated with the
+non-blank cells of the row. The rows go to
+``registry.services.upserts.actor_upsert_many``.
+
+Errors
+======
+
+Both imports check every row first; any problem raises ``ImportFailed`` and
+nothing is written. ``errors`` maps ``"row 7, column 'date de début'"`` (the
+header as written in the file) to messages; ``exc.problems`` holds the same as
+``{"row", "column", "field", "message"}`` dicts for an API to render.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import IO, Any
+
+from django.db.models import Q
+
+from registry.exceptions import ImportFailed, InvalidInput
+from registry.models import ActorIdentifier, Body, EndReason
+
+#: Largest number of data rows one file may hold.
+MAX_ROWS = 5000
+
+
+def _norm(text: Any) -> str:
+    """Case-, accent- and punctuation-insensitive form of a header or a value."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = text.casefold().replace("(", "").replace(")", "")
+    return re.sub(r"[\s_\-'’.°/]+", " ", text).strip()
+
+
+_HEADERS: dict[str, tuple[str, ...]] = {
+    "actor_id": (
+        "actor_id",
+        "actor",
+        "id acteur",
+        "identifiant acteur",
+        "numero acteur",
+        "n acteur",
+        "no acteur",
+    ),
+    "scheme": ("scheme", "identifier scheme", "schema", "type d'identifiant", "type identifiant"),
+    "identifier": ("identifier", "identifier value", "identifiant", "valeur de l'identifiant"),
+    "issuer": ("issuer", "emetteur"),
+    "name": ("name", "nom"),
+    "kind": ("kind", "type", "nature"),
+    "category": ("category", "categorie"),
+    "college": ("college",),
+    "role": ("role", "fonction"),
+    "selection_mode": (
+        "selection_mode",
+        "mode de selection",
+        "mode de designation",
+    ),
+    "on_behalf_of": ("on_behalf_of", "au titre de", "representant de"),
+    "start_date": ("start_date", "date de debut", "debut"),
+    "external_id": ("external_id", "identifiant externe", "id externe"),
+    "given_name": ("given_name", "first name", "prenom"),
+    "family_name": ("family_name", "last name", "nom de famille"),
+    "description": ("description",),
+    "territory": ("territory", "territoire"),
+    "founding_date": ("founding_date", "date de creation"),
+    "dissolution_date": ("dissolution_date", "date de dissolution"),
+    "power": ("power", "pouvoir"),
+    "interest": ("interest", "interet"),
+    "legitimacy": ("legitimacy", "legitimite"),
+    "urgency": ("urgency", "urgence"),
+}
+HEADER_ALIASES: dict[str, str] = {
+    _norm(alias): name for name, aliases in _HEADERS.items() for alias in aliases
+}
+
+MEMBER_COLUMNS = frozenset(
+    {
+        "actor_id",
+        "scheme",
+        "identifier",
+        "issuer",
+        "name",
+        "kind",
+        "category",
+        "college",
+        "role",
+        "selection_mode",
+        "on_behalf_of",
+        "start_date",
+        "external_id",
+    }
+)
+ACTOR_COLUMNS = frozenset(
+    {
+        "scheme",
+        "identifier",
+        "issuer",
+        "name",
+        "kind",
+        "category",
+        "given_name",
+        "family_name",
+        "description",
+        "territory",
+        "founding_date",
+        "dissolution_date",
+        "power",
+        "interest",
+        "legitimacy",
+        "urgency",
+    }
+)
+
+
+def _values(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    return {_norm(word): code for code, words in table.items() for word in words}
+
+
+KIND_VALUES = _values(
+    {
+        "person": ("person", "personne", "individu", "personne physique"),
+        "organization": (
+            "organization",
+            "organisation",
+            "structure",
+            "personne morale",
+        ),
+    }
+)
+CATEGORY_VALUES = _values(
+    {
+        "resident": ("resident", "residente", "habitant", "habitante", "citoyen", "citoyenne"),
+        "elected_official": ("elected_official", "elu", "elue", "elu e", "elu local"),
+        "municipal_agent": ("municipal_agent", "agent municipal", "agent", "agente"),
+        "association": ("association",),
+        "collectivity": ("collectivity", "collectivite", "collectivite territoriale"),
+        "public_service": ("public_service", "service public"),
+        "company": ("company", "entreprise", "societe"),
+        "social_landlord": ("social_landlord", "bailleur social", "bailleur"),
+        "school": ("school", "ecole", "etablissement scolaire"),
+        "collective": ("collective", "collectif", "collectif informel"),
+        "other": ("other", "autre"),
+    }
+)
+ROLE_VALUES = _values(
+    {
+        "member": ("member", "membre"),
+        "president": ("president", "presidente"),
+        "vice_president": ("vice_president", "vice presidente", "vice president"),
+        "secretary": ("secretary", "secretaire"),
+        "facilitator": ("facilitator", "animateur", "animatrice", "animateurice"),
+        "elected_referent": (
+            "elected_referent",
+            "referent elu",
+            "referente elue",
+            "referente elue",
+            "referent elue",
+        ),
+        "technical_referent": ("technical_referent", "referent technique", "referente technique"),
+    }
+)
+SELECTION_MODE_VALUES = _values(
+    {
+        "lot": ("lot", "tirage au sort", "tire au sort"),
+        "election": ("election", "elu", "elue"),
+        "appointment": ("appointment", "nomination", "nomme", "nommee"),
+        "volunteer": ("volunteer", "volontariat", "volontaire", "candidature"),
+        "ex_officio": ("ex_officio", "de droit", "membre de droit"),
+        "designation": ("designation", "designe", "designee"),
+    }
+)
+SCHEME_VALUES = _values(
+    {
+        "siren": ("siren",),
+        "siret": ("siret",),
+        "rna": ("rna",),
+        "rne": ("rne",),
+        "insee": ("insee", "code insee"),
+        "external": ("external", "externe", "interne"),
+        "other": ("other", "autre"),
+    }
+)
+
+#: Service error field -> spreadsheet field.
+_ERROR_FIELDS = {
+    "actor": "actor_id",
+    "new_actor.kind": "kind",
+    "new_actor.category": "category",
+    "new_actor.name": "name",
+    "identifier.scheme": "scheme",
+    "identifier.value": "identifier",
+    "identifier.issuer": "issuer",
+}
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet shows it (header = 1)
+    values: dict[str, Any]  # field -> cell value (None or "" when blank)
+
+
+@dataclass
+class Table:
+    """The rows of a file, its headers mapped to fields."""
+
+    columns: dict[str, str]  # field -> header as written in the file
+    rows: list[Row]
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> str:
+        """The header the file uses for a field (the English name when absent)."""
+        return self.columns.get(name, name)
+
+
+class _Problems:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, row: int | None, name: str | None, message: str) -> None:
+        column = self.table.column(name) if (self.table and name) else name
+        self.items.append({"row": row, "column": column, "field": name, "message": str(message)})
+
+    def raise_if_any(self, detail: str) -> None:
+        if not self.items:
+            return
+        errors: dict[str, list[str]] = defaultdict(list)
+        for p in sorted(self.items, key=lambda p: p["row"] or 0):
+            if p["row"] is None:
+                key = f"column '{p['column']}'" if p["column"] else "file"
+            elif p["column"]:
+                key = f"row {p['row']}, column '{p['column']}'"
+            else:
+                key = f"row {p['row']}"
+            errors[key].append(p["message"])
+        exc = ImportFailed(detail, errors=errors)
+        exc.problems = self.items
+        raise exc
+
+
+def _format_of(filename: str | None, format: str | None) -> str:
+    if format:
+        fmt = format.lower().lstrip(".")
+    else:
+        fmt = os.path.splitext(filename or "")[1].lower().lstrip(".")
+    if fmt in ("csv", "txt"):
+        return "csv"
+    if fmt in ("xlsx", "xlsm"):
+        return "xlsx"
+    raise ImportFailed(
+        "Give a CSV or XLSX file.",
+        errors={"file": [f"Unknown format {fmt or filename!r}: expected .csv or .xlsx."]},
+    )
+
+
+def _open(file: str | os.PathLike | IO) -> tuple[bytes, str | None]:
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as handle:
+            return handle.read(), os.fspath(file)
+    data = file.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return data, getattr(file, "name", None)
+
+
+def _csv_records(data: bytes) -> list[list[Any]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
+    except csv.Error:
+        delimiter = max(";,\t", key=first.count)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _xlsx_records(data: bytes) -> list[list[Any]]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
+        raise ImportFailed(
+            "The file is not a readable XLSX workbook.", errors={"file": [str(exc)]}
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def read_table(
+    file: str | os.PathLike | IO,
+    *,
+    filename: str | None = None,
+    format: str | None = None,
+    allowed: Iterable[str] | None = None,
+) -> Table:
+    """Read a CSV or XLSX file into rows keyed by field (see the module docstring).
+
+    ``file`` is a path or a binary file-like object; the format comes from
+    ``format`` ("csv"/"xlsx") or the file name's extension. ``allowed`` limits
+    the fields kept (others are ignored like unknown columns).
+    """
+    data, name = _open(file)
+    fmt = _format_of(filename or name, format)
+    records = _csv_records(data) if fmt == "csv" else _xlsx_records(data)
+    if not records or not any(_blank(c) is False for c in records[0]):
+        raise ImportFailed("The file is empty.", errors={"file": ["Row 1 must hold the headers."]})
+    allowed = set(allowed) if allowed is not None else set(_HEADERS)
+    columns: dict[str, str] = {}
+    positions: dict[int, str] = {}
+    ignored: list[str] = []
+    problems = _Problems()
+    for position, header in enumerate(records[0]):
+        if _blank(header):
+            continue
+        header = str(header).strip()
+        name_ = HEADER_ALIASES.get(_norm(header))
+        if name_ is None or name_ not in allowed:
+            ignored.append(header)
+            continue
+        if name_ in columns:
+            problems.add(1, header, f"Same column as '{columns[name_]}'.")
+            continue
+        columns[name_] = header
+        positions[position] = name_
+    problems.raise_if_any("The headers of the file are not valid; nothing was written.")
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        if all(_blank(c) for c in record):
+            continue
+        values = {n: None for n in columns}
+        for position, name_ in positions.items():
+            if position < len(record):
+                cell = record[position]
+                values[name_] = cell.strip() if isinstance(cell, str) else cell
+        rows.append(Row(number, values))
+    if len(rows) > MAX_ROWS:
+        raise ImportFailed(
+            f"The file holds {len(rows)} rows; import at most {MAX_ROWS} at a time.",
+            errors={"file": [f"{len(rows)} rows."]},
+        )
+    return Table(columns=columns, rows=rows, ignored_columns=ignored)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- cell values ------------------------------------------------------------------------
+
+_FR_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date from an ISO or French (dd/mm/yyyy) string, or an XLSX date cell."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    match = _FR_DATE.match(text)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return dt.date(year, month, day)
+        if re.match(r"^\d{4}-\d{2}-\d{2}( 00:00(:00)?)?$", text):
+            return dt.date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a real date.") from exc
+    raise ValueError(f"{text!r} is not a date: write YYYY-MM-DD or dd/mm/yyyy.")
+
+
+def _choice(value: Any, table: Mapping[str, str], label: str) -> str:
+    code = table.get(_norm(value))
+    if code is None:
+        known = sorted(set(table.values()))
+        raise ValueError(
+            f"Unknown {label} {str(value).strip()!r}; expected one of: {', '.join(known)}."
+        )
+    return code
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an identifier typed as a number in a spreadsheet
+    return str(value).strip()
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"{text!r} is not a whole number.")
+    return int(text)
+
+
+def _cell(row: Row, name: str, problems: _Problems, convert) -> Any:
+    value = row.values.get(name)
+    if _blank(value):
+        return None
+    try:
+        return convert(value)
+    except ValueError as exc:
+        problems.add(row.number, name, str(exc))
+        return None
+
+
+def _identifier(row: Row, problems: _Problems) -> tuple[str, str, str] | None:
+    value = _cell(row, "identifier", problems, _text)
+    scheme = _cell(row, "scheme", problems, lambda v: _choice(v, SCHEME_VALUES, "scheme"))
+    issuer = _cell(row, "issuer", problems, _text) or ""
+    if value is None:
+        if scheme is not None and not _blank(row.values.get("scheme")):
+            problems.add(row.number, "identifier", "Give the identifier with its scheme.")
+        return None
+    if scheme is None:
+        if _blank(row.values.get("scheme")):
+            problems.add(row.number, "scheme", "Give the scheme of the identifier (siren, rna...).")
+        return None
+    return (scheme, issuer, value)
+
+
+def _known_identifiers(keys: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    found: set[tuple[str, str, str]] = set()
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        query = reduce(or_, (Q(scheme=s, issuer=i, value=v) for s, i, v in chunk))
+        found.update(ActorIdentifier.objects.filter(query).values_list("scheme", "issuer", "value"))
+    return found
+
+
+def _map_service_errors(
+    exc: InvalidInput, prefix: str, table: Table, problems: _Problems, default: str
+) -> None:
+    """Turn ``members.3.start_date`` / ``items.3.name`` into row and column problems."""
+    for key, messages in exc.errors.items():
+        parts = key.split(".", 2)
+        if len(parts) >= 2 and parts[0] == prefix and parts[1].isdigit():
+            row = table.rows[int(parts[1])].number
+            name = parts[2] if len(parts) == 3 else None
+            name = _ERROR_FIELDS.get(name, name)
+            if name == "actor_id" and "actor_id" not in table.columns:
+                name = default
+            if name == "non_field_errors":
+                name = None
+            for message in messages:
+                problems.add(row, name, message)
+        else:
+            for message in messages:
+                problems.add(None, None if key == "non_field_errors" else key, message)
+    if not exc.errors:
+        problems.add(None, None, exc.detail)
+
+
+# --- the two imports --------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do, in a dry run)."""
+
+    kind: str  # "members" or "actors"
+    rows: int
+    dry_run: bool
+    result: Any  # SyncResult or UpsertResult
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.result.is_empty
+
+    def summary(self) -> str:
+        r = self.result
+        lead = "Dry run, nothing written: would have" if self.dry_run else "Done:"
+        if self.kind == "members":
+            text = (
+                f"{lead} {len(r.created)} created, {len(r.updated)} updated, "
+                f"{len(r.ended)} ended, {len(r.unchanged)} unchanged ({self.rows} rows)."
+            )
+            for w in r.warnings:
+                text += f"\nWarning: {w['detail']}"
+        else:
+            text = (
+                f"{lead} {len(r.created)} created, {len(r.updated)} updated, "
+                f"{len(r.unchanged)} unchanged ({self.rows} rows)."
+            )
+        if self.ignored_columns:
+            text += "\nIgnored columns: " + ", ".join(f"'{c}'" for c in self.ignored_columns)
+        return text
+
+
+def import_members(
+    file: str | os.PathLike | IO,
+    *,
+    body: Body,
+    effective_date: dt.date | None = None,
+    end_reason: str = EndReason.TERM_ENDED,
+    dry_run: bool = False,
+    filename: str | None = None,
+    format: str | None = None,
+    allowed_actors: Q | None = None,
+) -> ImportResult:
+    """Make ``body``'s current members the rows of the file (see the module docstring)."""
+    from registry.services.sync import membership_sync
+
+    table = read_table(file, filename=filename, format=format, allowed=MEMBER_COLUMNS)
+    problems = _Problems(table)
+    if not ({"actor_id", "identifier", "name"} & set(table.columns)):
+        problems.add(1, None, "Identify members with a column 'actor_id', 'identifier' or 'name'.")
+        problems.raise_if_any("The file has no column that identifies the members.")
+    parsed = []
+    for row in table.rows:
+        entry: dict[str, Any] = {}
+        actor_id = _cell(row, "actor_id", problems, _int)
+        identifier = _identifier(row, problems)
+        name = _cell(row, "name", problems, _text)
+        kind = _cell(row, "kind", problems, lambda v: _choice(v, KIND_VALUES, "kind"))
+        category = _cell(
+            row, "category", problems, lambda v: _choice(v, CATEGORY_VALUES, "category")
+        )
+        role = _cell(row, "role", problems, lambda v: _choice(v, ROLE_VALUES, "role"))
+        mode = _cell(
+            row,
+            "selection_mode",
+            problems,
+            lambda v: _choice(v, SELECTION_MODE_VALUES, "selection mode"),
+        )
+        start = _cell(row, "start_date", problems, parse_date)
+        college = _cell(row, "college", problems, _text)
+        behalf = _cell(row, "on_behalf_of", problems, _int)
+        external_id = _cell(row, "external_id", problems, _text)
+        if (
+            actor_id is None
+            and identifier is None
+            and name is None
+            and not any(p["row"] == row.number for p in problems.items)
+        ):
+            problems.add(
+                row.number,
+                "actor_id" if "actor_id" in table.columns else "name",
+                "Identify the member by actor id, identifier (scheme and value) or name.",
+            )
+        entry.update(
+            {
+                k: v
+                for k, v in {
+                    "role": role,
+                    "selection_mode": mode,
+                    "start_date": start,
+                    "college": college,
+                    "on_behalf_of": behalf,
+                    "external_id": external_id,
+                }.items()
+                if v is not None
+            }
+        )
+        parsed.append((row, entry, actor_id, identifier, name, kind, category))
+
+    known = _known_identifiers({p[3] for p in parsed if p[3] is not None and p[2] is None})
+    first_row: dict[tuple[str, str, str], int] = {}
+    members = []
+    for row, entry, actor_id, identifier, name, kind, category in parsed:
+        new_actor = {"kind": kind or "", "category": category or "", "name": name or ""}
+        if actor_id is not None:
+            entry["actor"] = actor_id
+        elif identifier is not None and (identifier in known or name is None):
+            scheme, issuer, value = identifier
+            entry["identifier"] = {"scheme": scheme, "issuer": issuer, "value": value}
+        elif identifier is not None:
+            if identifier in first_row:
+                problems.add(
+                    row.number, "identifier", f"Same new identifier as row {first_row[identifier]}."
+                )
+            first_row[identifier] = row.number
+            scheme, issuer, value = identifier
+            new_actor["identifiers"] = [{"scheme": scheme, "issuer": issuer, "value": value}]
+            entry["new_actor"] = new_actor
+        elif name is not None:
+            entry["new_actor"] = new_actor
+        members.append(entry)
+    problems.raise_if_any(_detail(problems))
+
+    try:
+        result = membership_sync(
+            body=body,
+            members=members,
+            effective_date=effective_date or dt.date.today(),
+            end_reason=end_reason,
+            dry_run=dry_run,
+            allowed_actors=allowed_actors,
+        )
+    except InvalidInput as exc:
+        _map_service_errors(exc, "members", table, problems, default="name")
+        problems.raise_if_any(_detail(problems))
+        raise  # pragma: no cover - an error always maps to a problem
+    return ImportResult(
+        kind="members",
+        rows=len(table.rows),
+        dry_run=dry_run,
+        result=result,
+        ignored_columns=table.ignored_columns,
+    )
+
+
+def import_actors(
+    file: str | os.PathLike | IO,
+    *,
+    dry_run: bool = False,
+    filename: str | None = None,
+    format: str | None = None,
+) -> ImportResult:
+    """Create or update the actors of the file, found by identifier (see the module docstring)."""
+    from registry.services.upserts import actor_upsert_many
+
+    table = read_table(file, filename=filename, format=format, allowed=ACTOR_COLUMNS)
+    problems = _Problems(table)
+    missing = [c for c in ("scheme", "identifier") if c not in table.columns]
+    if missing:
+        for name in missing:
+            problems.add(None, name, "This column is required: actors are found by identifier.")
+        problems.raise_if_any("The file lacks required columns; nothing was written.")
+    converters = {
+        "kind": lambda v: _choice(v, KIND_VALUES, "kind"),
+        "category": lambda v: _choice(v, CATEGORY_VALUES, "category"),
+        "name": _text,
+        "given_name": _text,
+        "family_name": _text,
+        "description": _text,
+        "territory": _int,
+        "founding_date": parse_date,
+        "dissolution_date": parse_date,
+        "power": _int,
+        "interest": _int,
+        "legitimacy": _int,
+        "urgency": _int,
+    }
+    items = []
+    for row in table.rows:
+        item: dict[str, Any] = {}
+        identifier = _identifier(row, problems)
+        if identifier is not None:
+            scheme, issuer, value = identifier
+            item["identifier"] = {"scheme": scheme, "issuer": issuer, "value": value}
+        elif _blank(row.values.get("identifier")) and _blank(row.values.get("scheme")):
+            problems.add(row.number, "identifier", "Give the actor's identifier.")
+        for name, convert in converters.items():
+            if name in table.columns:
+                value = _cell(row, name, problems, convert)
+                if value is not None:
+                    item[name] = value
+        items.append(item)
+    problems.raise_if_any(_detail(problems))
+    try:
+        result = actor_upsert_many(items=items, dry_run=dry_run)
+    except InvalidInput as exc:
+        _map_service_errors(exc, "items", table, problems, default="identifier")
+        problems.raise_if_any(_detail(problems))
+        raise  # pragma: no cover
+    return ImportResult(
+        kind="actors",
+        rows=len(table.rows),
+        dry_run=dry_run,
+        result=result,
+        ignored_columns=table.ignored_columns,
+    )
+
+
+def _detail(problems: _Problems) -> str:
+    rows = {p["row"] for p in problems.items if p["row"] is not None}
+    if rows:
+        return f"{len(rows)} rows of the file are not valid; nothing was written."
+    return "The file is not valid; nothing was written."

@@ -1,0 +1,59 @@
+"""``manage.py import_members BODY_ID FILE``: sync a body's members from a CSV/XLSX file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from registry.exceptions import ImportFailed, RegistryError
+from registry.importers.spreadsheet import import_members
+from registry.models import Body, EndReason
+
+
+def describe(exc: RegistryError) -> str:
+    """The error, then each problem (row and column) on its own line."""
+    lines = [f"{where}: {m}" for where, msgs in exc.errors.items() for m in msgs]
+    return "\n".join([exc.detail, *(f"  - {line}" for line in lines)])
+
+
+class Command(BaseCommand):
+    help = (
+        "Make a body's current members exactly the rows of a CSV or XLSX file (headers in "
+        "English or French; see registry.importers.spreadsheet). Members absent from the "
+        "file end on --date. One bad row: nothing is written."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("body_id", type=int, help="Id of the body.")
+        parser.add_argument("file", help="CSV or XLSX file, one member per row.")
+        parser.add_argument(
+            "--date", default=None, help="Effective date (YYYY-MM-DD; default today)."
+        )
+        parser.add_argument(
+            "--end-reason",
+            default=EndReason.TERM_ENDED,
+            choices=[r.value for r in EndReason],
+            help="Why members absent from the file end (default term_ended).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show what would change; write nothing."
+        )
+
+    def handle(self, *args, body_id: int, file: str, date, end_reason, dry_run, **options):
+        try:
+            effective = dt.date.fromisoformat(date) if date else None
+        except ValueError as exc:
+            raise CommandError(f"--date must be a date as YYYY-MM-DD, not {date!r}.") from exc
+        body = Body.objects.filter(pk=body_id).first()
+        if body is None:
+            raise CommandError(f"No body with id {body_id}.")
+        try:
+            result = import_members(
+                file, body=body, effective_date=effective, end_reason=end_reason, dry_run=dry_run
+            )
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from exc
+        except (ImportFailed, RegistryError) as exc:
+            raise CommandError(describe(exc)) from exc
+        self.stdout.write(result.summary())
