@@ -9,6 +9,7 @@ from api.problems import not_found
 from api.resources.activity import MeetingViewSet, OpinionViewSet
 from api.resources.actors import ActorViewSet
 from api.resources.bodies import BodyViewSet, CollegeViewSet
+from api.resources.changes import ChangeFeedView
 from api.resources.interactions import InteractionViewSet
 from api.resources.members import BodyMembersView
 from api.resources.memberships import MembershipViewSet
@@ -35,6 +36,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("api/bodies/<int:pk>/members/", BodyMembersView.as_view(), name="body-members"),
+    path("api/changes/", ChangeFeedView.as_view(), name="change-feed"),
     path("api/export/popolo", PopoloExportView.as_view(), name="popolo-export"),
     path("api/", include(router.urls)),
     re_path(r"^api/", not_found),

@@ -75,12 +75,25 @@ class ChangeRecord(models.Model):
         _("before"), null=True, blank=True, help_text=_("Values before the change.")
     )
     after = models.JSONField(_("after"), null=True, blank=True, help_text=_("Values after."))
+    commit_seq = models.BigIntegerField(
+        _("commit sequence"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Number of the transaction in commit order (PostgreSQL: stamped at commit by a "
+            "deferred trigger; SQLite, whose writers are serial, keeps the id order)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("change record")
         verbose_name_plural = _("change records")
         ordering = ["id"]
-        indexes = [models.Index(fields=["model", "object_id", "id"], name="change_object_idx")]
+        indexes = [
+            models.Index(fields=["model", "object_id", "id"], name="change_object_idx"),
+            models.Index(fields=["commit_seq", "id"], name="change_commit_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.model} {self.object_id}"

@@ -1,0 +1,124 @@
+"""``/api/changes/``: the change feed integrations follow to stay in sync."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.auth import HasScope, access_of
+from registry.selectors.changes import START, FeedPosition, changes_after, position_of
+
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 1000
+#: Kinds of record a key without the personal_data scope never sees in the feed.
+PERSONAL_MODELS = ("registry.personaldata",)
+
+
+def encode_cursor(position: FeedPosition) -> str:
+    raw = f"{position.seq}.{position.record_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> FeedPosition:
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        seq, record_id = base64.urlsafe_b64decode(padded.encode()).decode().split(".")
+        position = FeedPosition(int(seq), int(record_id))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise exceptions.ValidationError({"cursor": ["Not a cursor from this feed."]}) from None
+    if position.seq < 0 or position.record_id < 0:
+        raise exceptions.ValidationError({"cursor": ["Not a cursor from this feed."]})
+    return position
+
+
+class ChangeSerializer(serializers.Serializer):
+    position = serializers.CharField(help_text="Cursor just after this change.")
+    at = serializers.DateTimeField(help_text="When the change was made (UTC).")
+    action = serializers.ChoiceField(
+        choices=["create", "update", "delete"], help_text="create, update or delete (tombstone)."
+    )
+    type = serializers.CharField(help_text="Kind of record: territory, actor, body, membership...")
+    id = serializers.IntegerField(help_text="Id of the record.")
+    data = serializers.DictField(
+        allow_null=True,
+        help_text="create: every field; update: the changed fields; delete: null. Foreign "
+        "keys as <name>_id.",
+    )
+    previous = serializers.DictField(
+        allow_null=True,
+        help_text="update: the changed fields' old values; delete: the last values.",
+    )
+    request_id = serializers.CharField(help_text="Request that made the change.")
+
+
+class ChangeFeedSerializer(serializers.Serializer):
+    results = ChangeSerializer(many=True, help_text="Changes in commit order.")
+    next = serializers.CharField(help_text="Cursor to send next time (the same when nothing new).")
+    has_more = serializers.BooleanField(help_text="True when more changes wait right now.")
+
+
+class ChangeFeedView(APIView):
+    """Every create, update and delete, in commit order, after a cursor."""
+
+    permission_classes = [HasScope]
+
+    @extend_schema(
+        summary="Follow the change feed",
+        description=(
+            "Every create, update and delete of every resource after `cursor`, in commit order "
+            "(deletions as tombstones with the id), and the `next` cursor. Start without a cursor "
+            "to replay everything from the beginning; applying the changes in order reproduces "
+            "the registry. No change is ever skipped, even when transactions commit in another "
+            "order than they started. Territory-limited keys see only their territory's changes; "
+            "personal data changes need the personal_data scope."
+        ),
+        parameters=[
+            OpenApiParameter("cursor", str, description="`next` of the previous call."),
+            OpenApiParameter(
+                "limit",
+                int,
+                description=f"Changes per call (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}).",
+            ),
+        ],
+        responses=ChangeFeedSerializer,
+    )
+    def get(self, request):
+        raw_cursor = request.query_params.get("cursor")
+        position = decode_cursor(raw_cursor) if raw_cursor else START
+        try:
+            limit = int(request.query_params.get("limit", DEFAULT_LIMIT))
+        except ValueError:
+            raise exceptions.ValidationError({"limit": ["Give a whole number."]}) from None
+        if limit < 1:
+            raise exceptions.ValidationError({"limit": ["Give at least 1."]})
+        limit = min(limit, MAX_LIMIT)
+        access = access_of(request)
+        records = changes_after(
+            position,
+            limit=limit + 1,
+            territory_id=access.territory_id,
+            exclude_models=() if access.has("personal_data") else PERSONAL_MODELS,
+        )
+        has_more = len(records) > limit
+        records = records[:limit]
+        results = []
+        for record in records:
+            position = position_of(record)
+            results.append(
+                {
+                    "position": encode_cursor(position),
+                    "at": record.at,
+                    "action": record.action,
+                    "type": record.model.split(".", 1)[1],
+                    "id": record.object_id,
+                    "data": record.after,
+                    "previous": record.before,
+                    "request_id": record.request_id,
+                }
+            )
+        return Response({"results": results, "next": encode_cursor(position), "has_more": has_more})
