@@ -182,3 +182,6 @@ SPECTACULAR_SETTINGS = {
     "SORT_OPERATIONS": False,
     "DEFAULT_GENERATOR_CLASS": "api.schema.RegistrySchemaGenerator",
 }
+
+#: How long the answer to a request with an Idempotency-Key is kept for replay.
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
