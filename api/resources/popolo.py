@@ -1,0 +1,352 @@
+"""Popolo export: persons, organizations, memberships, posts and areas of a territory.
+
+One JSON document in the Popolo data specification (https://www.popoloproject.com)
+for a territory and everything below it, read by ``registry.selectors.popolo`` in
+a fixed number of queries and mapped here:
+
+- ``areas``: territories (``territory/<id>``), ``identifier`` ``level:code``,
+  ``classification`` the level, ``parent_id`` one direct parent (administrative
+  first);
+- ``persons``: person actors (``actor/<id>``); contact details, gender and birth
+  year (as ``birth_date`` ``YYYY``, never a full date) only with the
+  ``personal_data`` scope;
+- ``organizations``: organization actors (``actor/<id>``, classification their
+  category) and participation bodies (``body/<id>``, classification
+  ``participation-body``, ``parent_id`` their host authority);
+- ``posts``: the colleges of the bodies (``college/<id>``), with their seats;
+- ``memberships`` (``membership/<id>``): a person by ``person_id``, an
+  organization by ``member``; ``organization_id`` the body, ``post_id`` the
+  college, ``on_behalf_of_id`` the organization represented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.auth import access_of
+from registry.models import Territory
+from registry.selectors import popolo as selectors
+
+PARTICIPATION_BODY = "participation-body"
+
+
+def ref(kind: str, pk: int | None) -> str | None:
+    return None if pk is None else f"{kind}/{pk}"
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _links(value) -> list[dict]:
+    """Popolo link objects from a stored list (entries without a URL are dropped)."""
+    links = []
+    for item in value or []:
+        if isinstance(item, dict) and item.get("url"):
+            link = {"url": str(item["url"])}
+            if item.get("note"):
+                link["note"] = str(item["note"])
+            links.append(link)
+        elif isinstance(item, str) and item:
+            links.append({"url": item})
+    return links
+
+
+def _drop_empty(obj: dict) -> dict:
+    return {k: v for k, v in obj.items() if v not in (None, "", [])}
+
+
+def _identifiers(rows: list[dict]) -> list[dict]:
+    return [
+        {
+            "scheme": f"{row['scheme']}:{row['issuer']}" if row["issuer"] else row["scheme"],
+            "identifier": row["value"],
+        }
+        for row in rows
+    ]
+
+
+def _other_names(rows: list[dict]) -> list[dict]:
+    return [
+        _drop_empty(
+            {
+                "name": row["name"],
+                "note": row["note"],
+                "start_date": _date(row["start_date"]),
+                "end_date": _date(row["end_date"]),
+            }
+        )
+        for row in rows
+    ]
+
+
+def _actor_common(actor: dict, data: selectors.PopoloData) -> dict:
+    return {
+        "id": ref("actor", actor["id"]),
+        "name": actor["name"],
+        "identifiers": _identifiers(data.identifiers.get(actor["id"], [])),
+        "other_names": _other_names(data.other_names.get(actor["id"], [])),
+        "links": _links(actor["links"]),
+        "sources": _links(actor["sources"]),
+    }
+
+
+def person(actor: dict, data: selectors.PopoloData) -> dict:
+    obj = _actor_common(actor, data)
+    obj.update(
+        {
+            "given_name": actor["given_name"] or None,
+            "family_name": actor["family_name"] or None,
+            "summary": actor["description"] or None,
+            "area_id": ref("territory", actor["territory_id"]),
+            "category": actor["category"],
+        }
+    )
+    personal = (data.personal or {}).get(actor["id"])
+    if personal:
+        contacts = [
+            {"type": medium, "value": personal[name]}
+            for medium, name in (
+                ("email", "email"),
+                ("voice", "phone"),
+                ("address", "postal_address"),
+            )
+            if personal[name]
+        ]
+        obj["contact_details"] = contacts
+        if personal["email"]:
+            obj["email"] = personal["email"]
+        if personal["gender"]:
+            obj["gender"] = personal["gender"]
+        if personal["birth_year"]:
+            # Popolo dates may be a bare year: the registry never holds a full birth date.
+            obj["birth_date"] = f"{personal['birth_year']:04d}"
+    return _drop_empty(obj)
+
+
+def organization(actor: dict, data: selectors.PopoloData) -> dict:
+    obj = _actor_common(actor, data)
+    obj.update(
+        {
+            "classification": actor["category"],
+            "area_id": ref("territory", actor["territory_id"]),
+            "description": actor["description"] or None,
+            "founding_date": _date(actor["founding_date"]),
+            "dissolution_date": _date(actor["dissolution_date"]),
+        }
+    )
+    return _drop_empty(obj)
+
+
+def body(row: dict) -> dict:
+    return _drop_empty(
+        {
+            "id": ref("body", row["id"]),
+            "name": row["name"],
+            "classification": PARTICIPATION_BODY,
+            "parent_id": ref("actor", row["host_id"]),
+            "area_id": ref("territory", row["territory_id"]),
+            "description": row["description"] or None,
+            "founding_date": _date(row["founding_date"]),
+            "dissolution_date": _date(row["dissolution_date"]),
+            "sources": _links(row["sources"]),
+            # Extensions (Popolo objects allow other properties):
+            "body_type": row["body_type"],
+            "status": row["status"],
+            "legal_basis": row["legal_basis"] or None,
+            "term_start": _date(row["term_start"]),
+            "term_end": _date(row["term_end"]),
+            "seats": row["seats"],
+        }
+    )
+
+
+def post(row: dict, body_territory: dict[int, int]) -> dict:
+    return _drop_empty(
+        {
+            "id": ref("college", row["id"]),
+            "label": row["name"],
+            "organization_id": ref("body", row["body_id"]),
+            "area_id": ref("territory", body_territory.get(row["body_id"])),
+            "sources": _links(row["sources"]),
+            # Extensions:
+            "seats": row["seats"],
+            "selection_mode": row["selection_mode"],
+        }
+    )
+
+
+def membership(row: dict) -> dict:
+    obj = {
+        "id": ref("membership", row["id"]),
+        "label": f"{row['role']} of {row['body__name']}",
+        "role": row["role"],
+        "organization_id": ref("body", row["body_id"]),
+        "post_id": ref("college", row["college_id"]),
+        "on_behalf_of_id": ref("actor", row["on_behalf_of_id"]),
+        "area_id": ref("territory", row["body__territory_id"]),
+        "start_date": _date(row["start_date"]),
+        "end_date": _date(row["end_date"]),
+        "sources": _links(row["sources"]),
+        # Extensions:
+        "selection_mode": row["selection_mode"] or None,
+        "end_reason": row["end_reason"] or None,
+    }
+    if row["actor__kind"] == "person":
+        obj["person_id"] = ref("actor", row["actor_id"])
+    else:
+        obj["member"] = {"@type": "Organization", "id": ref("actor", row["actor_id"])}
+    return _drop_empty(obj)
+
+
+def area(row: dict, parents: dict[int, int]) -> dict:
+    return _drop_empty(
+        {
+            "id": ref("territory", row["id"]),
+            "name": row["name"],
+            "identifier": f"{row['level']}:{row['code']}",
+            "classification": row["level"],
+            "parent_id": ref("territory", parents.get(row["id"])),
+            "sources": _links(row["sources"]),
+            # Extensions:
+            "kind": row["kind"] or None,
+            "population": row["population"],
+            "valid_from": _date(row["valid_from"]),
+            "valid_until": _date(row["valid_until"]),
+        }
+    )
+
+
+def render(data: selectors.PopoloData) -> dict:
+    """The Popolo document of the selected rows."""
+    body_territory = {row["id"]: row["territory_id"] for row in data.bodies}
+    return {
+        "persons": [person(a, data) for a in data.actors if a["kind"] == "person"],
+        "organizations": [
+            *(organization(a, data) for a in data.actors if a["kind"] != "person"),
+            *(body(b) for b in data.bodies),
+        ],
+        "memberships": [membership(m) for m in data.memberships],
+        "posts": [post(c, body_territory) for c in data.colleges],
+        "areas": [area(t, data.parents) for t in data.territories],
+    }
+
+
+def _popolo_list(description: str) -> dict:
+    return {
+        "type": "array",
+        "description": description,
+        "items": {"type": "object", "additionalProperties": True},
+    }
+
+
+POPOLO_SCHEMA = {
+    "type": "object",
+    "description": "A Popolo document (https://www.popoloproject.com/specs/): each list holds "
+    "objects valid against the Popolo 1.0 JSON Schema of their kind.",
+    "properties": {
+        "persons": _popolo_list("Person actors (id `actor/<id>`)."),
+        "organizations": _popolo_list(
+            "Organization actors (`actor/<id>`) and participation bodies (`body/<id>`, "
+            "classification `participation-body`, parent_id the host authority)."
+        ),
+        "memberships": _popolo_list(
+            "Seats in the bodies (`membership/<id>`): person_id or member, organization_id, "
+            "post_id, dates."
+        ),
+        "posts": _popolo_list("Colleges of the bodies (`college/<id>`), with their seats."),
+        "areas": _popolo_list("Territories (`territory/<id>`), identifier `level:code`."),
+    },
+    "required": ["persons", "organizations", "memberships", "posts", "areas"],
+}
+
+
+class NotFound(exceptions.NotFound):
+    default_detail = "No territory you may export has this id or key."
+
+
+def _territory_param(request) -> int:
+    raw = (request.query_params.get("territory") or "").strip()
+    if not raw:
+        raise exceptions.ValidationError({"territory": ["This parameter is required."]})
+    if raw.isdigit():
+        pk = int(raw)
+    else:
+        level, sep, code = raw.partition(":")
+        if not sep or not level or not code:
+            raise exceptions.ValidationError(
+                {"territory": ["Give a territory id or level:code (e.g. commune:75056)."]}
+            )
+        pk = Territory.objects.filter(level=level, code=code).values_list("pk", flat=True).first()
+        if pk is None:
+            raise NotFound()
+    return pk
+
+
+def _as_of_param(request) -> dt.date | None:
+    raw = (request.query_params.get("as_of") or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+
+
+class PopoloExportView(APIView):
+    """Popolo export of a territory and everything below it."""
+
+    @extend_schema(
+        operation_id="popolo_export",
+        summary="Export a territory as Popolo",
+        description=(
+            "A [Popolo](https://www.popoloproject.com/specs/) document of the territory and "
+            "everything below it (both hierarchies): `persons` and `organizations` (actors, "
+            "plus participation bodies with classification `participation-body`), "
+            "`memberships` (seats in the bodies), `posts` (colleges) and `areas` "
+            "(territories). Ids are stable strings: `actor/<id>`, `body/<id>`, "
+            "`membership/<id>`, `college/<id>`, `territory/<id>`. Actors referred to by a "
+            "membership or hosting a body are included even when they live elsewhere. "
+            "Contact details, gender and birth year (as a bare year) only with the "
+            "`personal_data` scope (for a key limited to a territory, only of the persons of "
+            "that territory). With `as_of`, only the territories valid, bodies active "
+            "and memberships current on that date. A key limited to a territory may export "
+            "that territory or one below it (404 otherwise)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "territory",
+                OpenApiTypes.STR,
+                required=True,
+                description="Territory id or natural key `level:code` (e.g. `commune:75056`).",
+            ),
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATE,
+                description="Only what exists on this date (YYYY-MM-DD).",
+            ),
+        ],
+        responses={200: POPOLO_SCHEMA},
+    )
+    def get(self, request):
+        territory_id = _territory_param(request)
+        as_of = _as_of_param(request)
+        access = access_of(request)
+        if access.territory_id is not None:
+            if not selectors.territory_within(territory_id, access.territory_id):
+                raise NotFound()
+        elif not selectors.territory_exists(territory_id):
+            raise NotFound()
+        data = selectors.popolo_data(
+            territory_id,
+            as_of=as_of,
+            personal_data=access.has("personal_data"),
+            personal_within=access.territory_id,
+        )
+        return Response(render(data))
