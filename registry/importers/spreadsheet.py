@@ -543,12 +543,24 @@ def _map_service_errors(
             if name == "non_field_errors":
                 name = None
             for message in messages:
-                problems.add(row, name, message)
+                problems.add(row, name, _rows_named(str(message), table))
         else:
             for message in messages:
                 problems.add(None, None if key == "non_field_errors" else key, message)
     if not exc.errors:
         problems.add(None, None, exc.detail)
+
+
+def _rows_named(message: str, table: Table) -> str:
+    """``Same actor and role as entry 3`` -> ``... as row 5``: the spreadsheet's numbering."""
+
+    def row(match: re.Match) -> str:
+        index = int(match.group(2))
+        if index < len(table.rows):
+            return f"row {table.rows[index].number}"
+        return match.group(0)
+
+    return re.sub(r"\b(entry|item) (\d+)\b", row, message)
 
 
 # --- the two imports --------------------------------------------------------------------

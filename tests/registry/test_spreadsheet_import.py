@@ -330,3 +330,14 @@ def test_commands(tmp_path, body, known):
     assert "1 created" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("import_actors", str(bad))
+
+
+def test_duplicate_member_named_by_spreadsheet_row(tmp_path, body, known):
+    _alice, bruno = known
+    path = write_csv(
+        tmp_path / "membres.csv",
+        [["id acteur", "rôle"], [str(bruno.pk), "membre"], ["", ""], [str(bruno.pk), "membre"]],
+    )
+    with pytest.raises(ImportFailed) as exc:
+        import_members(path, body=body, effective_date=DAY)
+    assert exc.value.errors == {"row 4, column 'id acteur'": ["Same actor and role as row 2."]}
