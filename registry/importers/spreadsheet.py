@@ -107,6 +107,7 @@ from django.db.models import Q
 
 from registry.exceptions import ImportFailed, InvalidInput
 from registry.models import ActorIdentifier, Body, EndReason
+from registry.models.actor import ORGANIZATION_CATEGORIES, PERSON_CATEGORIES
 
 #: Largest number of data rows one file may hold.
 MAX_ROWS = 5000
@@ -586,18 +587,26 @@ class ImportResult:
         if self.kind == "members":
             text = (
                 f"{lead} {len(r.created)} created, {len(r.updated)} updated, "
-                f"{len(r.ended)} ended, {len(r.unchanged)} unchanged ({self.rows} rows)."
+                f"{len(r.ended)} ended, {len(r.unchanged)} unchanged ({_count(self.rows, 'row')})."
             )
             for w in r.warnings:
                 text += f"\nWarning: {w['detail']}"
         else:
             text = (
                 f"{lead} {len(r.created)} created, {len(r.updated)} updated, "
-                f"{len(r.unchanged)} unchanged ({self.rows} rows)."
+                f"{len(r.unchanged)} unchanged ({_count(self.rows, 'row')})."
             )
         if self.ignored_columns:
             text += "\nIgnored columns: " + ", ".join(f"'{c}'" for c in self.ignored_columns)
         return text
+
+    def details(self) -> list[str]:
+        """One line per change (for ``--verbosity 2``)."""
+        r = self.result
+        lines = [f"created: {c}" for c in r.created]
+        lines += [f"updated: {u}" for u in r.updated]
+        lines += [f"ended: {e}" for e in getattr(r, "ended", [])]
+        return lines
 
 
 def import_members(
@@ -665,6 +674,7 @@ def import_members(
                 if v is not None
             }
         )
+        _check_kind_category(row, kind, category, problems)
         parsed.append((row, entry, actor_id, identifier, name, kind, category))
 
     known = _known_identifiers({p[3] for p in parsed if p[3] is not None and p[2] is None})
@@ -759,6 +769,7 @@ def import_actors(
                 value = _cell(row, name, problems, convert)
                 if value is not None:
                     item[name] = value
+        _check_kind_category(row, item.get("kind"), item.get("category"), problems)
         items.append(item)
     problems.raise_if_any(_detail(problems))
     try:
@@ -776,8 +787,20 @@ def import_actors(
     )
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _check_kind_category(row: Row, kind, category, problems: _Problems) -> None:
+    """A person with an organization's category (or the reverse), found before any query."""
+    if kind == "person" and category in ORGANIZATION_CATEGORIES:
+        problems.add(row.number, "category", "A person cannot have an organization's category.")
+    if kind == "organization" and category in PERSON_CATEGORIES:
+        problems.add(row.number, "category", "An organization cannot have a person's category.")
+
+
 def _detail(problems: _Problems) -> str:
     rows = {p["row"] for p in problems.items if p["row"] is not None}
     if rows:
-        return f"{len(rows)} rows of the file are not valid; nothing was written."
+        return f"{_count(len(rows), 'row')} of the file {'is' if len(rows) == 1 else 'are'} not valid; nothing was written."
     return "The file is not valid; nothing was written."

@@ -118,7 +118,8 @@ class _Errors:
         if self.by_field:
             count = len({k.split(".")[1] for k in self.by_field})
             raise InvalidInput(
-                f"{count} {label} {'is' if count == 1 else 'are'} not valid; nothing was written.",
+                f"{count} {label if count == 1 else label + 's'} {'is' if count == 1 else 'are'} "
+                "not valid; nothing was written.",
                 errors=self.by_field,
             )
 
@@ -301,11 +302,11 @@ def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> Ups
                         errors.add(index, f"identifier.{name}", message)
             actor_id = known.get(key)
             if actor_id is None:
-                for name in _ACTOR_REQUIRED:
-                    if raw.get(name) in (None, ""):
-                        errors.add(index, name, "Required to create an actor.")
+                missing = [n for n in _ACTOR_REQUIRED if raw.get(n) in (None, "")]
+                for name in missing:
+                    errors.add(index, name, "Required to create an actor.")
                 actor = Actor(**values)
-                _validate(actor, index, errors, exclude=["territory"])
+                _validate(actor, index, errors, exclude=["territory", *missing])
                 creates.append((index, actor, key))
                 continue
             actor = actors[actor_id]
@@ -318,7 +319,7 @@ def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> Ups
                 setattr(actor, a, v)
             _validate(actor, index, errors, exclude=["territory"])
             updates.append((index, actor, changes, before))
-        errors.raise_if_any("items")
+        errors.raise_if_any("item")
 
         result = UpsertResult(dry_run=dry_run, unchanged=sorted(unchanged))
         result.updated = [
@@ -471,11 +472,11 @@ def interaction_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) 
                 values["target_actor_id"] = None
             current = stored.get(external_id)
             if current is None:
-                for name in _INTERACTION_REQUIRED:
-                    if raw.get(name) in (None, ""):
-                        errors.add(index, name, "Required to create an interaction.")
+                missing = [n for n in _INTERACTION_REQUIRED if raw.get(n) in (None, "")]
+                for name in missing:
+                    errors.add(index, name, "Required to create an interaction.")
                 interaction = Interaction(external_id=external_id, **values)
-                _validate(interaction, index, errors, exclude=_FK_NAMES)
+                _validate(interaction, index, errors, exclude=[*_FK_NAMES, *missing])
                 creates.append((index, interaction))
                 continue
             changes = _changes(current, values)
@@ -487,7 +488,7 @@ def interaction_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) 
                 setattr(current, a, v)
             _validate(current, index, errors, exclude=_FK_NAMES)
             updates.append((index, current, changes, before))
-        errors.raise_if_any("items")
+        errors.raise_if_any("item")
 
         result = UpsertResult(dry_run=dry_run, unchanged=sorted(unchanged))
         result.updated = [

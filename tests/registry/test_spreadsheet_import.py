@@ -203,7 +203,7 @@ def test_errors_name_row_and_column_and_write_nothing(tmp_path, body, known):
             ["", "", "", "Sans Type", "", "habitant", "membre"],
             ["", "externe", "INCONNU", "", "", "", ""],
             ["", "", "", "", "", "", ""],
-            ["", "", "", "Orga", "organisation", "habitant", ""],
+            ["", "", "", "Orga", "organisation", "", ""],
         ],
     )
     with pytest.raises(ImportFailed) as exc:
@@ -290,13 +290,14 @@ def test_import_actors_errors(tmp_path):
         [
             ["scheme", "identifier", "name", "kind", "category", "power"],
             ["rna", "W1", "Ok", "organization", "association", "1"],
-            ["rna", "W2", "Bad", "organization", "resident", "9"],
+            ["rna", "W2", "Bad", "organization", "association", "9"],
+            ["rna", "W3", "", "organization", "association", ""],
         ],
     )
     with pytest.raises(ImportFailed) as exc:
         import_actors(path)
     problems = {(p["row"], p["column"]) for p in exc.value.problems}
-    assert {(3, "category"), (3, "power")} <= problems
+    assert problems == {(3, "power"), (4, "name")}
     assert Actor.objects.count() == 0
 
 
@@ -341,3 +342,41 @@ def test_duplicate_member_named_by_spreadsheet_row(tmp_path, body, known):
     with pytest.raises(ImportFailed) as exc:
         import_members(path, body=body, effective_date=DAY)
     assert exc.value.errors == {"row 4, column 'id acteur'": ["Same actor and role as row 2."]}
+
+
+def test_all_row_problems_reported_at_once(tmp_path, body):
+    path = write_csv(
+        tmp_path / "membres.csv",
+        [
+            ["Nom", "Type", "Catégorie", "Rôle", "Date de début"],
+            ["X", "robot", "habitante", "chef", "31/02/2024"],
+            ["Y", "personne", "association", "membre", ""],
+        ],
+    )
+    with pytest.raises(ImportFailed) as exc:
+        import_members(path, body=body, effective_date=DAY)
+    assert set(exc.value.errors) == {
+        "row 2, column 'Type'",
+        "row 2, column 'Rôle'",
+        "row 2, column 'Date de début'",
+        "row 3, column 'Catégorie'",
+    }
+    assert exc.value.detail.startswith("2 rows of the file are not valid")
+    out = io.StringIO()
+    call_command(
+        "import_actors",
+        str(
+            write_csv(
+                tmp_path / "a.csv",
+                [
+                    ["scheme", "identifier", "name", "type", "catégorie"],
+                    ["rna", "W", "A", "organisation", "collectif"],
+                ],
+            )
+        ),
+        "--verbosity",
+        "2",
+        "--dry-run",
+        stdout=out,
+    )
+    assert "1 row)" in out.getvalue()

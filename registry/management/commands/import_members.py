@@ -57,3 +57,6 @@ class Command(BaseCommand):
         except (ImportFailed, RegistryError) as exc:
             raise CommandError(describe(exc)) from exc
         self.stdout.write(result.summary())
+        if options.get("verbosity", 1) > 1:
+            for line in result.details():
+                self.stdout.write(f"  {line}")
