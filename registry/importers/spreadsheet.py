@@ -92,6 +92,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -103,6 +104,7 @@ from functools import reduce
 from operator import or_
 from typing import IO, Any
 
+from django.db import transaction
 from django.db.models import Q
 
 from registry.exceptions import ImportFailed, InvalidInput
@@ -701,15 +703,25 @@ def import_members(
         members.append(entry)
     problems.raise_if_any(_detail(problems))
 
+    sync = functools.partial(
+        membership_sync,
+        body=body,
+        effective_date=effective_date or dt.date.today(),
+        end_reason=end_reason,
+        allowed_actors=allowed_actors,
+    )
+    # New actors with an identifier are created in bulk (actor_upsert_many) rather than
+    # one by one inside the sync: checked first by a dry run of the whole sync, then
+    # created and synced in one transaction.
+    bulk_new = [i for i, m in enumerate(members) if m.get("new_actor", {}).get("identifiers")]
     try:
-        result = membership_sync(
-            body=body,
-            members=members,
-            effective_date=effective_date or dt.date.today(),
-            end_reason=end_reason,
-            dry_run=dry_run,
-            allowed_actors=allowed_actors,
-        )
+        if dry_run or not bulk_new:
+            result = sync(members=members, dry_run=dry_run)
+        else:
+            with transaction.atomic():
+                sync(members=members, dry_run=True)
+                _create_new_actors(members, bulk_new, body)
+                result = sync(members=members, dry_run=False)
     except InvalidInput as exc:
         _map_service_errors(exc, "members", table, problems, default="name")
         problems.raise_if_any(_detail(problems))
@@ -721,6 +733,37 @@ def import_members(
         result=result,
         ignored_columns=table.ignored_columns,
     )
+
+
+def _create_new_actors(members: list[dict], indexes: list[int], body: Body) -> None:
+    """Create the new actors of ``members[indexes]`` in bulk; the entries then name them."""
+    from registry.services.upserts import actor_upsert_many
+
+    items = []
+    for i in indexes:
+        new_actor = members[i]["new_actor"]
+        items.append(
+            {
+                "identifier": new_actor["identifiers"][0],
+                "kind": new_actor["kind"],
+                "category": new_actor["category"],
+                "name": new_actor["name"],
+                "territory": body.territory_id,
+            }
+        )
+    try:
+        actor_upsert_many(items=items)
+    except InvalidInput as exc:  # already checked by the dry run: only a race gets here
+        raise InvalidInput(
+            exc.detail,
+            errors={
+                re.sub(r"^items\.(\d+)", lambda m: f"members.{indexes[int(m.group(1))]}", k): v
+                for k, v in exc.errors.items()
+            },
+        ) from exc
+    for i, item in zip(indexes, items, strict=True):
+        members[i] = {k: v for k, v in members[i].items() if k != "new_actor"}
+        members[i]["identifier"] = item["identifier"]
 
 
 def import_actors(

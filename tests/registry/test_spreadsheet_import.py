@@ -380,3 +380,19 @@ def test_all_row_problems_reported_at_once(tmp_path, body):
         stdout=out,
     )
     assert "1 row)" in out.getvalue()
+
+
+def test_new_identified_actors_not_created_when_another_row_fails(tmp_path, body):
+    before = (Actor.objects.count(), ChangeRecord.objects.count())
+    path = write_csv(
+        tmp_path / "membres.csv",
+        [
+            ["id acteur", "schéma", "identifiant", "nom", "type", "catégorie"],
+            ["", "externe", "N-1", "Nouvelle", "personne", "habitante"],
+            ["99999", "", "", "", "", ""],
+        ],
+    )
+    with pytest.raises(ImportFailed) as exc:
+        import_members(path, body=body, effective_date=DAY)
+    assert set(exc.value.errors) == {"row 3, column 'id acteur'"}
+    assert (Actor.objects.count(), ChangeRecord.objects.count()) == before
