@@ -16,31 +16,31 @@ or French. Columns not in the table below are ignored and listed in the result's
 Columns
 =======
 
-=================  ===========================================  ====================================
-field              English headers                              French headers
-=================  ===========================================  ====================================
-``actor_id``       actor_id, actor, actor id                    id acteur, identifiant acteur,
-                                                                numero acteur, n° acteur
-``scheme``         scheme, identifier scheme                    schéma, type d'identifiant
-``identifier``     identifier, identifier value                 identifiant, valeur de l'identifiant
-``issuer``         issuer                                       émetteur
-``name``           name                                         nom
-``kind``           kind                                         type, nature
-``category``       category                                     catégorie
-``college``        college                                      collège
-``role``           role                                         rôle, fonction
-``selection_mode`` selection mode                               mode de sélection, mode de désignation
-``on_behalf_of``   on behalf of                                 au titre de, représentant de
-``start_date``     start date                                   date de début, début
-``external_id``    external id                                  identifiant externe, id externe
-``given_name``     given name, first name                       prénom
-``family_name``    family name, last name                       nom de famille
-``description``    description                                  description
-``territory``      territory                                    territoire
-``founding_date``  founding date                                date de création
-``dissolution_date`` dissolution date                           date de dissolution
-``power`` ...      power, interest, legitimacy, urgency         pouvoir, intérêt, légitimité, urgence
-=================  ===========================================  ====================================
+=====================  ===========================================  ======================================
+field                  English headers                              French headers
+=====================  ===========================================  ======================================
+``actor_id``           actor_id, actor, actor id                    id acteur, identifiant acteur,
+                                                                    numero acteur, n° acteur
+``scheme``             scheme, identifier scheme                    schéma, type d'identifiant
+``identifier``         identifier, identifier value                 identifiant, valeur de l'identifiant
+``issuer``             issuer                                       émetteur
+``name``               name                                         nom
+``kind``               kind                                         type, nature
+``category``           category                                     catégorie
+``college``            college                                      collège
+``role``               role                                         rôle, fonction
+``selection_mode``     selection mode                               mode de sélection, mode de désignation
+``on_behalf_of``       on behalf of                                 au titre de, représentant de
+``start_date``         start date                                   date de début, début
+``external_id``        external id                                  identifiant externe, id externe
+``given_name``         given name, first name                       prénom
+``family_name``        family name, last name                       nom de famille
+``description``        description                                  description
+``territory``          territory                                    territoire
+``founding_date``      founding date                                date de création
+``dissolution_date``   dissolution date                             date de dissolution
+``power`` ...          power, interest, legitimacy, urgency         pouvoir, intérêt, légitimité, urgence
+=====================  ===========================================  ======================================
 
 ``identifiant`` alone is the identifier *value* (with ``schéma``); the membership's
 own id in the client system is ``identifiant externe``; the registry's actor id
