@@ -181,9 +181,50 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     }
 
 
-def _territory_of(instance: models.Model) -> int | None:
-    getter = getattr(instance, "territory_for_tracking", None)
-    return getter() if getter else None
+def _territory_ids(instances: Sequence[models.Model]) -> list[int | None]:
+    """The territory each instance's change is filed under, with one query per batch at most.
+
+    Follows the model's ``tracking_territory_path`` (e.g. ``body__territory_id``):
+    through related objects already loaded when every instance has them, else
+    by one query on the first related model.
+    """
+    if not instances:
+        return []
+    model = type(instances[0])
+    path = getattr(model, "tracking_territory_path", None)
+    if path is None:
+        return [None] * len(instances)
+    hops = path.split("__")
+    if len(hops) == 1:
+        return [getattr(o, path) for o in instances]
+
+    def walk(obj):
+        for hop in hops[:-1]:
+            field = obj._meta.get_field(hop)
+            if not field.is_cached(obj):
+                raise LookupError
+            obj = getattr(obj, hop)
+            if obj is None:
+                return None
+        return getattr(obj, hops[-1])
+
+    try:
+        return [walk(o) for o in instances]
+    except LookupError:
+        pass
+    first = model._meta.get_field(hops[0])
+    keys = [getattr(o, first.attname) for o in instances]
+    wanted = {k for k in keys if k is not None}
+    found: dict = {}
+    rest = "__".join(hops[1:])
+    ids = sorted(wanted)
+    for start in range(0, len(ids), 5000):
+        found.update(
+            first.related_model._base_manager.filter(pk__in=ids[start : start + 5000]).values_list(
+                "pk", rest
+            )
+        )
+    return [found.get(k) for k in keys]
 
 
 #: Columns of the ledger, in the order ``_record`` fills them.
@@ -213,6 +254,7 @@ def _record(
     ctx: ChangeContext,
     user_id: int | None,
     now: dt.datetime,
+    territory_id: int | None,
 ) -> tuple:
     """One ledger row, as values in ``_LEDGER_COLUMNS`` order."""
     return (
@@ -221,7 +263,7 @@ def _record(
         instance._meta.label_lower,
         instance.pk,
         (getattr(instance, "tracking_label", None) or instance.__str__)()[:200],
-        _territory_of(instance),
+        territory_id,
         user_id,
         ctx.resolve_api_key(),
         ctx.request_id,
@@ -310,9 +352,16 @@ def bulk_create(
         _write_records(
             [
                 _record(
-                    "create", o, before=None, after=snapshot(o), ctx=ctx, user_id=user_id, now=now
+                    "create",
+                    o,
+                    before=None,
+                    after=snapshot(o),
+                    ctx=ctx,
+                    user_id=user_id,
+                    now=now,
+                    territory_id=territory_id,
                 )
-                for o in instances
+                for o, territory_id in zip(instances, _territory_ids(instances), strict=True)
             ]
         )
     return instances
@@ -408,8 +457,11 @@ def bulk_update(
                     ctx=ctx,
                     user_id=user_id,
                     now=now,
+                    territory_id=territory_id,
                 )
-                for i, d in changed
+                for (i, d), territory_id in zip(
+                    changed, _territory_ids([i for i, _d in changed]), strict=True
+                )
             ]
         )
     return [i for i, _d in changed]
@@ -441,11 +493,25 @@ def bulk_delete(instances: Sequence[models.Model]) -> int:
         for qs in collector.fast_deletes:
             doomed.extend(qs)
         now = _now()
-        records = [
-            _record("delete", o, before=snapshot(o), after=None, ctx=ctx, user_id=user_id, now=now)
-            for o in doomed
-            if isinstance(o, TrackedModelMixin)
-        ]
+        records = []
+        by_model: dict[type, list[models.Model]] = {}
+        for o in doomed:
+            if isinstance(o, TrackedModelMixin):
+                by_model.setdefault(type(o), []).append(o)
+        for objs in by_model.values():
+            records.extend(
+                _record(
+                    "delete",
+                    o,
+                    before=snapshot(o),
+                    after=None,
+                    ctx=ctx,
+                    user_id=user_id,
+                    now=now,
+                    territory_id=territory_id,
+                )
+                for o, territory_id in zip(objs, _territory_ids(objs), strict=True)
+            )
         count, _per_model = collector.delete()
         _write_records(records)
     return count

@@ -39,7 +39,7 @@ class ModelFilter(admin.SimpleListFilter):
             (
                 (m._meta.label_lower, capfirst(m._meta.verbose_name))
                 for m in models
-                if m is not ChangeRecord and hasattr(m, "territory_for_tracking")
+                if m is not ChangeRecord and hasattr(m, "tracking_territory_path")
             ),
             key=lambda pair: str(pair[1]),
         )

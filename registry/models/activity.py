@@ -41,6 +41,9 @@ class ResponseOutcome(models.TextChoices):
 class Meeting(RegistryModel):
     """A meeting of a body (Popolo Event)."""
 
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "body__territory_id"
+
     body = models.ForeignKey(
         "registry.Body",
         # A meeting is part of its body's record.
@@ -70,12 +73,12 @@ class Meeting(RegistryModel):
     def __str__(self) -> str:
         return f"{self.body} — {self.date.isoformat()}"
 
-    def territory_for_tracking(self) -> int | None:
-        return self.body.territory_id
-
 
 class Attendance(RegistryModel):
     """Whether an actor attended a meeting."""
+
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "meeting__body__territory_id"
 
     meeting = models.ForeignKey(
         Meeting,
@@ -111,12 +114,12 @@ class Attendance(RegistryModel):
     def __str__(self) -> str:
         return f"{self.actor_id} {self.status} at meeting {self.meeting_id}"
 
-    def territory_for_tracking(self) -> int | None:
-        return self.meeting.body.territory_id
-
 
 class Opinion(RegistryModel):
     """An opinion (avis) issued by a body, and the authority's response."""
+
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "body__territory_id"
 
     body = models.ForeignKey(
         "registry.Body",
@@ -181,6 +184,3 @@ class Opinion(RegistryModel):
             errors.setdefault("response_outcome", []).append(_("A response date needs an outcome."))
         if errors:
             raise ValidationError(errors)
-
-    def territory_for_tracking(self) -> int | None:
-        return self.body.territory_id

@@ -182,6 +182,9 @@ class Actor(RegistryModel):
 class ActorIdentifier(RegistryModel):
     """An identifier of an actor in a scheme (SIREN, RNA, RNE, the client system's id)."""
 
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "actor__territory_id"
+
     actor = models.ForeignKey(
         Actor,
         # An identifier means nothing without its actor.
@@ -217,12 +220,12 @@ class ActorIdentifier(RegistryModel):
     def __str__(self) -> str:
         return f"{self.scheme}:{self.value}"
 
-    def territory_for_tracking(self) -> int | None:
-        return self.actor.territory_id
-
 
 class ActorOtherName(RegistryModel):
     """Another name of an actor: former name, acronym, name in another language."""
+
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "actor__territory_id"
 
     actor = models.ForeignKey(
         Actor,
@@ -259,9 +262,6 @@ class ActorOtherName(RegistryModel):
     def __str__(self) -> str:
         return self.name
 
-    def territory_for_tracking(self) -> int | None:
-        return self.actor.territory_id
-
 
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
@@ -288,6 +288,9 @@ class PersonalData(RegistryModel):
     this row and pseudonymises the actor, keeping memberships and interactions
     as anonymous structure.
     """
+
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "actor__territory_id"
 
     actor = models.OneToOneField(
         Actor,
@@ -343,9 +346,6 @@ class PersonalData(RegistryModel):
 
     def __str__(self) -> str:
         return f"Personal data of actor {self.actor_id}"
-
-    def territory_for_tracking(self) -> int | None:
-        return self.actor.territory_id
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

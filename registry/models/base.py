@@ -32,6 +32,10 @@ class RegistryModel(TrackedModelMixin, models.Model):
 
     objects = TrackedManager()
 
+    #: Path from the record to the id of the territory its changes are filed under
+    #: (scopes the change feed and the caches), e.g. "body__territory_id".
+    tracking_territory_path: str | None = "territory_id"
+
     class Meta:
         abstract = True
 
@@ -51,7 +55,3 @@ class RegistryModel(TrackedModelMixin, models.Model):
     def tracking_label(self) -> str:
         """How the change ledger names the record (must not need another query)."""
         return str(self)
-
-    def territory_for_tracking(self) -> int | None:
-        """The territory a change to this record belongs to (scopes the change feed and cache)."""
-        return getattr(self, "territory_id", None)

@@ -206,6 +206,9 @@ class Body(RegistryModel):
 class College(RegistryModel):
     """A college of a body: a group of seats filled the same way (residents, associations...)."""
 
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "body__territory_id"
+
     body = models.ForeignKey(
         Body,
         # A college is part of its body.
@@ -234,6 +237,3 @@ class College(RegistryModel):
 
     def __str__(self) -> str:
         return self.name
-
-    def territory_for_tracking(self) -> int | None:
-        return self.body.territory_id

@@ -60,6 +60,9 @@ class Membership(RegistryModel):
     PostgreSQL, a trigger on SQLite, and a clear error from the services first.
     """
 
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "body__territory_id"
+
     actor = models.ForeignKey(
         "registry.Actor",
         # Members are erased by pseudonymisation, never deleted under their seats.
@@ -174,9 +177,6 @@ class Membership(RegistryModel):
 
     def tracking_label(self) -> str:
         return f"actor {self.actor_id} in body {self.body_id} ({self.role})"
-
-    def territory_for_tracking(self) -> int | None:
-        return self.body.territory_id
 
     def is_current(self, day: dt.date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date > day)

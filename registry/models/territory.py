@@ -75,6 +75,9 @@ class Territory(RegistryModel):
     "within X" one indexed query.
     """
 
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "id"
+
     level = models.CharField(
         _("level"),
         max_length=32,
@@ -172,12 +175,12 @@ class Territory(RegistryModel):
     def tracking_label(self) -> str:
         return f"{self.name} ({self.level} {self.code})"
 
-    def territory_for_tracking(self) -> int | None:
-        return self.pk
-
 
 class TerritoryRelation(RegistryModel):
     """A direct link: ``child`` lies within ``parent`` in one of the hierarchies."""
+
+    #: Path to the territory its changes are filed under (see registry.tracking).
+    tracking_territory_path = "child_id"
 
     parent = models.ForeignKey(
         Territory,
@@ -215,9 +218,6 @@ class TerritoryRelation(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.child_id} in {self.parent_id} ({self.kind})"
-
-    def territory_for_tracking(self) -> int | None:
-        return self.child_id
 
 
 class TerritoryClosure(models.Model):
