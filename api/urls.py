@@ -9,6 +9,12 @@ from api.problems import not_found
 from api.resources.activity import MeetingViewSet, OpinionViewSet
 from api.resources.actors import ActorViewSet
 from api.resources.bodies import BodyViewSet, CollegeViewSet
+from api.resources.bulk import (
+    ActorBulkView,
+    ActorImportView,
+    InteractionBulkView,
+    MembersImportView,
+)
 from api.resources.changes import ChangeFeedView
 from api.resources.interactions import InteractionViewSet
 from api.resources.members import BodyMembersView
@@ -37,6 +43,14 @@ urlpatterns = [
     ),
     path("api/bodies/<int:pk>/members/", BodyMembersView.as_view(), name="body-members"),
     path("api/changes/", ChangeFeedView.as_view(), name="change-feed"),
+    path("api/actors/bulk/", ActorBulkView.as_view(), name="actor-bulk"),
+    path("api/actors/import/", ActorImportView.as_view(), name="actor-import"),
+    path("api/interactions/bulk/", InteractionBulkView.as_view(), name="interaction-bulk"),
+    path(
+        "api/bodies/<int:pk>/members/import/",
+        MembersImportView.as_view(),
+        name="body-members-import",
+    ),
     path("api/export/popolo", PopoloExportView.as_view(), name="popolo-export"),
     path("api/", include(router.urls)),
     re_path(r"^api/", not_found),

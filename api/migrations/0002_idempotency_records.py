@@ -4,29 +4,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner', models.CharField(help_text='API key prefix or account that sent the key.', max_length=64, verbose_name='owner')),
-                ('key', models.CharField(help_text="The client's Idempotency-Key.", max_length=200, verbose_name='key')),
-                ('fingerprint', models.CharField(help_text='Hash of method, path, query and body.', max_length=64, verbose_name='fingerprint')),
-                ('running', models.BooleanField(default=True, help_text='Still being processed.', verbose_name='running')),
-                ('status', models.PositiveSmallIntegerField(blank=True, help_text='HTTP status of the stored response.', null=True, verbose_name='status')),
-                ('content_type', models.CharField(blank=True, default='', help_text='Of the response.', max_length=100, verbose_name='content type')),
-                ('body', models.BinaryField(blank=True, default=b'', help_text='Response body.', verbose_name='body')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the first request arrived.', verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.CharField(
+                        help_text="API key prefix or account that sent the key.",
+                        max_length=64,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="The client's Idempotency-Key.",
+                        max_length=200,
+                        verbose_name="key",
+                    ),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        help_text="Hash of method, path, query and body.",
+                        max_length=64,
+                        verbose_name="fingerprint",
+                    ),
+                ),
+                (
+                    "running",
+                    models.BooleanField(
+                        default=True, help_text="Still being processed.", verbose_name="running"
+                    ),
+                ),
+                (
+                    "status",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="HTTP status of the stored response.",
+                        null=True,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Of the response.",
+                        max_length=100,
+                        verbose_name="content type",
+                    ),
+                ),
+                (
+                    "body",
+                    models.BinaryField(
+                        blank=True, default=b"", help_text="Response body.", verbose_name="body"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True,
+                        help_text="When the first request arrived.",
+                        verbose_name="created at",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'idempotency record',
-                'verbose_name_plural': 'idempotency records',
-                'constraints': [models.UniqueConstraint(fields=('owner', 'key'), name='idempotency_owner_key')],
+                "verbose_name": "idempotency record",
+                "verbose_name_plural": "idempotency records",
+                "constraints": [
+                    models.UniqueConstraint(fields=("owner", "key"), name="idempotency_owner_key")
+                ],
             },
         ),
     ]
