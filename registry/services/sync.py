@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -49,7 +49,7 @@ SYNC_FIELDS = (
 _ROLES = {r.value for r in Role}
 _MODES = {m.value for m in SelectionMode} | {""}
 _END_REASONS = {r.value for r in EndReason}
-_CHUNK = 500
+_CHUNK = 2000
 
 
 @dataclass
@@ -241,29 +241,40 @@ def _validate_new_actors(entries, errors: _Errors) -> None:
                     errors.add(entry.index, f"new_actor.{name}", message)
 
 
+class _Seat(NamedTuple):
+    """A stored current membership, as plain values (a sync of 10,000 members reads them all)."""
+
+    pk: int
+    actor_id: int
+    role: str
+    college_id: int | None
+    selection_mode: str
+    on_behalf_of_id: int | None
+    external_id: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+
 @dataclass
 class _Plan:
     creates: list[_Entry]
-    updates: list[tuple[Membership, dict[str, Any], _Entry]]
-    ends: list[Membership]
-    unchanged: list[Membership]
+    updates: list[tuple[_Seat, dict[str, Any], _Entry]]
+    ends: list[_Seat]
+    unchanged: list[_Seat]
 
 
 def _plan(body: Body, entries: list[_Entry], effective_date: dt.date, errors: _Errors) -> _Plan:
-    current = list(
-        Membership.objects.filter(body=body).current_on(effective_date).order_by("start_date", "id")
-    )
-    for m in current:
-        m.body = body  # the ledger files each change under the body's territory
+    current = [
+        _Seat(*row)
+        for row in Membership.objects.filter(body=body)
+        .current_on(effective_date)
+        .order_by("start_date", "id")
+        .values_list(*_Seat._fields)
+    ]
     by_external = {m.external_id: m for m in current if m.external_id}
-    by_seat: dict[tuple[int, str], list[Membership]] = defaultdict(list)
+    by_seat: dict[tuple[int, str], list[_Seat]] = defaultdict(list)
     for m in current:
         by_seat[(m.actor_id, m.role)].append(m)
-    taken_external = dict(
-        Membership.objects.filter(body=body)
-        .exclude(external_id="")
-        .values_list("external_id", "pk")
-    )
 
     seen_seats: dict[tuple[Any, str], int] = {}
     seen_external: dict[str, int] = {}
@@ -295,14 +306,6 @@ def _plan(body: Body, entries: list[_Entry], effective_date: dt.date, errors: _E
         if match is None and entry.actor_id is not None:
             match = next((m for m in by_seat.get(seat, []) if m.pk not in consumed), None)
         if match is None:
-            holder = taken_external.get(entry.external_id) if entry.external_id else None
-            if holder is not None:
-                errors.add(
-                    entry.index,
-                    "external_id",
-                    f"External id {entry.external_id!r} belongs to ended membership {holder}.",
-                )
-                continue
             plan.creates.append(entry)
             continue
         consumed.add(match.pk)
@@ -322,8 +325,29 @@ def _plan(body: Body, entries: list[_Entry], effective_date: dt.date, errors: _E
         else:
             plan.unchanged.append(match)
     plan.ends = [m for m in current if m.pk not in consumed]
+    _check_external_ids_free(body, plan, errors)
     _check_overlaps(body, plan, effective_date, errors)
     return plan
+
+
+def _check_external_ids_free(body: Body, plan: _Plan, errors: _Errors) -> None:
+    """A new seat cannot take the external id of a membership that is not current."""
+    wanted = [e.external_id for e in plan.creates if e.external_id]
+    taken: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        taken.update(
+            Membership.objects.filter(
+                body=body, external_id__in=wanted[start : start + _CHUNK]
+            ).values_list("external_id", "pk")
+        )
+    for entry in plan.creates:
+        holder = taken.get(entry.external_id) if entry.external_id else None
+        if holder is not None:
+            errors.add(
+                entry.index,
+                "external_id",
+                f"External id {entry.external_id!r} belongs to ended membership {holder}.",
+            )
 
 
 def _check_overlaps(body: Body, plan: _Plan, effective_date: dt.date, errors: _Errors) -> None:
@@ -455,6 +479,16 @@ def membership_sync(
     return result
 
 
+def _load(body: Body, pks: list[int]) -> dict[int, Membership]:
+    """The memberships a sync changes, as model instances (their body already attached)."""
+    out: dict[int, Membership] = {}
+    for start in range(0, len(pks), 2000):
+        for m in Membership.objects.filter(pk__in=pks[start : start + 2000]):
+            m.body = body  # the ledger files each change under the body's territory
+            out[m.pk] = m
+    return out
+
+
 def _apply(
     body: Body, plan: _Plan, effective_date: dt.date, end_reason: str, result: SyncResult
 ) -> None:
@@ -466,12 +500,19 @@ def _apply(
             data = dict(e.new_actor)
             data.setdefault("territory", body.territory)
             e.actor_id = actor_create(**data).pk
-    ends = []
-    for m in plan.ends:
-        ends.append((m, {"end_date": max(effective_date, m.start_date), "end_reason": end_reason}))
+    instances = _load(body, [m.pk for m in plan.ends] + [m.pk for m, _ch, _e in plan.updates])
+    ends = [
+        (
+            instances[m.pk],
+            {"end_date": max(effective_date, m.start_date), "end_reason": end_reason},
+        )
+        for m in plan.ends
+    ]
     tracking.bulk_update(ends, validate=False)
     result.ended = [_membership_summary(m) for m, _c in ends]
-    updated = tracking.bulk_update([(m, ch) for m, ch, _e in plan.updates], validate=False)
+    updated = tracking.bulk_update(
+        [(instances[m.pk], ch) for m, ch, _e in plan.updates], validate=False
+    )
     changes_by_pk = {m.pk: ch for m, ch, _e in plan.updates}
     result.updated = [_membership_summary(m, changes_by_pk[m.pk]) for m in updated]
     created = [
