@@ -29,6 +29,8 @@ from registry import tracking
 from registry.exceptions import InvalidInput
 from registry.models import Actor, ActorIdentifier, Body, Interaction, Territory
 from registry.services._common import domain_errors
+from registry.services.actors import ACTOR_FIELDS
+from registry.services.interactions import INTERACTION_FIELDS
 
 #: Largest number of items one call may send.
 MAX_ITEMS = 5000
@@ -36,40 +38,10 @@ _CHUNK = 500
 #: Rows per UPDATE ... CASE statement: short CASEs are much faster than long ones.
 _UPDATE_BATCH = 100
 
-#: Actor fields an upsert item may set (besides ``identifier``).
-ACTOR_UPSERT_FIELDS = (
-    "kind",
-    "category",
-    "name",
-    "given_name",
-    "family_name",
-    "territory",
-    "description",
-    "founding_date",
-    "dissolution_date",
-    "links",
-    "sources",
-    "power",
-    "interest",
-    "legitimacy",
-    "urgency",
-)
-#: Interaction fields an upsert item may set (besides ``external_id``).
-INTERACTION_UPSERT_FIELDS = (
-    "source",
-    "target_actor",
-    "target_body",
-    "interaction_type",
-    "direction",
-    "weight",
-    "sign",
-    "start_date",
-    "end_date",
-    "territory",
-    "source_note",
-    "confidence",
-    "sources",
-)
+#: Actor fields an upsert item may set (besides ``identifier``): those of actor_create.
+ACTOR_UPSERT_FIELDS = tuple(sorted(ACTOR_FIELDS))
+#: Interaction fields an upsert item may set (besides ``external_id``, its key).
+INTERACTION_UPSERT_FIELDS = tuple(sorted(INTERACTION_FIELDS - {"external_id"}))
 _ACTOR_REQUIRED = ("kind", "category", "name")
 _INTERACTION_REQUIRED = ("source", "interaction_type")
 
