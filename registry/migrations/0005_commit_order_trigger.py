@@ -26,25 +26,33 @@ PG_FORWARD = [
            value bigint NOT NULL
        )""",
     "INSERT INTO registry_commitcounter (id, value) VALUES (1, 0)",
+    # True for the first ledger row a transaction writes, false for the others: the
+    # trigger's WHEN clause, evaluated as each row is written, so that one deferred
+    # event per transaction is queued instead of one per row.
+    """CREATE FUNCTION registry_first_ledger_row_of_xact() RETURNS boolean
+       LANGUAGE plpgsql VOLATILE AS $$
+       BEGIN
+           IF current_setting('registry.ledger_xact', true) = pg_current_xact_id()::text THEN
+               RETURN false;
+           END IF;
+           PERFORM set_config('registry.ledger_xact', pg_current_xact_id()::text, true);
+           RETURN true;
+       END $$""",
     """CREATE FUNCTION registry_stamp_commit_seq() RETURNS trigger
        LANGUAGE plpgsql AS $$
        DECLARE
-           stamped text := current_setting('registry.commit_seq_xact', true);
            seq bigint;
        BEGIN
-           IF stamped IS NOT NULL AND stamped = pg_current_xact_id()::text THEN
-               RETURN NULL;  -- this transaction's rows are already stamped
-           END IF;
            UPDATE registry_commitcounter SET value = value + 1 WHERE id = 1 RETURNING value INTO seq;
            UPDATE registry_changerecord SET commit_seq = seq
             WHERE commit_seq IS NULL AND xact_id = pg_current_xact_id();
-           PERFORM set_config('registry.commit_seq_xact', pg_current_xact_id()::text, true);
            RETURN NULL;
        END $$""",
     """CREATE CONSTRAINT TRIGGER registry_changerecord_commit_seq
        AFTER INSERT ON registry_changerecord
        DEFERRABLE INITIALLY DEFERRED
-       FOR EACH ROW EXECUTE FUNCTION registry_stamp_commit_seq()""",
+       FOR EACH ROW WHEN (registry_first_ledger_row_of_xact())
+       EXECUTE FUNCTION registry_stamp_commit_seq()""",
     # Rows written before this migration: in id order, one number each.
     """UPDATE registry_changerecord SET commit_seq = id WHERE commit_seq IS NULL""",
     """UPDATE registry_commitcounter
@@ -53,6 +61,7 @@ PG_FORWARD = [
 PG_BACKWARD = [
     "DROP TRIGGER IF EXISTS registry_changerecord_commit_seq ON registry_changerecord",
     "DROP FUNCTION IF EXISTS registry_stamp_commit_seq()",
+    "DROP FUNCTION IF EXISTS registry_first_ledger_row_of_xact()",
     "DROP TABLE IF EXISTS registry_commitcounter",
     "DROP INDEX IF EXISTS registry_changerecord_unstamped_xact",
     "ALTER TABLE registry_changerecord DROP COLUMN IF EXISTS xact_id",
