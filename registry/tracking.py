@@ -298,6 +298,9 @@ def _write_records(rows: Sequence[tuple], batch_size: int = 500) -> None:
     def json_value(value):
         return None if value is None else ops.adapt_json_value(value, DjangoJSONEncoder)
 
+    if connection.vendor == "postgresql":
+        _copy_records(connection, table, columns, rows)
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
@@ -309,6 +312,21 @@ def _write_records(rows: Sequence[tuple], batch_size: int = 500) -> None:
                 params.append(json_value(row[12]))
             values = ", ".join([one_row] * len(batch))
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)
+
+
+def _copy_records(connection, table: str, columns: str, rows: Sequence[tuple]) -> None:
+    """PostgreSQL: stream the ledger rows with COPY (the fastest way in)."""
+    import orjson
+
+    def json_text(value):
+        return None if value is None else orjson.dumps(value).decode()
+
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row((*row[:11], json_text(row[11]), json_text(row[12])))
 
 
 def _now() -> dt.datetime:
