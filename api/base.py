@@ -229,7 +229,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         serializer = self.get_serializer(instance)
         tag = etag_of(self.full_data(instance))
-        if _matches(request.headers.get("If-None-Match"), tag):
+        if etag_matches(request.headers.get("If-None-Match"), tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
         return Response(serializer.data, headers={"ETag": tag})
 
@@ -242,7 +242,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
             return
         if header.strip() == "*":
             return
-        if not _matches(header, etag_of(self.full_data(instance))):
+        if not etag_matches(header, etag_of(self.full_data(instance))):
             raise PreconditionFailed()
 
     def _ensure_in_scope(self, instance) -> None:
@@ -329,7 +329,7 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition-failed"
 
 
-def _matches(header: str | None, tag: str) -> bool:
+def etag_matches(header: str | None, tag: str) -> bool:
     if not header:
         return False
     candidates = [c.strip().removeprefix("W/") for c in header.split(",")]

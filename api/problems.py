@@ -165,7 +165,34 @@ def _django_problem(request, status: int) -> HttpResponse:
 
 
 def not_found(request, *args, **kwargs):
-    """Catch-all under /api/: an unknown URL is a problem document, in DEBUG too."""
+    """Catch-all under /api/: an unknown URL is a problem document, in DEBUG too.
+
+    A URL that only lacks its trailing slash is redirected on reads (as Django's
+    APPEND_SLASH would, had the catch-all not answered first); a write is told
+    where to go, since a redirect would lose its body.
+    """
+    from django.http import HttpResponsePermanentRedirect
+    from django.urls import Resolver404, resolve
+
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            target = request.path + "/"
+            if request.META.get("QUERY_STRING"):
+                target += "?" + request.META["QUERY_STRING"]
+            if request.method in ("GET", "HEAD"):
+                return HttpResponsePermanentRedirect(target)
+            return ProblemResponse(
+                problem(
+                    404,
+                    detail=f"Did you mean {request.path}/ (with the trailing slash)?",
+                    instance=request.path,
+                    request_id=getattr(request, "request_id", ""),
+                )
+            )
     return _django_problem(request, 404)
 
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import HasScope, access_of
-from api.base import PreconditionFailed, _matches, etag_of
+from api.base import PreconditionFailed, etag_matches, etag_of
 from api.filters import today
 from api.idempotency import IdempotentMixin, idempotent
 from api.resources.bodies import BodySerializer
@@ -186,5 +186,5 @@ class BodyMembersView(IdempotentMixin, APIView):
         if header is None or header.strip() == "*":
             return
         full = BodySerializer(body, context={"request": request, "full_representation": True}).data
-        if not _matches(header, etag_of(full)):
+        if not etag_matches(header, etag_of(full)):
             raise PreconditionFailed()

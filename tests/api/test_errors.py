@@ -310,3 +310,14 @@ def test_errors_are_problems_even_for_a_browser(full_client, method, url, status
 def test_browser_without_credentials_gets_a_problem(anon_client):
     response = anon_client.get("/api/bodies/", HTTP_ACCEPT="text/html")
     assert_problem(response, 401)
+
+
+def test_missing_trailing_slash_redirects_reads_and_explains_writes(full_client):
+    read = full_client.get("/api/actors?limit=1")
+    assert read.status_code == 301
+    assert read["Location"] == "/api/actors/?limit=1"
+    write = full_client.post("/api/actors", {"name": "x"}, format="json")
+    assert write.status_code == 404
+    assert write["Content-Type"] == "application/problem+json"
+    assert "/api/actors/" in write.json()["detail"]
+    assert full_client.get("/api/nothing-here").status_code == 404

@@ -180,3 +180,21 @@ def test_get_lists_current_members(full_client, body, places):
     response = full_client.get(url(body), {"as_of": "2026-02-01"})
     assert [m["actor"] for m in response.json()] == [a.pk]
     assert full_client.get(url(body), {"as_of": "2025-12-31"}).json() == []
+
+
+def test_idempotency_keys_expire_after_the_documented_time(full_client, body, places, settings):
+    import datetime as dt_
+
+    from django.utils import timezone
+
+    a, b = ActorFactory(territory=places[1]), ActorFactory(territory=places[1])
+    put(full_client, body, {"members": [{"actor": a.pk}]}, HTTP_IDEMPOTENCY_KEY="old")
+    record = IdempotencyRecord.objects.get(key="old")
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - dt_.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS, minutes=1)
+    )
+    # Expired: the key is free again, even for another payload.
+    response = put(full_client, body, {"members": [{"actor": b.pk}]}, HTTP_IDEMPOTENCY_KEY="old")
+    assert response.status_code == 200
+    assert "Idempotent-Replayed" not in response
+    assert Membership.objects.filter(actor=b).exists()
