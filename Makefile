@@ -18,6 +18,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@test -f .env || printf '# Local development only (not committed): see README, Operator.\nDEBUG=true\n' > .env
 	@touch $@
 
 install: $(VENV)/.installed

@@ -4,6 +4,7 @@ Every deployment knob is an environment variable; nothing is edited in code to
 deploy. See README.md, section "Operator", for the list.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -16,6 +17,13 @@ env = environ.Env(
     DEBUG=(bool, False),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "[::1]"]),
 )
+
+# A local checkout may keep its development settings in a `.env` file (written by
+# `make install`: DEBUG=true); real environment variables always win, and
+# REGISTRY_ENV_FILE="" ignores the file.
+_env_file = os.environ.get("REGISTRY_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    environ.Env.read_env(_env_file)
 
 DEBUG = env("DEBUG")
 

@@ -17,6 +17,9 @@ def settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.Complet
         if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE"}
     }
     code = f"import api.settings as s; print({expr})"
+    # The checkout's .env (development defaults) is left out: these tests are about
+    # what the environment alone gives.
+    env = {"REGISTRY_ENV_FILE": "", **env}
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )
@@ -54,6 +57,17 @@ def test_cache_follows_cache_url(url, backend):
     env = {"SECRET_KEY": "x", **({"CACHE_URL": url} if url else {})}
     result = settings_in_subprocess(env, "s.CACHES['default']['BACKEND']")
     assert backend in result.stdout, result.stderr
+
+
+def test_a_local_env_file_gives_development_defaults_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=true\n")
+    result = settings_in_subprocess({"REGISTRY_ENV_FILE": str(env_file)}, "s.DEBUG")
+    assert result.stdout.strip() == "True", result.stderr
+    result = settings_in_subprocess(
+        {"REGISTRY_ENV_FILE": str(env_file), "DEBUG": "false", "SECRET_KEY": "x"}, "s.DEBUG"
+    )
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def test_time_is_utc_and_french_is_available():
