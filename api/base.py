@@ -205,11 +205,15 @@ class RegistryViewSet(viewsets.ModelViewSet):
 
     #: Path from the model to its territory id (for territory-scoped keys); None: national.
     territory_path: ClassVar[str | None] = "territory_id"
-    #: Services: create(**data) -> obj; update(obj, **data); delete(obj).
+    #: The registry services that write, called with keywords: ``create(**data) -> obj``,
+    #: ``update(<entity>=obj, **data)``, ``delete(<entity>=obj)``.
     service_create: ClassVar[Callable[..., Any]]
     service_update: ClassVar[Callable[..., Any]]
     service_delete: ClassVar[Callable[..., Any]]
-    #: Label of the model in the change ledger.
+    #: The keyword the update and delete services take the object by, e.g. "body".
+    entity: ClassVar[str]
+    #: Fields set at creation that an update leaves alone (e.g. the body of a college).
+    fixed_on_update: ClassVar[tuple[str, ...]] = ()
     ordering = ("id",)
     lookup_value_regex = r"[0-9]+"
 
@@ -232,6 +236,13 @@ class RegistryViewSet(viewsets.ModelViewSet):
         if etag_matches(request.headers.get("If-None-Match"), tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
         return Response(serializer.data, headers={"ETag": tag})
+
+    def get_object(self):
+        # A write reads its object for the If-Match check and again to apply the
+        # change: one query is enough.
+        if getattr(self, "_object", None) is None:
+            self._object = super().get_object()
+        return self._object
 
     # --- writes --------------------------------------------------------------
 
@@ -264,12 +275,13 @@ class RegistryViewSet(viewsets.ModelViewSet):
             self._ensure_in_scope(serializer.instance)
 
     def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k not in self.fixed_on_update}
         with transaction.atomic():
-            type(self).service_update(serializer.instance, **serializer.validated_data)
+            type(self).service_update(**{self.entity: serializer.instance}, **data)
             self._ensure_in_scope(serializer.instance)
 
     def perform_destroy(self, instance):
-        type(self).service_delete(instance)
+        type(self).service_delete(**{self.entity: instance})
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)

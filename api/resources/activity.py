@@ -100,7 +100,7 @@ def _meeting_create(*, body, date, attendances=None, **data):
     )
 
 
-def _meeting_update(meeting, *, attendances=None, body=None, **data):
+def _meeting_update(*, meeting, attendances=None, **data):
     with transaction.atomic():
         changed = services.meeting_update(meeting=meeting, **data)
         if attendances is not None:
@@ -123,7 +123,9 @@ class MeetingViewSet(RegistryViewSet):
     ordering_fields = ["id", "date", "created_at", "updated_at"]
     service_create = staticmethod(_meeting_create)
     service_update = staticmethod(_meeting_update)
-    service_delete = staticmethod(lambda m: services.meeting_delete(meeting=m))
+    service_delete = staticmethod(services.meeting_delete)
+    entity = "meeting"
+    fixed_on_update = ("body",)
 
 
 class OpinionFilterSet(RegistryFilterSet):
@@ -176,10 +178,6 @@ class OpinionSerializer(RegistrySerializer):
         brief_fields = ("id", "url", "display", "body", "date", "title")
 
 
-def _opinion_update(opinion, *, body=None, **data):
-    return services.opinion_update(opinion=opinion, **data)
-
-
 @document("opinion", "opinions")
 class OpinionViewSet(RegistryViewSet):
     """Opinions (avis) of bodies and the authority's responses."""
@@ -189,8 +187,8 @@ class OpinionViewSet(RegistryViewSet):
     filterset_class = OpinionFilterSet
     territory_path = "body__territory_id"
     ordering_fields = ["id", "date", "response_date", "created_at", "updated_at"]
-    service_create = staticmethod(
-        lambda *, body, **data: services.opinion_create(body=body, **data)
-    )
-    service_update = staticmethod(_opinion_update)
-    service_delete = staticmethod(lambda o: services.opinion_delete(opinion=o))
+    service_create = staticmethod(services.opinion_create)
+    service_update = staticmethod(services.opinion_update)
+    service_delete = staticmethod(services.opinion_delete)
+    entity = "opinion"
+    fixed_on_update = ("body",)

@@ -170,14 +170,6 @@ class ActorSerializer(RegistrySerializer):
         return fields
 
 
-def _create(**data):
-    return services.actor_create(**data)
-
-
-def _update(actor, **data):
-    return services.actor_update(actor=actor, **data)
-
-
 @document("actor", "actors")
 class ActorViewSet(RegistryViewSet):
     """Persons and organizations of the territories."""
@@ -190,9 +182,10 @@ class ActorViewSet(RegistryViewSet):
     filterset_class = ActorFilterSet
     ordering_fields = ["id", "name", "kind", "category", "created_at", "updated_at"]
     ordering = ("id",)
-    service_create = staticmethod(_create)
-    service_update = staticmethod(_update)
-    service_delete = staticmethod(lambda actor: services.actor_delete(actor=actor))
+    service_create = staticmethod(services.actor_create)
+    service_update = staticmethod(services.actor_update)
+    service_delete = staticmethod(services.actor_delete)
+    entity = "actor"
 
     def get_queryset(self):
         qs = super().get_queryset()

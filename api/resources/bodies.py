@@ -145,10 +145,6 @@ class BodySerializer(RegistrySerializer):
         return attrs
 
 
-def _update(body, **data):
-    return services.body_update(body=body, **data)
-
-
 @document("body", "bodies")
 class BodyViewSet(RegistryViewSet):
     """Participation bodies (conseils de quartier, CESER, conseils citoyens...)."""
@@ -159,9 +155,10 @@ class BodyViewSet(RegistryViewSet):
     serializer_class = BodySerializer
     filterset_class = BodyFilterSet
     ordering_fields = ["id", "name", "body_type", "status", "term_end", "created_at", "updated_at"]
-    service_create = staticmethod(lambda **data: services.body_create(**data))
-    service_update = staticmethod(_update)
-    service_delete = staticmethod(lambda body: services.body_delete(body=body))
+    service_create = staticmethod(services.body_create)
+    service_update = staticmethod(services.body_update)
+    service_delete = staticmethod(services.body_delete)
+    entity = "body"
 
     def get_queryset(self):
         return super().get_queryset().order_by("id")
@@ -214,10 +211,6 @@ class CollegeSerializer(RegistrySerializer):
         return attrs
 
 
-def _college_update(college, *, body=None, **data):
-    return services.college_update(college=college, **data)
-
-
 @document("college", "colleges")
 class CollegeViewSet(RegistryViewSet):
     """Colleges of bodies: groups of seats filled the same way."""
@@ -227,8 +220,8 @@ class CollegeViewSet(RegistryViewSet):
     filterset_class = CollegeFilterSet
     territory_path = "body__territory_id"
     ordering_fields = ["id", "name", "seats"]
-    service_create = staticmethod(
-        lambda *, body, **data: services.college_create(body=body, **data)
-    )
-    service_update = staticmethod(_college_update)
-    service_delete = staticmethod(lambda college: services.college_delete(college=college))
+    service_create = staticmethod(services.college_create)
+    service_update = staticmethod(services.college_update)
+    service_delete = staticmethod(services.college_delete)
+    entity = "college"
+    fixed_on_update = ("body",)

@@ -114,8 +114,7 @@ class InteractionViewSet(RegistryViewSet):
     serializer_class = InteractionSerializer
     filterset_class = InteractionFilterSet
     ordering_fields = ["id", "weight", "start_date", "created_at", "updated_at"]
-    service_create = staticmethod(lambda **data: services.interaction_create(**data))
-    service_update = staticmethod(
-        lambda i, **data: services.interaction_update(interaction=i, **data)
-    )
-    service_delete = staticmethod(lambda i: services.interaction_delete(interaction=i))
+    service_create = staticmethod(services.interaction_create)
+    service_update = staticmethod(services.interaction_update)
+    service_delete = staticmethod(services.interaction_delete)
+    entity = "interaction"

@@ -104,10 +104,6 @@ class MembershipSerializer(RegistrySerializer):
         return obj.is_current(today())
 
 
-def _update(membership, **data):
-    return services.membership_update(membership=membership, **data)
-
-
 @document("membership", "memberships")
 class MembershipViewSet(RegistryViewSet):
     """Seats of actors in bodies, over time."""
@@ -119,6 +115,7 @@ class MembershipViewSet(RegistryViewSet):
     filterset_class = MembershipFilterSet
     territory_path = "body__territory_id"
     ordering_fields = ["id", "start_date", "end_date", "role", "created_at", "updated_at"]
-    service_create = staticmethod(lambda **data: services.membership_create(**data))
-    service_update = staticmethod(_update)
-    service_delete = staticmethod(lambda m: services.membership_delete(membership=m))
+    service_create = staticmethod(services.membership_create)
+    service_update = staticmethod(services.membership_update)
+    service_delete = staticmethod(services.membership_delete)
+    entity = "membership"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db import transaction
 from rest_framework import serializers
 
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
@@ -138,11 +137,6 @@ def _create(*, parent_links=(), **data):
     )
 
 
-def _update(territory, *, parent_links=None, **data):
-    with transaction.atomic():
-        services.territory_update(territory=territory, **data)
-
-
 @document("territory", "territories")
 class TerritoryViewSet(RegistryViewSet):
     """Territories (Popolo areas): régions, départements, EPCIs, communes, quartiers..."""
@@ -157,8 +151,10 @@ class TerritoryViewSet(RegistryViewSet):
     territory_path = "id"
     lookup_value_regex = r"[0-9]+|[a-z_]+:[^/]+"
     service_create = staticmethod(_create)
-    service_update = staticmethod(_update)
-    service_delete = staticmethod(lambda t: services.territory_delete(territory=t))
+    service_update = staticmethod(services.territory_update)
+    service_delete = staticmethod(services.territory_delete)
+    entity = "territory"
+    fixed_on_update = ("parent_links",)
 
     def get_object(self):
         lookup = self.kwargs[self.lookup_field]
