@@ -1,0 +1,224 @@
+"""What the pure analysis modules receive: the graph conventions and the facts of a body.
+
+``graph.loaders`` (the only module that touches Django) produces these; every
+other module of ``graph`` consumes them and never reads the clock or the
+database. Tests build them by hand.
+
+The registry graph
+------------------
+One ``networkx.MultiGraph`` per (territory, as_of): every fact is an edge, so
+nothing is lost before a metric decides how to weigh it.
+
+Nodes (ids are strings so that GEXF, GraphML and JSON keep them as they are):
+
+- ``"a<id>"``: an actor. Attributes: ``kind="actor"``, ``label`` (name),
+  ``actor_kind`` ("person" / "organization"), ``category`` (ActorCategory
+  code), ``territory`` ("level:code" or ""), ``power``, ``interest``,
+  ``legitimacy``, ``urgency`` (declared 0-5, or ``None`` when not declared).
+- ``"b<id>"``: a body. Attributes: ``kind="body"``, ``label``, ``category``
+  (its BodyType code), ``status``, ``territory``.
+
+No personal data (contact details, gender, birth year) is ever a node
+attribute: the graph may be shown to any key holding the ``analysis`` scope.
+
+Edges (``key`` is the record: ``"m<id>"`` or ``"i<id>"``):
+
+- membership, actor -- body: ``relation="membership"``, ``type`` (the role
+  code), ``weight`` (``MEMBERSHIP_WEIGHTS`` by role), ``sign=1``,
+  ``start``/``end`` (dates or None).
+- interaction, actor -- actor or actor -- body: ``relation="interaction"``,
+  ``type`` (InteractionType code), ``weight`` (1-5), ``sign`` (+1/-1),
+  ``directed`` (bool), ``source`` (node id of the source actor),
+  ``start``/``end``.
+
+Only the facts current on ``as_of`` are in the graph (start <= as_of and
+(end is None or end > as_of), the registry's rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+#: Weight of a membership edge by role: who chairs a body carries more of it.
+MEMBERSHIP_WEIGHTS: dict[str, int] = {
+    "president": 5,
+    "vice_president": 4,
+    "secretary": 4,
+    "elected_referent": 4,
+    "facilitator": 3,
+    "technical_referent": 3,
+    "member": 3,
+}
+
+#: Actor categories counted as decision-makers (renewal: distance to them).
+DECISION_MAKER_CATEGORIES = frozenset({"elected_official", "collectivity"})
+
+
+def actor_node(actor_id: int) -> str:
+    return f"a{actor_id}"
+
+
+def body_node(body_id: int) -> str:
+    return f"b{body_id}"
+
+
+def node_pk(node: str) -> int:
+    """The database id inside a node id ("a12" -> 12)."""
+    return int(node[1:])
+
+
+# --- the facts of a body, for the renewal assessment ----------------------------------
+
+
+@dataclass(frozen=True)
+class CollegeFacts:
+    id: int
+    name: str
+    seats: int | None
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """One membership (past or current up to ``as_of``) with what the indicators need.
+
+    ``gender`` and ``birth_year`` come from personal data and are used only in
+    aggregates (parity, age gap); they are None when unknown.
+    """
+
+    actor_id: int
+    college_id: int | None
+    role: str
+    start: dt.date
+    end: dt.date | None
+    end_reason: str
+    category: str
+    gender: str | None = None  # "female" / "male" / "other" / None
+    birth_year: int | None = None
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    date: dt.date
+    kind: str
+    present: int
+    excused: int
+    absent: int
+
+
+@dataclass(frozen=True)
+class OpinionFacts:
+    date: dt.date
+    referral: str
+    response_date: dt.date | None
+    response_outcome: str  # "" when no response recorded, else ResponseOutcome code
+
+
+@dataclass(frozen=True)
+class BodyFacts:
+    id: int
+    name: str
+    body_type: str
+    status: str
+    territory: str  # "level:code"
+    founding_date: dt.date | None
+    dissolution_date: dt.date | None
+    mandate_years: int | None
+    term_start: dt.date | None
+    term_end: dt.date | None
+    seats: int | None
+    parity_rule: str  # "none" / "max_gap_1" / "balanced"
+    min_age: int | None
+    max_age: int | None
+    colleges: tuple[CollegeFacts, ...] = ()
+    members: tuple[MemberFacts, ...] = ()
+    meetings: tuple[MeetingFacts, ...] = ()
+    opinions: tuple[OpinionFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class TerritoryProfile:
+    """Reference distributions of the territory, for the representativeness gaps.
+
+    Built from the registry's own persons of the territory (where data exists):
+    category -> count, and age band -> count. Empty when nothing is known.
+    """
+
+    categories: dict[str, int] = field(default_factory=dict)
+    age_bands: dict[str, int] = field(default_factory=dict)
+
+
+# --- from facts to a weighted simple graph ---------------------------------------------
+
+
+def node_order(node: str) -> tuple[str, int]:
+    """Sort key of node ids: actors before bodies, then by database id (not as text)."""
+    return (node[0], node_pk(node))
+
+
+def collapse(
+    graph: nx.MultiGraph,
+    *,
+    categories: Collection[str] | None = None,
+    interaction_types: Collection[str] | None = None,
+    min_weight: int = 1,
+    include_memberships: bool = True,
+) -> nx.Graph:
+    """The weighted simple graph that the metrics run on, built in a stable order.
+
+    ``categories`` keeps only the actors of those categories (bodies always
+    stay); ``interaction_types`` keeps only those interactions; facts lighter
+    than ``min_weight`` are dropped. Parallel facts between two nodes add up:
+    ``weight`` is their sum (negative ties count by their strength: an
+    opposition is a tie that matters), ``positive`` and ``negative`` split it
+    by sign, ``distance`` is ``1 / weight`` (for shortest-path metrics) and
+    ``facts`` lists the edge keys, sorted. Nodes are inserted in
+    ``node_order`` so that every algorithm sees the same order on every run.
+    """
+    keep = sorted(
+        (
+            n
+            for n, data in graph.nodes(data=True)
+            if categories is None
+            or data.get("kind") == "body"
+            or data.get("category") in categories
+        ),
+        key=node_order,
+    )
+    kept = set(keep)
+    simple = nx.Graph()
+    simple.add_nodes_from((n, graph.nodes[n]) for n in keep)
+    facts = sorted(
+        (
+            (min(u, v, key=node_order), max(u, v, key=node_order), key, data)
+            for u, v, key, data in graph.edges(keys=True, data=True)
+            if u in kept and v in kept
+        ),
+        key=lambda f: (node_order(f[0]), node_order(f[1]), f[2]),
+    )
+    for u, v, key, data in facts:
+        if data.get("weight", 1) < min_weight:
+            continue
+        if data["relation"] == "membership" and not include_memberships:
+            continue
+        if (
+            data["relation"] == "interaction"
+            and interaction_types is not None
+            and data["type"] not in interaction_types
+        ):
+            continue
+        weight = data.get("weight", 1)
+        if simple.has_edge(u, v):
+            edge = simple.edges[u, v]
+        else:
+            simple.add_edge(u, v, weight=0, positive=0, negative=0, facts=())
+            edge = simple.edges[u, v]
+        edge["weight"] += weight
+        edge["positive" if data.get("sign", 1) > 0 else "negative"] += weight
+        edge["facts"] = (*edge["facts"], key)
+    for _u, _v, data in simple.edges(data=True):
+        data["distance"] = 1.0 / data["weight"]
+    return simple
