@@ -93,6 +93,9 @@ class ChangeRecord(models.Model):
         indexes = [
             models.Index(fields=["model", "object_id", "id"], name="change_object_idx"),
             models.Index(fields=["commit_seq", "id"], name="change_commit_order_idx"),
+            # The last change filed under each territory, one index probe each: the
+            # version that analysis caches are keyed by (graph.loaders.data_version).
+            models.Index(fields=["territory_id", "commit_seq"], name="change_territory_seq_idx"),
         ]
 
     def __str__(self) -> str:
