@@ -102,3 +102,5 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner}:{self.key}"
+
+from api.personal_data_log import AccessKind, PersonalDataAccess  # noqa: E402,F401 - the GDPR read log
