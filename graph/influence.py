@@ -1,0 +1,279 @@
+"""Influence map: who holds a territory's participation network together, and how.
+
+Each metric answers a different question about an actor or a body:
+
+- ``degree`` / ``weighted_degree``: how many ties, and how strong (activity);
+- ``pagerank``: being tied to the well-tied (prestige), on tie strength;
+- ``betweenness``: sitting on the shortest paths between others (gatekeeping);
+  paths run on ``distance = 1 / weight`` so a strong tie is a short one;
+- Burt ``constraint`` / ``effective_size``: whether one's contacts already know
+  each other (a closed circle) or not (structural holes to broker);
+- ``core_number``: how deep in the dense core of the network one sits;
+- ``community`` (Louvain) and the broker flags: which circle one belongs to and
+  whether one's ties reach into other circles.
+
+Pure module: no Django, no clock. ``as_of`` is recorded in the result, not used
+to filter (the loader already kept only the facts current on that date), and
+``seed`` drives every random choice (Louvain, sampled betweenness), so the same
+graph and seed always give the same, comparable map.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from graph.model import collapse, node_order
+
+#: Decimals kept on every float of the result: enough for ranking, few enough that
+#: floating-point noise between platforms or runs never shows in the output.
+PRECISION = 6
+
+#: PageRank damping factor (the usual 0.85) and convergence tolerance per node.
+PAGERANK_ALPHA = 0.85
+PAGERANK_TOL = 1e-12
+PAGERANK_MAX_ITER = 1000
+
+
+@dataclass(frozen=True)
+class InfluenceParameters:
+    """What the map was computed with, so that a stored map can be reproduced."""
+
+    categories: tuple[str, ...] | None
+    interaction_types: tuple[str, ...] | None
+    min_weight: int
+    include_memberships: bool
+    exact_betweenness_max_nodes: int
+    betweenness_samples: int
+    top_members: int
+
+
+@dataclass(frozen=True)
+class NodeMetrics:
+    """The metrics of one node. ``constraint`` / ``effective_size`` are None when
+    undefined (an isolated node has no contacts to be constrained by)."""
+
+    node: str
+    kind: str
+    label: str
+    category: str
+    degree: int
+    weighted_degree: float
+    pagerank: float
+    betweenness: float
+    constraint: float | None
+    effective_size: float | None
+    core_number: int
+    community: int
+    is_broker: bool
+    bridged_communities: int
+
+
+@dataclass(frozen=True)
+class Community:
+    """A Louvain community; ``top_members`` are its highest-PageRank nodes."""
+
+    id: int
+    size: int
+    top_members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InfluenceMap:
+    as_of: dt.date
+    seed: int
+    parameters: InfluenceParameters
+    betweenness_method: str  # "exact" or "sampled"
+    betweenness_samples: int | None  # pivots actually used; None when exact
+    nodes: tuple[NodeMetrics, ...]
+    communities: tuple[Community, ...]
+    brokers: tuple[str, ...]
+    #: The collapsed simple graph the metrics ran on (frozen), for the exporters.
+    graph: nx.Graph = field(compare=False, repr=False)
+
+    def node(self, node_id: str) -> NodeMetrics:
+        """The metrics of ``node_id`` (KeyError when it is not in the map)."""
+        for metrics in self.nodes:
+            if metrics.node == node_id:
+                return metrics
+        raise KeyError(node_id)
+
+
+def _round(value: float) -> float:
+    # ``+ 0.0`` turns a rounded -0.0 into 0.0, so equal maps also print the same.
+    return round(float(value), PRECISION) + 0.0
+
+
+def _optional(value: float | None) -> float | None:
+    """networkx returns NaN where a metric is undefined; the map says None."""
+    if value is None or math.isnan(value):
+        return None
+    return _round(value)
+
+
+def weighted_pagerank(
+    simple: nx.Graph, *, alpha: float = PAGERANK_ALPHA, weight: str = "weight"
+) -> dict[str, float]:
+    """PageRank on tie strength, by power iteration in pure Python.
+
+    Same definition as ``nx.pagerank`` (uniform teleport, a node without ties
+    hands its rank to everyone), written here because ``nx.pagerank`` needs
+    SciPy, which the project does not depend on. Nodes are visited in
+    ``node_order`` so that float sums happen in the same order on every run.
+    """
+    nodes = sorted(simple.nodes, key=node_order)
+    n = len(nodes)
+    if n == 0:
+        return {}
+    strength = {u: sum(d.get(weight, 1) for _, _, d in simple.edges(u, data=True)) for u in nodes}
+    neighbours = {
+        u: sorted(
+            ((v, d.get(weight, 1)) for _, v, d in simple.edges(u, data=True)),
+            key=lambda item: node_order(item[0]),
+        )
+        for u in nodes
+    }
+    rank = dict.fromkeys(nodes, 1.0 / n)
+    for _ in range(PAGERANK_MAX_ITER):
+        dangling = sum(rank[u] for u in nodes if strength[u] == 0)
+        base = (alpha * dangling + (1.0 - alpha)) / n
+        new = dict.fromkeys(nodes, base)
+        for u in nodes:
+            if strength[u] == 0:
+                continue
+            share = alpha * rank[u] / strength[u]
+            for v, w in neighbours[u]:
+                new[v] += share * w
+        error = sum(abs(new[u] - rank[u]) for u in nodes)
+        rank = new
+        if error < n * PAGERANK_TOL:
+            break
+    return rank
+
+
+def _numbered_communities(parts: list[set[str]]) -> list[list[str]]:
+    """Louvain's sets as stable lists: biggest first, ties by smallest node."""
+    ordered = [sorted(part, key=node_order) for part in parts if part]
+    ordered.sort(key=lambda members: (-len(members), node_order(members[0])))
+    return ordered
+
+
+def influence_map(
+    graph: nx.MultiGraph,
+    *,
+    as_of: dt.date,
+    seed: int,
+    categories: Collection[str] | None = None,
+    interaction_types: Collection[str] | None = None,
+    min_weight: int = 1,
+    include_memberships: bool = True,
+    exact_betweenness_max_nodes: int = 2000,
+    betweenness_samples: int = 256,
+    top_members: int = 5,
+) -> InfluenceMap:
+    """Compute the influence map of a registry graph (see the module docstring).
+
+    The filters are those of ``collapse()``. Betweenness is exact up to
+    ``exact_betweenness_max_nodes`` nodes (it is cubic-ish in time), above that
+    estimated from ``min(betweenness_samples, n)`` pivots drawn with ``seed``;
+    the result says which, since sampled values are estimates.
+    """
+    parameters = InfluenceParameters(
+        categories=None if categories is None else tuple(sorted(set(categories))),
+        interaction_types=(
+            None if interaction_types is None else tuple(sorted(set(interaction_types)))
+        ),
+        min_weight=min_weight,
+        include_memberships=include_memberships,
+        exact_betweenness_max_nodes=exact_betweenness_max_nodes,
+        betweenness_samples=betweenness_samples,
+        top_members=top_members,
+    )
+    simple = collapse(
+        graph,
+        categories=categories,
+        interaction_types=interaction_types,
+        min_weight=min_weight,
+        include_memberships=include_memberships,
+    )
+    nodes = list(simple.nodes)  # collapse() inserted them in node_order
+    n = len(nodes)
+
+    pagerank = {u: _round(v) for u, v in weighted_pagerank(simple).items()}
+
+    if n <= exact_betweenness_max_nodes:
+        method, samples = "exact", None
+        betweenness = nx.betweenness_centrality(simple, normalized=True, weight="distance")
+    else:
+        method, samples = "sampled", min(betweenness_samples, n)
+        betweenness = nx.betweenness_centrality(
+            simple, k=samples, normalized=True, weight="distance", seed=seed
+        )
+
+    constraint = nx.constraint(simple, weight="weight") if n else {}
+    effective_size = nx.effective_size(simple, weight="weight") if n else {}
+
+    no_loops = nx.Graph(simple)
+    no_loops.remove_edges_from(list(nx.selfloop_edges(no_loops)))
+    core = nx.core_number(no_loops)
+
+    parts = nx.community.louvain_communities(simple, weight="weight", seed=seed)
+    members = _numbered_communities(parts)
+    community_of = {u: cid for cid, group in enumerate(members) for u in group}
+
+    metrics: list[NodeMetrics] = []
+    for u in nodes:
+        data: Mapping = simple.nodes[u]
+        around = {community_of[v] for v in simple.neighbors(u) if v != u}
+        own = community_of[u]
+        metrics.append(
+            NodeMetrics(
+                node=u,
+                kind=str(data.get("kind", "")),
+                label=str(data.get("label", "")),
+                category=str(data.get("category", "")),
+                degree=int(simple.degree(u)),
+                weighted_degree=_round(simple.degree(u, weight="weight")),
+                pagerank=pagerank[u],
+                betweenness=_round(betweenness[u]),
+                constraint=_optional(constraint.get(u)),
+                effective_size=_optional(effective_size.get(u)),
+                core_number=int(core[u]),
+                community=own,
+                is_broker=bool(around - {own}),
+                bridged_communities=len(around | {own}),
+            )
+        )
+
+    communities = tuple(
+        Community(
+            id=cid,
+            size=len(group),
+            top_members=tuple(
+                sorted(group, key=lambda u: (-pagerank[u], node_order(u)))[:top_members]
+            ),
+        )
+        for cid, group in enumerate(members)
+    )
+    brokers = tuple(
+        m.node
+        for m in sorted(
+            (m for m in metrics if m.is_broker),
+            key=lambda m: (-m.betweenness, node_order(m.node)),
+        )
+    )
+    return InfluenceMap(
+        as_of=as_of,
+        seed=seed,
+        parameters=parameters,
+        betweenness_method=method,
+        betweenness_samples=samples,
+        nodes=tuple(metrics),
+        communities=communities,
+        brokers=brokers,
+        graph=nx.freeze(simple),
+    )
