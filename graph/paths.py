@@ -25,6 +25,7 @@ import networkx as nx
 from graph.model import collapse, node_order
 
 __all__ = [
+    "EMPTY_PATH",
     "EgoNetwork",
     "EgoNode",
     "Fact",
