@@ -7,6 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
+# The GDPR personal data read log lives in its own module; imported here so it is a model of api.
+from api.personal_data_log import AccessKind, PersonalDataAccess  # noqa: F401
+
 
 class Scope(models.TextChoices):
     READ = "read", _("Read")
@@ -102,5 +105,3 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner}:{self.key}"
-
-from api.personal_data_log import AccessKind, PersonalDataAccess  # noqa: E402,F401 - the GDPR read log
