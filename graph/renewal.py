@@ -618,15 +618,15 @@ def _beyond_two_terms(
     messages = {
         ALERT: (
             f"{beyond} of {len(tenures)} members ({_pct_en(share)}) have sat for more than two terms of {mandate} years{note_en}: renew them in priority and cap consecutive terms.",
-            f"{beyond} membres sur {len(tenures)} ({_pct_fr(share)}) siègent depuis plus de deux mandats de {mandate} ans{note_fr} : les renouveler en priorité et limiter les mandats consécutifs.",
+            f"{beyond} membre(s) sur {len(tenures)} ({_pct_fr(share)}) siègent depuis plus de deux mandats de {mandate} ans{note_fr} : les renouveler en priorité et limiter les mandats consécutifs.",
         ),
         WATCH: (
             f"{beyond} of {len(tenures)} members ({_pct_en(share)}) have sat for more than two terms of {mandate} years{note_en}: open their seats at the next renewal.",
-            f"{beyond} membres sur {len(tenures)} ({_pct_fr(share)}) siègent depuis plus de deux mandats de {mandate} ans{note_fr} : ouvrir leurs sièges au prochain renouvellement.",
+            f"{beyond} membre(s) sur {len(tenures)} ({_pct_fr(share)}) siègent depuis plus de deux mandats de {mandate} ans{note_fr} : ouvrir leurs sièges au prochain renouvellement.",
         ),
         OK: (
             f"{beyond} of {len(tenures)} members ({_pct_en(share)}) have sat for more than two terms of {mandate} years{note_en}: no action needed.",
-            f"{beyond} membres sur {len(tenures)} ({_pct_fr(share)}) siègent depuis plus de deux mandats de {mandate} ans{note_fr} : aucune action nécessaire.",
+            f"{beyond} membre(s) sur {len(tenures)} ({_pct_fr(share)}) siègent depuis plus de deux mandats de {mandate} ans{note_fr} : aucune action nécessaire.",
         ),
     }
     detail = {
@@ -707,16 +707,16 @@ def _attendance(facts: BodyFacts, as_of: dt.date, config: RenewalConfig) -> Indi
     rate = present / convened
     messages = {
         ALERT: (
-            f"Only {_pct_en(rate)} of the members attended the {len(meetings)} meetings of the last 12 months: ask the absent members whether they will stay, and renew the body.",
-            f"Seuls {_pct_fr(rate)} des membres ont assisté aux {len(meetings)} réunions des 12 derniers mois : demander aux absents s'ils restent et renouveler l'instance.",
+            f"Only {_pct_en(rate)} of the members attended the meetings of the last 12 months ({len(meetings)} meeting(s)): ask the absent members whether they will stay, and renew the body.",
+            f"Seuls {_pct_fr(rate)} des membres ont assisté aux réunions des 12 derniers mois ({len(meetings)} réunion(s)) : demander aux absents s'ils restent et renouveler l'instance.",
         ),
         WATCH: (
-            f"Attendance was {_pct_en(rate)} over the {len(meetings)} meetings of the last 12 months: contact the members who no longer come.",
-            f"L'assiduité a été de {_pct_fr(rate)} sur les {len(meetings)} réunions des 12 derniers mois : contacter les membres qui ne viennent plus.",
+            f"Attendance was {_pct_en(rate)} over the last 12 months ({len(meetings)} meeting(s)): contact the members who no longer come.",
+            f"L'assiduité a été de {_pct_fr(rate)} sur les 12 derniers mois ({len(meetings)} réunion(s)) : contacter les membres qui ne viennent plus.",
         ),
         OK: (
-            f"Attendance was {_pct_en(rate)} over the {len(meetings)} meetings of the last 12 months: the members take part.",
-            f"L'assiduité a été de {_pct_fr(rate)} sur les {len(meetings)} réunions des 12 derniers mois : les membres participent.",
+            f"Attendance was {_pct_en(rate)} over the last 12 months ({len(meetings)} meeting(s)): the members take part.",
+            f"L'assiduité a été de {_pct_fr(rate)} sur les 12 derniers mois ({len(meetings)} réunion(s)) : les membres participent.",
         ),
     }
     detail = {"meetings": len(meetings), "present": present, "convened": convened}
@@ -1163,15 +1163,15 @@ def _network_indicators(network: BodyNetwork | None, config: RenewalConfig) -> l
             {
                 ALERT: (
                     f"{many} of {n} members ({_pct_en(share)}) sit in {MULTI_MEMBERSHIP_MIN} or more other bodies: the same people are everywhere; recruit members who sit nowhere else (drawing of lots).",
-                    f"{many} membres sur {n} ({_pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus : ce sont toujours les mêmes ; recruter des membres qui ne siègent nulle part ailleurs (tirage au sort).",
+                    f"{many} membre(s) sur {n} ({_pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus : ce sont toujours les mêmes ; recruter des membres qui ne siègent nulle part ailleurs (tirage au sort).",
                 ),
                 WATCH: (
                     f"{many} of {n} members ({_pct_en(share)}) sit in {MULTI_MEMBERSHIP_MIN} or more other bodies: favour newcomers at the next renewal.",
-                    f"{many} membres sur {n} ({_pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus : privilégier de nouveaux venus au prochain renouvellement.",
+                    f"{many} membre(s) sur {n} ({_pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus : privilégier de nouveaux venus au prochain renouvellement.",
                 ),
                 OK: (
                     f"{many} of {n} members ({_pct_en(share)}) sit in {MULTI_MEMBERSHIP_MIN} or more other bodies.",
-                    f"{many} membres sur {n} ({_pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus.",
+                    f"{many} membre(s) sur {n} ({_pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus.",
                 ),
             },
         )
@@ -1190,12 +1190,12 @@ def _network_indicators(network: BodyNetwork | None, config: RenewalConfig) -> l
             },
             {
                 ALERT: (
-                    f"The body shares {_pct_en(j)} of its combined membership with {other} (Jaccard {j:.2f}): the two bodies duplicate each other; renew one, or merge them.",
-                    f"L'instance partage {_pct_fr(j)} de ses membres cumulés avec {other} (Jaccard {_num_fr(j, 2)}) : les deux instances font doublon ; renouveler l'une ou les fusionner.",
+                    f"The body and {other} have {_pct_en(j)} of their combined members in common (Jaccard {j:.2f}): the two bodies duplicate each other; renew one, or merge them.",
+                    f"L'instance et {other} ont {_pct_fr(j)} de leurs membres cumulés en commun (Jaccard {_num_fr(j, 2)}) : les deux instances font doublon ; renouveler l'une ou les fusionner.",
                 ),
                 WATCH: (
-                    f"The body shares {_pct_en(j)} of its combined membership with {other} (Jaccard {j:.2f}): limit overlapping seats at the next renewal.",
-                    f"L'instance partage {_pct_fr(j)} de ses membres cumulés avec {other} (Jaccard {_num_fr(j, 2)}) : limiter les cumuls au prochain renouvellement.",
+                    f"The body and {other} have {_pct_en(j)} of their combined members in common (Jaccard {j:.2f}): limit overlapping seats at the next renewal.",
+                    f"L'instance et {other} ont {_pct_fr(j)} de leurs membres cumulés en commun (Jaccard {_num_fr(j, 2)}) : limiter les cumuls au prochain renouvellement.",
                 ),
                 OK: (
                     f"The largest overlap with another body is a Jaccard of {j:.2f} ({network.bodies_sharing} bodies share members).",
@@ -1357,6 +1357,8 @@ def body_network(
     elected referent, which says nothing about the members' own access to
     decision-makers. A member who is a decision-maker is at distance 0;
     members who reach none are left out of the mean (counted in ``distances``).
+    The reach counts the communities of the members and of all their
+    neighbours (actors and bodies); a member missing from ``pagerank`` counts 0.
     """
     node = body_node(body_id)
     members = sorted(_members_of(graph, node), key=node_order)
