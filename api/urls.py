@@ -16,6 +16,7 @@ from api.resources.bulk import (
     MembersImportView,
 )
 from api.resources.changes import ChangeFeedView
+from api.resources.gdpr import ActorEraseView, PersonalDataExportView
 from api.resources.interactions import InteractionViewSet
 from api.resources.members import BodyMembersView
 from api.resources.memberships import MembershipViewSet
@@ -44,6 +45,12 @@ urlpatterns = [
     path("api/bodies/<int:pk>/members/", BodyMembersView.as_view(), name="body-members"),
     path("api/changes/", ChangeFeedView.as_view(), name="change-feed"),
     path("api/actors/bulk/", ActorBulkView.as_view(), name="actor-bulk"),
+    path(
+        "api/actors/<int:pk>/personal-data-export/",
+        PersonalDataExportView.as_view(),
+        name="actor-personal-data-export",
+    ),
+    path("api/actors/<int:pk>/erase/", ActorEraseView.as_view(), name="actor-erase"),
     path("api/actors/import/", ActorImportView.as_view(), name="actor-import"),
     path("api/interactions/bulk/", InteractionBulkView.as_view(), name="interaction-bulk"),
     path(
