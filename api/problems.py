@@ -9,9 +9,13 @@ shape from ``handler404``/``handler500``.
 
 from __future__ import annotations
 
+import logging
+import sys
 from http import HTTPStatus
 
 import orjson
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
@@ -54,6 +58,61 @@ class ProblemResponse(HttpResponse):
             headers=headers,
         )
         self.problem = problem
+
+
+logger = logging.getLogger(__name__)
+
+#: What a lost or refused database connection raises (psycopg's ``AdminShutdown``,
+#: "connection refused", "server closed the connection unexpectedly" and "the
+#: connection is closed" all come out of Django as one of these).
+DB_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+
+def is_db_unavailable(exc: BaseException | None) -> bool:
+    return isinstance(exc, DB_UNAVAILABLE_ERRORS)
+
+
+def retry_after_seconds() -> int:
+    return int(getattr(settings, "DB_UNAVAILABLE_RETRY_AFTER", 5))
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """503: the database does not answer; the client retries after ``wait`` seconds."""
+
+    status_code = 503
+    default_code = "service-unavailable"
+    default_detail = "The service is temporarily unavailable: retry after the Retry-After delay."
+
+    def __init__(self, detail=None, code=None, wait: int | None = None):
+        super().__init__(detail, code)
+        self.wait = retry_after_seconds() if wait is None else wait
+
+
+def service_unavailable(request, exc: BaseException | None = None) -> ProblemResponse:
+    """The 503 problem for a database that went away: no SQL, no driver message, no trace.
+
+    Django closes the broken connection when the request ends (its ``errors_occurred``
+    check) and ``CONN_HEALTH_CHECKS`` replaces a stale persistent one when the next
+    request starts, so the service recovers by itself once the database is back.
+    """
+    if exc is not None:
+        logger.warning(
+            "Database unavailable during %s %s: %s",
+            request.method,
+            request.path,
+            exc.__class__.__name__,
+            exc_info=exc,
+        )
+    wait = retry_after_seconds()
+    return ProblemResponse(
+        problem(
+            503,
+            detail=str(ServiceUnavailable.default_detail),
+            instance=request.path,
+            request_id=getattr(request, "request_id", ""),
+        ),
+        headers={"Retry-After": str(wait)},
+    )
 
 
 class DomainAPIException(exceptions.APIException):
@@ -140,6 +199,8 @@ class ProblemExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, RegistryError):
             return DomainAPIException(exc)
+        if is_db_unavailable(exc):
+            return ServiceUnavailable()
         request = self.context.get("request")
         if (
             isinstance(exc, exceptions.ValidationError)
@@ -206,6 +267,11 @@ def handler404(request, exception=None):
 
 def handler500(request):
     if request.path.startswith("/api/"):
+        # Called while the exception is being handled (an error raised outside a view,
+        # e.g. in a middleware): a lost database is a 503, not a 500.
+        exc = sys.exc_info()[1]
+        if is_db_unavailable(exc):
+            return service_unavailable(request, exc)
         return _django_problem(request, 500)
     from django.views.defaults import server_error
 

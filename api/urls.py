@@ -17,6 +17,7 @@ from api.resources.bulk import (
 )
 from api.resources.changes import ChangeFeedView
 from api.resources.gdpr import ActorEraseView, PersonalDataExportView
+from api.resources.health import HealthView
 from api.resources.interactions import InteractionViewSet
 from api.resources.members import BodyMembersView
 from api.resources.memberships import MembershipViewSet
@@ -44,6 +45,7 @@ urlpatterns = [
     ),
     path("api/bodies/<int:pk>/members/", BodyMembersView.as_view(), name="body-members"),
     path("api/changes/", ChangeFeedView.as_view(), name="change-feed"),
+    path("api/health/", HealthView.as_view(), name="health"),
     path("api/actors/bulk/", ActorBulkView.as_view(), name="actor-bulk"),
     path(
         "api/actors/<int:pk>/personal-data-export/",
