@@ -171,6 +171,11 @@ def _unify_types(records: Iterable[dict[str, Any]]) -> None:
                 )
 
 
+#: Node keys the GEXF writer reads as structure (node id, dynamic spells, drawing): a
+#: registry attribute of that name is written with a trailing underscore instead.
+_RESERVED = frozenset({"id", "pid", "start", "end", "viz", "spells", "slices", "parents"})
+
+
 def _export_graph(im: InfluenceMap) -> nx.Graph:
     """A fresh simple graph of scalar attributes, in node order, for the XML writers."""
     nodes = []
@@ -181,7 +186,7 @@ def _export_graph(im: InfluenceMap) -> nx.Graph:
                 continue
             scalar = _scalar(value)
             if scalar is not None:
-                record[key] = scalar
+                record[f"{key}_" if key in _RESERVED else key] = scalar
         nodes.append((metrics.node, record))
     _unify_types(record for _, record in nodes)
     edges = []

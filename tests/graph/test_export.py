@@ -159,3 +159,22 @@ def test_empty_map_exports():
     assert nx.read_graphml(io.BytesIO(to_graphml(empty))).number_of_nodes() == 0
     root = ET.fromstring(to_svg(empty, seed=1))
     assert root.findall(f".//{SVG}circle") == []
+
+
+def test_dates_become_iso_strings_and_types_are_unified():
+    graph = two_triangles()
+    graph.nodes["a1"]["since"] = dt.date(2018, 9, 1)
+    graph.nodes["a1"]["start"] = dt.date(2018, 9, 1)  # would make the GEXF dynamic
+    graph.nodes["a1"]["score"] = 2  # int here ...
+    graph.nodes["a2"]["score"] = 2.5  # ... float there: written as float throughout
+    im = influence_map(graph, as_of=AS_OF, seed=1)
+    assert to_node_link(im)["nodes"][0]["since"] == "2018-09-01"
+    for back in (
+        nx.read_gexf(io.BytesIO(to_gexf(im))),
+        nx.read_graphml(io.BytesIO(to_graphml(im))),
+    ):
+        assert back.nodes["a1"]["since"] == "2018-09-01"
+        assert back.nodes["a1"]["score"] == 2.0
+        assert back.nodes["a2"]["score"] == 2.5
+        assert "since" not in back.nodes["a2"]
+        assert back.nodes["a1"]["start_"] == "2018-09-01"
