@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rest_framework_api_key",
+    "django_tasks",
+    "django_tasks_db",
     "registry",
     "api",
 ]
@@ -254,3 +256,29 @@ SPECTACULAR_SETTINGS = {
 #: How long the answer to a request with an Idempotency-Key is kept for replay.
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
+# --- analysis (graph/) ---------------------------------------------------------------
+
+#: Background tasks (django-tasks): analyses over ANALYSIS_SYNC_MAX_NODES run in a
+#: worker (``manage.py db_worker``) instead of holding a request worker.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+
+#: Analysis bounds, renewal thresholds and weights (defaults documented in README,
+#: Consultant). RENEWAL_THRESHOLDS and RENEWAL_WEIGHTS override graph.renewal's
+#: defaults key by key; an unknown key is refused at the first assessment.
+REGISTRY_ANALYSIS = {
+    # Above this many nodes, an analysis becomes a background job (202 + a job to poll).
+    "SYNC_MAX_NODES": env.int("ANALYSIS_SYNC_MAX_NODES", default=5000),
+    # Above this many nodes, an analysis is refused (413): the resource bound per request.
+    "MAX_NODES": env.int("ANALYSIS_MAX_NODES", default=300_000),
+    # Betweenness is exact up to this many nodes, sampled (seeded) above it.
+    "EXACT_BETWEENNESS_MAX_NODES": env.int("ANALYSIS_EXACT_BETWEENNESS_MAX_NODES", default=2000),
+    "BETWEENNESS_SAMPLES": env.int("ANALYSIS_BETWEENNESS_SAMPLES", default=256),
+    # Results are keyed by the data they come from, so the TTL only bounds memory use.
+    "CACHE_TTL": env.int("ANALYSIS_CACHE_TTL", default=7 * 24 * 3600),
+    "RENEWAL_THRESHOLDS": env.json("ANALYSIS_RENEWAL_THRESHOLDS", default={}),
+    "RENEWAL_WEIGHTS": env.json("ANALYSIS_RENEWAL_WEIGHTS", default={}),
+}

@@ -8,6 +8,16 @@ from rest_framework.routers import DefaultRouter
 from api.problems import not_found
 from api.resources.activity import MeetingViewSet, OpinionViewSet
 from api.resources.actors import ActorViewSet
+from api.resources.analysis import (
+    ActorNetworkView,
+    AnalysisJobView,
+    BodyRenewalView,
+    InfluenceMapView,
+    InterlocksView,
+    PathsView,
+    RenewalRankingView,
+    StakeholdersView,
+)
 from api.resources.bodies import BodyViewSet, CollegeViewSet
 from api.resources.bulk import (
     ActorBulkView,
@@ -61,6 +71,24 @@ urlpatterns = [
         name="body-members-import",
     ),
     path("api/export/popolo", PopoloExportView.as_view(), name="popolo-export"),
+    path(
+        "api/analysis/influence-map", InfluenceMapView.as_view(), name="analysis-influence-map"
+    ),
+    path(
+        "api/analysis/actors/<int:pk>/network",
+        ActorNetworkView.as_view(),
+        name="analysis-actor-network",
+    ),
+    path("api/analysis/paths", PathsView.as_view(), name="analysis-paths"),
+    path("api/analysis/interlocks", InterlocksView.as_view(), name="analysis-interlocks"),
+    path("api/analysis/stakeholders", StakeholdersView.as_view(), name="analysis-stakeholders"),
+    path(
+        "api/analysis/bodies/<int:pk>/renewal",
+        BodyRenewalView.as_view(),
+        name="analysis-body-renewal",
+    ),
+    path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
+    path("api/analysis/jobs/<uuid:job_id>/", AnalysisJobView.as_view(), name="analysis-job"),
     path("api/", include(router.urls)),
     re_path(r"^api/", not_found),
     path("api-auth/", include("rest_framework.urls")),

@@ -1,0 +1,217 @@
+"""Each kind of analysis: load (graph.loaders), compute (pure graph modules), render.
+
+A computer takes a ``runner.Request`` and returns the rendered payload, its
+content type and the members from outside the territory whose changes must
+also refresh the cached answer. Workers find them here by kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import networkx as nx
+import orjson
+
+from api.analysis.runner import Request, config, register
+from graph import export, loaders
+from graph.influence import influence_map
+from graph.interlocks import interlocks
+from graph.model import actor_node, body_node
+from graph.paths import ego_network, paths_between
+from graph.positions import network_positions
+from graph.renewal import RenewalConfig, assess_body, body_network, rank_bodies
+from graph.stakeholders import stakeholder_grid
+
+JSON = "application/json"
+FORMATS = {
+    "json": JSON,
+    "gexf": "application/gexf+xml",
+    "graphml": "application/graphml+xml",
+    "svg": "image/svg+xml",
+}
+
+
+class AnalysisInputError(ValueError):
+    """A parameter that only the computation can check (e.g. an actor not in the graph)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, tuples and dates as JSON-ready values (graphs left out)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not isinstance(getattr(value, f.name), nx.Graph)
+        }
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [plain(v) for v in value]
+        return sorted(items) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _json(document: dict) -> bytes:
+    return orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _params(request: Request) -> dict:
+    return dict(request.params)
+
+
+def _graph(request: Request) -> nx.MultiGraph:
+    return loaders.registry_graph(territory_id=request.territory_id, as_of=request.as_of)
+
+
+def _outside(graph: nx.MultiGraph) -> frozenset[int]:
+    return graph.graph.get("outside_actor_ids", frozenset())
+
+
+def _header(request: Request, graph: nx.MultiGraph) -> dict:
+    return {
+        "territory_id": request.territory_id,
+        "as_of": request.as_of.isoformat(),
+        "nodes": graph.number_of_nodes(),
+        "facts": graph.number_of_edges(),
+    }
+
+
+@register("influence-map")
+def influence(request: Request):
+    p = _params(request)
+    graph = _graph(request)
+    result = influence_map(
+        graph,
+        as_of=request.as_of,
+        seed=p["seed"],
+        categories=p.get("category") or None,
+        interaction_types=p.get("interaction_type") or None,
+        min_weight=p.get("min_weight", 1),
+        include_memberships=p.get("memberships", True),
+        exact_betweenness_max_nodes=config("EXACT_BETWEENNESS_MAX_NODES"),
+        betweenness_samples=config("BETWEENNESS_SAMPLES"),
+    )
+    if request.fmt == "gexf":
+        payload = export.to_gexf(result)
+    elif request.fmt == "graphml":
+        payload = export.to_graphml(result)
+    elif request.fmt == "svg":
+        payload = export.to_svg(result, seed=p["seed"]).encode()
+    else:
+        document = export.to_node_link(result)
+        document["graph"]["territory_id"] = request.territory_id
+        payload = _json(document)
+    return payload, FORMATS[request.fmt], _outside(graph)
+
+
+@register("actor-network")
+def actor_network(request: Request):
+    p = _params(request)
+    graph = _graph(request)
+    center = actor_node(p["actor"])
+    if center not in graph:
+        raise AnalysisInputError(
+            "actor", "This actor is not in the graph of the territory on that date."
+        )
+    result = ego_network(graph, center, radius=p["radius"], as_of=request.as_of)
+    document = {**_header(request, graph), **plain(result)}
+    return _json(document), JSON, _outside(graph)
+
+
+@register("paths")
+def paths(request: Request):
+    p = _params(request)
+    graph = _graph(request)
+    source, target = actor_node(p["from"]), actor_node(p["to"])
+    for field, node in (("from", source), ("to", target)):
+        if node not in graph:
+            raise AnalysisInputError(
+                field, "This actor is not in the graph of the territory on that date."
+            )
+    result = paths_between(graph, source, target, as_of=request.as_of)
+    return _json({**_header(request, graph), **plain(result)}), JSON, _outside(graph)
+
+
+@register("interlocks")
+def interlock(request: Request):
+    p = _params(request)
+    graph = _graph(request)
+    result = interlocks(graph, as_of=request.as_of, min_shared=p.get("min_shared", 1))
+    return _json({**_header(request, graph), **plain(result)}), JSON, _outside(graph)
+
+
+@register("stakeholders")
+def stakeholders(request: Request):
+    p = _params(request)
+    graph = _graph(request)
+    positions = network_positions(graph, seed=p["seed"])
+    result = stakeholder_grid(
+        graph, as_of=request.as_of, pagerank=positions.pagerank, threshold=p.get("threshold", 3)
+    )
+    return _json({**_header(request, graph), **plain(result)}), JSON, _outside(graph)
+
+
+def renewal_config() -> RenewalConfig:
+    return RenewalConfig.from_overrides(
+        config("RENEWAL_THRESHOLDS") or None, config("RENEWAL_WEIGHTS") or None
+    )
+
+
+def assessments(request: Request, body_ids: list[int] | None = None):
+    """The renewal assessments of the territory's bodies (or of ``body_ids`` in it)."""
+    p = _params(request)
+    graph = _graph(request)
+    positions = network_positions(graph, seed=p.get("seed", 0))
+    profile = loaders.territory_profile(territory_id=request.territory_id, as_of=request.as_of)
+    if body_ids is None:
+        body_ids = sorted(
+            loaders.bodies_of(request.territory_id, request.as_of).values_list("id", flat=True)
+        )
+    settings = renewal_config()
+    results = []
+    for facts in loaders.body_facts(body_ids=body_ids, as_of=request.as_of):
+        network = (
+            body_network(
+                graph,
+                facts.id,
+                communities=positions.communities,
+                pagerank=positions.pagerank,
+            )
+            if body_node(facts.id) in graph
+            else None
+        )
+        results.append(
+            assess_body(
+                facts, as_of=request.as_of, network=network, profile=profile, config=settings
+            )
+        )
+    return graph, results
+
+
+@register("body-renewal")
+def body_renewal(request: Request):
+    p = _params(request)
+    graph, results = assessments(request, [p["body"]])
+    if not results:
+        raise AnalysisInputError("body", "No such body.")
+    return _json({**_header(request, graph), **plain(results[0])}), JSON, _outside(graph)
+
+
+@register("renewal")
+def renewal_ranking(request: Request):
+    graph, results = assessments(request)
+    ranking = rank_bodies(results)
+    document = {
+        **_header(request, graph),
+        "bodies": len(ranking),
+        "ranking": [plain(a) for a in ranking],
+    }
+    return _json(document), JSON, _outside(graph)

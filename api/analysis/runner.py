@@ -1,0 +1,141 @@
+"""Run an analysis once, keep its answer for as long as its data is unchanged.
+
+Every analysis answer is cached under a key made of what was asked (the kind,
+territory, date, parameters and format) and stored with the **data version**
+it was computed from (``graph.loaders.data_version``: the last committed change
+filed under the territory, or touching a member from elsewhere). A request
+reads the entry, asks the database for the current version (one indexed
+query) and serves the entry only when both agree: a write to the territory's
+data gives a fresh result, never a stale one; a write elsewhere leaves it.
+
+Analyses larger than ``SYNC_MAX_NODES`` are not computed in the request: they
+are queued as a django-tasks task (``compute_task``), run by ``manage.py
+db_worker``, and the caller polls ``/api/analysis/jobs/{id}/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+from django.conf import settings
+from django.core.cache import cache
+
+from graph import loaders
+
+#: Bumped when the shape of a cached answer changes, so old entries are ignored.
+CACHE_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A rendered analysis answer."""
+
+    payload: bytes
+    content_type: str
+    version: int
+    cached: bool
+
+
+@dataclass(frozen=True)
+class Request:
+    """What was asked: enough to compute it again in a worker."""
+
+    kind: str
+    territory_id: int
+    as_of: dt.date
+    params: tuple[tuple[str, object], ...]
+    fmt: str
+
+    def key(self) -> str:
+        raw = orjson.dumps(
+            [
+                CACHE_SCHEMA,
+                self.kind,
+                self.territory_id,
+                self.as_of.isoformat(),
+                self.params,
+                self.fmt,
+            ],
+            default=str,
+        )
+        return "analysis:" + hashlib.sha256(raw).hexdigest()
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "territory_id": self.territory_id,
+            "as_of": self.as_of.isoformat(),
+            "params": [list(p) for p in self.params],
+            "fmt": self.fmt,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Request:
+        return cls(
+            kind=data["kind"],
+            territory_id=int(data["territory_id"]),
+            as_of=dt.date.fromisoformat(data["as_of"]),
+            params=tuple((k, _freeze(v)) for k, v in data["params"]),
+            fmt=data["fmt"],
+        )
+
+
+def _freeze(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def config(name: str):
+    return settings.REGISTRY_ANALYSIS[name]
+
+
+#: kind -> function(request) -> (payload bytes, content type, outside actor ids).
+#: Filled by api.analysis.kinds; a worker finds the same functions by name.
+COMPUTERS: dict[str, Callable[[Request], tuple[bytes, str, frozenset[int]]]] = {}
+
+
+def register(kind: str):
+    def decorator(function):
+        COMPUTERS[kind] = function
+        return function
+
+    return decorator
+
+
+def lookup(request: Request) -> Answer | None:
+    """The cached answer if it was computed from the data as it is now, else None."""
+    entry = cache.get(request.key())
+    if not entry:
+        return None
+    current = loaders.data_version(
+        territory_id=request.territory_id, outside_actor_ids=entry["outside"]
+    )
+    if current != entry["version"]:
+        return None
+    return Answer(entry["payload"], entry["content_type"], entry["version"], cached=True)
+
+
+def compute(request: Request) -> Answer:
+    """Compute now (in this process), store and return the answer."""
+    with loaders.snapshot():
+        # The version is read inside the same snapshot as the data (see snapshot()).
+        version = loaders.data_version(territory_id=request.territory_id)
+        payload, content_type, outside = COMPUTERS[request.kind](request)
+        if outside:
+            version = loaders.data_version(
+                territory_id=request.territory_id, outside_actor_ids=outside
+            )
+    cache.set(
+        request.key(),
+        {
+            "version": version,
+            "outside": outside,
+            "payload": payload,
+            "content_type": content_type,
+        },
+        timeout=config("CACHE_TTL"),
+    )
+    return Answer(payload, content_type, version, cached=False)

@@ -1,0 +1,593 @@
+"""Analysis endpoints: influence maps, ego networks, paths, interlocks, stakeholder grids, renewal.
+
+Every endpoint needs the ``analysis`` scope (with ``read``). A key limited to a
+territory analyses that territory or one below it (404 otherwise), and by
+default its own territory. Answers are cached, keyed by the data they were
+computed from (see ``api.analysis.runner``): ``X-Analysis-Cache`` says ``hit``
+or ``miss``, the ``ETag`` changes with the data, ``If-None-Match`` gives 304.
+A territory larger than ``ANALYSIS_SYNC_MAX_NODES`` answers 202 with a job to
+poll at ``/api/analysis/jobs/{id}/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, renderers, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.analysis import runner
+from api.analysis.kinds import FORMATS, AnalysisInputError
+from api.auth import HasScope, access_of
+from api.base import etag_matches as matches
+from graph import loaders
+from registry.models import Actor, ActorCategory, Body, InteractionType, Territory, TerritoryClosure
+
+# --- parameters --------------------------------------------------------------------------
+
+
+def _one(request, name: str) -> str:
+    return (request.query_params.get(name) or "").strip()
+
+
+def territory_param(request, *, required: bool = True) -> int | None:
+    """The ``territory`` parameter (id or ``level:code``), or None when absent and optional."""
+    raw = _one(request, "territory")
+    if not raw:
+        if required:
+            raise exceptions.ValidationError({"territory": ["This parameter is required."]})
+        return None
+    if raw.isdigit():
+        pk = int(raw)
+        if not Territory.objects.filter(pk=pk).exists():
+            raise exceptions.NotFound("No territory you may analyse has this id or key.")
+        return pk
+    level, sep, code = raw.partition(":")
+    if not sep or not level or not code:
+        raise exceptions.ValidationError(
+            {"territory": ["Give a territory id or level:code (e.g. commune:75056)."]}
+        )
+    pk = Territory.objects.filter(level=level, code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        raise exceptions.NotFound("No territory you may analyse has this id or key.")
+    return pk
+
+
+def as_of_param(request) -> dt.date:
+    raw = _one(request, "as_of")
+    if not raw:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+
+
+def int_param(request, name: str, *, default: int, low: int, high: int) -> int:
+    raw = _one(request, name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: ["Give a whole number."]}) from None
+    if not low <= value <= high:
+        raise exceptions.ValidationError({name: [f"Give a number from {low} to {high}."]})
+    return value
+
+
+def bool_param(request, name: str, *, default: bool) -> bool:
+    raw = _one(request, name).lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise exceptions.ValidationError({name: ["Give true or false."]})
+
+
+def choices_param(request, name: str, choices) -> tuple[str, ...]:
+    values = sorted({v.strip() for v in request.query_params.getlist(name) if v.strip()})
+    unknown = [v for v in values if v not in choices.values]
+    if unknown:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    f"Unknown value(s): {', '.join(unknown)}. Choose among: {', '.join(choices.values)}."
+                ]
+            }
+        )
+    return tuple(values)
+
+
+def _within(territory_id: int, ancestor_id: int) -> bool:
+    return TerritoryClosure.objects.filter(
+        ancestor_id=ancestor_id, descendant_id=territory_id
+    ).exists()
+
+
+# --- OpenAPI pieces ------------------------------------------------------------------------
+
+TERRITORY = OpenApiParameter(
+    "territory",
+    OpenApiTypes.STR,
+    description=(
+        "Territory analysed, with everything below it (both hierarchies): id or `level:code` "
+        "(e.g. `commune:75056`). Defaults to the key's own territory for a key limited to one."
+    ),
+)
+AS_OF = OpenApiParameter(
+    "as_of", OpenApiTypes.DATE, description="Date of the analysis (YYYY-MM-DD); default today."
+)
+SEED = OpenApiParameter(
+    "seed",
+    OpenApiTypes.INT,
+    description="Seed of the randomised steps (Louvain, sampled betweenness, layout); default 0. "
+    "Same inputs and seed give the same answer, byte for byte.",
+)
+ANALYSIS_DOC = inline_serializer(
+    "AnalysisDocument",
+    fields={
+        "territory_id": serializers.IntegerField(help_text="Territory analysed."),
+        "as_of": serializers.DateField(help_text="Date of the analysis."),
+        "nodes": serializers.IntegerField(help_text="Nodes (actors and bodies) in the graph."),
+        "facts": serializers.IntegerField(help_text="Memberships and interactions in the graph."),
+    },
+)
+JOB = inline_serializer(
+    "AnalysisJob",
+    fields={
+        "id": serializers.CharField(help_text="Job id."),
+        "status": serializers.CharField(help_text="READY (queued), RUNNING, SUCCESSFUL or FAILED."),
+        "enqueued_at": serializers.DateTimeField(help_text="When it was queued."),
+        "finished_at": serializers.DateTimeField(
+            allow_null=True, help_text="When it finished, if it has."
+        ),
+        "result_url": serializers.CharField(
+            help_text="Where the answer is served (from the cache) once the job succeeded."
+        ),
+        "error": serializers.CharField(
+            allow_null=True, help_text="Why it failed, if it did (no trace)."
+        ),
+    },
+)
+ACCEPTED = OpenApiResponse(
+    JOB, description="Too large to compute in the request: queued; poll the job (Location)."
+)
+
+
+class PassThroughRenderer(renderers.BaseRenderer):
+    """Lets content negotiation pick a file format; the view renders the payload itself."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class GexfRenderer(PassThroughRenderer):
+    media_type = FORMATS["gexf"]
+    format = "gexf"
+
+
+class GraphMLRenderer(PassThroughRenderer):
+    media_type = FORMATS["graphml"]
+    format = "graphml"
+
+
+class SvgRenderer(PassThroughRenderer):
+    media_type = FORMATS["svg"]
+    format = "svg"
+
+
+# --- the views -------------------------------------------------------------------------------
+
+
+class AnalysisView(APIView):
+    """Shared steps: scope, territory access, cache lookup, job or computation."""
+
+    permission_classes = [HasScope]
+    required_scopes = ("analysis",)
+    kind = ""
+
+    def territory(self, request, *, default: int | None = None) -> int:
+        access = access_of(request)
+        territory_id = territory_param(
+            request, required=access.territory_id is None and default is None
+        )
+        if territory_id is None:
+            territory_id = default if default is not None else access.territory_id
+        if access.territory_id is not None and not _within(territory_id, access.territory_id):
+            raise exceptions.NotFound("No territory you may analyse has this id or key.")
+        return territory_id
+
+    def answer(self, request, *, territory_id: int, params: dict, fmt: str = "json"):
+        as_of = as_of_param(request)
+        ask = runner.Request(
+            kind=self.kind,
+            territory_id=territory_id,
+            as_of=as_of,
+            params=tuple(sorted(params.items())),
+            fmt=fmt,
+        )
+        found = runner.lookup(ask)
+        if found is None:
+            size = loaders.size_estimate(territory_id=territory_id, as_of=as_of)
+            if size > runner.config("MAX_NODES"):
+                raise TooLarge(size)
+            if size > runner.config("SYNC_MAX_NODES"):
+                return self.enqueue(request, ask)
+            try:
+                found = runner.compute(ask)
+            except AnalysisInputError as error:
+                raise exceptions.ValidationError({error.field: [str(error)]}) from None
+        etag = f'"{found.version}-{ask.key()[9:25]}"'
+        headers = {
+            "ETag": etag,
+            "X-Analysis-Cache": "hit" if found.cached else "miss",
+            "Cache-Control": "private, no-cache",
+            "Vary": "Accept, Authorization",
+        }
+        if matches(request.headers.get("If-None-Match", ""), etag):
+            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = HttpResponse(found.payload, content_type=found.content_type)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    def enqueue(self, request, ask: runner.Request) -> Response:
+        from django.core.cache import cache
+
+        from api.analysis.tasks import compute_analysis
+
+        pending = f"{ask.key()}:job"
+        job_id = cache.get(pending)
+        if job_id is None:
+            result = compute_analysis.enqueue(ask.to_json(), request.get_full_path())
+            job_id = str(result.id)
+            cache.set(pending, job_id, timeout=3600)
+        location = f"/api/analysis/jobs/{job_id}/"
+        body = job_document(job_id)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "analysis_too_large"
+
+    def __init__(self, size: int):
+        super().__init__(
+            f"The territory's graph has about {size} nodes, over the bound of "
+            f"{runner.config('MAX_NODES')} per analysis: analyse a smaller territory."
+        )
+
+
+def job_document(job_id: str) -> dict:
+    from api.analysis.tasks import compute_analysis
+
+    result = compute_analysis.get_result(job_id)
+    error = None
+    if result.errors:
+        error = result.errors[-1].exception_class_path.rsplit(".", 1)[-1]
+    return {
+        "id": str(result.id),
+        "status": str(result.status),
+        "enqueued_at": result.enqueued_at,
+        "finished_at": result.finished_at,
+        "result_url": result.args[1],
+        "error": error,
+    }
+
+
+class InfluenceMapView(AnalysisView):
+    """Influence map of a territory as of a date."""
+
+    kind = "influence-map"
+    renderer_classes = [
+        renderers.JSONRenderer,
+        GexfRenderer,
+        GraphMLRenderer,
+        SvgRenderer,
+    ]
+
+    @extend_schema(
+        operation_id="analysis_influence_map",
+        summary="Influence map of a territory",
+        description=(
+            "The actors and bodies of the territory (and below) with their memberships and "
+            "interactions current on `as_of`, as one graph, and per node: degree, weighted "
+            "degree, PageRank (on tie strength), betweenness (exact up to "
+            "`ANALYSIS_EXACT_BETWEENNESS_MAX_NODES` nodes, else sampled with the seed: "
+            "`graph.betweenness_method` says which), Burt constraint and effective size, core "
+            "number, Louvain community (seeded); per community its size and most central "
+            "members; the brokers (ties into other communities). Formats by `format` or "
+            "Accept: `json` (node-link, default), `gexf` (Gephi), `graphml`, `svg` (a picture: "
+            "communities coloured, size by PageRank, labels on the top nodes)."
+        ),
+        parameters=[
+            TERRITORY,
+            AS_OF,
+            SEED,
+            OpenApiParameter(
+                "category",
+                OpenApiTypes.STR,
+                many=True,
+                enum=ActorCategory.values,
+                description="Keep only actors of these categories (repeat; bodies stay).",
+            ),
+            OpenApiParameter(
+                "interaction_type",
+                OpenApiTypes.STR,
+                many=True,
+                enum=InteractionType.values,
+                description="Keep only interactions of these types (repeat).",
+            ),
+            OpenApiParameter(
+                "min_weight", OpenApiTypes.INT, description="Drop ties lighter than this (1-5)."
+            ),
+            OpenApiParameter(
+                "memberships",
+                OpenApiTypes.BOOL,
+                description="Include memberships as ties (default true).",
+            ),
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=list(FORMATS),
+                description="Output format (default json).",
+            ),
+        ],
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, FORMATS["gexf"]): OpenApiTypes.STR,
+            (200, FORMATS["graphml"]): OpenApiTypes.STR,
+            (200, FORMATS["svg"]): OpenApiTypes.STR,
+            (202, "application/json"): ACCEPTED,
+        },
+    )
+    def get(self, request):
+        params = {
+            "seed": int_param(request, "seed", default=0, low=0, high=2**31 - 1),
+            "category": choices_param(request, "category", ActorCategory),
+            "interaction_type": choices_param(request, "interaction_type", InteractionType),
+            "min_weight": int_param(request, "min_weight", default=1, low=1, high=5),
+            "memberships": bool_param(request, "memberships", default=True),
+        }
+        fmt = request.accepted_renderer.format
+        return self.answer(request, territory_id=self.territory(request), params=params, fmt=fmt)
+
+
+def _visible_actor(request, pk: int) -> Actor:
+    access = access_of(request)
+    actor = Actor.objects.filter(pk=pk).only("id", "territory_id").first()
+    if actor is None or (
+        access.territory_id is not None
+        and (actor.territory_id is None or not _within(actor.territory_id, access.territory_id))
+    ):
+        raise exceptions.NotFound("No actor you may analyse has this id.")
+    return actor
+
+
+class ActorNetworkView(AnalysisView):
+    """Ego network of an actor."""
+
+    kind = "actor-network"
+
+    @extend_schema(
+        operation_id="analysis_actor_network",
+        summary="Ego network of an actor",
+        description=(
+            "The nodes within `radius` ties of the actor in the graph of the territory "
+            "(default: the key's territory, else the actor's own) on `as_of`, each with its "
+            "distance in ties, and the memberships and interactions among them."
+        ),
+        parameters=[
+            TERRITORY,
+            AS_OF,
+            OpenApiParameter("radius", OpenApiTypes.INT, description="Ties away (1-4, default 1)."),
+        ],
+        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+    )
+    def get(self, request, pk: int):
+        actor = _visible_actor(request, pk)
+        default = access_of(request).territory_id or actor.territory_id
+        if default is None and not _one(request, "territory"):
+            raise exceptions.ValidationError(
+                {"territory": ["This actor has no territory: name the territory to analyse."]}
+            )
+        params = {"actor": pk, "radius": int_param(request, "radius", default=1, low=0, high=4)}
+        return self.answer(
+            request, territory_id=self.territory(request, default=default), params=params
+        )
+
+
+class PathsView(AnalysisView):
+    """Paths between two actors."""
+
+    kind = "paths"
+
+    @extend_schema(
+        operation_id="analysis_paths",
+        summary="Paths between two actors",
+        description=(
+            "The shortest path (fewest ties) and the strongest path (strongest ties: least "
+            "total 1/weight) between two actors in the graph of the territory on `as_of`, "
+            "each step naming the memberships, bodies and interactions it passes through. "
+            "`found` is false when they are not connected."
+        ),
+        parameters=[
+            TERRITORY,
+            AS_OF,
+            OpenApiParameter("from", OpenApiTypes.INT, required=True, description="Actor id."),
+            OpenApiParameter("to", OpenApiTypes.INT, required=True, description="Actor id."),
+        ],
+        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+    )
+    def get(self, request):
+        ends = {}
+        for name in ("from", "to"):
+            raw = _one(request, name)
+            if not raw.isdigit():
+                raise exceptions.ValidationError({name: ["Give an actor id."]})
+            ends[name] = _visible_actor(request, int(raw)).pk
+        return self.answer(request, territory_id=self.territory(request), params=ends)
+
+
+class InterlocksView(AnalysisView):
+    """Bodies sharing members, and the actors who sit in many bodies."""
+
+    kind = "interlocks"
+
+    @extend_schema(
+        operation_id="analysis_interlocks",
+        summary="Interlocks between bodies",
+        description=(
+            "From the memberships current on `as_of` in the bodies of the territory: pairs of "
+            "bodies ranked by shared members (count, then Jaccard index), per body the "
+            "number of bodies it shares members with, and the actors ranked by the number "
+            "of bodies they sit in (the usual suspects)."
+        ),
+        parameters=[
+            TERRITORY,
+            AS_OF,
+            OpenApiParameter(
+                "min_shared",
+                OpenApiTypes.INT,
+                description="Only pairs sharing at least this many members (default 1).",
+            ),
+        ],
+        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+    )
+    def get(self, request):
+        params = {"min_shared": int_param(request, "min_shared", default=1, low=1, high=1000)}
+        return self.answer(request, territory_id=self.territory(request), params=params)
+
+
+class StakeholdersView(AnalysisView):
+    """Mendelow and Mitchell-Agle-Wood grids of the territory's actors."""
+
+    kind = "stakeholders"
+
+    @extend_schema(
+        operation_id="analysis_stakeholders",
+        summary="Stakeholder grids of a territory",
+        description=(
+            "For each actor of the graph: its Mendelow quadrant (power x interest) and its "
+            "Mitchell-Agle-Wood salience class (power, legitimacy, urgency), from the declared "
+            "0-5 attributes; an attribute counts as present from `threshold`. Where power is "
+            "not declared, network position stands in for it (5 x the percentile of the "
+            "actor's PageRank), and `power_source` says so."
+        ),
+        parameters=[
+            TERRITORY,
+            AS_OF,
+            SEED,
+            OpenApiParameter(
+                "threshold", OpenApiTypes.INT, description="High from this score (1-5, default 3)."
+            ),
+        ],
+        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+    )
+    def get(self, request):
+        params = {
+            "seed": int_param(request, "seed", default=0, low=0, high=2**31 - 1),
+            "threshold": int_param(request, "threshold", default=3, low=1, high=5),
+        }
+        return self.answer(request, territory_id=self.territory(request), params=params)
+
+
+class BodyRenewalView(AnalysisView):
+    """Renewal assessment of one body."""
+
+    kind = "body-renewal"
+
+    @extend_schema(
+        operation_id="analysis_body_renewal",
+        summary="Renewal assessment of a body",
+        description=(
+            "Every renewal indicator of the body on `as_of` (mandate, vacancies, tenure, "
+            "turnover, attendance and its trend, meetings and dormancy, opinions and answers, "
+            "parity, age and category gaps, multi-membership, interlock, network reach, "
+            "concentration, distance to decision-makers): value, thresholds, status (ok, "
+            "watch, alert, unknown when data is missing) and a sentence in English and French "
+            "on what it means and what to do; the composite score 0-100 (100: renewal most "
+            "urgent) with the weights used. Network indicators are computed in the graph of "
+            "`territory` (default: the body's territory)."
+        ),
+        parameters=[TERRITORY, AS_OF],
+        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+    )
+    def get(self, request, pk: int):
+        access = access_of(request)
+        body = Body.objects.filter(pk=pk).only("id", "territory_id").first()
+        if body is None or (
+            access.territory_id is not None and not _within(body.territory_id, access.territory_id)
+        ):
+            raise exceptions.NotFound("No body you may analyse has this id.")
+        territory_id = self.territory(request, default=body.territory_id)
+        if not _within(body.territory_id, territory_id):
+            raise exceptions.ValidationError({"territory": ["The body is not in this territory."]})
+        return self.answer(request, territory_id=territory_id, params={"body": pk})
+
+
+class RenewalRankingView(AnalysisView):
+    """Bodies of a territory ranked by need of renewal."""
+
+    kind = "renewal"
+
+    @extend_schema(
+        operation_id="analysis_renewal",
+        summary="Bodies ranked by need of renewal",
+        description=(
+            "The renewal assessment of every body of the territory (and below) that exists on "
+            "`as_of`, most urgent first (score, then number of alerts). Thresholds and weights "
+            "are settings (README, Consultant)."
+        ),
+        parameters=[TERRITORY, AS_OF],
+        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+    )
+    def get(self, request):
+        return self.answer(request, territory_id=self.territory(request), params={})
+
+
+class AnalysisJobView(APIView):
+    """A background analysis job."""
+
+    permission_classes = [HasScope]
+    required_scopes = ("analysis",)
+
+    @extend_schema(
+        operation_id="analysis_job",
+        summary="Poll an analysis job",
+        description=(
+            "Status of an analysis queued because its territory was too large to compute in "
+            "the request. Once SUCCESSFUL, `result_url` serves the answer from the cache "
+            "(unless the data changed since, in which case it is computed again)."
+        ),
+        responses={200: JOB},
+    )
+    def get(self, request, job_id):
+        from api.analysis.tasks import compute_analysis
+
+        not_found = exceptions.NotFound("No analysis job you may see has this id.")
+        try:
+            result = compute_analysis.get_result(str(job_id))
+        except Exception:  # unknown or malformed id: the backend raises its own kinds
+            raise not_found from None
+        access = access_of(request)
+        territory_id = result.args[0]["territory_id"]
+        if access.territory_id is not None and not _within(territory_id, access.territory_id):
+            raise not_found
+        return Response(job_document(str(job_id)))

@@ -1,0 +1,463 @@
+"""From the registry to the analysis inputs: the only module of ``graph`` that touches Django.
+
+Everything here reads (never writes) a fixed number of queries whatever the
+territory's size, and hands plain NetworkX graphs and ``graph.model``
+dataclasses to the pure modules.
+
+What a territory's graph holds, as of a date:
+
+- its bodies (territory within it, at any depth, through both hierarchies)
+  that exist on that date;
+- the actors of the territory (and below) that exist on that date, and every
+  member of those bodies wherever they live;
+- the memberships current on that date in those bodies;
+- the interactions current on that date whose two ends are both in the graph.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import networkx as nx
+from django.db import connections, router, transaction
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+
+from graph.model import (
+    MEMBERSHIP_WEIGHTS,
+    BodyFacts,
+    CollegeFacts,
+    MeetingFacts,
+    MemberFacts,
+    OpinionFacts,
+    TerritoryProfile,
+    actor_node,
+    body_node,
+)
+from registry.models import (
+    Actor,
+    Attendance,
+    Body,
+    ChangeRecord,
+    College,
+    Interaction,
+    Meeting,
+    Membership,
+    Opinion,
+    PersonalData,
+    TerritoryClosure,
+)
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Read the data version and the data it versions from one consistent snapshot.
+
+    On PostgreSQL a read-only REPEATABLE READ transaction: a write that commits
+    while the analysis loads is either wholly seen (and counted in the version)
+    or wholly unseen (and the version stays older, so the next request
+    recomputes). SQLite's single writer gives the same from a plain
+    transaction. Inside an enclosing transaction (tests) it reads through it.
+    """
+    alias = router.db_for_read(ChangeRecord)
+    connection = connections[alias]
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=alias):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _within(territory_id: int) -> QuerySet:
+    return TerritoryClosure.objects.filter(ancestor_id=territory_id).values("descendant_id")
+
+
+def _territory_label(level: str | None, code: str | None) -> str:
+    return f"{level}:{code}" if level else ""
+
+
+def bodies_of(territory_id: int, as_of: dt.date) -> QuerySet:
+    """The bodies of the territory and below that exist on ``as_of``."""
+    return Body.objects.active_on(as_of).filter(territory_id__in=_within(territory_id))
+
+
+def _current(qs: QuerySet, as_of: dt.date) -> QuerySet:
+    return qs.filter(
+        Q(start_date__isnull=True) | Q(start_date__lte=as_of),
+        Q(end_date__isnull=True) | Q(end_date__gt=as_of),
+    )
+
+
+def registry_graph(*, territory_id: int, as_of: dt.date) -> nx.MultiGraph:
+    """The registry graph of a territory as of a date (conventions in ``graph.model``)."""
+    bodies = bodies_of(territory_id, as_of)
+    body_rows = list(
+        bodies.values("id", "name", "body_type", "status", "territory__level", "territory__code")
+    )
+    memberships = list(
+        Membership.objects.current_on(as_of)
+        .filter(body__in=bodies)
+        .values_list("id", "actor_id", "body_id", "role", "start_date", "end_date")
+    )
+    member_ids = {m[1] for m in memberships}
+    actors = Actor.objects.filter(
+        Q(founding_date__isnull=True) | Q(founding_date__lte=as_of),
+        Q(dissolution_date__isnull=True) | Q(dissolution_date__gt=as_of),
+        territory_id__in=_within(territory_id),
+    )
+    actor_fields = (
+        "id",
+        "name",
+        "kind",
+        "category",
+        "territory__level",
+        "territory__code",
+        "power",
+        "interest",
+        "legitimacy",
+        "urgency",
+    )
+    actor_rows = {row["id"]: row for row in actors.values(*actor_fields)}
+    outside = member_ids - actor_rows.keys()
+    if outside:
+        actor_rows.update(
+            (row["id"], row) for row in Actor.objects.filter(id__in=outside).values(*actor_fields)
+        )
+
+    graph = nx.MultiGraph(
+        as_of=as_of.isoformat(),
+        territory_id=territory_id,
+        # Members from elsewhere: a change to them must also refresh cached results.
+        outside_actor_ids=frozenset(outside),
+    )
+    for pk in sorted(actor_rows):
+        row = actor_rows[pk]
+        graph.add_node(
+            actor_node(pk),
+            kind="actor",
+            label=row["name"],
+            actor_kind=row["kind"],
+            category=row["category"],
+            territory=_territory_label(row["territory__level"], row["territory__code"]),
+            power=row["power"],
+            interest=row["interest"],
+            legitimacy=row["legitimacy"],
+            urgency=row["urgency"],
+        )
+    for row in sorted(body_rows, key=lambda r: r["id"]):
+        graph.add_node(
+            body_node(row["id"]),
+            kind="body",
+            label=row["name"],
+            category=row["body_type"],
+            status=row["status"],
+            territory=_territory_label(row["territory__level"], row["territory__code"]),
+        )
+    for pk, actor_id, body_id, role, start, end in sorted(memberships):
+        graph.add_edge(
+            actor_node(actor_id),
+            body_node(body_id),
+            key=f"m{pk}",
+            relation="membership",
+            type=role,
+            weight=MEMBERSHIP_WEIGHTS.get(role, 3),
+            sign=1,
+            start=start,
+            end=end,
+        )
+    _add_interactions(graph, territory_id, as_of, member_ids)
+    return graph
+
+
+def _add_interactions(
+    graph: nx.MultiGraph, territory_id: int, as_of: dt.date, member_ids: set[int]
+) -> None:
+    # Every interaction from an actor of the graph; the other end is checked here
+    # rather than in SQL, where it would need the node set as a second subquery.
+    sources = Q(source__territory_id__in=_within(territory_id))
+    if member_ids:
+        sources |= Q(source_id__in=sorted(member_ids))
+    rows = _current(Interaction.objects.filter(sources), as_of).values_list(
+        "id",
+        "source_id",
+        "target_actor_id",
+        "target_body_id",
+        "interaction_type",
+        "direction",
+        "weight",
+        "sign",
+        "start_date",
+        "end_date",
+    )
+    for pk, source, target_actor, target_body, itype, direction, weight, sign, start, end in sorted(
+        rows
+    ):
+        u = actor_node(source)
+        v = actor_node(target_actor) if target_actor is not None else body_node(target_body)
+        if u not in graph or v not in graph:
+            continue
+        graph.add_edge(
+            u,
+            v,
+            key=f"i{pk}",
+            relation="interaction",
+            type=itype,
+            weight=weight,
+            sign=sign,
+            directed=direction == "directed",
+            source=u,
+            start=start,
+            end=end,
+        )
+
+
+# --- body facts (renewal) --------------------------------------------------------------
+
+
+def body_facts(*, body_ids: list[int], as_of: dt.date) -> list[BodyFacts]:
+    """Everything the renewal assessment reads about these bodies, up to ``as_of``.
+
+    Memberships started by ``as_of`` (current and past), meetings and opinions
+    dated up to ``as_of``, attendance counted per meeting in SQL. Gender and
+    birth year are read for the aggregates only (parity, age gap) and never
+    leave the assessment.
+    """
+    if not body_ids:
+        return []
+    bodies = Body.objects.filter(id__in=body_ids).values(
+        "id",
+        "name",
+        "body_type",
+        "status",
+        "territory__level",
+        "territory__code",
+        "founding_date",
+        "dissolution_date",
+        "mandate_years",
+        "term_start",
+        "term_end",
+        "seats",
+        "parity_rule",
+        "min_age",
+        "max_age",
+    )
+    colleges: dict[int, list[CollegeFacts]] = defaultdict(list)
+    for pk, body_id, name, seats in (
+        College.objects.filter(body_id__in=body_ids)
+        .order_by("body_id", "id")
+        .values_list("id", "body_id", "name", "seats")
+    ):
+        colleges[body_id].append(CollegeFacts(id=pk, name=name, seats=seats))
+
+    members: dict[int, list[MemberFacts]] = defaultdict(list)
+    rows = (
+        Membership.objects.filter(body_id__in=body_ids, start_date__lte=as_of)
+        .order_by("body_id", "start_date", "id")
+        .values_list(
+            "body_id",
+            "actor_id",
+            "college_id",
+            "role",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "actor__category",
+            "actor__personal_data__gender",
+            "actor__personal_data__birth_year",
+        )
+    )
+    for body_id, actor_id, college_id, role, start, end, reason, category, gender, year in rows:
+        members[body_id].append(
+            MemberFacts(
+                actor_id=actor_id,
+                college_id=college_id,
+                role=role,
+                # A membership that ends after as_of is, on as_of, still running.
+                start=start,
+                end=end if end is not None and end <= as_of else None,
+                end_reason=reason if end is not None and end <= as_of else "",
+                category=category,
+                gender=gender if gender in ("female", "male", "other") else None,
+                birth_year=year,
+            )
+        )
+
+    meetings: dict[int, list[MeetingFacts]] = defaultdict(list)
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for meeting_id, status, n in _attendance_counts(body_ids, as_of):
+        counts[meeting_id][status] = n
+    for pk, body_id, date, kind in (
+        Meeting.objects.filter(body_id__in=body_ids, date__lte=as_of)
+        .order_by("body_id", "date", "id")
+        .values_list("id", "body_id", "date", "kind")
+    ):
+        c = counts.get(pk, {})
+        meetings[body_id].append(
+            MeetingFacts(
+                date=date,
+                kind=kind,
+                present=c.get("present", 0),
+                excused=c.get("excused", 0),
+                absent=c.get("absent", 0),
+            )
+        )
+
+    opinions: dict[int, list[OpinionFacts]] = defaultdict(list)
+    for body_id, date, referral, response_date, outcome in (
+        Opinion.objects.filter(body_id__in=body_ids, date__lte=as_of)
+        .order_by("body_id", "date", "id")
+        .values_list("body_id", "date", "referral", "response_date", "response_outcome")
+    ):
+        answered_by_then = response_date is not None and response_date <= as_of
+        opinions[body_id].append(
+            OpinionFacts(
+                date=date,
+                referral=referral,
+                response_date=response_date if answered_by_then else None,
+                response_outcome=outcome if answered_by_then else "",
+            )
+        )
+
+    return [
+        BodyFacts(
+            id=row["id"],
+            name=row["name"],
+            body_type=row["body_type"],
+            status=row["status"],
+            territory=_territory_label(row["territory__level"], row["territory__code"]),
+            founding_date=row["founding_date"],
+            dissolution_date=row["dissolution_date"],
+            mandate_years=row["mandate_years"],
+            term_start=row["term_start"],
+            term_end=row["term_end"],
+            seats=row["seats"],
+            parity_rule=row["parity_rule"],
+            min_age=row["min_age"],
+            max_age=row["max_age"],
+            colleges=tuple(colleges[row["id"]]),
+            members=tuple(members[row["id"]]),
+            meetings=tuple(meetings[row["id"]]),
+            opinions=tuple(opinions[row["id"]]),
+        )
+        for row in sorted(bodies, key=lambda r: r["id"])
+    ]
+
+
+def _attendance_counts(body_ids: list[int], as_of: dt.date):
+    return (
+        Attendance.objects.filter(meeting__body_id__in=body_ids, meeting__date__lte=as_of)
+        .values_list("meeting_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+AGE_BANDS = (
+    ("<25", 0, 25),
+    ("25-39", 25, 40),
+    ("40-59", 40, 60),
+    ("60-74", 60, 75),
+    ("75+", 75, 999),
+)
+
+
+def age_band(birth_year: int, as_of: dt.date) -> str:
+    age = as_of.year - birth_year
+    for name, low, high in AGE_BANDS:
+        if low <= age < high:
+            return name
+    return AGE_BANDS[-1][0]
+
+
+def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
+    """Reference distributions of the territory's persons (category, age band), where known."""
+    persons = Actor.objects.filter(kind="person", territory_id__in=_within(territory_id))
+    categories = dict(
+        persons.values_list("category")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("category", "n")
+    )
+    bands: dict[str, int] = defaultdict(int)
+    for year, n in (
+        PersonalData.objects.filter(actor__in=persons, birth_year__isnull=False)
+        .values_list("birth_year")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("birth_year", "n")
+    ):
+        bands[age_band(year, as_of)] += n
+    return TerritoryProfile(categories=categories, age_bands=dict(bands))
+
+
+# --- what a cached result was computed from ---------------------------------------------
+
+
+def _version_column() -> str:
+    # PostgreSQL stamps every ledger row with its commit order; SQLite leaves it
+    # empty because its writers are serial and the id order is the commit order.
+    return (
+        "commit_seq"
+        if connections[router.db_for_read(ChangeRecord)].vendor == "postgresql"
+        else "id"
+    )
+
+
+def data_version(*, territory_id: int, outside_actor_ids: frozenset[int] = frozenset()) -> int:
+    """The last committed change that a territory's analysis depends on.
+
+    Any write to a record filed under the territory (or below) moves it:
+    bodies, colleges, memberships, meetings, opinions, actors, interactions and
+    the territories themselves; so do writes to the actors listed in
+    ``outside_actor_ids`` (members who live elsewhere). A write elsewhere leaves
+    it where it was. On PostgreSQL the commit order (``commit_seq``, stamped at
+    commit) is used rather than the id, so a transaction that took its ids
+    early but committed late still moves it.
+
+    One index probe per territory below (``change_territory_seq_idx``), not a
+    scan of the territory's whole history.
+    """
+    column = _version_column()
+    latest = (
+        ChangeRecord.objects.filter(territory_id=OuterRef("descendant_id"))
+        .order_by(f"-{column}")
+        .values(column)[:1]
+    )
+    version = (
+        TerritoryClosure.objects.filter(ancestor_id=territory_id)
+        .annotate(v=Subquery(latest))
+        .aggregate(m=Max("v"))["m"]
+        or 0
+    )
+    if outside_actor_ids:
+        # Members who live elsewhere: their own changes (by id), and what is filed
+        # under their territories (their personal data, identifiers, a new record
+        # of theirs); territory-less persons' personal data is filed under none.
+        actor_ids = sorted(outside_actor_ids)
+        territories = (
+            Actor.objects.filter(id__in=actor_ids, territory__isnull=False)
+            .values_list("territory_id", flat=True)
+            .distinct()
+        )
+        outside = ChangeRecord.objects.filter(
+            Q(model="registry.actor", object_id__in=actor_ids)
+            | Q(territory_id__in=territories)
+            | Q(territory_id__isnull=True, model="registry.personaldata")
+        ).aggregate(m=Max(column))["m"]
+        version = max(version, outside or 0)
+    return int(version)
+
+
+def size_estimate(*, territory_id: int, as_of: dt.date) -> int:
+    """About how many nodes the territory's graph has (its actors and bodies), in two counts.
+
+    Members from elsewhere are not counted: this decides, before loading
+    anything, whether an analysis fits in a request or goes to a worker.
+    """
+    actors = Actor.objects.filter(territory_id__in=_within(territory_id)).count()
+    return actors + bodies_of(territory_id, as_of).count()
