@@ -232,3 +232,22 @@ def test_gdpr_operations_are_in_the_openapi_schema(full_client):
     assert erase["responses"]["409"]["content"]["application/problem+json"]["schema"] == {
         "$ref": problem
     }
+
+
+# --- the access log helper ------------------------------------------------------------
+
+
+def test_log_personal_data_reads_writes_one_insert_per_request(
+    rf, django_assert_num_queries, person
+):
+    from api.personal_data_log import log_personal_data_reads
+
+    request = rf.get("/api/actors/?search=Claire")
+    request.request_id = "req-7"
+    with django_assert_num_queries(1):
+        written = log_personal_data_reads(request=request, actor_ids=[3, 1, 3, None, 2])
+    assert written == 3
+    rows = list(PersonalDataAccess.objects.values_list("actor_id", "kind", "path", "request_id"))
+    assert rows == [(i, "read", "/api/actors/", "req-7") for i in (1, 2, 3)]
+    with django_assert_num_queries(0):
+        assert log_personal_data_reads(request=request, actor_ids=[]) == 0
