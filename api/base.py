@@ -20,7 +20,9 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api import fastlist
 from api.auth import access_of
+from api.pagination import RegistryPagination
 from api.scoping import restrict
 from registry.models import ChangeRecord
 
@@ -83,6 +85,12 @@ class RegistrySerializer(serializers.ModelSerializer):
     #: Related fields whose choices a territory-scoped key sees only within its territory:
     #: field name -> path from the related model to its territory id.
     scoped_relations: ClassVar[dict[str, str]] = {}
+    #: ``display`` for list pages built from rows (api.fastlist): the model's ``__str__``
+    #: as a ``str.format`` template over column paths, e.g. ``"{name}"``; None: no fast path.
+    display_template: ClassVar[str | None] = None
+    #: Method fields for list pages built from rows: field name -> the columns that
+    #: ``row_<name>(*values)`` takes (it must answer as ``get_<name>(obj)`` does).
+    row_methods: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init__(self, *args, brief: bool = False, nested: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,8 +224,36 @@ class RegistryViewSet(viewsets.ModelViewSet):
     fixed_on_update: ClassVar[tuple[str, ...]] = ()
     ordering = ("id",)
     lookup_value_regex = r"[0-9]+"
+    #: Build list pages from ``.values()`` rows when the serializer, as the request shaped
+    #: it, compiles to a plan (api.fastlist); otherwise, and when False, through DRF.
+    fast_list: ClassVar[bool] = False
 
     # --- reads ---------------------------------------------------------------
+
+    def list(self, request, *args, **kwargs):
+        response = self._fast_list(request) if self.fast_list else None
+        if response is None:
+            return super().list(request, *args, **kwargs)
+        return response
+
+    def _fast_list(self, request):
+        """The list page from rows, or None to take DRF's path (unsupported fields, errors)."""
+        paginator = self.paginator
+        if paginator is None or not isinstance(paginator, RegistryPagination):
+            return None
+        try:
+            serializer = self.get_serializer()
+        except exceptions.ValidationError:
+            return None  # DRF's path raises it, after the filters' own errors
+        queryset = self.get_queryset()
+        plan = fastlist.compile_plan(serializer, queryset)
+        if plan is None:
+            return None
+        queryset = self.filter_queryset(queryset)
+        rows = paginator.paginate_queryset(
+            fastlist.page_rows(queryset, plan), request, view=self, count_queryset=queryset
+        )
+        return self.get_paginated_response(plan.rows(rows))
 
     def get_queryset(self):
         return restrict(

@@ -2,16 +2,68 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ImproperlyConfigured
+import hashlib
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
+
+from registry.models import ChangeRecord
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+#: How long a page count is reused while nothing was written (seconds): the count is
+#: keyed by the query and the last change of the ledger, so a write starts a new one.
+COUNT_CACHE_SECONDS = 60
+
+
+def count_key(queryset) -> str | None:
+    """The cache key of a queryset's count: its SQL and the ledger's last change."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    last = ChangeRecord.objects.using(queryset.db).order_by("-id").values_list("id", "at").first()
+    digest = hashlib.sha256(repr((queryset.db, sql, params, last)).encode()).hexdigest()
+    return f"registry:page-count:{digest}"
 
 
 class _LimitOffset(LimitOffsetPagination):
     default_limit = DEFAULT_PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
+
+    def __init__(self, count_queryset=None):
+        self.count_queryset = count_queryset
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # The page first: a page shorter than the limit tells the count without counting.
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.offset = self.get_offset(request)
+        page = list(queryset[self.offset : self.offset + self.limit])
+        if (page and len(page) < self.limit) or (not page and self.offset == 0):
+            self.count = self.offset + len(page)
+        else:
+            counted = self.count_queryset if self.count_queryset is not None else queryset
+            self.count = self.get_count(counted)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        return page
+
+    def get_count(self, queryset):
+        """The count, reused while the ledger records no change (the same SQL, same data)."""
+        key = count_key(queryset)
+        if key is None:
+            return super().get_count(queryset)
+        count = cache.get(key)
+        if count is None:
+            count = super().get_count(queryset)
+            cache.set(key, count, COUNT_CACHE_SECONDS)
+        return count
 
 
 class _Cursor(CursorPagination):
@@ -36,18 +88,19 @@ class RegistryPagination(BasePagination):
     cut to 1,000).
     """
 
-    def _impl(self, request) -> BasePagination:
+    def _impl(self, request, count_queryset=None) -> BasePagination:
         if "cursor" in request.query_params or request.query_params.get("pagination") == "cursor":
             return _Cursor()
-        return _LimitOffset()
+        return _LimitOffset(count_queryset)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, count_queryset=None):
+        """A page of ``queryset``; ``count_queryset``, if given, is what limit/offset counts."""
         if not queryset.ordered:
             raise ImproperlyConfigured(
                 f"{view.__class__.__name__} lists an unordered queryset: pages would be "
                 "unstable. Give the queryset an order_by() or the model a Meta.ordering."
             )
-        self.impl = self._impl(request)
+        self.impl = self._impl(request, count_queryset)
         return self.impl.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

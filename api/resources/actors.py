@@ -126,6 +126,7 @@ class ActorSerializer(RegistrySerializer):
 
     expandable = {"territory": "api.resources.territories.TerritorySerializer"}
     scoped_relations = {"territory": "id"}
+    display_template = "{name}"  # Actor.__str__
 
     class Meta:
         model = Actor
@@ -186,6 +187,7 @@ class ActorViewSet(RegistryViewSet):
     service_update = staticmethod(services.actor_update)
     service_delete = staticmethod(services.actor_delete)
     entity = "actor"
+    fast_list = True
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import NamedTuple
+
 import django_filters as filters
 from rest_framework import serializers
 
@@ -15,6 +18,11 @@ from api.filters import (
 )
 from registry.models import BodyType, EndReason, Membership, Role, SelectionMode
 from registry.services import memberships as services
+
+
+class _Period(NamedTuple):
+    start_date: dt.date
+    end_date: dt.date | None
 
 
 class MembershipFilterSet(RegistryFilterSet):
@@ -72,6 +80,8 @@ class MembershipSerializer(RegistrySerializer):
         "college": "body__territory_id",
         "on_behalf_of": "territory_id",
     }
+    display_template = "{actor__name} in {body__name} ({role})"  # Membership.__str__
+    row_methods = {"is_current": ("start_date", "end_date")}
 
     class Meta:
         model = Membership
@@ -103,6 +113,10 @@ class MembershipSerializer(RegistrySerializer):
     def get_is_current(self, obj) -> bool:
         return obj.is_current(today())
 
+    def row_is_current(self, start_date, end_date) -> bool:
+        # The model's own rule, on the row's dates (no instance to build per row).
+        return Membership.is_current(_Period(start_date, end_date), today())
+
 
 @document("membership", "memberships")
 class MembershipViewSet(RegistryViewSet):
@@ -119,3 +133,4 @@ class MembershipViewSet(RegistryViewSet):
     service_update = staticmethod(services.membership_update)
     service_delete = staticmethod(services.membership_delete)
     entity = "membership"
+    fast_list = True
