@@ -9,7 +9,7 @@ PORT   ?= 8000
 # Local development only: a throwaway secret and debug pages. Production sets its own.
 DEV_ENV := DEBUG=true
 
-.PHONY: serve test install lint format schema bench clean
+.PHONY: serve test install lint format schema bench clean prod
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -41,6 +41,24 @@ serve: install
 	echo "  Try:       curl -H 'Authorization: Api-Key '$$KEY 'http://$(HOST):$(PORT)/api/bodies/?territory=commune:75056'"; \
 	echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## prod: production under gunicorn (DEBUG off), configured by the environment only: needs
+## DATABASE_URL (PostgreSQL), SECRET_KEY, ALLOWED_HOSTS and CACHE_URL (Redis); refuses to
+## start on a `check --deploy` warning; migrates, collects the static files, then serves
+## WORKERS (3) processes on $(HOST):$(PORT). See README.md, Operator: production.
+PROD_ENV := DEBUG=false REGISTRY_ENV_FILE=
+prod: install
+	@test -n "$$DATABASE_URL" || { echo "make prod: set DATABASE_URL (postgres://user:password@host:5432/registry)"; exit 1; }
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*|pgsql://*) ;; *) echo "make prod: DATABASE_URL must name PostgreSQL"; exit 1;; esac
+	@test -n "$$SECRET_KEY" || { echo "make prod: set SECRET_KEY (50+ random characters)"; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "make prod: set ALLOWED_HOSTS (the public host names, comma-separated)"; exit 1; }
+	@case "$$CACHE_URL" in redis://*|rediss://*) ;; *) echo "make prod: set CACHE_URL to Redis (redis://host:6379/0)"; exit 1;; esac
+	$(PROD_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(PROD_ENV) $(BIN)/python manage.py migrate --noinput
+	$(PROD_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	exec env $(PROD_ENV) $(BIN)/gunicorn api.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} \
+		--timeout $${GUNICORN_TIMEOUT:-60} --graceful-timeout 30 --max-requests 2000 \
+		--max-requests-jitter 200 --access-logfile - --error-logfile -
 
 ## test: the whole suite on SQLite, then on PostgreSQL when one is reachable
 test: install
