@@ -36,7 +36,7 @@ class Answer:
 
     payload: bytes
     content_type: str
-    version: int
+    version: str
     cached: bool
 
 
