@@ -36,6 +36,7 @@ from graph.model import (
     actor_node,
     body_node,
 )
+from graph.renewal import age_band
 from registry.models import (
     Actor,
     Attendance,
@@ -355,23 +356,6 @@ def _attendance_counts(body_ids: list[int], as_of: dt.date):
         .annotate(n=Count("id"))
         .order_by()
     )
-
-
-AGE_BANDS = (
-    ("<25", 0, 25),
-    ("25-39", 25, 40),
-    ("40-59", 40, 60),
-    ("60-74", 60, 75),
-    ("75+", 75, 999),
-)
-
-
-def age_band(birth_year: int, as_of: dt.date) -> str:
-    age = as_of.year - birth_year
-    for name, low, high in AGE_BANDS:
-        if low <= age < high:
-            return name
-    return AGE_BANDS[-1][0]
 
 
 def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
