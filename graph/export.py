@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import random
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
@@ -270,71 +269,49 @@ def _radius(pagerank: float, top: float) -> float:
 
 
 def spring_positions(
-    simple: nx.Graph, *, seed: int, weight: str = "weight", iterations: int | None = None
+    simple: nx.Graph, *, seed: int, weight: str = "weight", iterations: int = 50
 ) -> dict[str, tuple[float, float]]:
-    """Fruchterman-Reingold force layout stretched to the unit square, in pure Python.
+    """Fruchterman-Reingold force layout (``nx.spring_layout``, seeded) in the unit square.
 
-    The same model as ``nx.spring_layout`` (attraction along ties scaled by
-    their weight, repulsion between all pairs, cooling temperature), written
-    here because ``nx.spring_layout`` needs NumPy, which the project does not
-    depend on. The start positions come from ``random.Random(seed)`` in node
-    order, so one seed always draws the same picture. Fewer iterations above
-    500 nodes keep the quadratic cost bounded.
+    Nodes go in ``node_order`` and coordinates are rounded, so one seed always
+    draws the same picture.
     """
     nodes = sorted(simple.nodes, key=node_order)
-    n = len(nodes)
-    if n == 0:
+    if not nodes:
         return {}
-    if n == 1:
+    if len(nodes) == 1:
         return {nodes[0]: (0.5, 0.5)}
-    rng = random.Random(seed)
-    pos = {u: [rng.random(), rng.random()] for u in nodes}
-    if iterations is None:
-        iterations = 50 if n <= 500 else 15
-    k = math.sqrt(1.0 / n)
-    ties = [
-        (u, v, float(d.get(weight, 1)))
-        for u, v, d in sorted(
-            simple.edges(data=True), key=lambda e: (node_order(e[0]), node_order(e[1]))
+    ordered = nx.Graph()
+    ordered.add_nodes_from(nodes)
+    ordered.add_edges_from(
+        sorted(
+            ((u, v, {"weight": float(d.get(weight, 1))}) for u, v, d in simple.edges(data=True)),
+            key=lambda e: (node_order(e[0]), node_order(e[1])),
         )
-        if u != v
-    ]
-    temperature = 0.1
-    cooling = temperature / (iterations + 1)
-    for _ in range(iterations):
-        shift = {u: [0.0, 0.0] for u in nodes}
-        for i, u in enumerate(nodes):
-            pu = pos[u]
-            for v in nodes[i + 1 :]:
-                pv = pos[v]
-                dx, dy = pu[0] - pv[0], pu[1] - pv[1]
-                dist2 = max(dx * dx + dy * dy, 1e-6)
-                force = k * k / dist2  # repulsion k^2/d, along (dx, dy)/d
-                shift[u][0] += dx * force
-                shift[u][1] += dy * force
-                shift[v][0] -= dx * force
-                shift[v][1] -= dy * force
-        for u, v, w in ties:
-            pu, pv = pos[u], pos[v]
-            dx, dy = pu[0] - pv[0], pu[1] - pv[1]
-            dist = max(math.hypot(dx, dy), 1e-3)
-            force = w * dist / k  # attraction w d^2/k, along (dx, dy)/d
-            shift[u][0] -= dx * force
-            shift[u][1] -= dy * force
-            shift[v][0] += dx * force
-            shift[v][1] += dy * force
-        for u in nodes:
-            sx, sy = shift[u]
-            length = max(math.hypot(sx, sy), 1e-9)
-            step = min(length, temperature) / length
-            pos[u][0] += sx * step
-            pos[u][1] += sy * step
-        temperature -= cooling
+    )
+    raw = nx.spring_layout(ordered, seed=seed, weight="weight", iterations=iterations)
+    xs = [float(raw[u][0]) for u in nodes]
+    ys = [float(raw[u][1]) for u in nodes]
+    x0, y0 = min(xs), min(ys)
+    sx, sy = max(max(xs) - x0, 1e-9), max(max(ys) - y0, 1e-9)
     # Stretch each axis to the unit interval: the picture uses all its space.
-    x0, x1 = min(p[0] for p in pos.values()), max(p[0] for p in pos.values())
-    y0, y1 = min(p[1] for p in pos.values()), max(p[1] for p in pos.values())
-    sx, sy = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
-    return {u: ((pos[u][0] - x0) / sx, (pos[u][1] - y0) / sy) for u in nodes}
+    return {
+        u: (round((x - x0) / sx, 6), round((y - y0) / sy, 6))
+        for u, x, y in zip(nodes, xs, ys, strict=True)
+    }
+
+
+def shown_nodes(im: InfluenceMap, max_nodes: int) -> set[str]:
+    """The nodes a picture shows: the ``max_nodes`` highest PageRank (a picture of
+    thousands of nodes is unreadable, and its layout is quadratic)."""
+    ranked = sorted(im.nodes, key=lambda m: (-m.pagerank, node_order(m.node)))
+    return {m.node for m in ranked[:max_nodes]}
+
+
+def _shown_label(shown: int, total: int) -> str:
+    if shown == total:
+        return f"{total} nodes"
+    return f"the {shown} most central of {total} nodes"
 
 
 def _attr(value: str) -> str:
@@ -342,7 +319,13 @@ def _attr(value: str) -> str:
 
 
 def to_svg(
-    im: InfluenceMap, *, seed: int, width: int = 1200, height: int = 900, labels: int = 15
+    im: InfluenceMap,
+    *,
+    seed: int,
+    width: int = 1200,
+    height: int = 900,
+    labels: int = 15,
+    max_nodes: int = 300,
 ) -> str:
     """A self-contained SVG picture of the map, for reports and the web page.
 
@@ -355,7 +338,8 @@ def to_svg(
     legend_height = 24.0 * (1 + min(len(im.communities), len(PALETTE) + 1)) + 16.0
     plot_w = max(width - 2 * margin, 1.0)
     plot_h = max(height - 2 * margin - legend_height, 1.0)
-    positions = spring_positions(im.graph, seed=seed)
+    shown = shown_nodes(im, max_nodes)
+    positions = spring_positions(im.graph.subgraph(shown), seed=seed)
     xy = {
         u: (margin + x * plot_w, margin + legend_height + y * plot_h)
         for u, (x, y) in positions.items()
@@ -373,7 +357,7 @@ def to_svg(
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         '<g class="legend" font-size="14" fill="#222222">',
         f'<text x="{margin:.2f}" y="{margin:.2f}">'
-        f"{escape(f'As of {im.as_of.isoformat()}: {len(im.nodes)} nodes, {len(im.communities)} communities')}"
+        f"{escape(f'As of {im.as_of.isoformat()}: {_shown_label(len(xy), len(im.nodes))}, {len(im.communities)} communities')}"
         "</text>",
     ]
     for i, community in enumerate(im.communities[: len(PALETTE)]):
@@ -401,7 +385,7 @@ def to_svg(
 
     out.append('<g class="ties" stroke-linecap="round">')
     for u, v, data in _edges(im):
-        if u == v:
+        if u == v or u not in xy or v not in xy:
             continue
         (x1, y1), (x2, y2) = xy[u], xy[v]
         negative = data["negative"] > data["positive"]
@@ -416,6 +400,8 @@ def to_svg(
 
     out.append('<g class="nodes" stroke="#ffffff" stroke-width="1">')
     for m in im.nodes:
+        if m.node not in xy:
+            continue
         x, y = xy[m.node]
         out.append(
             f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{_radius(m.pagerank, top):.2f}" '
@@ -426,7 +412,7 @@ def to_svg(
 
     out.append('<g class="labels" font-size="12" fill="#111111">')
     for m in im.nodes:
-        if m.node not in labelled:
+        if m.node not in labelled or m.node not in xy:
             continue
         x, y = xy[m.node]
         offset = _radius(m.pagerank, top) + 3

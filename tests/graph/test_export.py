@@ -178,3 +178,22 @@ def test_dates_become_iso_strings_and_types_are_unified():
         assert back.nodes["a2"]["score"] == 2.5
         assert "since" not in back.nodes["a2"]
         assert back.nodes["a1"]["start_"] == "2018-09-01"
+
+
+def test_svg_of_a_large_map_shows_only_the_most_central_nodes():
+    # A star of 40 leaves around one hub: the hub has the highest PageRank, so a
+    # picture limited to 5 nodes keeps the hub and 4 leaves, and says so.
+    star = nx.MultiGraph()
+    star.add_node("b1", kind="body", label="Hub", category="ccspl")
+    for i in range(1, 41):
+        star.add_node(f"a{i}", kind="actor", label=f"Leaf {i}", category="resident")
+        star.add_edge(
+            f"a{i}", "b1", key=f"m{i}", relation="membership", type="member", weight=3, sign=1
+        )
+    big = influence_map(star, as_of=dt.date(2026, 11, 1), seed=0)
+    svg = to_svg(big, seed=0, max_nodes=5)
+    root = ET.fromstring(svg)
+    circles = [e for e in root.iter() if e.tag.endswith("circle")]
+    assert len(circles) == 5
+    assert any(c.get("data-node") == "b1" for c in circles)
+    assert "the 5 most central of 41 nodes" in svg
