@@ -320,6 +320,13 @@ def test_real_server_stopped_then_started_again():
         assert status == 200 and health["status"] == "ok", health
         status, _headers, page = _get(f"{base}/api/territories/", key)
         assert status == 200, page
+
+        # Restarted between two requests: the worker's persistent connection is stale,
+        # the health check at the start of the next request replaces it, no request fails.
+        pg.stop("fast")
+        pg.start()
+        status, _headers, page = _get(f"{base}/api/territories/", key)
+        assert status == 200, page
         assert server.poll() is None, "the server was not supposed to restart"
     finally:
         if server is not None:
