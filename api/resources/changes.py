@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import HasScope, access_of
+from api.personal_data_log import log_personal_data_reads
+from registry.models import PersonalData
 from registry.selectors.changes import START, FeedPosition, changes_after, position_of
 
 DEFAULT_LIMIT = 500
@@ -121,4 +123,25 @@ class ChangeFeedView(APIView):
                     "request_id": record.request_id,
                 }
             )
+        _log_personal_reads(request, records)
         return Response({"results": results, "next": encode_cursor(position), "has_more": has_more})
+
+
+def _log_personal_reads(request, records) -> None:
+    """Log whose personal data the page showed (GDPR access log), never the data."""
+    personal = [r for r in records if r.model in PERSONAL_MODELS]
+    if not personal:
+        return
+    actor_ids = set()
+    unknown = set()
+    for record in personal:
+        snapshot = record.after or record.before or {}
+        if snapshot.get("actor_id") is not None:
+            actor_ids.add(snapshot["actor_id"])
+        else:  # an update records only the changed fields: find the person by the row
+            unknown.add(record.object_id)
+    if unknown:
+        actor_ids.update(
+            PersonalData.objects.filter(id__in=unknown).values_list("actor_id", flat=True)
+        )
+    log_personal_data_reads(request=request, actor_ids=actor_ids)

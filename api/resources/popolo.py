@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import access_of
+from api.personal_data_log import log_personal_data_reads
 from registry.models import Territory
 from registry.selectors import popolo as selectors
 
@@ -349,4 +350,6 @@ class PopoloExportView(APIView):
             personal_data=access.has("personal_data"),
             personal_within=access.territory_id,
         )
+        if data.personal:
+            log_personal_data_reads(request=request, actor_ids=data.personal.keys())
         return Response(render(data))
