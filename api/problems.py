@@ -66,10 +66,22 @@ logger = logging.getLogger(__name__)
 #: "connection refused", "server closed the connection unexpectedly" and "the
 #: connection is closed" all come out of Django as one of these).
 DB_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+try:  # Redis (the production cache: throttling, analysis results) down or not answering
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    CACHE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+        RedisConnectionError,
+        RedisTimeoutError,
+    )
+except ImportError:  # pragma: no cover - redis comes with django-redis
+    CACHE_UNAVAILABLE_ERRORS = ()
+UNAVAILABLE_ERRORS = DB_UNAVAILABLE_ERRORS + CACHE_UNAVAILABLE_ERRORS
 
 
 def is_db_unavailable(exc: BaseException | None) -> bool:
-    return isinstance(exc, DB_UNAVAILABLE_ERRORS)
+    """The database or the cache server went away: 503 with Retry-After, not 500."""
+    return isinstance(exc, UNAVAILABLE_ERRORS)
 
 
 def retry_after_seconds() -> int:
@@ -77,7 +89,7 @@ def retry_after_seconds() -> int:
 
 
 class ServiceUnavailable(exceptions.APIException):
-    """503: the database does not answer; the client retries after ``wait`` seconds."""
+    """503: the database (or cache) does not answer; the client retries after ``wait`` s."""
 
     status_code = 503
     default_code = "service-unavailable"
@@ -97,7 +109,7 @@ def service_unavailable(request, exc: BaseException | None = None) -> ProblemRes
     """
     if exc is not None:
         logger.warning(
-            "Database unavailable during %s %s: %s",
+            "Database or cache unavailable during %s %s: %s",
             request.method,
             request.path,
             exc.__class__.__name__,

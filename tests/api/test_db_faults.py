@@ -26,6 +26,7 @@ from django.test import override_settings
 from django.urls import path
 from rest_framework.test import APIClient
 
+from api.auth import KeyRateThrottle
 from api.resources.actors import ActorViewSet
 from tests.factories import ActorFactory
 
@@ -88,6 +89,18 @@ def test_every_query_failing_is_a_503_even_authentication(full_client, exc_class
     assert_503(response)
     # The connection is not spoilt for what follows.
     assert full_client.get("/api/actors/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_cache_server_down_is_a_503_too(full_client):
+    """Redis (throttle counters) refusing connections: the same 503, not a 500."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    full_client.raise_request_exception = False
+    error = RedisConnectionError("Error 111 connecting to 10.0.0.7:6379. Connection refused.")
+    with mock.patch.object(KeyRateThrottle.cache, "get", side_effect=error):
+        response = full_client.get("/api/actors/")
+    assert_503(response)
 
 
 @pytest.mark.django_db
