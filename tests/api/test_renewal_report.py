@@ -1,0 +1,296 @@
+"""``manage.py renewal_report``: the renewal ranking of a territory as a table, CSV or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import Count
+
+from api.analysis.kinds import assessments
+from api.analysis.runner import Request
+from graph.renewal import INDICATOR_CODES, STATUSES, rank_bodies
+from registry.demo import PLANTED, REFERENCE_DATE
+from registry.models import Territory
+from tests.conftest import EXTRACT_DIR
+
+pytestmark = pytest.mark.django_db
+
+REF = REFERENCE_DATE.isoformat()
+PARIS = "commune:75056"
+CSV_HEADER = [
+    "rank",
+    "body_id",
+    "body",
+    "score",
+    "alerts",
+    "watch",
+    "alert_indicators",
+    "summary",
+    *INDICATOR_CODES,
+]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The territory extract and the demo data set, rolled back at the end of the module."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
+            call_command("seed_demo", stdout=StringIO())
+            paris = Territory.objects.get(level="commune", code="75056")
+            request = Request(
+                kind="renewal", territory_id=paris.pk, as_of=REFERENCE_DATE, params=(), fmt="json"
+            )
+            _graph, results = assessments(request)
+            yield {"paris": paris, "ranking": rank_bodies(results)}
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def report(*args: str) -> str:
+    out = StringIO()
+    call_command("renewal_report", *args, stdout=out)
+    return out.getvalue()
+
+
+def parse_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    return list(reader.fieldnames or []), list(reader)
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+
+def test_table(demo):
+    text = report("--territory", PARIS, "--as-of", REF)
+    lines = text.splitlines()
+    ranking = demo["ranking"]
+    assert lines[0] == (
+        f"Renewal priorities — Paris (commune:75056), as of {REF}: "
+        f"{len(ranking)} body(ies), most urgent first."
+    )
+    header = lines[2].split()
+    assert header[:5] == ["rank", "id", "body", "score", "alerts"]
+    assert "summary" in lines[2] and "alert indicators" in lines[2]
+    rows = lines[4:]
+    assert len(rows) == len(ranking) == 6
+    for rank, (line, a) in enumerate(zip(rows, ranking, strict=True), start=1):
+        assert line.split()[0] == str(rank)
+        assert a.body_name in line and f"{a.score:.1f}" in line
+        assert line.endswith(a.summary_en)
+        for code in a.alerts:
+            assert code in line
+    # the dormant body is the most urgent of Paris, with its alerts named
+    top = rows[0]
+    assert PLANTED["dormant"] in top
+    assert " mandate " in top and " dormancy " in top
+
+
+def test_csv_one_row_per_body_by_score(demo):
+    header, rows = parse_csv(report("--territory", PARIS, "--as-of", REF, "--format", "csv"))
+    ranking = demo["ranking"]
+    assert header == CSV_HEADER
+    assert len(rows) == len(ranking)
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert [int(r["body_id"]) for r in rows] == [a.body_id for a in ranking]
+    for row, a in zip(rows, ranking, strict=True):
+        assert row["body"] == a.body_name
+        assert row["summary"] == a.summary_en
+        statuses = {code: row[code] for code in INDICATOR_CODES}
+        assert set(statuses.values()) <= set(STATUSES)
+        assert statuses == {i.code: i.status for i in a.indicators}
+        alerts = [c for c in INDICATOR_CODES if statuses[c] == "alert"]
+        assert int(row["alerts"]) == len(alerts)
+        assert int(row["watch"]) == sum(1 for s in statuses.values() if s == "watch")
+        assert row["alert_indicators"].split() == alerts
+
+
+def test_markdown_pipe_table(demo):
+    text = report("--territory", PARIS, "--as-of", REF, "--format", "markdown")
+    lines = text.splitlines()
+    assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
+    width = len(CSV_HEADER)
+    cells = [line[2:-2].split(" | ") for line in lines]
+    assert all(len(c) == width for c in cells), [len(c) for c in cells]
+    assert cells[0][:3] == ["rank", "id", "body"] and cells[0][-1] == INDICATOR_CODES[-1]
+    assert set(cells[1]) <= {"---", "---:"}
+    assert len(lines) == 2 + len(demo["ranking"])
+    assert cells[2][2] == demo["ranking"][0].body_name
+
+
+def test_markdown_escapes_pipes():
+    from api.management.commands.renewal_report import to_markdown
+
+    row = {k: "" for k in CSV_HEADER} | {"body": "A | B", "summary": "x\ny"}
+    text = to_markdown([row], "en")
+    assert "A \\| B" in text and "x y" in text
+    assert len(text.splitlines()[2][2:-2].split(" | ")) == len(CSV_HEADER)
+
+
+def test_output_file(demo, tmp_path):
+    target = tmp_path / "ranking.csv"
+    out = report("--territory", PARIS, "--as-of", REF, "--format", "csv", "--output", str(target))
+    assert out.strip() == f"6 body(ies) written to {target} (csv)."
+    header, rows = parse_csv(target.read_text(encoding="utf-8"))
+    assert header == CSV_HEADER and len(rows) == 6
+    assert rows[0]["body"] == PLANTED["dormant"]
+
+    md = tmp_path / "ranking.md"
+    report("--territory", PARIS, "--as-of", REF, "--format", "markdown", "--output", str(md))
+    assert md.read_text(encoding="utf-8").startswith("| rank | id | body |")
+
+
+def test_output_to_a_missing_directory_is_a_command_error(demo, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        report("--territory", PARIS, "--as-of", REF, "--output", str(tmp_path / "no" / "f.csv"))
+
+
+def test_french(demo):
+    text = report("--territory", PARIS, "--as-of", REF, "--lang", "fr")
+    lines = text.splitlines()
+    assert lines[0] == (
+        "Priorités de renouvellement — Paris (commune:75056), au 01/11/2026 : "
+        "6 instance(s), la plus urgente en premier."
+    )
+    assert lines[2].split()[:2] == ["rang", "id"] and "synthèse" in lines[2]
+    for line, a in zip(lines[4:], demo["ranking"], strict=True):
+        assert line.endswith(a.summary_fr)
+        assert "Score de renouvellement" in line
+    _header, rows = parse_csv(
+        report("--territory", PARIS, "--as-of", REF, "--format", "csv", "--lang", "fr")
+    )
+    assert rows[0]["summary"] == demo["ranking"][0].summary_fr
+    assert rows[0]["summary"].startswith("Score de renouvellement ")
+
+
+# --- territory and date ---------------------------------------------------------------------------
+
+
+def test_territory_by_id_plain_code_and_level_code(demo):
+    csv_of = lambda ref: report("--territory", ref, "--as-of", REF, "--format", "csv")  # noqa: E731
+    expected = csv_of(PARIS)
+    assert csv_of(f"id:{demo['paris'].pk}") == expected
+    assert csv_of("75056") == expected  # the only territory with that code
+    # a quartier's code is not made of digits; its ranking has its own body only
+    _h, rows = parse_csv(csv_of("75118-Q04"))
+    assert [r["body"] for r in rows] == [PLANTED["dormant"]]
+    # a region: every body below it (Paris and Goussainville)
+    _h, rows = parse_csv(csv_of("region:11"))
+    assert len(rows) == 7 and PLANTED["vacancy"] in {r["body"] for r in rows}
+
+
+def test_territory_id_when_no_code_clashes(demo):
+    codes = set(Territory.objects.values_list("code", flat=True))
+    territory = next(t for t in Territory.objects.order_by("-pk")[:200] if str(t.pk) not in codes)
+    text = report("--territory", str(territory.pk), "--as-of", REF)
+    assert f"({territory.level}:{territory.code})" in text
+
+
+def test_default_date_is_today(demo, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 11, 1))
+    assert report("--territory", PARIS) == report("--territory", PARIS, "--as-of", REF)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2027, 3, 2))
+    assert "as of 2027-03-02" in report("--territory", PARIS).splitlines()[0]
+
+
+def test_territory_without_bodies(demo):
+    empty = (
+        Territory.objects.filter(level="commune")
+        .exclude(code__in=["75056", "95280", "41018"])
+        .order_by("code")
+        .first()
+    )
+    text = report("--territory", f"commune:{empty.code}", "--as-of", REF)
+    assert text == f"No body in {empty.name} (commune:{empty.code}) as of {REF}.\n"
+    header, rows = parse_csv(
+        report("--territory", f"commune:{empty.code}", "--as-of", REF, "--format", "csv")
+    )
+    assert header == CSV_HEADER and rows == []
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("territory", "message"),
+    [
+        ("commune:00000", "No territory commune:00000"),
+        ("planet:3", "Unknown territory level 'planet'"),
+        ("id:999999999", "No territory with id 999999999"),
+        ("id:abc", "Invalid territory id 'abc'"),
+        ("nowhere", "No territory 'nowhere'"),
+        ("999999999", "No territory '999999999'"),
+    ],
+)
+def test_unknown_territory(demo, territory, message):
+    with pytest.raises(CommandError) as exc:
+        report("--territory", territory, "--as-of", REF)
+    assert message in str(exc.value)
+
+
+def test_ambiguous_plain_code_lists_the_levels(demo):
+    row = (
+        Territory.objects.values("code")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("code")
+        .first()
+    )
+    assert row, "the extract has codes shared by several levels"
+    code = row["code"]
+    levels = sorted(Territory.objects.filter(code=code).values_list("level", flat=True))
+    with pytest.raises(CommandError) as exc:
+        report("--territory", code, "--as-of", REF)
+    message = str(exc.value)
+    assert f"The code {code!r} is ambiguous" in message
+    assert f"at the levels {', '.join(levels)}" in message
+    for level in levels:
+        assert f"{level}:{code}" in message
+    # level:code settles it
+    assert report("--territory", f"{levels[0]}:{code}", "--as-of", REF, "--format", "csv")
+
+
+def test_plain_number_both_an_id_and_a_code_is_ambiguous(demo):
+    codes = dict(
+        Territory.objects.filter(code__regex=r"^[0-9]+$").values_list("code", "pk").order_by()
+    )
+    clash = next(
+        (code, pk)
+        for code, pk in sorted(codes.items())
+        if int(code) != pk
+        and Territory.objects.filter(pk=int(code)).exists()
+        and Territory.objects.filter(code=code).count() == 1
+    )
+    code, _pk = clash
+    with pytest.raises(CommandError) as exc:
+        report("--territory", code, "--as-of", REF)
+    assert f"{code!r} is ambiguous" in str(exc.value)
+    assert f"id:{code}" in str(exc.value)
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "01/11/2026", "tomorrow", ""])
+def test_bad_date(demo, day):
+    with pytest.raises(CommandError) as exc:
+        report("--territory", PARIS, "--as-of", day)
+    assert f"Invalid --as-of date {day!r}: expected YYYY-MM-DD." == str(exc.value)
+
+
+def test_bad_format_or_language(demo):
+    with pytest.raises(CommandError, match="invalid choice"):
+        report("--territory", PARIS, "--format", "xml")
+    with pytest.raises(CommandError, match="invalid choice"):
+        report("--territory", PARIS, "--lang", "de")
