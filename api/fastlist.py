@@ -28,25 +28,41 @@ from __future__ import annotations
 import datetime as dt
 import string
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connections
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
-#: DRF fields whose representation of a non-null value read from the database is the value.
-IDENTITY_FIELDS = (
-    drf_fields.IntegerField,
-    drf_fields.CharField,
-    drf_fields.EmailField,
-    drf_fields.SlugField,
-    drf_fields.URLField,
-    drf_fields.BooleanField,
-    drf_fields.ChoiceField,
+_TEXT = frozenset({"CharField", "TextField", "EmailField", "SlugField", "URLField"})
+_INTEGER = frozenset(
+    {
+        "IntegerField",
+        "SmallIntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+        "AutoField",
+        "SmallAutoField",
+        "BigAutoField",
+    }
 )
+#: DRF field -> the model fields whose non-null value read from the database (or from
+#: PostgreSQL's JSON of it) is already DRF's representation of it.
+IDENTITY_FIELDS = {
+    drf_fields.CharField: _TEXT,
+    drf_fields.EmailField: _TEXT,
+    drf_fields.SlugField: _TEXT,
+    drf_fields.URLField: _TEXT,
+    drf_fields.IntegerField: _INTEGER,
+    drf_fields.BooleanField: frozenset({"BooleanField"}),
+    drf_fields.ChoiceField: _TEXT | _INTEGER,
+}
 
 _PLACEHOLDER = 987654321987654321
 
@@ -60,24 +76,44 @@ class _Columns:
 
     def __init__(self) -> None:
         self.names: list[str] = []
+        #: Columns whose representation needs the database's own type (a datetime, a
+        #: decimal...), not what PostgreSQL writes in JSON.
+        self.typed: set[str] = set()
 
-    def index(self, path: str) -> str:
+    def index(self, path: str, *, typed: bool = False) -> str:
         if path not in self.names:
             self.names.append(path)
+        if typed:
+            self.typed.add(path)
         return path
 
 
 class _Nested:
-    """A nested list of a page: one grouped query, filled into each parent's dict."""
+    """A nested list of a page, filled into each parent's dict.
 
-    def __init__(self, name: str, queryset: QuerySet, fk: str, plan: Plan, pk_index: int):
-        self.name, self.queryset, self.fk, self.plan, self.pk_index = (
-            name,
-            queryset,
-            fk,
-            plan,
-            pk_index,
-        )
+    On PostgreSQL, when its columns read the same from JSON, it comes with the page
+    (an ``ARRAY(SELECT json_build_object(...) ... ORDER BY ...)`` column): no query of
+    its own. Otherwise one query for the page, grouped by parent id.
+    """
+
+    def __init__(self, name: str, queryset: QuerySet, fk: str, plan: Plan, pk: str):
+        self.name, self.queryset, self.fk, self.plan, self.pk = name, queryset, fk, plan, pk
+        self.column = f"_nested_{name}"
+        self._array: Subquery | None = None  # built once, resolved anew by each page
+
+    def array(self, connection) -> Subquery | None:
+        if connection.vendor != "postgresql" or self.plan.columns.typed:
+            return None
+        if self._array is None:
+            from django.contrib.postgres.expressions import ArraySubquery
+
+            columns = self.plan.columns.names
+            self._array = ArraySubquery(
+                self.queryset.filter(**{self.fk: OuterRef(self.pk)}).values(
+                    _row=JSONObject(**{name: name for name in columns})
+                )
+            )
+        return self._array
 
     def groups(self, parent_ids: list) -> dict[Any, list]:
         plan = self.plan
@@ -90,27 +126,61 @@ class _Nested:
         return out
 
 
-class Plan:
-    """How to build one serializer's representation from a row of columns."""
+class _Code:
+    """The objects a generated ``build(row)`` refers to, by the names it uses."""
 
-    def __init__(self, columns: _Columns, getters: list[tuple[str, Callable]], nested: list):
+    def __init__(self) -> None:
+        self.env: dict[str, Any] = {}
+
+    def ref(self, obj: Any) -> str:
+        name = f"_o{len(self.env)}"
+        self.env[name] = obj
+        return name
+
+
+def _dict_source(entries: list[tuple[str, str]]) -> str:
+    return "{" + ", ".join(f"{name!r}: {expr}" for name, expr in entries) + "}"
+
+
+class Plan:
+    """How to build one serializer's representation from a row of columns.
+
+    ``build(row)`` is generated Python: one dict display reading the row's columns
+    (what a loop over field objects would do, without a call per field).
+    """
+
+    def __init__(self, columns: _Columns, entries: list[tuple[str, str]], nested: list, code):
         self.columns = columns
         self.nested: list[_Nested] = nested
-        names = tuple(name for name, _get in getters)
-        gets = tuple(get for _name, get in getters)
-        self.build: Callable[[dict], dict] = lambda row: dict(
-            zip(names, [get(row) for get in gets], strict=True)
-        )
+        self.source = f"def build(row):\n    return {_dict_source(entries)}\n"
+        namespace = dict(code.env)
+        exec(compile(self.source, "<api.fastlist plan>", "exec"), namespace)  # noqa: S102
+        self.build: Callable[[dict], dict] = namespace["build"]
+
+    def page_rows(self, queryset: QuerySet) -> QuerySet:
+        """The rows (dicts by column path) the plan reads, for the paginator to slice."""
+        rows = queryset.prefetch_related(None).values(*self.columns.names)
+        connection = connections[queryset.db]
+        arrays = {}
+        for nested in self.nested:
+            array = nested.array(connection)
+            if array is not None:
+                arrays[nested.column] = array
+        return rows.annotate(**arrays) if arrays else rows
 
     def rows(self, rows: list[dict]) -> list[dict]:
         build = self.build
         data = [build(row) for row in rows]
         for nested in self.nested:
-            idx = nested.pk_index
-            groups = nested.groups([row[idx] for row in rows]) if rows else {}
-            name = nested.name
+            name, pk, column = nested.name, nested.pk, nested.column
+            if rows and column in rows[0]:
+                child = nested.plan.build
+                for row, item in zip(rows, data, strict=True):
+                    item[name] = [child(value) for value in row[column] or ()]
+                continue
+            groups = nested.groups([row[pk] for row in rows]) if rows else {}
             for row, item in zip(rows, data, strict=True):
-                item[name] = groups.get(row[idx], [])
+                item[name] = groups.get(row[pk], [])
         return data
 
 
@@ -122,23 +192,24 @@ def compile_plan(serializer: serializers.Serializer, queryset: QuerySet) -> Plan
     try:
         columns = _Columns()
         nested: list[_Nested] = []
-        getters = _compile(serializer, "", columns, nested, queryset)
+        code = _Code()
+        entries = _compile(serializer, "", columns, nested, queryset, code)
         columns.index(_pk_column(serializer.Meta.model, ""))  # cursor pages read the id
-        return Plan(columns, getters, nested)
+        return Plan(columns, entries, nested, code)
     except Unsupported:
         return None
 
 
-def _compile(serializer, prefix, columns, nested, queryset) -> list[tuple[str, Callable]]:
+def _compile(serializer, prefix, columns, nested, queryset, code) -> list[tuple[str, str]]:
+    """(field name, Python expression of its value from ``row``) of each readable field."""
     model = getattr(getattr(serializer, "Meta", None), "model", None)
     if model is None:
         raise Unsupported(serializer)
-    getters = []
-    for field in serializer._readable_fields:
-        getters.append(
-            (field.field_name, _getter(serializer, model, field, prefix, columns, nested, queryset))
-        )
-    return getters
+    context = (model, prefix, columns, nested, queryset, code)
+    return [
+        (field.field_name, _expression(serializer, field, *context))
+        for field in serializer._readable_fields
+    ]
 
 
 def _model_field(model, attrs: list[str]):
@@ -150,12 +221,12 @@ def _model_field(model, attrs: list[str]):
         raise Unsupported(attrs) from exc
 
 
-def _null_or(index: str, convert: Callable) -> Callable:
-    def get(row):
-        value = row[index]
-        return None if value is None else convert(value)
+def _column(path: str) -> str:
+    return f"row[{path!r}]"
 
-    return get
+
+def _null_or(path: str, convert: Callable, code: _Code) -> str:
+    return f"(None if (_v := row[{path!r}]) is None else {code.ref(convert)}(_v))"
 
 
 def _datetime_converter(field) -> Callable:
@@ -179,43 +250,49 @@ def _date_converter(field) -> Callable:
     output_format = getattr(field, "format", api_settings.DATE_FORMAT)
     if output_format is None or output_format.lower() != drf_fields.ISO_8601:
         return field.to_representation
+    # A string: a date PostgreSQL wrote in JSON (ISO already), which DRF returns as is.
     return lambda value: (
-        field.to_representation(value) if isinstance(value, dt.datetime) else value.isoformat()
+        value
+        if isinstance(value, str)
+        else field.to_representation(value)
+        if isinstance(value, dt.datetime)
+        else value.isoformat()
     )
 
 
-def _getter(serializer, model, field, prefix, columns, nested, queryset) -> Callable:
+def _expression(serializer, field, model, prefix, columns, nested, queryset, code) -> str:
     if isinstance(field, serializers.ListSerializer):
-        return _nested_list(serializer, model, field, prefix, columns, nested, queryset)
+        return _nested_list(model, field, prefix, columns, nested, queryset, code)
     if isinstance(field, serializers.BaseSerializer):
-        return _nested_object(model, field, prefix, columns, nested, queryset)
+        return _nested_object(model, field, prefix, columns, queryset, code)
     if isinstance(field, relations.HyperlinkedIdentityField):
-        return _url(model, field, prefix, columns)
+        return _url(model, field, prefix, columns, code)
     if isinstance(field, serializers.SerializerMethodField):
-        return _method(serializer, field, prefix, columns)
+        return _method(serializer, field, prefix, columns, code)
     if field.source == "*":
         if type(field) is drf_fields.CharField:
-            return _display(serializer, prefix, columns)
+            return _display(serializer, prefix, columns, code)
         raise Unsupported(field)
     model_field = _model_field(model, field.source_attrs)
     if type(field) is relations.PrimaryKeyRelatedField and field.pk_field is None:
         if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
             raise Unsupported(field)
-        return itemgetter(columns.index(prefix + model_field.attname))
+        return _column(columns.index(prefix + model_field.attname))
     if model_field.is_relation or not model_field.concrete:
         raise Unsupported(field)
-    index = columns.index(prefix + model_field.attname)
+    path = prefix + model_field.attname
     kind = type(field)
-    if kind in IDENTITY_FIELDS:
-        return itemgetter(index)
-    if kind is drf_fields.JSONField and not field.binary:
-        return itemgetter(index)
+    stored = model_field.get_internal_type()
+    if stored in IDENTITY_FIELDS.get(kind, ()):
+        return _column(columns.index(path))
+    if kind is drf_fields.JSONField and stored == "JSONField" and not field.binary:
+        return _column(columns.index(path))
+    if kind is drf_fields.DateField and stored == "DateField":
+        return _null_or(columns.index(path), _date_converter(field), code)
     if kind is drf_fields.DateTimeField:
-        return _null_or(index, _datetime_converter(field))
-    if kind is drf_fields.DateField:
-        return _null_or(index, _date_converter(field))
+        return _null_or(columns.index(path, typed=True), _datetime_converter(field), code)
     if isinstance(field, drf_fields.Field) and not isinstance(field, relations.RelatedField):
-        return _null_or(index, field.to_representation)
+        return _null_or(columns.index(path, typed=True), field.to_representation, code)
     raise Unsupported(field)
 
 
@@ -223,7 +300,7 @@ def _pk_column(model, prefix: str) -> str:
     return prefix + model._meta.pk.attname
 
 
-def _url(model, field, prefix, columns) -> Callable:
+def _url(model, field, prefix, columns, code) -> str:
     if field.lookup_field != "pk":
         raise Unsupported(field)
 
@@ -235,45 +312,38 @@ def _url(model, field, prefix, columns) -> Callable:
     if url is None or str(url).count(text) != 1:
         raise Unsupported(field)
     head, tail = str(url).split(text)
-    index = columns.index(_pk_column(model, prefix))
-
-    def get(row):
-        return f"{head}{row[index]}{tail}"
-
-    return get
+    pk = columns.index(_pk_column(model, prefix))
+    return f"{code.ref(head)} + str(row[{pk!r}]) + {code.ref(tail)}"
 
 
-def _display(serializer, prefix, columns) -> Callable:
+def _display(serializer, prefix, columns, code) -> str:
     template = getattr(serializer, "display_template", None)
     if not template:
         raise Unsupported("display")
     pieces = []
-    indexes = []
+    paths = []
     for literal, name, spec, conversion in string.Formatter().parse(template):
         pieces.append(literal.replace("{", "{{").replace("}", "}}"))
         if name is None:
             continue
         if not name or spec or conversion:
             raise Unsupported(template)
-        indexes.append(columns.index(prefix + name))
+        paths.append(columns.index(prefix + name, typed=True))
         pieces.append("{}")
-    positional = "".join(pieces)
-    if len(indexes) == 1:
-        (index,) = indexes
-        return lambda row: positional.format(row[index])
-    return lambda row: positional.format(*[row[i] for i in indexes])
+    fmt = code.ref("".join(pieces))
+    return f"{fmt}.format({', '.join(map(_column, paths))})"
 
 
-def _method(serializer, field, prefix, columns) -> Callable:
+def _method(serializer, field, prefix, columns, code) -> str:
     wanted = getattr(serializer, "row_methods", {}).get(field.field_name)
     method = getattr(serializer, f"row_{field.field_name}", None)
     if wanted is None or method is None:
         raise Unsupported(field)
-    indexes = [columns.index(prefix + name) for name in wanted]
-    return lambda row: method(*[row[i] for i in indexes])
+    paths = [columns.index(prefix + name, typed=True) for name in wanted]
+    return f"{code.ref(method)}({', '.join(map(_column, paths))})"
 
 
-def _nested_object(model, field, prefix, columns, nested, queryset) -> Callable:
+def _nested_object(model, field, prefix, columns, queryset, code) -> str:
     model_field = _model_field(model, field.source_attrs)
     forward = model_field.concrete and (model_field.many_to_one or model_field.one_to_one)
     reverse_one = (not model_field.concrete) and model_field.one_to_one
@@ -282,22 +352,14 @@ def _nested_object(model, field, prefix, columns, nested, queryset) -> Callable:
     related = model_field.related_model
     inner_prefix = f"{prefix}{field.source_attrs[0]}__"
     inner: list[_Nested] = []
-    getters = _compile(field, inner_prefix, columns, inner, queryset)
+    entries = _compile(field, inner_prefix, columns, inner, queryset, code)
     if inner:
         raise Unsupported(field)  # a nested list inside a nested object
     exists = columns.index(inner_prefix + related._meta.pk.attname)
-    names = tuple(name for name, _get in getters)
-    gets = tuple(get for _name, get in getters)
-
-    def get(row):
-        if row[exists] is None:
-            return None
-        return dict(zip(names, [g(row) for g in gets], strict=True))
-
-    return get
+    return f"(None if row[{exists!r}] is None else {_dict_source(entries)})"
 
 
-def _nested_list(serializer, model, field, prefix, columns, nested, queryset) -> Callable:
+def _nested_list(model, field, prefix, columns, nested, queryset, code) -> str:
     if prefix:
         raise Unsupported(field)
     model_field = _model_field(model, field.source_attrs)
@@ -313,15 +375,14 @@ def _nested_list(serializer, model, field, prefix, columns, nested, queryset) ->
         child_qs = related._default_manager.all()
     child_columns = _Columns()
     inner: list[_Nested] = []
-    getters = _compile(child, "", child_columns, inner, queryset)
+    child_code = _Code()
+    entries = _compile(child, "", child_columns, inner, queryset, child_code)
     if inner:
         raise Unsupported(field)
-    plan = Plan(child_columns, getters, [])
-    fk = model_field.field.attname
-    nested.append(
-        _Nested(field.field_name, child_qs, fk, plan, columns.index(_pk_column(model, "")))
-    )
-    return lambda row: None  # filled in by Plan.rows, in its place
+    plan = Plan(child_columns, entries, [], child_code)
+    pk = columns.index(_pk_column(model, ""))
+    nested.append(_Nested(field.field_name, child_qs, model_field.field.attname, plan, pk))
+    return "None"  # filled in by Plan.rows, in its place
 
 
 def _prefetch_queryset(queryset: QuerySet, source: str) -> QuerySet | None:
@@ -332,8 +393,3 @@ def _prefetch_queryset(queryset: QuerySet, source: str) -> QuerySet | None:
         elif lookup == source:
             return None
     return None
-
-
-def page_rows(queryset: QuerySet, plan: Plan) -> QuerySet:
-    """The rows (dicts by column path) the plan reads, for the paginator to slice."""
-    return queryset.prefetch_related(None).values(*plan.columns.names)

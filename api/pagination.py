@@ -6,6 +6,8 @@ import hashlib
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.db import connections
+from django.db.models import Subquery
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
 from registry.models import ChangeRecord
@@ -17,13 +19,29 @@ MAX_PAGE_SIZE = 1000
 COUNT_CACHE_SECONDS = 60
 
 
-def count_key(queryset) -> str | None:
-    """The cache key of a queryset's count: its SQL and the ledger's last change."""
+#: The ledger's last change (id, time), read with the rows of a page.
+LEDGER_ID, LEDGER_AT = "_ledger_last_id", "_ledger_last_at"
+
+
+def _last_change(column: str) -> Subquery:
+    return Subquery(ChangeRecord.objects.order_by("-id").values(column)[:1])
+
+
+def count_key(queryset, last_change: tuple | None = None) -> str | None:
+    """The cache key of a queryset's count: its SQL and the ledger's last change.
+
+    Every write is recorded in the ledger (registry.tracking), so a new change means
+    a new key; the time tells apart changes of the same id (a rolled-back test).
+    """
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:
         return None
-    last = ChangeRecord.objects.using(queryset.db).order_by("-id").values_list("id", "at").first()
+    last = last_change
+    if last is None:
+        last = (
+            ChangeRecord.objects.using(queryset.db).order_by("-id").values_list("id", "at").first()
+        )
     digest = hashlib.sha256(repr((queryset.db, sql, params, last)).encode()).hexdigest()
     return f"registry:page-count:{digest}"
 
@@ -42,21 +60,42 @@ class _LimitOffset(LimitOffsetPagination):
         if self.limit is None:
             return None
         self.offset = self.get_offset(request)
-        page = list(queryset[self.offset : self.offset + self.limit])
+        page = self._page(queryset)
         if (page and len(page) < self.limit) or (not page and self.offset == 0):
             self.count = self.offset + len(page)
         else:
             counted = self.count_queryset if self.count_queryset is not None else queryset
-            self.count = self.get_count(counted)
+            last = (
+                (page[0][LEDGER_ID], page[0][LEDGER_AT]) if page and LEDGER_ID in page[0] else None
+            )
+            self.count = self.get_count(counted, last_change=last)
         if self.count > self.limit and self.template is not None:
             self.display_page_controls = True
         if self.count == 0 or self.offset > self.count:
             return []
         return page
 
-    def get_count(self, queryset):
+    def _page(self, queryset) -> list:
+        start, stop = self.offset, self.offset + self.limit
+        source = self.count_queryset
+        if source is None:
+            return list(queryset[start:stop])
+        # Rows (dicts) of ``source``: the ledger's last change comes with them (for the
+        # count's key); and, unless DISTINCT, the page's ids are chosen first, so that
+        # the joins run for the page only and not for every row the offset skips.
+        queryset = queryset.annotate(
+            **{LEDGER_ID: _last_change("id"), LEDGER_AT: _last_change("at")}
+        )
+        if (
+            not source.query.distinct
+            and connections[source.db].features.allow_sliced_subqueries_with_in
+        ):
+            return list(queryset.filter(pk__in=source.values("pk")[start:stop]))
+        return list(queryset[start:stop])
+
+    def get_count(self, queryset, last_change=None):
         """The count, reused while the ledger records no change (the same SQL, same data)."""
-        key = count_key(queryset)
+        key = count_key(queryset, last_change)
         if key is None:
             return super().get_count(queryset)
         count = cache.get(key)
