@@ -24,7 +24,7 @@ from api.filters import today
 from api.idempotency import IdempotentMixin, idempotent
 from api.scoping import restrict, within_ids
 from registry.importers.spreadsheet import import_actors, import_members
-from registry.models import Actor, Body, EndReason, Interaction
+from registry.models import Actor, Body, EndReason, Interaction, Territory
 from registry.services.upserts import actor_upsert_many, interaction_upsert_many
 
 MAX_ITEMS = 5000
@@ -70,21 +70,48 @@ def _dry_run(request) -> bool:
     return request.query_params.get("dry_run") in ("true", "1")
 
 
-def _ensure_within(request, model, ids, path: str) -> None:
-    """Refuse (and roll back) writes that reach outside the key's territory."""
+def _ensure_within(request, model, ids, path: str, new_territories=()) -> None:
+    """Refuse (and roll back) writes that reach outside the key's territory.
+
+    ``ids`` are every record the call matched (created, updated *and* unchanged: an
+    unchanged one would otherwise give away the id of a record out of reach);
+    ``new_territories`` the territories of records a dry run would create. The
+    refusal names no record, so it tells nothing about what lies outside.
+    """
     territory_id = access_of(request).territory_id
-    ids = [i for i in ids if i is not None]
-    if territory_id is None or not ids:
+    if territory_id is None:
         return
+    ids = {i for i in ids if i is not None}
     inside = set(
         restrict(model._default_manager.filter(pk__in=ids), path, territory_id).values_list(
             "pk", flat=True
         )
     )
-    if set(ids) - inside:
+    wanted = set(new_territories)
+    reachable = set(
+        restrict(Territory.objects.filter(pk__in=wanted - {None}), "id", territory_id).values_list(
+            "pk", flat=True
+        )
+    )
+    if ids - inside or wanted - reachable:
         raise exceptions.ValidationError(
             {"items": ["Some items fall outside the territory your API key is limited to."]}
         )
+
+
+def _new_territories(result, items) -> list:
+    """Territories of the records a dry run would create (a real run has their ids)."""
+    out = []
+    for entry in result.created:
+        if entry["id"] is None:
+            raw = items[entry["index"]]
+            value = raw.get("territory") if isinstance(raw, dict) else None
+            out.append(int(value) if str(value).strip().isdigit() else None)
+    return out
+
+
+def _touched(result) -> list:
+    return [e["id"] for e in result.created + result.updated] + list(result.unchanged)
 
 
 class _BulkView(IdempotentMixin, APIView):
@@ -101,8 +128,13 @@ class _BulkView(IdempotentMixin, APIView):
             raise exceptions.ValidationError({"items": [f"At most {MAX_ITEMS} items per call."]})
         with transaction.atomic():
             result = type(self).service(items=data["items"], dry_run=_dry_run(request))
-            touched = [e["id"] for e in result.created + result.updated]
-            _ensure_within(request, self.model, touched, self.territory_path)
+            _ensure_within(
+                request,
+                self.model,
+                _touched(result),
+                self.territory_path,
+                _new_territories(result, data["items"]),
+            )
         return Response(asdict(result))
 
 
@@ -176,7 +208,7 @@ class ActorImportView(IdempotentMixin, APIView):
         with transaction.atomic():
             outcome = import_actors(upload, dry_run=_dry_run(request), filename=upload.name)
             r = outcome.result
-            _ensure_within(request, Actor, [e["id"] for e in r.created + r.updated], "territory_id")
+            _ensure_within(request, Actor, _touched(r), "territory_id")
         return Response(
             {**asdict(r), "rows": outcome.rows, "ignored_columns": outcome.ignored_columns}
         )

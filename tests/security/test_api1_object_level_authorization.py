@@ -1,0 +1,393 @@
+"""API1:2023 Broken Object Level Authorization.
+
+A key limited to one territory can neither read, list, write, sync, import, export,
+analyse nor learn the existence of another territory's objects, through any endpoint,
+filter, expansion, history or the change feed. An object out of reach answers exactly
+as an object that does not exist (404, same problem), never 403.
+
+The routes are taken from the URL configuration (the router's registry), so a new
+resource is covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import io
+
+import orjson
+import pytest
+from django.urls import reverse
+
+from api.urls import router
+from registry.models import Actor, Body, ChangeRecord, Interaction, Membership
+from tests.security.conftest import OUTSIDE_MARK, assert_problem
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987654
+#: (prefix, basename, expandable fields) of every router resource.
+RESOURCES = [
+    (prefix, basename, sorted(getattr(viewset.serializer_class, "expandable", {}) or {}))
+    for prefix, viewset, basename in router.registry
+]
+BASENAMES = [basename for _prefix, basename, _expand in RESOURCES]
+PREFIX = {basename: prefix for prefix, basename, _expand in RESOURCES}
+
+#: Object routes beyond the router's detail and history: (name, basename of the object).
+OBJECT_ROUTES = [
+    ("body-members", "body"),
+    ("analysis-actor-network", "actor"),
+    ("analysis-body-renewal", "body"),
+    ("actor-personal-data-export", "actor"),
+]
+#: Routes analysing or exporting a whole territory (``?territory=``).
+TERRITORY_ROUTES = [
+    "popolo-export",
+    "analysis-influence-map",
+    "analysis-interlocks",
+    "analysis-stakeholders",
+    "analysis-renewal",
+]
+
+
+def assert_same_as_missing(outside, missing) -> None:
+    """The answer about an out-of-reach object is the answer about a missing one."""
+    a = assert_problem(outside, 404)
+    b = assert_problem(missing, 404)
+    assert (a["code"], a["detail"], a["type"]) == (b["code"], b["detail"], b["type"])
+    assert OUTSIDE_MARK.encode() not in outside.content
+
+
+def assert_clean(response) -> None:
+    assert OUTSIDE_MARK.encode() not in response.content, response.content[:800]
+    assert b"zorglub@" not in response.content.lower()
+
+
+# --- reads of one object -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("basename", BASENAMES)
+@pytest.mark.parametrize("suffix", ["", "history/"])
+def test_api1_outside_object_is_404_like_a_missing_one(world, basename, suffix):
+    client, prefix = world.client, PREFIX[basename]
+    outside = world.outside.obj(basename)
+    inside = world.inside.obj(basename)
+    assert client.get(f"/api/{prefix}/{inside.pk}/{suffix}").status_code == 200
+    assert world.national.get(f"/api/{prefix}/{outside.pk}/{suffix}").status_code == 200
+    assert_same_as_missing(
+        client.get(f"/api/{prefix}/{outside.pk}/{suffix}"),
+        client.get(f"/api/{prefix}/{MISSING}/{suffix}"),
+    )
+
+
+def test_api1_outside_territory_by_natural_key_is_404_like_a_missing_one(world):
+    outside = world.outside.commune
+    assert_same_as_missing(
+        world.client.get(f"/api/territories/{outside.level}:{outside.code}/"),
+        world.client.get("/api/territories/commune:00000/"),
+    )
+
+
+@pytest.mark.parametrize(("name", "basename"), OBJECT_ROUTES)
+def test_api1_outside_object_routes_are_404_like_a_missing_one(world, name, basename):
+    client = world.client
+    inside = world.inside.obj(basename)
+    assert client.get(reverse(name, args=[inside.pk])).status_code == 200
+    assert_same_as_missing(
+        client.get(reverse(name, args=[world.outside.obj(basename).pk])),
+        client.get(reverse(name, args=[MISSING])),
+    )
+
+
+@pytest.mark.parametrize("name", TERRITORY_ROUTES)
+def test_api1_outside_territory_cannot_be_exported_or_analysed(world, name):
+    client, url = world.client, reverse(name)
+    assert client.get(url, {"territory": world.inside.dept.pk}).status_code == 200
+    for outside in (world.outside.commune, world.outside.region, world.inside.region):
+        assert_same_as_missing(
+            client.get(url, {"territory": outside.pk}),
+            client.get(url, {"territory": MISSING}),
+        )
+        assert_same_as_missing(
+            client.get(url, {"territory": f"{outside.level}:{outside.code}"}),
+            client.get(url, {"territory": "commune:00000"}),
+        )
+
+
+def test_api1_paths_between_outside_actors_answer_as_between_missing_ones(world):
+    url = reverse("analysis-paths")
+    inside = world.inside.person.pk
+    outside = world.outside.person.pk
+    for a, b in ((inside, outside), (outside, inside)):
+        leaked = world.client.get(url, {"from": a, "to": b})
+        missing = world.client.get(
+            url, {"from": MISSING if a == outside else a, "to": MISSING if b == outside else b}
+        )
+        assert leaked.status_code == missing.status_code, (leaked.content, missing.content)
+        assert_clean(leaked)
+        if leaked.status_code >= 400:
+            p, q = orjson.loads(leaked.content), orjson.loads(missing.content)
+            assert p["code"] == q["code"]
+
+
+# --- lists, filters, expansions, pages -------------------------------------------------
+
+
+def _list_queries(world, expand: list[str]) -> list[dict]:
+    outside = world.outside
+    queries = [
+        {"limit": 1000},
+        {"pagination": "cursor"},
+        {"q": OUTSIDE_MARK},
+        {"territory": outside.commune.pk},
+        {"territory": f"commune:{outside.commune.code}"},
+        {"ordering": "-id"},
+        {"limit": 1000, "offset": 0, "brief": "true"},
+    ]
+    if expand:
+        queries.append({"limit": 1000, "expand": ",".join(expand)})
+    return queries
+
+
+@pytest.mark.parametrize(("prefix", "basename", "expand"), RESOURCES)
+def test_api1_lists_filters_and_expansions_never_show_outside_objects(
+    world, prefix, basename, expand
+):
+    outside = world.outside.obj(basename)
+    inside = world.inside.obj(basename)
+    national = world.national.get(f"/api/{prefix}/", {"limit": 1000}).json()
+    assert outside.pk in {row["id"] for row in national["results"]}
+    for query in _list_queries(world, expand):
+        response = world.client.get(f"/api/{prefix}/", query)
+        assert response.status_code == 200, (query, response.content[:300])
+        assert_clean(response)
+        rows = response.json()["results"]
+        assert outside.pk not in {row["id"] for row in rows} or outside.pk == inside.pk
+    by_id = world.client.get(f"/api/{prefix}/", {"id": outside.pk}).json()
+    if outside.pk != inside.pk:
+        assert by_id["results"] == [] and by_id.get("count", 0) == 0
+
+
+@pytest.mark.parametrize(("prefix", "basename", "expand"), RESOURCES)
+def test_api1_inside_objects_expanded_and_their_history_show_nothing_outside(
+    world, prefix, basename, expand
+):
+    inside = world.inside.obj(basename)
+    for query in ({}, {"expand": ",".join(expand)} if expand else {}):
+        assert_clean(world.client.get(f"/api/{prefix}/{inside.pk}/", query))
+    assert_clean(world.client.get(f"/api/{prefix}/{inside.pk}/history/"))
+
+
+def test_api1_change_feed_holds_no_outside_change(world):
+    everything = world.national.get("/api/changes/", {"limit": 1000}).json()
+    assert any(OUTSIDE_MARK in orjson.dumps(r).decode() for r in everything["results"])
+    scoped = world.client.get("/api/changes/", {"limit": 1000})
+    assert scoped.status_code == 200
+    assert_clean(scoped)
+    assert scoped.json()["results"], "the key sees its own territory's changes"
+    # Walking the feed a change at a time shows nothing more.
+    cursor, seen = None, 0
+    while True:
+        params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        page = world.client.get("/api/changes/", params)
+        assert_clean(page)
+        data = page.json()
+        seen += len(data["results"])
+        cursor = data["next"]
+        if not data["has_more"]:
+            break
+    assert seen == len(scoped.json()["results"])
+
+
+def test_api1_export_and_analyses_of_the_own_territory_show_nothing_outside(world):
+    territory = {"territory": world.inside.dept.pk}
+    for name in TERRITORY_ROUTES:
+        response = world.client.get(reverse(name), territory)
+        assert response.status_code == 200, (name, response.content[:300])
+        assert_clean(response)
+    for name, basename in OBJECT_ROUTES:
+        response = world.client.get(reverse(name, args=[world.inside.obj(basename).pk]))
+        assert response.status_code == 200, (name, response.content[:300])
+        assert_clean(response)
+
+
+# --- writes on outside objects -------------------------------------------------------
+
+
+@pytest.mark.parametrize("basename", BASENAMES)
+@pytest.mark.parametrize("method", ["patch", "put", "delete"])
+def test_api1_outside_object_cannot_be_changed_or_deleted(world, basename, method):
+    prefix = PREFIX[basename]
+    outside = world.outside.obj(basename)
+    before = ChangeRecord.objects.count()
+    send = getattr(world.client, method)
+    payload = {} if method == "delete" else {"name": "Hijacked", "title": "Hijacked"}
+    assert_same_as_missing(
+        send(f"/api/{prefix}/{outside.pk}/", payload, format="json"),
+        send(f"/api/{prefix}/{MISSING}/", payload, format="json"),
+    )
+    assert ChangeRecord.objects.count() == before
+    assert type(outside).objects.filter(pk=outside.pk).exists()
+
+
+def test_api1_outside_body_cannot_be_synced_or_imported(world):
+    body = world.outside.body
+    before = ChangeRecord.objects.count()
+    payload = {"members": []}
+    assert_same_as_missing(
+        world.client.put(f"/api/bodies/{body.pk}/members/", payload, format="json"),
+        world.client.put(f"/api/bodies/{MISSING}/members/", payload, format="json"),
+    )
+
+    def upload():
+        f = io.BytesIO(b"actor_id;role\n")
+        f.name = "members.csv"
+        return {"file": f}
+
+    assert_same_as_missing(
+        world.client.post(f"/api/bodies/{body.pk}/members/import/", upload(), format="multipart"),
+        world.client.post(f"/api/bodies/{MISSING}/members/import/", upload(), format="multipart"),
+    )
+    assert ChangeRecord.objects.count() == before
+    assert Membership.objects.get(pk=world.outside.membership.pk).end_date is None
+
+
+def test_api1_outside_person_cannot_be_erased(world):
+    person = world.outside.person
+    assert_same_as_missing(
+        world.client.post(f"/api/actors/{person.pk}/erase/", {}, format="json"),
+        world.client.post(f"/api/actors/{MISSING}/erase/", {}, format="json"),
+    )
+    person.refresh_from_db()
+    assert person.name.startswith(OUTSIDE_MARK) and not person.is_pseudonymised
+
+
+# --- writes naming outside objects -----------------------------------------------------
+
+
+def _errors(response) -> dict:
+    body = orjson.loads(response.content)
+    return {(e["field"], e["code"]) for e in body.get("errors", [])}
+
+
+@pytest.mark.parametrize(
+    ("resource", "payload", "field"),
+    [
+        (
+            "memberships",
+            lambda w, a: {"actor": a, "body": w.inside.body.pk, "start_date": "2025-01-01"},
+            "actor",
+        ),
+        (
+            "interactions",
+            lambda w, a: {
+                "source": a,
+                "target_actor": w.inside.organization.pk,
+                "interaction_type": "collaboration",
+                "territory": w.inside.commune.pk,
+            },
+            "source",
+        ),
+    ],
+)
+def test_api1_writes_naming_an_outside_object_answer_as_naming_a_missing_one(
+    world, resource, payload, field
+):
+    before = ChangeRecord.objects.count()
+    leaked = world.client.post(f"/api/{resource}/", payload(world, world.outside.person.pk))
+    missing = world.client.post(f"/api/{resource}/", payload(world, MISSING))
+    assert_problem(leaked, 422)
+    assert_problem(missing, 422)
+    assert field in {f for f, _c in _errors(leaked)}
+    assert _errors(leaked) == _errors(missing)
+    assert_clean(leaked)
+    assert ChangeRecord.objects.count() == before
+
+
+def test_api1_sync_naming_outside_actors_answers_as_naming_missing_ones(world):
+    url = f"/api/bodies/{world.inside.body.pk}/members/?dry_run=true"
+    outside = world.outside.person
+    leaked = world.client.put(
+        url,
+        {
+            "members": [
+                {"actor": outside.pk},
+                {"identifier": {"scheme": "rna", "value": "W2ZORGLUB"}},
+            ]
+        },
+        format="json",
+    )
+    missing = world.client.put(
+        url,
+        {"members": [{"actor": MISSING}, {"identifier": {"scheme": "rna", "value": "W0NONE"}}]},
+        format="json",
+    )
+    assert_problem(leaked, 422)
+    assert_problem(missing, 422)
+    assert _errors(leaked) == _errors(missing)
+    assert_clean(leaked)
+
+
+def test_api1_bulk_upsert_never_reveals_or_changes_outside_actors(world):
+    """An identifier of an outside actor is refused without its id, values or changes."""
+    outside = world.outside.person
+    before = ChangeRecord.objects.count()
+    ident = {"scheme": "rna", "value": "W2ZORGLUB"}
+    for dry_run in ("true", "false"):
+        for item in (
+            {"identifier": ident},  # would be "unchanged", listing the outside id
+            {"identifier": ident, "name": "Renamed"},  # would show [old, new]
+        ):
+            response = world.client.post(
+                f"/api/actors/bulk/?dry_run={dry_run}", {"items": [item]}, format="json"
+            )
+            assert_problem(response, 422)
+            assert_clean(response)
+            assert b"unchanged" not in response.content and b"changes" not in response.content
+    assert ChangeRecord.objects.count() == before
+    outside.refresh_from_db()
+    assert outside.name.startswith(OUTSIDE_MARK)
+
+
+def test_api1_bulk_upsert_cannot_create_outside_even_in_a_dry_run(world):
+    item = {
+        "identifier": {"scheme": "rna", "value": "W9NEW"},
+        "kind": "organization",
+        "category": "association",
+        "name": "Nouvelle",
+        "territory": world.outside.commune.pk,
+    }
+    for dry_run in ("true", "false"):
+        response = world.client.post(
+            f"/api/actors/bulk/?dry_run={dry_run}", {"items": [item]}, format="json"
+        )
+        assert_problem(response, 422)
+    assert not Actor.objects.filter(name="Nouvelle").exists()
+    inside = {**item, "territory": world.inside.commune.pk}
+    ok = world.client.post("/api/actors/bulk/", {"items": [inside]}, format="json")
+    assert ok.status_code == 200, ok.content
+
+
+def test_api1_bulk_interactions_never_reveal_or_change_outside_ones(world):
+    outside = world.outside.interaction
+    before = ChangeRecord.objects.count()
+    for dry_run in ("true", "false"):
+        for item in (
+            {"external_id": outside.external_id},
+            {"external_id": outside.external_id, "weight": 5},
+        ):
+            response = world.client.post(
+                f"/api/interactions/bulk/?dry_run={dry_run}", {"items": [item]}, format="json"
+            )
+            assert response.status_code in (422,), response.content
+            assert_clean(response)
+    assert ChangeRecord.objects.count() == before
+    assert Interaction.objects.get(pk=outside.pk).weight == 1
+
+
+def test_api1_national_key_reaches_both_branches(world):
+    """The control: the same requests succeed without a territory limit."""
+    for basename in BASENAMES:
+        prefix = PREFIX[basename]
+        for side in (world.inside, world.outside):
+            assert world.national.get(f"/api/{prefix}/{side.obj(basename).pk}/").status_code == 200
+    assert Body.objects.count() == 2
