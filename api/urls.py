@@ -71,9 +71,7 @@ urlpatterns = [
         name="body-members-import",
     ),
     path("api/export/popolo", PopoloExportView.as_view(), name="popolo-export"),
-    path(
-        "api/analysis/influence-map", InfluenceMapView.as_view(), name="analysis-influence-map"
-    ),
+    path("api/analysis/influence-map", InfluenceMapView.as_view(), name="analysis-influence-map"),
     path(
         "api/analysis/actors/<int:pk>/network",
         ActorNetworkView.as_view(),

@@ -576,6 +576,14 @@ class AnalysisJobView(APIView):
             "the request. Once SUCCESSFUL, `result_url` serves the answer from the cache "
             "(unless the data changed since, in which case it is computed again)."
         ),
+        parameters=[
+            OpenApiParameter(
+                "job_id",
+                OpenApiTypes.UUID,
+                OpenApiParameter.PATH,
+                description="Id of the job, from the 202 answer's Location.",
+            )
+        ],
         responses={200: JOB},
     )
     def get(self, request, job_id):
