@@ -29,7 +29,7 @@ from registry.models import (
 )
 from registry.services import actors as actor_services
 from registry.services.territories import territory_create
-from tests.api.conftest import client_for, make_key
+from tests.api.conftest import anon_client, client_for, make_key  # noqa: F401 (fixture)
 from tests.factories import (
     BodyFactory,
     CollegeFactory,
@@ -163,3 +163,35 @@ def world(db) -> World:
     _api_key, key = make_key(scopes=tuple(ALL_SCOPES), territory=inside.dept, name="scoped")
     _national, national_key = make_key(scopes=tuple(ALL_SCOPES), name="national")
     return World(inside, outside, key, client_for(key), client_for(national_key))
+
+
+#: Routes anyone may read: the health probe and the API's own documentation.
+PUBLIC_ROUTES = ("/api/health/", "/api/schema/", "/api/docs/", "/api/redoc/")
+
+
+def every_get_url(world: World) -> list[str]:
+    """A readable URL of every GET route of the API, on the inside branch's objects."""
+    from django.urls import reverse
+
+    from api.urls import router
+
+    inside = world.inside
+    urls = []
+    for prefix, _viewset, basename in router.registry:
+        pk = inside.obj(basename).pk
+        urls += [f"/api/{prefix}/", f"/api/{prefix}/{pk}/", f"/api/{prefix}/{pk}/history/"]
+    territory = f"?territory={inside.dept.pk}"
+    urls += [
+        reverse("body-members", args=[inside.body.pk]),
+        reverse("actor-personal-data-export", args=[inside.person.pk]),
+        reverse("change-feed"),
+        reverse("popolo-export") + territory,
+        reverse("analysis-influence-map") + territory,
+        reverse("analysis-interlocks") + territory,
+        reverse("analysis-stakeholders") + territory,
+        reverse("analysis-renewal") + territory,
+        reverse("analysis-actor-network", args=[inside.person.pk]),
+        reverse("analysis-body-renewal", args=[inside.body.pk]),
+        reverse("analysis-paths") + f"?from={inside.person.pk}&to={inside.organization.pk}",
+    ]
+    return urls
