@@ -66,7 +66,9 @@ class _LimitOffset(LimitOffsetPagination):
         else:
             counted = self.count_queryset if self.count_queryset is not None else queryset
             last = (
-                (page[0][LEDGER_ID], page[0][LEDGER_AT]) if page and LEDGER_ID in page[0] else None
+                (page[0][LEDGER_ID], page[0][LEDGER_AT])
+                if page and self.count_queryset is not None
+                else None
             )
             self.count = self.get_count(counted, last_change=last)
         if self.count > self.limit and self.template is not None:
