@@ -98,7 +98,8 @@ class RegistrySerializer(serializers.ModelSerializer):
     #: as a ``str.format`` template over column paths, e.g. ``"{name}"``; None: no fast path.
     display_template: ClassVar[str | None] = None
     #: Method fields for list pages built from rows: field name -> the columns that
-    #: ``row_<name>(*values)`` takes (it must answer as ``get_<name>(obj)`` does).
+    #: ``row_<name>(page, *values)`` takes (it must answer as ``get_<name>(obj)`` does;
+    #: ``page`` is a dict for what it computes once per page).
     row_methods: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init__(self, *args, brief: bool = False, nested: bool = False, **kwargs):

@@ -11,8 +11,9 @@ compiled into a plan that reads each field's column from a row:
 - the API URL (``ApiUrlField``): one URL built by the field, the row's id put in it;
 - ``display``: the serializer's ``display_template`` (the model's ``__str__`` as a
   ``str.format`` template over column paths, e.g. ``"{actor__name} in {body__name}"``);
-- method fields: the serializer's ``row_<name>`` method, given the columns named in
-  ``row_methods[name]``;
+- method fields: the serializer's ``row_<name>(page, *values)`` method, given the
+  columns named in ``row_methods[name]`` (``page``: a dict for what it computes once
+  per page);
 - a nested object (an expanded relation, a one-to-one such as personal data): its
   serializer's plan over the joined columns, ``None`` when the joined row is missing;
 - a nested list (identifiers, other names): one query for the page, grouped by
@@ -30,8 +31,9 @@ import string
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from django.db import connections
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, TextField
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from rest_framework import fields as drf_fields
@@ -92,8 +94,8 @@ class _Nested:
     """A nested list of a page, filled into each parent's dict.
 
     On PostgreSQL, when its columns read the same from JSON, it comes with the page
-    (an ``ARRAY(SELECT json_build_object(...) ... ORDER BY ...)`` column): no query of
-    its own. Otherwise one query for the page, grouped by parent id.
+    (a ``jsonb_agg(json_build_object(...) ORDER BY ...)`` subquery column): no query
+    of its own. Otherwise one query for the page, grouped by parent id.
     """
 
     def __init__(self, name: str, queryset: QuerySet, fk: str, plan: Plan, pk: str):
@@ -102,32 +104,47 @@ class _Nested:
         self._array: Subquery | None = None  # built once, resolved anew by each page
 
     def array(self, connection) -> Subquery | None:
+        """The page's column of this list as JSON text, on PostgreSQL (else None)."""
         if connection.vendor != "postgresql" or self.plan.columns.typed:
             return None
         if self._array is None:
-            from django.contrib.postgres.expressions import ArraySubquery
+            from django.contrib.postgres.aggregates import JSONBAgg
 
-            columns = self.plan.columns.names
-            self._array = ArraySubquery(
-                self.queryset.filter(**{self.fk: OuterRef(self.pk)}).values(
-                    _row=JSONObject(**{name: name for name in columns})
-                )
+            query = self.queryset.query
+            ordering = query.order_by or (
+                self.queryset.model._meta.ordering if query.default_ordering else ()
             )
+            if query.extra_order_by or not query.standard_ordering:
+                return None
+            columns = self.plan.columns.names
+            rows = (
+                self.queryset.filter(**{self.fk: OuterRef(self.pk)})
+                .order_by()
+                .values(self.fk)
+                .annotate(
+                    _rows=JSONBAgg(
+                        JSONObject(**{name: name for name in columns}), order_by=ordering
+                    )
+                )
+                .values("_rows")
+            )
+            # Text, parsed by orjson (Django would parse it with the json module).
+            self._array = Subquery(rows, output_field=TextField())
         return self._array
 
-    def groups(self, parent_ids: list) -> dict[Any, list]:
+    def groups(self, parent_ids: list, page: dict) -> dict[Any, list]:
         plan = self.plan
         fk = self.fk
         rows = self.queryset.filter(**{f"{fk}__in": parent_ids}).values(fk, *plan.columns.names)
         out: dict[Any, list] = {}
         build = plan.build
         for row in rows:
-            out.setdefault(row[fk], []).append(build(row))
+            out.setdefault(row[fk], []).append(build(row, page))
         return out
 
 
 class _Code:
-    """The objects a generated ``build(row)`` refers to, by the names it uses."""
+    """The objects a generated ``build(row, page)`` refers to, by the names it uses."""
 
     def __init__(self) -> None:
         self.env: dict[str, Any] = {}
@@ -145,14 +162,14 @@ def _dict_source(entries: list[tuple[str, str]]) -> str:
 class Plan:
     """How to build one serializer's representation from a row of columns.
 
-    ``build(row)`` is generated Python: one dict display reading the row's columns
+    ``build(row, page)`` is generated Python: one dict display reading the row's columns
     (what a loop over field objects would do, without a call per field).
     """
 
     def __init__(self, columns: _Columns, entries: list[tuple[str, str]], nested: list, code):
         self.columns = columns
         self.nested: list[_Nested] = nested
-        self.source = f"def build(row):\n    return {_dict_source(entries)}\n"
+        self.source = f"def build(row, page):\n    return {_dict_source(entries)}\n"
         namespace = dict(code.env)
         exec(compile(self.source, "<api.fastlist plan>", "exec"), namespace)  # noqa: S102
         self.build: Callable[[dict], dict] = namespace["build"]
@@ -170,15 +187,19 @@ class Plan:
 
     def rows(self, rows: list[dict]) -> list[dict]:
         build = self.build
-        data = [build(row) for row in rows]
+        page: dict[str, Any] = {}  # what method fields compute once per page
+        data = [build(row, page) for row in rows]
         for nested in self.nested:
             name, pk, column = nested.name, nested.pk, nested.column
             if rows and column in rows[0]:
                 child = nested.plan.build
                 for row, item in zip(rows, data, strict=True):
-                    item[name] = [child(value) for value in row[column] or ()]
+                    text = row[column]
+                    item[name] = (
+                        [child(value, page) for value in orjson.loads(text)] if text else []
+                    )
                 continue
-            groups = nested.groups([row[pk] for row in rows]) if rows else {}
+            groups = nested.groups([row[pk] for row in rows], page) if rows else {}
             for row, item in zip(rows, data, strict=True):
                 item[name] = groups.get(row[pk], [])
         return data
@@ -237,8 +258,11 @@ def _datetime_converter(field) -> Callable:
     if tz is None:
         return field.to_representation
 
+    datetime = dt.datetime
+
     def convert(value):
-        if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+        # DRF's way (enforce_timezone, isoformat, "Z" for UTC) for aware datetimes.
+        if value.__class__ is not datetime or timezone.is_naive(value):
             return field.to_representation(value)
         text = value.astimezone(tz).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
@@ -340,7 +364,7 @@ def _method(serializer, field, prefix, columns, code) -> str:
     if wanted is None or method is None:
         raise Unsupported(field)
     paths = [columns.index(prefix + name, typed=True) for name in wanted]
-    return f"{code.ref(method)}({', '.join(map(_column, paths))})"
+    return f"{code.ref(method)}(page, {', '.join(map(_column, paths))})"
 
 
 def _nested_object(model, field, prefix, columns, queryset, code) -> str:

@@ -113,9 +113,11 @@ class MembershipSerializer(RegistrySerializer):
     def get_is_current(self, obj) -> bool:
         return obj.is_current(today())
 
-    def row_is_current(self, start_date, end_date) -> bool:
-        # The model's own rule, on the row's dates (no instance to build per row).
-        return Membership.is_current(_Period(start_date, end_date), today())
+    def row_is_current(self, page, start_date, end_date) -> bool:
+        # The model's own rule, on the row's dates (no instance to build per row), with
+        # today's date read once per page.
+        day = page.get("today") or page.setdefault("today", today())
+        return Membership.is_current(_Period(start_date, end_date), day)
 
 
 @document("membership", "memberships")
