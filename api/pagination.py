@@ -7,7 +7,8 @@ import hashlib
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
-from django.db.models import Subquery
+from django.db.models import TextField
+from django.db.models.expressions import RawSQL
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
 from registry.models import ChangeRecord
@@ -19,29 +20,39 @@ MAX_PAGE_SIZE = 1000
 COUNT_CACHE_SECONDS = 60
 
 
-#: The ledger's last change (id, time), read with the rows of a page.
-LEDGER_ID, LEDGER_AT = "_ledger_last_id", "_ledger_last_at"
+#: The ledger's last change ("id time"), read with the rows of a page.
+LEDGER = "_ledger_last_change"
 
 
-def _last_change(column: str) -> Subquery:
-    return Subquery(ChangeRecord.objects.order_by("-id").values(column)[:1])
+def _last_change_sql(db: str) -> str:
+    quote = connections[db].ops.quote_name
+    table, pk, at = quote(ChangeRecord._meta.db_table), quote("id"), quote("at")
+    return (
+        f"SELECT CAST({pk} AS TEXT) || ' ' || CAST({at} AS TEXT) FROM {table} "
+        f"ORDER BY {pk} DESC LIMIT 1"
+    )
 
 
-def count_key(queryset, last_change: tuple | None = None) -> str | None:
-    """The cache key of a queryset's count: its SQL and the ledger's last change.
+def last_change_of(db: str) -> str | None:
+    """The ledger's last change, "id time" (what ``LEDGER`` reads with a page)."""
+    with connections[db].cursor() as cursor:
+        cursor.execute(_last_change_sql(db))
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def count_key(queryset, last_change: str | None = None) -> str | None:
+    """The cache key of a queryset's count: its rows' SQL and the ledger's last change.
 
     Every write is recorded in the ledger (registry.tracking), so a new change means
-    a new key; the time tells apart changes of the same id (a rolled-back test).
+    a new key; the time tells apart changes of the same id (a rolled-back test). The
+    SQL is the ids' (the order and the columns do not change the count).
     """
     try:
-        sql, params = queryset.query.sql_with_params()
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:
         return None
-    last = last_change
-    if last is None:
-        last = (
-            ChangeRecord.objects.using(queryset.db).order_by("-id").values_list("id", "at").first()
-        )
+    last = last_change if last_change is not None else last_change_of(queryset.db)
     digest = hashlib.sha256(repr((queryset.db, sql, params, last)).encode()).hexdigest()
     return f"registry:page-count:{digest}"
 
@@ -65,11 +76,7 @@ class _LimitOffset(LimitOffsetPagination):
             self.count = self.offset + len(page)
         else:
             counted = self.count_queryset if self.count_queryset is not None else queryset
-            last = (
-                (page[0][LEDGER_ID], page[0][LEDGER_AT])
-                if page and self.count_queryset is not None
-                else None
-            )
+            last = page[0][LEDGER] if page and self.count_queryset is not None else None
             self.count = self.get_count(counted, last_change=last)
         if self.count > self.limit and self.template is not None:
             self.display_page_controls = True
@@ -85,9 +92,8 @@ class _LimitOffset(LimitOffsetPagination):
         # Rows (dicts) of ``source``: the ledger's last change comes with them (for the
         # count's key); and, unless DISTINCT, the page's ids are chosen first, so that
         # the joins run for the page only and not for every row the offset skips.
-        queryset = queryset.annotate(
-            **{LEDGER_ID: _last_change("id"), LEDGER_AT: _last_change("at")}
-        )
+        ledger = RawSQL(_last_change_sql(source.db), (), output_field=TextField())
+        queryset = queryset.annotate(**{LEDGER: ledger})
         if (
             not source.query.distinct
             and connections[source.db].features.allow_sliced_subqueries_with_in
