@@ -8,8 +8,10 @@ from operator import or_
 
 import django_filters as filters
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_filters.utils import get_model_field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
@@ -108,6 +110,23 @@ class RegistryFilterSet(filters.FilterSet):
 
     #: Fields ``q`` searches (case-insensitive containment).
     search_fields: tuple[str, ...] = ("name",)
+
+    @classmethod
+    def get_filters(cls):
+        """A number filter on an integer column takes whole numbers only.
+
+        django-filter's ``NumberFilter`` parses a decimal, which the integer
+        column then truncates: ``?urgency_min=0.5`` matched urgency 0 as well.
+        The schema says integer; anything else is now a 400.
+        """
+        found = super().get_filters()
+        model = cls._meta.model
+        for filter_ in found.values():
+            if type(filter_) is filters.NumberFilter and model is not None:
+                field = get_model_field(model, filter_.field_name)
+                if isinstance(field, models.IntegerField):
+                    filter_.field_class = forms.IntegerField
+        return found
 
     def search(self, qs, name, value):
         value = value.strip()

@@ -17,6 +17,7 @@ import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
@@ -237,12 +238,15 @@ def _django_problem(request, status: int) -> HttpResponse:
     )
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
     """Catch-all under /api/: an unknown URL is a problem document, in DEBUG too.
 
     A URL that only lacks its trailing slash is redirected on reads (as Django's
     APPEND_SLASH would, had the catch-all not answered first); a write is told
-    where to go, since a redirect would lose its body.
+    where to go, since a redirect would lose its body. CSRF-exempt like the API's
+    own views: a write to an unknown URL that carries a session cookie is a 404
+    problem, not Django's HTML CSRF page.
     """
     from django.http import HttpResponsePermanentRedirect
     from django.urls import Resolver404, resolve

@@ -46,6 +46,10 @@ class FilterHelpTexts(DjangoFilterExtension):
         for parameter in parameters:
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                # django-filter skips a filter given empty (``?updated_since=``), as an HTML
+                # filter form sends it: the same as leaving the parameter out.
+                parameter["allowEmptyValue"] = True
         return parameters
 
 
@@ -128,6 +132,15 @@ def _standard_integer_bounds(field, content: dict) -> None:
             content[key] = wanted
 
 
+def _narrowable(serializer) -> bool:
+    """A resource serializer, whose reads ``?fields=`` and ``?brief=true`` narrow."""
+    from api.base import RegistrySerializer
+
+    return isinstance(serializer, RegistrySerializer) or (
+        isinstance(serializer, type) and issubclass(serializer, RegistrySerializer)
+    )
+
+
 class RegistryAutoSchema(AutoSchema):
     """Adds the problem responses each operation can give."""
 
@@ -139,6 +152,13 @@ class RegistryAutoSchema(AutoSchema):
         super()._insert_field_validators(field, schema)
         _standard_integer_bounds(field, schema)
 
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and _narrowable(serializer):
+            # ``?fields=`` and ``?brief=true`` keep only some fields, any of them.
+            result.pop("required", None)
+        return result
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         method = self.method.upper()
@@ -148,7 +168,7 @@ class RegistryAutoSchema(AutoSchema):
             "403": "The key lacks the scope (problem+json).",
             "429": "Too many requests; see Retry-After (problem+json).",
         }
-        if self._is_detail() or method != "GET":
+        if self._is_detail() or method != "GET" or getattr(self.view, "answers_not_found", False):
             extra["404"] = "Not found, or outside the key's territory (problem+json)."
         if method in ("POST", "PUT", "PATCH"):
             extra["415"] = "Unsupported media type (problem+json)."

@@ -23,6 +23,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, renderers, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -145,6 +146,25 @@ ANALYSIS_DOC = inline_serializer(
         "facts": serializers.IntegerField(help_text="Memberships and interactions in the graph."),
     },
 )
+EGO_DOC = inline_serializer(
+    "ActorNetworkDocument",
+    fields={
+        "territory_id": serializers.IntegerField(help_text="Territory analysed."),
+        "as_of": serializers.DateField(help_text="Date of the analysis."),
+        "center": serializers.CharField(help_text="Node of the actor (`a<id>`)."),
+        "radius": serializers.IntegerField(help_text="Ties away."),
+        "nodes": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="The nodes of the ego network (node, distance, kind, label, attributes), "
+            "the actor first, then by distance.",
+        ),
+        "facts": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="The memberships and interactions among them (u, v, key, relation, "
+            "type, weight, sign, body).",
+        ),
+    },
+)
 JOB = inline_serializer(
     "AnalysisJob",
     fields={
@@ -194,10 +214,26 @@ class SvgRenderer(PassThroughRenderer):
 # --- the views -------------------------------------------------------------------------------
 
 
+class FormatParamNegotiation(DefaultContentNegotiation):
+    """An unknown ``?format=`` is a 400 naming the formats, not DRF's bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        kept = [r for r in renderers if r.format == format]
+        if not kept:
+            known = ", ".join(dict.fromkeys(r.format for r in renderers))
+            raise exceptions.ValidationError(
+                {"format": [f"Unknown format {format!r}: give one of {known}."]}
+            )
+        return kept
+
+
 class AnalysisView(APIView):
     """Shared steps: scope, territory access, cache lookup, job or computation."""
 
     permission_classes = [HasScope]
+    content_negotiation_class = FormatParamNegotiation
+    #: An unknown actor or body, or a territory outside the key's, answers 404 (api.schema).
+    answers_not_found = True
     required_scopes = ("analysis",)
     kind = ""
 
@@ -398,7 +434,7 @@ class ActorNetworkView(AnalysisView):
             AS_OF,
             OpenApiParameter("radius", OpenApiTypes.INT, description="Ties away (1-4, default 1)."),
         ],
-        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+        responses={200: EGO_DOC, 202: ACCEPTED},
     )
     def get(self, request, pk: int):
         actor = _visible_actor(request, pk)

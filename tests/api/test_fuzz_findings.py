@@ -1,0 +1,213 @@
+"""What the schemathesis run (tests/fuzz) found, each case with the input it was found with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import jsonschema
+import orjson
+import pytest
+import yaml
+from django.core.cache import cache as django_cache
+from rest_framework.test import APIClient
+
+from api.models import ALL_SCOPES
+from registry.services.actors import actor_create
+from registry.services.bodies import body_create
+from registry.services.memberships import membership_create
+from registry.services.territories import territory_create
+from tests.conftest import ROOT
+
+from .conftest import client_for, make_key
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+@cache
+def openapi() -> dict:
+    return yaml.safe_load((ROOT / "openapi" / "schema.yaml").read_text())
+
+
+def assert_conforms(instance, component: str) -> None:
+    """``instance`` is valid against ``#/components/schemas/<component>`` of the committed schema."""
+    schema = {"$ref": f"#/components/schemas/{component}", "components": openapi()["components"]}
+    jsonschema.validate(instance, schema)
+
+
+def operation(path: str, method: str = "get") -> dict:
+    return openapi()["paths"][path][method]
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"] == PROBLEM, response.content[:300]
+    return orjson.loads(response.content)
+
+
+@pytest.fixture
+def key() -> str:
+    return make_key(scopes=ALL_SCOPES)[1]
+
+
+@pytest.fixture
+def client(key) -> APIClient:
+    django_cache.clear()
+    return client_for(key)
+
+
+@pytest.fixture
+def network():
+    """A commune, two persons and a body they both sit in."""
+    commune = territory_create(level="commune", code="97101", name="Commune F")
+    alice = actor_create(kind="person", category="resident", name="Alice", territory=commune)
+    bruno = actor_create(kind="person", category="resident", name="Bruno", territory=commune)
+    body = body_create(name="Conseil F", body_type="conseil_citoyen", territory=commune)
+    for actor in (alice, bruno):
+        membership_create(actor=actor, body=body, role="member", start_date=dt.date(2025, 1, 1))
+    return {"commune": commune, "alice": alice, "bruno": bruno, "body": body}
+
+
+# --- a write to an unknown URL under /api/ with a session cookie: HTML CSRF page -------------
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("put", "/api/bodies/null,null/members/"),
+        ("post", "/api/actors/null,null/erase/"),
+        ("delete", "/api/actors/%C2%84/"),
+        ("patch", "/api/territories/%C2%84/"),
+    ],
+)
+def test_a_write_to_an_unknown_api_url_with_a_session_cookie_is_a_404_problem(key, method, path):
+    # Found as: curl -X PUT -H 'Cookie: sessionid=...' .../api/bodies/null%2Cnull/members/
+    # Django's CSRF middleware answered its HTML 403 page before the /api/ catch-all.
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    client.cookies["sessionid"] = "fuzz"
+    response = getattr(client, method)(path, {"reason": "0"}, format="json")
+    assert_problem(response, 404)
+
+
+# --- analysis ----------------------------------------------------------------------------
+
+
+def test_the_actor_network_conforms_to_its_schema(client, network):
+    # Found as: GET /api/analysis/actors/301/network: `nodes` and `facts` are the ego
+    # network's lists, where the schema said counts (integers).
+    response = client.get(f"/api/analysis/actors/{network['alice'].pk}/network")
+    assert response.status_code == 200, response.content
+    doc = orjson.loads(response.content)
+    schema = operation("/api/analysis/actors/{id}/network")["responses"]["200"]
+    ref = schema["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert_conforms(doc, ref)
+    assert {n["node"] for n in doc["nodes"]} == {
+        f"a{network['alice'].pk}",
+        f"b{network['body'].pk}",
+    }
+
+
+def test_an_unknown_format_is_a_400_naming_the_formats(client, network):
+    # Found as: GET /api/analysis/influence-map?format=AAA: DRF's bare 404, undocumented.
+    response = client.get(
+        "/api/analysis/influence-map", {"format": "AAA", "territory": network["commune"].pk}
+    )
+    body = assert_problem(response, 400)
+    [error] = body["errors"]
+    assert error["field"] == "format"
+    assert "gexf" in error["detail"] and "svg" in error["detail"]
+    assert "400" in operation("/api/analysis/influence-map")["responses"]
+
+
+def test_an_unknown_actor_in_an_analysis_is_a_documented_404(client, network):
+    # Found as: GET /api/analysis/paths?from=0&territory=&to=0: 404, undocumented.
+    response = client.get("/api/analysis/paths", {"from": 0, "to": 0, "territory": ""})
+    assert_problem(response, 404)
+    for path, item in openapi()["paths"].items():
+        if path.startswith("/api/analysis/"):
+            assert "404" in item["get"]["responses"], path
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def test_a_brief_list_conforms_to_the_schema(client, network):
+    # Found as: GET /api/territories/?brief=true: the brief form lacks created_at (and the
+    # other full-form fields), which the response schema required.
+    response = client.get("/api/territories/", {"brief": "true"})
+    assert response.status_code == 200
+    results = orjson.loads(response.content)["results"]
+    assert results and set(results[0]) == {"id", "url", "display", "key", "level", "code", "name"}
+    for item in results:
+        assert_conforms(item, "Territory")
+    response = client.get("/api/actors/", {"fields": "name"})
+    for item in orjson.loads(response.content)["results"]:
+        assert_conforms(item, "Actor")
+
+
+def test_an_integer_filter_refuses_a_fraction(client, network):
+    # Found as: GET /api/actors/?urgency_min=0.5 answered 200; the integer column then
+    # truncated 0.5 to 0, so actors of urgency 0 matched "at least 0.5".
+    actor_create(kind="person", category="resident", name="Zéro", urgency=0)
+    response = client.get("/api/actors/", {"urgency_min": "0.5"})
+    body = assert_problem(response, 400)
+    assert [e["field"] for e in body["errors"]] == ["urgency_min"]
+    response = client.get("/api/actors/", {"urgency_min": "1"})
+    assert response.status_code == 200
+    assert "Zéro" not in response.content.decode()
+    assert client.get("/api/bodies/", {"seats_min": "2.5"}).status_code == 400
+
+
+def test_an_empty_filter_is_documented_as_leaving_it_out(client, network):
+    # Found as: GET /api/bodies/?updated_since= answered 200 (django-filter skips an empty
+    # value, as an HTML filter form sends it), where the schema asked for a date-time.
+    response = client.get("/api/bodies/", {"updated_since": ""})
+    assert response.status_code == 200
+    assert orjson.loads(response.content)["count"] == 1
+    [parameter] = [
+        p for p in operation("/api/bodies/")["parameters"] if p["name"] == "updated_since"
+    ]
+    assert parameter.get("allowEmptyValue") is True
+
+
+def test_a_list_with_updated_since_and_an_unknown_parameter_is_not_a_500(client, network):
+    # Found as: GET /api/meetings/?updated_since=2000-01-01T00:00:00Z&x-schemathesis-unknown-property=42
+    # (also /api/opinions/, /api/interactions/?weight_min=0&...): TypeError in the count
+    # shortcut of api/pagination.py (a model instance taken for a row dict).
+    for path in ("/api/meetings/", "/api/opinions/", "/api/interactions/"):
+        response = client.get(
+            path, {"updated_since": "2000-01-01T00:00:00Z", "x-schemathesis-unknown-property": 42}
+        )
+        assert response.status_code == 200, (path, response.content[:300])
+
+
+# --- in files other helpers own (api/base.py): the fix is described, the test waits ---------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="api/base.py ChangeRecordSerializer.user: a CharField without allow_null=True, "
+    "documented as a plain string, while it is null for every change made with an API key "
+    "or by an import (fix: allow_null=True on that field, then regenerate the schema)",
+)
+def test_history_conforms_to_the_schema(client, network):
+    # Found as: GET /api/territories/66/history/: "user": null, the schema says string.
+    response = client.get(f"/api/territories/{network['commune'].pk}/history/")
+    assert response.status_code == 200
+    for record in orjson.loads(response.content)["results"]:
+        assert_conforms(record, "ChangeRecord")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="api/base.py RegistrySerializer._apply_query: any ?brief= other than true/1 is "
+    "taken as false; a value that is not a boolean should be a 400 naming `brief`",
+)
+def test_brief_must_be_a_boolean(client, network):
+    # Found as: GET /api/actors/430/?expand=&brief=0.3142149456390009 answered 200.
+    response = client.get(f"/api/actors/{network['alice'].pk}/", {"brief": "0.3142149456390009"})
+    body = assert_problem(response, 400)
+    assert [e["field"] for e in body["errors"]] == ["brief"]
