@@ -3,30 +3,88 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework_api_key.permissions import KeyParser
 
 from api.models import ALL_SCOPES, ApiKey
 
+#: Largest multipart upload (the spreadsheet imports take files up to 10 MB), form included.
+MAX_UPLOAD_REQUEST_BYTES = 11 * 1024 * 1024
+
+
+#: Longest query string (production's gunicorn already refuses request lines over 4 KB).
+MAX_QUERY_STRING = 8192
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload-too-large"
+    default_detail = "The request body is too large."
+
+
+class QueryTooLong(exceptions.APIException):
+    status_code = 414
+    default_code = "uri-too-long"
+    default_detail = "The query string is too long."
+
+
+def check_request_size(request) -> None:
+    """Refuse a request over the size limits, before anything reads or parses it.
+
+    DRF parsers read the request as a stream, which Django's own check
+    (``DATA_UPLOAD_MAX_MEMORY_SIZE``, on ``request.body`` only) never sees; this
+    applies that limit to every body but multipart uploads, which get
+    ``MAX_UPLOAD_REQUEST_BYTES`` (their files go to disk, not memory). The query
+    string is bounded in length (414) and in number of parameters
+    (``DATA_UPLOAD_MAX_NUMBER_FIELDS``, 400), so no filter meets a pattern or an
+    ``IN`` list too large for the database.
+    """
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+        raise QueryTooLong(f"The query string is longer than {MAX_QUERY_STRING} characters.")
+    try:
+        request._request.GET  # noqa: B018 (parses it once, counting the parameters)
+    except TooManyFieldsSent:
+        raise exceptions.ParseError("Too many query parameters.") from None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise exceptions.ParseError("Invalid Content-Length header.") from None
+    if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+        limit = MAX_UPLOAD_REQUEST_BYTES
+    else:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit:
+        raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Api-Key <prefix>.<secret>``; the secret is checked against its hash."""
+    """``Authorization: Api-Key <prefix>.<secret>``; the secret is checked against its hash.
+
+    It runs first for every API request, before the body is read: it also refuses a
+    request over the size limits (413, 414), see ``check_request_size``.
+    """
 
     keyword = "Api-Key"
     parser = KeyParser()
 
     def authenticate(self, request):
+        check_request_size(request)
         key = self.parser.get(request)
         if key is None:
             return None
         try:
             api_key = ApiKey.objects.get_from_key(key)
         except ApiKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from None
+            refuse_credentials(request, exceptions.AuthenticationFailed("Invalid API key."))
         if api_key.has_expired:
-            raise exceptions.AuthenticationFailed("This API key has expired.")
+            refuse_credentials(
+                request, exceptions.AuthenticationFailed("This API key has expired.")
+            )
         now = timezone.now()
         if api_key.last_used is None or (now - api_key.last_used).total_seconds() > 300:
             # Coarse on purpose: one write per key every five minutes at most.
@@ -102,8 +160,11 @@ class HasScope(permissions.BasePermission):
         missing = needed - access.scopes
         if missing:
             if not request.user or not request.user.is_authenticated:
-                raise exceptions.NotAuthenticated(
-                    "Authentication required: send 'Authorization: Api-Key <key>'."
+                refuse_credentials(
+                    request,
+                    exceptions.NotAuthenticated(
+                        "Authentication required: send 'Authorization: Api-Key <key>'."
+                    ),
                 )
             self.message = f"Your credentials lack the scope(s): {', '.join(sorted(missing))}."
             return False
@@ -124,3 +185,29 @@ class KeyRateThrottle(throttling.SimpleRateThrottle):
         else:
             ident = f"addr:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class FailedAuthThrottle(throttling.SimpleRateThrottle):
+    """Requests without valid credentials, per client address, counted in the shared cache.
+
+    Such requests never reach the per-key throttle (authentication and permissions
+    refuse them first), so without this an address could send wrong or no keys as
+    fast as it likes. Over ``API_AUTH_FAILURE_RATE`` (default 300/min) they get 429
+    with ``Retry-After`` instead of 401.
+    """
+
+    scope = "auth_failure"
+
+    def get_rate(self) -> str:
+        return getattr(settings, "API_AUTH_FAILURE_RATE", "300/min")
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def refuse_credentials(request, exc: exceptions.APIException) -> NoReturn:
+    """Raise ``exc`` (401), or 429 once the address is over its budget of failed attempts."""
+    throttle = FailedAuthThrottle()
+    if not throttle.allow_request(request, None):
+        raise exceptions.Throttled(wait=throttle.wait())
+    raise exc

@@ -22,6 +22,9 @@ from api.scoping import restrict, within_ids
 from registry.models import Body, EndReason, Membership, Role, SelectionMode
 from registry.services.sync import membership_sync
 
+#: Most entries one sync may send (a body of 10,000 members is the benchmark).
+MAX_MEMBERS = 20_000
+
 
 class IdentifierRefSerializer(serializers.Serializer):
     scheme = serializers.CharField(help_text="Identifier scheme (siren, rna, rne, external...).")
@@ -159,6 +162,10 @@ class BodyMembersView(IdempotentMixin, APIView):
         data = request.data
         if not isinstance(data, dict) or not isinstance(data.get("members"), list):
             raise exceptions.ValidationError({"members": ['Send {"members": [...]}: a list.']})
+        if len(data["members"]) > MAX_MEMBERS:
+            raise exceptions.ValidationError(
+                {"members": [f"At most {MAX_MEMBERS} members per call."]}
+            )
         effective = data.get("effective_date")
         try:
             effective_date = dt.date.fromisoformat(effective) if effective else today()

@@ -29,7 +29,13 @@ from registry.models import (
 )
 from registry.services import actors as actor_services
 from registry.services.territories import territory_create
-from tests.api.conftest import anon_client, client_for, make_key  # noqa: F401 (fixture)
+from tests.api.conftest import (  # noqa: F401 (fixtures)
+    anon_client,
+    api_client_factory,
+    client_for,
+    full_client,
+    make_key,
+)
 from tests.factories import (
     BodyFactory,
     CollegeFactory,
@@ -195,3 +201,10 @@ def every_get_url(world: World) -> list[str]:
         reverse("analysis-paths") + f"?from={inside.person.pk}&to={inside.organization.pk}",
     ]
     return urls
+
+
+@pytest.fixture(autouse=True)
+def _generous_failure_budget(settings):
+    """These tests send many refused requests from one address on purpose; the tests of the
+    failed-authentication throttle lower it again."""
+    settings.API_AUTH_FAILURE_RATE = "100000/min"
