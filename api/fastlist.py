@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 from django.db import connections
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from rest_framework import fields as drf_fields
@@ -98,39 +99,59 @@ class _Nested:
     of its own. Otherwise one query for the page, grouped by parent id.
     """
 
-    def __init__(self, name: str, queryset: QuerySet, fk: str, plan: Plan, pk: str):
+    def __init__(self, name: str, queryset: QuerySet, fk: str, plan: Plan, parent, pk: str):
         self.name, self.queryset, self.fk, self.plan, self.pk = name, queryset, fk, plan, pk
+        self.parent = parent
         self.column = f"_nested_{name}"
-        self._array: Subquery | None = None  # built once, resolved anew by each page
+        self._array: Subquery | RawSQL | None = None  # built once, for every page
 
-    def array(self, connection) -> Subquery | None:
+    def array(self, connection) -> Subquery | RawSQL | None:
         """The page's column of this list as JSON text, on PostgreSQL (else None)."""
         if connection.vendor != "postgresql" or self.plan.columns.typed:
             return None
         if self._array is None:
-            from django.contrib.postgres.aggregates import JSONBAgg
-
-            query = self.queryset.query
-            ordering = query.order_by or (
-                self.queryset.model._meta.ordering if query.default_ordering else ()
-            )
-            if query.extra_order_by or not query.standard_ordering:
+            subquery = self._subquery()
+            if subquery is None:
                 return None
-            columns = self.plan.columns.names
-            rows = (
-                self.queryset.filter(**{self.fk: OuterRef(self.pk)})
-                .order_by()
-                .values(self.fk)
-                .annotate(
-                    _rows=JSONBAgg(
-                        JSONObject(**{name: name for name in columns}), order_by=ordering
-                    )
-                )
-                .values("_rows")
-            )
-            # Text, parsed by orjson (Django would parse it with the json module).
-            self._array = Subquery(rows, output_field=TextField())
+            self._array = self._compiled(subquery, connection) or subquery
         return self._array
+
+    def _subquery(self) -> Subquery | None:
+        from django.contrib.postgres.aggregates import JSONBAgg
+
+        query = self.queryset.query
+        if query.extra_order_by or not query.standard_ordering:
+            return None
+        ordering = query.order_by or (
+            self.queryset.model._meta.ordering if query.default_ordering else ()
+        )
+        columns = self.plan.columns.names
+        rows = (
+            self.queryset.filter(**{self.fk: OuterRef(self.pk)})
+            .order_by()
+            .values(self.fk)
+            .annotate(
+                _rows=JSONBAgg(JSONObject(**{name: name for name in columns}), order_by=ordering)
+            )
+            .values("_rows")
+        )
+        # Text, parsed by orjson (Django would parse it with the json module).
+        return Subquery(rows, output_field=TextField())
+
+    def _compiled(self, subquery: Subquery, connection) -> RawSQL | None:
+        """The subquery's SQL, compiled once rather than on every page.
+
+        Its reference to the parent row names the parent's table, which is the
+        page query's base table (Django aliases only later joins of a table).
+        """
+        outer = self.parent._default_manager.order_by().annotate(_nested=subquery)
+        sql, params = outer.values("_nested").query.get_compiler(connection=connection).as_sql()
+        quote = connection.ops.quote_name
+        head = "SELECT "
+        tail = f" AS {quote('_nested')} FROM {quote(self.parent._meta.db_table)}"
+        if not (sql.startswith(head) and sql.endswith(tail)):
+            return None
+        return RawSQL(sql[len(head) : -len(tail)], params, output_field=TextField())
 
     def groups(self, parent_ids: list, page: dict) -> dict[Any, list]:
         plan = self.plan
@@ -405,7 +426,8 @@ def _nested_list(model, field, prefix, columns, nested, queryset, code) -> str:
         raise Unsupported(field)
     plan = Plan(child_columns, entries, [], child_code)
     pk = columns.index(_pk_column(model, ""))
-    nested.append(_Nested(field.field_name, child_qs, model_field.field.attname, plan, pk))
+    fk = model_field.field.attname
+    nested.append(_Nested(field.field_name, child_qs, fk, plan, model, pk))
     return "None"  # filled in by Plan.rows, in its place
 
 
