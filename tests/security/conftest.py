@@ -208,3 +208,27 @@ def _generous_failure_budget(settings):
     """These tests send many refused requests from one address on purpose; the tests of the
     failed-authentication throttle lower it again."""
     settings.API_AUTH_FAILURE_RATE = "100000/min"
+
+
+def write_requests(world) -> list[tuple[str, str, dict]]:
+    """(method, url, JSON body) of every write route, on the inside branch's objects."""
+    from api.urls import router
+
+    inside = world.inside
+    requests = []
+    for prefix, _viewset, basename in router.registry:
+        pk = inside.obj(basename).pk
+        requests += [
+            ("post", f"/api/{prefix}/", {"name": "N"}),
+            ("patch", f"/api/{prefix}/{pk}/", {"name": "N"}),
+            ("put", f"/api/{prefix}/{pk}/", {"name": "N"}),
+            ("delete", f"/api/{prefix}/{pk}/", {}),
+        ]
+    return requests + [
+        ("put", f"/api/bodies/{inside.body.pk}/members/", {"members": []}),
+        ("post", "/api/actors/bulk/", {"items": []}),
+        ("post", "/api/interactions/bulk/", {"items": []}),
+        ("post", "/api/actors/import/", {}),
+        ("post", f"/api/bodies/{inside.body.pk}/members/import/", {}),
+        ("post", f"/api/actors/{inside.person.pk}/erase/", {}),
+    ]

@@ -23,26 +23,9 @@ from rest_framework.test import APIClient
 from api.models import ALL_SCOPES, ApiKey
 from registry.models import Actor, ChangeRecord
 from tests.api.conftest import client_for, make_key
-from tests.security.conftest import PUBLIC_ROUTES, assert_problem, every_get_url
+from tests.security.conftest import PUBLIC_ROUTES, assert_problem, every_get_url, write_requests
 
 pytestmark = pytest.mark.django_db
-
-
-def write_requests(world) -> list[tuple[str, str, dict]]:
-    """(method, url, JSON body) of every write route, on the inside branch's objects."""
-    inside = world.inside
-    return [
-        ("post", "/api/actors/", {"kind": "person", "category": "resident", "name": "N"}),
-        ("patch", f"/api/actors/{inside.person.pk}/", {"name": "N"}),
-        ("put", f"/api/bodies/{inside.body.pk}/", {"name": "N"}),
-        ("delete", f"/api/opinions/{inside.opinion.pk}/", {}),
-        ("put", f"/api/bodies/{inside.body.pk}/members/", {"members": []}),
-        ("post", "/api/actors/bulk/", {"items": []}),
-        ("post", "/api/interactions/bulk/", {"items": []}),
-        ("post", "/api/actors/import/", {}),
-        ("post", f"/api/bodies/{inside.body.pk}/members/import/", {}),
-        ("post", f"/api/actors/{inside.person.pk}/erase/", {}),
-    ]
 
 
 def bad_clients(world) -> dict[str, APIClient]:
