@@ -36,7 +36,6 @@ from django.db import connections
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
-from django.utils import timezone
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
@@ -279,14 +278,20 @@ def _datetime_converter(field) -> Callable:
     if tz is None:
         return field.to_representation
 
-    datetime = dt.datetime
+    datetime, zero = dt.datetime, dt.timedelta(0)
+    utc = tz.utcoffset(None) == zero and tz.dst(None) in (None, zero)
 
     def convert(value):
-        # DRF's way (enforce_timezone, isoformat, "Z" for UTC) for aware datetimes.
-        if value.__class__ is not datetime or timezone.is_naive(value):
-            return field.to_representation(value)
-        text = value.astimezone(tz).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
+        # DRF's way (enforce_timezone, isoformat, "Z" for UTC) for aware datetimes; a
+        # UTC value needs no conversion to UTC.
+        if value.__class__ is datetime:
+            offset = value.utcoffset()
+            if offset is not None:
+                if not (utc and offset == zero):
+                    value = value.astimezone(tz)
+                text = value.isoformat()
+                return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return field.to_representation(value)
 
     return convert
 
@@ -328,7 +333,7 @@ def _expression(serializer, field, model, prefix, columns, nested, queryset, cod
     path = prefix + model_field.attname
     kind = type(field)
     stored = model_field.get_internal_type()
-    if stored in IDENTITY_FIELDS.get(kind, ()):
+    if stored in IDENTITY_FIELDS.get(kind, ()) or _plain_bigint(field, stored):
         return _column(columns.index(path))
     if kind is drf_fields.JSONField and stored == "JSONField" and not field.binary:
         return _column(columns.index(path))
@@ -339,6 +344,14 @@ def _expression(serializer, field, model, prefix, columns, nested, queryset, cod
     if isinstance(field, drf_fields.Field) and not isinstance(field, relations.RelatedField):
         return _null_or(columns.index(path, typed=True), field.to_representation, code)
     raise Unsupported(field)
+
+
+def _plain_bigint(field, stored: str) -> bool:
+    """A ``BigIntegerField`` that DRF writes as a number (not coerced to a string)."""
+    kind = getattr(drf_fields, "BigIntegerField", None)
+    if kind is None or type(field) is not kind or stored not in _INTEGER:
+        return False
+    return not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
 
 
 def _pk_column(model, prefix: str) -> str:
