@@ -13,13 +13,16 @@ Three territories, each the largest (actors + bodies below it, through
 - ``--territory`` (default: the largest of all): load, the influence map's
   metrics one by one in NetworkX beside igraph on the same collapsed graph
   (``graph.model.collapse``, node order kept, ``weight``, ``distance =
-  1/weight``), the renewal ranking of its bodies and of 1,000 bodies. A
-  NetworkX step whose estimate exceeds ``--budget`` seconds is run on a sample
-  (of nodes, pivots or bodies: these metrics are sums of independent per-node,
-  per-pivot or per-body work) and extrapolated; such figures are marked ``~``.
-- ``--api-territory`` (default: the largest with at most ``--api-max-nodes``
-  nodes): the cold API path (``runner.compute``, load + map + JSON, split into
-  its parts) and the warm one (``runner.lookup`` and the Django test client on
+  1/weight``), the renewal ranking of its bodies and of 1,000 bodies.
+  NetworkX runs the calls ``influence_map`` makes; what cannot run is
+  extrapolated and marked ``~``: betweenness over ``--budget`` seconds from a
+  timed probe of 8 pivots (the work is per pivot), ``nx.effective_size`` when
+  its SciPy path would allocate dense n x n arrays over ``--max-dense-gb``
+  from induced subgraphs of 1,000-4,000 random nodes (t = a m^b), the
+  renewal's ``body_network`` over budget from a sample of bodies.
+- ``--api-territory`` (default: the largest with at most ``--api-max-nodes``,
+  by default ``ANALYSIS_SYNC_MAX_NODES``, the largest answered in a request):
+  the cold API path (``runner.compute``: load + map + JSON, split into its parts) and the warm one (``runner.lookup`` and the Django test client on
   /api/analysis/influence-map), with the local-memory cache and, when
   ``--redis-url`` answers, django-redis.
 - ``--accuracy-territory`` (default: the largest with at most
@@ -47,6 +50,7 @@ import ctypes
 import dataclasses
 import datetime as dt
 import gc
+import math
 import os
 import random
 import statistics
@@ -285,12 +289,20 @@ def run_igraph(simple, *, seed: int, exact_max: int, samples: int, exact_budget:
 # --- NetworkX, metric by metric, within a budget --------------------------------------------------
 
 
-def nx_metrics(simple, *, seed: int, exact_max: int, samples: int, budget: float, rng_seed=0):
+def nx_metrics(
+    simple,
+    *,
+    seed: int,
+    exact_max: int,
+    samples: int,
+    budget: float,
+    max_dense_gb: float,
+    rng_seed=0,
+):
     """The influence map's metrics as ``graph.influence.influence_map`` computes them.
 
-    {metric: (seconds, MB, values or None, estimated?)}. Per-node metrics
-    (constraint, effective size) and betweenness (per pivot) over budget are
-    timed on a sample and extrapolated.
+    {metric: (seconds, MB, values or None, estimated?)}; see the module docstring
+    for what is extrapolated.
     """
     import networkx as nx
 
@@ -322,29 +334,46 @@ def nx_metrics(simple, *, seed: int, exact_max: int, samples: int, budget: float
     else:
         out[label] = (s_probe / probe * k, None, None, True)
 
-    sample_rng = random.Random(rng_seed)
-    for name, fn in (
-        ("constraint", nx.constraint),
-        ("effective size", nx.effective_size),
-    ):
-        m = min(n, 50)
-        chosen = sample_rng.sample(nodes, m)
-        values, s, mb = measure(
-            lambda fn=fn, chosen=chosen: fn(simple, nodes=chosen, weight="weight")
+    values, s, mb = measure(lambda: nx.constraint(simple, weight="weight"))
+    out["constraint"] = (s, mb, values, False)
+
+    # nx.effective_size's SciPy path densifies (P1 @ P2.T).toarray() and 1 - it: two
+    # n x n float64 arrays. Over --max-dense-gb it is not run: its time is extrapolated
+    # from induced subgraphs of random nodes (t = a m^b), its values for the
+    # correctness check taken from the per-node path (same definition) on a sample.
+    dense_gb = 2 * 8 * n * n / 1e9
+    if dense_gb <= max_dense_gb:
+        values, s, mb = measure(lambda: nx.effective_size(simple, weight="weight"))
+        out["effective size"] = (s, mb, values, False)
+    else:
+        rng = random.Random(rng_seed)
+        fit = []
+        for m in (1000, 2000, 4000):
+            if 2 * 8 * m * m / 1e9 > max_dense_gb:
+                break
+            sub = simple.subgraph(rng.sample(nodes, m)).copy()
+            _, s, _ = measure(lambda sub=sub: nx.effective_size(sub, weight="weight"))
+            fit.append((m, s))
+        if len(fit) >= 2:
+            (m1, s1), (m2, s2) = fit[-2], fit[-1]
+            exponent = math.log(s2 / s1) / math.log(m2 / m1)
+        else:  # one point (or none): the dense arrays' n^2
+            exponent = 2.0
+            fit = fit or [(min(n, 500), 0.0)]
+            if fit[0][1] == 0.0:
+                sub = simple.subgraph(rng.sample(nodes, fit[0][0])).copy()
+                _, s0, _ = measure(lambda sub=sub: nx.effective_size(sub, weight="weight"))
+                fit = [(fit[0][0], s0)]
+        m2, s2 = fit[-1]
+        estimate = s2 * (n / m2) ** exponent
+        values = nx.effective_size(simple, nodes=rng.sample(nodes, 100), weight="weight")
+        out["effective size"] = (estimate, None, values, True)
+        print(
+            f"    (effective size not run: its dense arrays need {dense_gb:,.1f} GB > "
+            f"--max-dense-gb {max_dense_gb:g}; time ~ m^{exponent:.2f} from "
+            + ", ".join(f"{m:,} nodes {t:.1f}s" for m, t in fit)
+            + ")"
         )
-        if s / m * n <= budget and m < n:
-            values, s, mb = measure(lambda fn=fn: fn(simple, weight="weight"))
-            out[name] = (s, mb, values, False)
-        elif m == n:
-            out[name] = (s, mb, values, False)
-        else:
-            # a bigger sample for a steadier estimate, within the budget
-            m = max(m, min(n, int(budget / max(s / m, 1e-9))))
-            chosen = sample_rng.sample(nodes, m)
-            values, s, mb = measure(
-                lambda fn=fn, chosen=chosen: fn(simple, nodes=chosen, weight="weight")
-            )
-            out[name] = (s / m * n, None, values, True)
 
     def cores():
         no_loops = nx.Graph(simple)
@@ -409,7 +438,12 @@ def influence_section(args, table: Table, territory_id: int, as_of: dt.date):
 
     print("  NetworkX (graph.influence's calls):")
     nxm = nx_metrics(
-        simple, seed=args.seed, exact_max=exact_max, samples=samples, budget=args.budget
+        simple,
+        seed=args.seed,
+        exact_max=exact_max,
+        samples=samples,
+        budget=args.budget,
+        max_dense_gb=args.max_dense_gb,
     )
     nx_total = s_collapse
     any_est = False
@@ -889,7 +923,15 @@ def main() -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--territory", type=int, help="territory id (default: the largest)")
     parser.add_argument("--api-territory", type=int, help="territory of the API path")
-    parser.add_argument("--api-max-nodes", type=int, default=1000)
+    parser.add_argument(
+        "--api-max-nodes", type=int, help="default ANALYSIS_SYNC_MAX_NODES (answered in a request)"
+    )
+    parser.add_argument(
+        "--max-dense-gb",
+        type=float,
+        default=4.0,
+        help="largest dense n x n arrays a NetworkX step may allocate (else extrapolated)",
+    )
     parser.add_argument("--accuracy-territory", type=int)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="default today")
     parser.add_argument("--seed", type=int, default=0)
@@ -933,7 +975,12 @@ def main() -> int:
     try:
         sizes = territory_sizes()
         big = pick(sizes, args.territory, None, "territory")
-        api_t = pick(sizes, args.api_territory, args.api_max_nodes, "api territory")
+        api_t = pick(
+            sizes,
+            args.api_territory,
+            args.api_max_nodes or config("SYNC_MAX_NODES"),
+            "api territory",
+        )
         acc_t = pick(sizes, args.accuracy_territory, config("SYNC_MAX_NODES"), "accuracy territory")
         print(
             f"as of {as_of}; exact betweenness up to {config('EXACT_BETWEENNESS_MAX_NODES'):,} "
