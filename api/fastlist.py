@@ -166,8 +166,10 @@ class _Nested:
 class _Code:
     """The objects a generated ``build(row, page)`` refers to, by the names it uses."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, native_datetimes: bool = False) -> None:
         self.env: dict[str, Any] = {}
+        #: Leave dates and UTC datetimes as they are (``compile_plan``).
+        self.native_datetimes = native_datetimes
 
     def ref(self, obj: Any) -> str:
         name = f"_o{len(self.env)}"
@@ -225,15 +227,19 @@ class Plan:
         return data
 
 
-def compile_plan(serializer: serializers.Serializer, queryset: QuerySet) -> Plan | None:
+def compile_plan(
+    serializer: serializers.Serializer, queryset: QuerySet, *, native_datetimes: bool = False
+) -> Plan | None:
     """The plan of a (configured) serializer instance, or None when a field is unsupported.
 
     ``queryset`` is the viewset's: its ``Prefetch`` querysets order the nested lists.
+    ``native_datetimes``: leave dates and UTC datetimes as they are, for a renderer
+    that writes them as DRF's fields do (orjson with ``OPT_UTC_Z``).
     """
     try:
         columns = _Columns()
         nested: list[_Nested] = []
-        code = _Code()
+        code = _Code(native_datetimes=native_datetimes)
         entries = _compile(serializer, "", columns, nested, queryset, code)
         columns.index(_pk_column(serializer.Meta.model, ""))  # cursor pages read the id
         return Plan(columns, entries, nested, code)
@@ -266,11 +272,14 @@ def _column(path: str) -> str:
     return f"row[{path!r}]"
 
 
-def _null_or(path: str, convert: Callable, code: _Code) -> str:
+def _null_or(path: str, convert: Callable | None, code: _Code) -> str:
+    if convert is None:
+        return _column(path)
     return f"(None if (_v := row[{path!r}]) is None else {code.ref(convert)}(_v))"
 
 
-def _datetime_converter(field) -> Callable:
+def _datetime_converter(field, code: _Code) -> Callable | None:
+    """How DRF writes the field's datetimes; None: as they are, for the native renderer."""
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
     if output_format is None or output_format.lower() != drf_fields.ISO_8601:
         return field.to_representation
@@ -280,6 +289,10 @@ def _datetime_converter(field) -> Callable:
 
     datetime, zero = dt.datetime, dt.timedelta(0)
     utc = tz.utcoffset(None) == zero and tz.dst(None) in (None, zero)
+    if utc and code.native_datetimes:
+        # The database's aware UTC datetimes, which orjson writes with OPT_UTC_Z as DRF
+        # does (isoformat, "Z" for +00:00).
+        return None
 
     def convert(value):
         # DRF's way (enforce_timezone, isoformat, "Z" for UTC) for aware datetimes; a
@@ -296,10 +309,13 @@ def _datetime_converter(field) -> Callable:
     return convert
 
 
-def _date_converter(field) -> Callable:
+def _date_converter(field, code: _Code) -> Callable | None:
+    """How DRF writes the field's dates; None: as they are, for the native renderer."""
     output_format = getattr(field, "format", api_settings.DATE_FORMAT)
     if output_format is None or output_format.lower() != drf_fields.ISO_8601:
         return field.to_representation
+    if code.native_datetimes:
+        return None  # orjson writes a date as its isoformat(); a string is left as it is
     # A string: a date PostgreSQL wrote in JSON (ISO already), which DRF returns as is.
     return lambda value: (
         value
@@ -338,9 +354,9 @@ def _expression(serializer, field, model, prefix, columns, nested, queryset, cod
     if kind is drf_fields.JSONField and stored == "JSONField" and not field.binary:
         return _column(columns.index(path))
     if kind is drf_fields.DateField and stored == "DateField":
-        return _null_or(columns.index(path), _date_converter(field), code)
+        return _null_or(columns.index(path), _date_converter(field, code), code)
     if kind is drf_fields.DateTimeField:
-        return _null_or(columns.index(path, typed=True), _datetime_converter(field), code)
+        return _null_or(columns.index(path, typed=True), _datetime_converter(field, code), code)
     if isinstance(field, drf_fields.Field) and not isinstance(field, relations.RelatedField):
         return _null_or(columns.index(path, typed=True), field.to_representation, code)
     raise Unsupported(field)
@@ -433,7 +449,7 @@ def _nested_list(model, field, prefix, columns, nested, queryset, code) -> str:
         child_qs = related._default_manager.all()
     child_columns = _Columns()
     inner: list[_Nested] = []
-    child_code = _Code()
+    child_code = _Code(native_datetimes=code.native_datetimes)
     entries = _compile(child, "", child_columns, inner, queryset, child_code)
     if inner:
         raise Unsupported(field)
