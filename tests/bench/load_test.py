@@ -48,6 +48,7 @@ import argparse
 import json
 import os
 import random
+import re
 import secrets
 import signal
 import socket
@@ -204,14 +205,19 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    by_route: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter = field(default_factory=Counter)
     expected: Counter = field(default_factory=Counter)  # 409/412 of concurrent syncs
     error_samples: list[str] = field(default_factory=list)
+    cache: Counter = field(default_factory=Counter)  # X-Analysis-Cache of the analyses
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, kind: str, seconds: float, status: int | str, ok: bool, note: str = ""):
+    def record(
+        self, kind: str, route: str, seconds: float, status: int | str, ok: bool, note: str = ""
+    ):
         with self.lock:
             self.latencies[kind].append(seconds)
+            self.by_route[(kind, route)].append(seconds)
             if status in (409, 412):
                 self.expected[(kind, status)] += 1
             elif not ok:
@@ -233,6 +239,14 @@ class SyncCall:
     answered_at: float
 
 
+def route_of(method: str, path: str) -> str:
+    """``GET /api/bodies/{id}/?territory&limit``: the path without ids and values."""
+    base, _sep, query = path.partition("?")
+    base = re.sub(r"/\d+/", "/{id}/", base)
+    names = sorted({part.partition("=")[0] for part in query.split("&") if part})
+    return f"{method} {base}" + (f"?{'&'.join(names)}" if names else "")
+
+
 class Client:
     def __init__(self, base: str, key: str, stats: Stats) -> None:
         import requests
@@ -247,12 +261,24 @@ class Client:
         try:
             response = self.session.request(method, self.base + path, timeout=30, **kw)
         except Exception as exc:  # noqa: BLE001 - a connection error is an error
-            self.stats.record(kind, time.perf_counter() - started, "conn", False, repr(exc))
+            self.stats.record(
+                kind,
+                route_of(method, path),
+                time.perf_counter() - started,
+                "conn",
+                False,
+                repr(exc),
+            )
             return None
         elapsed = time.perf_counter() - started
         good = response.status_code in ok
         self.stats.record(
-            kind, elapsed, response.status_code, good, f"{method} {path} {response.text[:150]}"
+            kind,
+            route_of(method, path),
+            elapsed,
+            response.status_code,
+            good,
+            f"{method} {path} {response.text[:150]}",
         )
         return response
 
@@ -349,7 +375,10 @@ def analyst(client: Client, world: World, rng: random.Random, stop: threading.Ev
             path = f"/api/analysis/bodies/{rng.choice(world.renewal_bodies)}/renewal"
         else:
             path = f"/api/analysis/renewal?territory={rng.choice(world.analysis_territories)}"
-        client.call("analysis", "GET", path)
+        r = client.call("analysis", "GET", path)
+        if r is not None:
+            with client.stats.lock:
+                client.stats.cache[r.headers.get("X-Analysis-Cache", "none")] += 1
         think()
 
 
@@ -575,6 +604,14 @@ def report(stats: Stats, seconds: float) -> None:
             f"{stats.errors[kind]:>8}  {stats.expected[(kind, 409)]}/{stats.expected[(kind, 412)]}"
         )
     print(f"{'all':<10}{total:>10}{total / seconds:>9.1f}")
+    print(f"analysis cache (X-Analysis-Cache): {dict(stats.cache)}")
+    print("\nslowest routes (p99):")
+    rows = sorted(stats.by_route.items(), key=lambda kv: -percentile(kv[1], 0.99))
+    for (kind, route), values in rows[:8]:
+        print(
+            f"  {kind:<9}{len(values):>6} p50 {percentile(values, 0.5) * 1000:>7.1f} "
+            f"p99 {percentile(values, 0.99) * 1000:>7.1f} ms  {route}"
+        )
 
 
 def main() -> int:
@@ -583,7 +620,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="Keep the database (no re-creation).")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3).")
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds of load (30).")
-    parser.add_argument("--readers", type=int, default=6, help="Reading users (6).")
+    parser.add_argument("--readers", type=int, default=4, help="Reading users (4).")
     parser.add_argument("--analysts", type=int, default=1, help="Analysing users (1).")
     parser.add_argument("--sync-bodies", type=int, default=2, help="Bodies synced (2).")
     parser.add_argument(
@@ -598,8 +635,8 @@ def main() -> int:
     parser.add_argument(
         "--sync-think-ms",
         type=float,
-        default=300.0,
-        help="Mean think time between two syncs of a client (300 ms).",
+        default=2000.0,
+        help="Mean think time between two syncs of a client (2000 ms).",
     )
     parser.add_argument("--redis-db", type=int, default=14, help="Redis database, flushed (14).")
     parser.add_argument("--conn-max-age", type=int, default=60, help="CONN_MAX_AGE (60).")
@@ -644,9 +681,15 @@ def run(args, key: str, port: int, server: subprocess.Popen, log: Path) -> int:
         b: {seat_of(m) for m in admin.call("setup", "GET", f"/api/bodies/{b}/members/").json()}
         for b in world.sync_bodies
     }
-    # Warm each worker (imports, connections) outside the measure.
+    # Warm each worker (imports, connections) and the analysis cache outside the measure:
+    # the analyses measured are the cached answers (and any recomputation a write causes).
     for path in ("/api/bodies/?limit=1", "/api/actors/?limit=1") * args.workers * 2:
         admin.call("setup", "GET", path)
+    for territory in world.analysis_territories:
+        admin.call("setup", "GET", f"/api/analysis/influence-map?territory={territory}")
+        admin.call("setup", "GET", f"/api/analysis/renewal?territory={territory}")
+    for body in world.renewal_bodies:
+        admin.call("setup", "GET", f"/api/analysis/bodies/{body}/renewal")
     _feed, cursor = walk_feed(admin, None)
 
     stats = Stats()
@@ -658,7 +701,7 @@ def run(args, key: str, port: int, server: subprocess.Popen, log: Path) -> int:
 
     def thinker(r: random.Random, ms: float | None = None):
         mean = (args.think_ms if ms is None else ms) / 1000
-        return lambda: time.sleep(r.expovariate(1 / mean)) if mean > 0 else None
+        return lambda: stop.wait(r.expovariate(1 / mean)) if mean > 0 else None
 
     for _i in range(args.readers):
         r = random.Random(rng.random())
@@ -691,6 +734,7 @@ def run(args, key: str, port: int, server: subprocess.Popen, log: Path) -> int:
         f"each of bodies {world.sync_bodies} (pools of {[len(world.pools[b]) for b in world.sync_bodies]} "
         f"actors), think time {args.think_ms:.0f} ms, between syncs {args.sync_think_ms:.0f} ms"
     )
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     for t in threads:
         t.start()
@@ -699,6 +743,10 @@ def run(args, key: str, port: int, server: subprocess.Popen, log: Path) -> int:
     for t in threads:
         t.join(60)
     elapsed = time.monotonic() - started
+    print(
+        f"machine load average (1 min) before / after: {load_before:.1f} / "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     report(stats, elapsed)
     if stats.error_samples:
         print("\nerror samples:")
@@ -713,7 +761,7 @@ def run(args, key: str, port: int, server: subprocess.Popen, log: Path) -> int:
     for p in problems[:20]:
         print("  PROBLEM: " + p)
     errors = sum(stats.errors.values())
-    read_p99 = percentile(stats.latencies.get("read", []), 0.99) * 1000
+    read_p99 = percentile(stats.latencies.get("read", []) or [0.0], 0.99) * 1000
     print(
         f"\nerrors: {errors}; consistency: {'ok' if not problems else 'FAILED'}; read p99 "
         f"{read_p99:.0f} ms (target < {READ_P99_TARGET_MS:.0f} ms: "
