@@ -31,8 +31,9 @@ from api.scoping import restrict
 from registry.models import ChangeRecord
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-#: Compiled list plans (api.fastlist), by ``RegistryViewSet.fast_list_key``.
-_PLANS: dict[tuple, fastlist.Plan] = {}
+#: Compiled list plans (api.fastlist) and the rows of the unfiltered list they read, by
+#: ``RegistryViewSet.fast_list_key``.
+_PLANS: dict[tuple, tuple[fastlist.Plan, Any]] = {}
 #: List parameters that shape or page the list (no filterset reads them).
 _NOT_FILTERS = frozenset(
     {"limit", "offset", "cursor", "pagination", "fields", "brief", "expand", "ordering", "format"}
@@ -237,6 +238,9 @@ class RegistryViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"[0-9]+"
     #: Build list pages from ``.values()`` rows when the serializer, as the request shaped
     #: it, compiles to a plan (api.fastlist); otherwise, and when False, through DRF.
+    #: The plan and the unfiltered rows are reused for every request of the same
+    #: ``fast_list_key``: ``get_queryset`` and the serializer's fields may depend on no
+    #: more than it says.
     fast_list: ClassVar[bool] = False
 
     # --- reads ---------------------------------------------------------------
@@ -252,11 +256,11 @@ class RegistryViewSet(viewsets.ModelViewSet):
         paginator = self.paginator
         if paginator is None or not isinstance(paginator, RegistryPagination):
             return None
-        queryset = self.get_queryset()
         native = type(request.accepted_renderer) is ORJSONRenderer
         key = (self.fast_list_key(request), native)
-        plan = _PLANS.get(key)
-        if plan is None:
+        entry = _PLANS.get(key)
+        if entry is None:
+            queryset = self.get_queryset()
             try:
                 serializer = self.get_serializer()
                 plan = fastlist.compile_plan(serializer, queryset, native_datetimes=native)
@@ -266,32 +270,37 @@ class RegistryViewSet(viewsets.ModelViewSet):
                 return None
             if len(_PLANS) >= 256:
                 _PLANS.clear()
-            _PLANS[key] = plan
-        queryset = self._fast_filter(queryset, request)
-        rows = paginator.paginate_queryset(
-            plan.page_rows(queryset), request, view=self, count_queryset=queryset
+            # The rows of the unfiltered list, built once: each request starts from a copy.
+            entry = _PLANS[key] = (plan, plan.values(queryset))
+        plan, unfiltered = entry
+        queryset = self.get_queryset()
+        if set(request.query_params) - _NOT_FILTERS:
+            queryset = self.filter_queryset(queryset)
+            rows = plan.values(queryset)
+        else:
+            # No parameter filters: a filterset given none of its parameters leaves the
+            # queryset as it is (every filter lets an empty value through; the fast
+            # list's viewsets have no filter with a default, and their tests compare
+            # both paths without parameters). Only the ordering applies.
+            queryset = self._order(queryset, request)
+            rows = self._order(unfiltered.all(), request)
+        page = paginator.paginate_queryset(
+            plan.annotate(rows), request, view=self, count_queryset=queryset
         )
         if native:
             # Dates and datetimes left as they are, written by orjson as DRF writes them.
             request.accepted_renderer = _FastListRenderer()
-        return self.get_paginated_response(plan.rows(rows))
+        return self.get_paginated_response(plan.rows(page))
 
-    def _fast_filter(self, queryset, request):
-        """``filter_queryset``, without building the filterset when no parameter filters.
-
-        A filterset given none of its parameters leaves the queryset as it is (every
-        filter lets an empty value through); the fast list's viewsets have no filter
-        with a default, and their tests compare both paths without parameters.
-        """
-        if not set(request.query_params) - _NOT_FILTERS:
-            for backend in self.filter_backends:
-                if not issubclass(backend, DjangoFilterBackend):
-                    queryset = backend().filter_queryset(request, queryset, self)
-            return queryset
-        return self.filter_queryset(queryset)
+    def _order(self, queryset, request):
+        """``filter_queryset`` without the filterset (``?ordering=``)."""
+        for backend in self.filter_backends:
+            if not issubclass(backend, DjangoFilterBackend):
+                queryset = backend().filter_queryset(request, queryset, self)
+        return queryset
 
     def fast_list_key(self, request) -> tuple:
-        """Everything the list serializer's fields depend on: its plan is reused for it.
+        """Everything the list serializer's fields and ``get_queryset`` depend on.
 
         The view, the field-shaping parameters, the caller's scopes and territory, and
         what goes into URLs (scheme, host, script prefix, format) and dates (time zone).

@@ -196,10 +196,13 @@ class Plan:
         exec(compile(self.source, "<api.fastlist plan>", "exec"), namespace)  # noqa: S102
         self.build: Callable[[dict], dict] = namespace["build"]
 
-    def page_rows(self, queryset: QuerySet) -> QuerySet:
-        """The rows (dicts by column path) the plan reads, for the paginator to slice."""
-        rows = queryset.prefetch_related(None).values(*self.columns.names)
-        connection = connections[queryset.db]
+    def values(self, queryset: QuerySet) -> QuerySet:
+        """The rows (dicts by column path) the plan reads from ``queryset``."""
+        return queryset.prefetch_related(None).values(*self.columns.names)
+
+    def annotate(self, rows: QuerySet) -> QuerySet:
+        """``rows`` with the nested lists' columns, where the database can write them."""
+        connection = connections[rows.db]
         arrays = {}
         for nested in self.nested:
             array = nested.array(connection)
