@@ -54,6 +54,11 @@ MEMBERSHIP_WEIGHTS: dict[str, int] = {
     "member": 3,
 }
 
+#: Roles that hold a seat. Referents (an elected official or an agent following the
+#: body for the authority) and facilitators take part without holding a seat: they
+#: count in the graph, not in vacancies, parity, tenure or turnover.
+SEAT_ROLES = frozenset({"president", "vice_president", "secretary", "member"})
+
 #: Actor categories counted as decision-makers (renewal: distance to them).
 DECISION_MAKER_CATEGORIES = frozenset({"elected_official", "collectivity"})
 

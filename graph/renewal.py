@@ -34,7 +34,7 @@ code                      meaning (unit)                                       w
 ``parity``                gap women/men; rule-dependent (see below)            0.40    0.25    2       max_gap_1 is a legal rule (gap > 1 = alert); else minority share
 ``age_gap``               dissimilarity of age bands with the territory ↑      0.20    0.35    1       the share of members to move to mirror the territory's ages
 ``category_gap``          dissimilarity of actor categories with territory ↑   0.25    0.40    1       same, for categories (residents, associations...), which differ more
-``multi_membership``      share of members sitting in 3+ other bodies ↑        0.20    0.40    1       the same few people everywhere: the "usual suspects" effect
+``multi_membership``      share of members sitting in 3+ other bodies ↑        0.10    0.25    1       the same few people everywhere: one seat in ten held by the "usual suspects" is already a circle
 ``interlock``             max Jaccard of the members with another body ↑       0.25    0.50    1       a body sharing half its members with another one duplicates it
 ``reach``                 share of the territory's communities touched ↓       0.25    0.10    1       members and their ties should reach beyond one social circle
 ``concentration``         Gini of the members' PageRank ↑                      0.40    0.60    1       influence held by a few members crowds the others out
@@ -65,6 +65,7 @@ import networkx as nx
 
 from graph.model import (
     DECISION_MAKER_CATEGORIES,
+    SEAT_ROLES,
     BodyFacts,
     MemberFacts,
     TerritoryProfile,
@@ -149,7 +150,7 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "parity": {"watch": 0.40, "alert": 0.25},
     "age_gap": {"watch": 0.20, "alert": 0.35},
     "category_gap": {"watch": 0.25, "alert": 0.40},
-    "multi_membership": {"watch": 0.20, "alert": 0.40},
+    "multi_membership": {"watch": 0.10, "alert": 0.25},
     "interlock": {"watch": 0.25, "alert": 0.50},
     "reach": {"watch": 0.25, "alert": 0.10},
     "concentration": {"watch": 0.40, "alert": 0.60},
@@ -365,10 +366,14 @@ def _is_current(member: MemberFacts, day: dt.date) -> bool:
 
 
 def _current_actors(facts: BodyFacts, day: dt.date) -> dict[int, MemberFacts]:
-    """Actor id -> one current membership (the earliest started), in actor id order."""
+    """Actor id -> one current seat (the earliest started), in actor id order.
+
+    Only seat-holding roles (``SEAT_ROLES``): referents and facilitators do
+    not fill a seat, and do not count in parity, tenure or turnover.
+    """
     current: dict[int, MemberFacts] = {}
     for m in sorted(facts.members, key=lambda m: (m.actor_id, m.start)):
-        if _is_current(m, day) and m.actor_id not in current:
+        if m.role in SEAT_ROLES and _is_current(m, day) and m.actor_id not in current:
             current[m.actor_id] = m
     return current
 
@@ -822,6 +827,10 @@ def _dormancy(facts: BodyFacts, as_of: dt.date, config: RenewalConfig) -> Indica
     return _graded(code, months, config, {"last_meeting": last.isoformat()}, messages)
 
 
+#: Days an authority has to answer before an unanswered opinion counts against it.
+ANSWER_GRACE_DAYS = 90
+
+
 def _recent_opinions(facts: BodyFacts, as_of: dt.date):
     return sorted(
         (o for o in facts.opinions if _years_before(as_of, 2) < o.date <= as_of),
@@ -875,6 +884,19 @@ def _opinions_answered(facts: BodyFacts, as_of: dt.date, config: RenewalConfig) 
             "No opinion was recorded in the last 24 months: the share answered cannot be measured.",
             "Aucun avis n'est enregistré sur les 24 derniers mois : la part des avis ayant reçu une réponse ne peut être mesurée.",
         )
+    # An opinion younger than the grace period and still unanswered is not late yet.
+    due = [o for o in recent if _answered(o, as_of) or (as_of - o.date).days > ANSWER_GRACE_DAYS]
+    pending = len(recent) - len(due)
+    if not due:
+        return _unknown(
+            code,
+            config,
+            f"The {pending} opinion(s) of the last 24 months are less than {ANSWER_GRACE_DAYS} days old and still await an answer: too early to judge.",
+            f"Les {pending} avis des 24 derniers mois ont moins de {ANSWER_GRACE_DAYS} jours et attendent encore une réponse : trop tôt pour juger.",
+            opinions=len(recent),
+            pending=pending,
+        )
+    recent = due
     answered = sum(1 for o in recent if _answered(o, as_of))
     share = answered / len(recent)
     messages = {
@@ -891,7 +913,13 @@ def _opinions_answered(facts: BodyFacts, as_of: dt.date, config: RenewalConfig) 
             f"{answered} des {len(recent)} avis des 24 derniers mois ont reçu une réponse ({_pct_fr(share)}).",
         ),
     }
-    return _graded(code, share, config, {"opinions": len(recent), "answered": answered}, messages)
+    return _graded(
+        code,
+        share,
+        config,
+        {"opinions": len(recent), "answered": answered, "pending": pending},
+        messages,
+    )
 
 
 def _opinions_adopted(facts: BodyFacts, as_of: dt.date, config: RenewalConfig) -> Indicator:

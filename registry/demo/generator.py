@@ -1528,10 +1528,13 @@ class _Generator:
             return
         count = max(1, round(span / 365.25 * spec.opinions_per_year))
         days = sorted(os_ + dt.timedelta(days=rng.randrange(span)) for _ in range(count))
-        for day in days:
+        # Exactly the planned share is answered (which ones is random): a planted rate
+        # must show whatever the seed.
+        answered = set(rng.sample(range(count), round(count * spec.answer_rate)))
+        for i, day in enumerate(days):
             referral, title = self._opinion_title(spec, day)
             response_date, outcome, note = None, "", ""
-            if rng.random() < spec.answer_rate:
+            if i in answered:
                 rd = day + dt.timedelta(days=rng.randint(15, 180))
                 if rd <= REF:
                     response_date = rd

@@ -27,14 +27,18 @@ parity breach        "Conseil municipal des jeunes de Blois": parity rule
 unanswered opinions  "Conseil de quartier Goutte d'Or – Château Rouge": 4
                      opinions a year since 2022, about 1 in 10 answered.
 declining attendance "Conseil de quartier Montmartre": attendance falls from
-                     about 90 % (2021) to about 30 % (2026).
+                     about 95 % (2022) to about 15 % (2026).
 long tenure          "Conseil de quartier Télégraphe – Pelleport –
                      Saint-Fargeau": 3 past terms, most members renewed.
 CESER with colleges  "Conseil économique, social et environnemental régional
                      Centre-Val de Loire": 4 colleges (25/25/25/5 seats),
                      designated members on behalf of organizations.
 3+ bodies            the persons of ``MULTI_MEMBERS``, each currently seated in
-                     3 or more bodies.
+                     3 or more bodies: three Parisians seated in the same four
+                     neighbourhood councils (Montmartre, Goutte d'Or, La
+                     Chapelle, Télégraphe), the elected referent of four
+                     councils of the 18e, two in three Centre-Val de Loire
+                     bodies (CESER, aînés and CCSPL de Blois).
 conflicts            ``PLANTED_INTERACTIONS``: a conflict, oppositions (one to a
                      body), a funding tie, an alliance.
 healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
@@ -127,24 +131,32 @@ class PersonSpec:
 PLANTED_PERSONS = (
     PersonSpec("odile", "Odile", "Chassagne", "female", 1956, "resident", "paris-75118"),
     PersonSpec("thierry", "Thierry", "Vaugelade", "male", 1971, "elected_official", "paris-75118"),
+    PersonSpec("armelle", "Armelle", "Quintard", "female", 1964, "resident", "paris-75118"),
+    PersonSpec("rodolphe", "Rodolphe", "Bessières", "male", 1968, "resident", "paris-75120"),
     PersonSpec("martine", "Martine", "Rouvière", "female", 1950, "resident", "cvl-41018"),
     PersonSpec("gilles", "Gilles", "Pradeau", "male", 1958, "resident", "cvl-41018"),
 )
 
-#: Persons currently seated in 3 or more bodies: name -> the bodies.
+#: Persons currently in 3 or more bodies: name -> the bodies. Three Parisians hold seats
+#: in the same four neighbourhood councils (three others each) beside their elected
+#: referent, so that in each of them about a sixth of the members sit in 3+ other bodies.
+_PARIS_CIRCLE = (
+    "Conseil de quartier Montmartre",
+    "Conseil de quartier Goutte d'Or – Château Rouge",
+    "Conseil de quartier La Chapelle – Marx Dormoy",
+    "Conseil de quartier Télégraphe – Pelleport – Saint-Fargeau",
+)
 MULTI_MEMBERS = {
-    "Odile Chassagne": (
-        "Conseil de quartier Montmartre",
-        "Conseil de quartier Clignancourt – Jules Joffrin",
-        "Conseil de quartier Goutte d'Or – Château Rouge",
-        "Conseil de quartier La Chapelle – Marx Dormoy",
-    ),
+    "Odile Chassagne": _PARIS_CIRCLE,
+    # Elected referent (no seat) of the four councils of the 18e.
     "Thierry Vaugelade": (
         "Conseil de quartier Montmartre",
         "Conseil de quartier Clignancourt – Jules Joffrin",
         "Conseil de quartier Goutte d'Or – Château Rouge",
         "Conseil de quartier La Chapelle – Marx Dormoy",
     ),
+    "Armelle Quintard": _PARIS_CIRCLE,
+    "Rodolphe Bessières": _PARIS_CIRCLE,
     "Martine Rouvière": (
         "Conseil économique, social et environnemental régional Centre-Val de Loire",
         "Conseil des aînés de Blois",
@@ -297,6 +309,11 @@ _CQ = dict(
 )
 
 _THIERRY_REFERENT = (Forced("thierry", "elected_referent"),)
+#: Two of the "usual suspects" (MULTI_MEMBERS), seated with Odile in four councils.
+_CIRCLE = (
+    Forced("armelle", "member", "Collège des habitants"),
+    Forced("rodolphe", "member", "Collège des habitants"),
+)
 
 CORE_BODIES = (
     BodySpec(
@@ -306,11 +323,12 @@ CORE_BODIES = (
         locality="paris-75118",
         colleges=_cq_colleges(),
         description="Conseil de quartier du 18e arrondissement (planted: declining attendance).",
-        attendance=(0.9, 0.3),
+        attendance=(0.95, 0.15),
         meetings_per_year=6,
-        forced=(Forced("odile", "secretary", "Collège des habitants"),),
+        forced=(Forced("odile", "secretary", "Collège des habitants"), *_CIRCLE),
         referent_forced=_THIERRY_REFERENT,
-        **_CQ,
+        # A steep fall over the last years, well past the alert slope whatever the seed.
+        **{**_CQ, "meetings_since": dt.date(2022, 1, 1)},
     ),
     BodySpec(
         key="P2",
@@ -322,7 +340,6 @@ CORE_BODIES = (
         fill=1.0,
         attendance=(0.8, 0.78),
         answer_rate=0.9,
-        forced=(Forced("odile", "member", "Collège des habitants"),),
         referent_forced=_THIERRY_REFERENT,
         **_CQ,
     ),
@@ -335,7 +352,7 @@ CORE_BODIES = (
         description="Conseil de quartier du 18e arrondissement (planted: unanswered opinions).",
         opinions_per_year=4,
         answer_rate=0.1,
-        forced=(Forced("odile", "member", "Collège des habitants"),),
+        forced=(Forced("odile", "member", "Collège des habitants"), *_CIRCLE),
         referent_forced=_THIERRY_REFERENT,
         **_CQ,
     ),
@@ -351,7 +368,7 @@ CORE_BODIES = (
         last_meeting=dt.date(2024, 10, 8),
         attendance=(0.7, 0.4),
         meetings_per_year=3,
-        forced=(Forced("odile", "member", "Collège des habitants"),),
+        forced=(Forced("odile", "member", "Collège des habitants"), *_CIRCLE),
         referent_forced=_THIERRY_REFERENT,
         **_CQ,
     ),
@@ -374,6 +391,7 @@ CORE_BODIES = (
         locality="paris-75120",
         colleges=_cq_colleges(),
         description="Conseil de quartier du 20e arrondissement (planted: long tenure).",
+        forced=(Forced("odile", "member", "Collège des habitants"), *_CIRCLE),
         past_terms=3,
         renew_prob=0.85,
         leave_prob=0.05,
@@ -536,8 +554,11 @@ CORE_BODIES = (
         fill=1.0,
         meetings_per_year=4,
         meetings_since=dt.date(2021, 1, 1),
-        opinions_per_year=1,
-        answer_rate=0.9,
+        opinions_per_year=2,
+        answer_rate=1.0,
+        # Blois has few persons over 60 in the demo: with more past terms the same
+        # people would be drawn again and the control would look long-tenured.
+        past_terms=1,
         attendance=(0.8, 0.8),
         forced=(Forced("martine", "president"), Forced("gilles", "member")),
     ),

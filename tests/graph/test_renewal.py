@@ -348,9 +348,11 @@ def test_four_opinions_a_year_one_in_ten_answered():
     issued = indicator(facts, "opinions_issued")
     assert issued.value == 10 and issued.status == "ok"
     answered = indicator(facts, "opinions_answered")
-    # 1 / 10 = 0.10 <= 0.25 -> alert
-    assert answered.value == pytest.approx(0.1) and answered.status == "alert"
-    assert "Only 1 of the 10" in answered.message_en
+    # The last one (2026-09-07) is 55 days old: within the 90-day grace, not yet late.
+    # 1 answered of the 9 due = 0.111 <= 0.25 -> alert
+    assert answered.value == pytest.approx(1 / 9) and answered.status == "alert"
+    assert answered.detail["pending"] == 1
+    assert "Only 1 of the 9" in answered.message_en
     adopted = indicator(facts, "opinions_adopted")
     assert adopted.value == 1.0 and adopted.status == "ok"  # 1 adopted / 1 answered
     assert indicator(facts, "response_delay").value == 30
@@ -765,7 +767,13 @@ CASES: dict[str, dict[str, tuple[BodyFacts, dict]]] = {
     },
     "multi_membership": {
         "ok": (body(), _n()),
-        "watch": (body(), _n(other_bodies=(("a1", 3), ("a2", 0), ("a3", 0), ("a4", 0)))),  # .25
+        "watch": (  # 1 of 5 = .20: watch from .10, alert from .25
+            body(),
+            _n(
+                members=("a1", "a2", "a3", "a4", "a5"),
+                other_bodies=(("a1", 3), ("a2", 0), ("a3", 0), ("a4", 0), ("a5", 0)),
+            ),
+        ),
         "alert": (body(), _n(other_bodies=(("a1", 3), ("a2", 4), ("a3", 0), ("a4", 0)))),  # .5
         "unknown": (body(), {}),
     },
@@ -948,3 +956,31 @@ def test_determinism():
     )
     assert runs[0] == runs[1] == runs[2]
     assert [i.code for i in runs[0].indicators] == list(INDICATOR_CODES)
+
+
+def test_referents_and_facilitators_hold_no_seat():
+    # 10 seated members (5 women, 5 men) plus an elected referent (a man), a technical
+    # referent and a facilitator: 10 of 24 seats filled (14/24 = 58.3 % vacant, alert)
+    # and parity 5/5 (gap 0, ok): the three non-seated people count in neither.
+    others = (
+        member(role="elected_referent", gender="male"),
+        member(role="technical_referent", gender="male"),
+        member(role="facilitator", gender="male"),
+    )
+    facts = body(seats=24, parity_rule="max_gap_1", members=gendered(5, 5) + others)
+    vacancy = indicator(facts, "vacancy")
+    assert vacancy.value == pytest.approx(14 / 24, abs=1e-3) and vacancy.status == "alert"
+    parity = indicator(facts, "parity")
+    assert parity.value == 0 and parity.status == "ok"
+
+
+def test_a_recent_unanswered_opinion_is_not_late_yet():
+    # 2026-10-01 is 31 days before as_of: inside the 90-day grace -> not judged yet.
+    only_recent = body(opinions=(opinion(D(2026, 10, 1)),))
+    item = indicator(only_recent, "opinions_answered")
+    assert item.status == "unknown" and "too early" in item.message_en
+    # With an older answered one beside it: 1 of 1 due answered -> ok.
+    both = body(
+        opinions=(opinion(D(2026, 1, 1), D(2026, 2, 1), "adopted"), opinion(D(2026, 10, 1)))
+    )
+    assert indicator(both, "opinions_answered").status == "ok"

@@ -254,7 +254,7 @@ class TestDemoDataSet:
             )
             return c["present"] / sum(c.values())
 
-        assert present_rate(2021) - present_rate(2026) > 0.25
+        assert present_rate(2022) - present_rate(2026) > 0.5
 
         # CESER with its four colleges and designated members
         ceser = m.Body.objects.get(name=PLANTED["ceser"])
