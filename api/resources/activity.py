@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import MultipleIdFilter, RegistryFilterSet, WithinTerritoryFilter, choice_filter
+from api.scoping import ScopedPrimaryKeyRelatedField
 from registry.models import (
     Actor,
     Attendance,
@@ -44,7 +45,9 @@ class MeetingFilterSet(RegistryFilterSet):
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all(), help_text="Actor id.")
+    actor = ScopedPrimaryKeyRelatedField(
+        queryset=Actor.objects.all(), territory_path="territory_id", help_text="Actor id."
+    )
 
     class Meta:
         model = Attendance

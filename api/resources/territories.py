@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from rest_framework import serializers
 
+from api.auth import access_of
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
     MultipleIdFilter,
@@ -13,6 +14,7 @@ from api.filters import (
     choice_filter,
     within_ids,
 )
+from api.scoping import restrict
 from registry.models import RelationKind, Territory, TerritoryKind, TerritoryLevel
 from registry.services import territories as services
 
@@ -114,6 +116,25 @@ class TerritorySerializer(RegistrySerializer):
         brief_fields = ("id", "url", "display", "key", "level", "code", "name")
 
     scoped_relations = {}
+
+    def validate(self, attrs):
+        """A key limited to a territory attaches new territories under its own only: one
+        link to a parent out of reach would graft it into another territory's tree."""
+        attrs = super().validate(attrs)
+        request = self.context.get("request")
+        territory_id = access_of(request).territory_id if request is not None else None
+        parents = {link["territory"].pk for link in attrs.get("parent_links") or ()}
+        if territory_id is not None and parents:
+            reachable = set(
+                restrict(Territory.objects.filter(pk__in=parents), "id", territory_id).values_list(
+                    "pk", flat=True
+                )
+            )
+            if parents - reachable:
+                raise serializers.ValidationError(
+                    {"territory": ["Outside the territory your API key is limited to."]}
+                )
+        return attrs
 
     def get_key(self, obj) -> str:
         return f"{obj.level}:{obj.code}"

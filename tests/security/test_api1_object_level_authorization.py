@@ -391,3 +391,99 @@ def test_api1_national_key_reaches_both_branches(world):
         for side in (world.inside, world.outside):
             assert world.national.get(f"/api/{prefix}/{side.obj(basename).pk}/").status_code == 200
     assert Body.objects.count() == 2
+
+
+#: (resource, basename of the object changed, field, basename of the object it points to,
+#: how to send it): every relation a write may set, nested ones included.
+RELATIONS = [
+    ("bodies", "body", "host", "organization", None),
+    ("colleges", "college", "body", "body", None),
+    ("memberships", "membership", "actor", "person", None),
+    ("memberships", "membership", "body", "body", None),
+    ("memberships", "membership", "college", "college", None),
+    ("memberships", "membership", "on_behalf_of", "organization", None),
+    ("meetings", "meeting", "body", "body", None),
+    (
+        "meetings",
+        "meeting",
+        "attendance",
+        "person",
+        lambda pk: [{"actor": pk, "status": "present"}],
+    ),
+    ("opinions", "opinion", "body", "body", None),
+    ("interactions", "interaction", "source", "person", None),
+    ("interactions", "interaction", "target_actor", "organization", None),
+    ("interactions", "interaction", "target_body", "body", None),
+    ("interactions", "interaction", "territory", "commune", None),
+    ("actors", "actor", "territory", "commune", None),
+    ("bodies", "body", "territory", "commune", None),
+]
+
+
+def _side_obj(side, name):
+    return getattr(side, name)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "basename", "field", "target", "shape"),
+    RELATIONS,
+    ids=[f"{r[0]}.{r[2]}" for r in RELATIONS],
+)
+def test_api1_no_write_can_point_an_inside_object_at_an_outside_one(
+    world, prefix, basename, field, target, shape
+):
+    """PATCH an inside object so that one of its relations names an outside object: refused
+    exactly as naming a missing one, nothing written."""
+    inside = world.inside.obj(basename)
+    shape = shape or (lambda pk: pk)
+    before = ChangeRecord.objects.count()
+    extra = {"target_actor": None} if field == "target_body" else {}
+    url = f"/api/{prefix}/{inside.pk}/"
+    leaked = world.client.patch(
+        url, {field: shape(_side_obj(world.outside, target).pk), **extra}, format="json"
+    )
+    missing = world.client.patch(url, {field: shape(MISSING), **extra}, format="json")
+    assert_problem(leaked, 422)
+    assert_problem(missing, 422)
+    assert _errors(leaked) == _errors(missing)
+    assert_clean(leaked)
+    assert ChangeRecord.objects.count() == before
+
+
+def test_api1_a_new_territory_cannot_be_attached_under_an_outside_one(world):
+    """Even beside a parent of its own: one link would graft it into the other tree.
+    (Territories are public reference data, so the refusal may name the scope.)"""
+    before = ChangeRecord.objects.count()
+
+    def create(parent_id):
+        return world.client.post(
+            "/api/territories/",
+            {
+                "level": "quartier",
+                "code": "Q-ALPHA-1",
+                "name": "Alpha quartier",
+                "parent_links": [
+                    {"territory": world.inside.commune.pk, "kind": "municipal"},
+                    {"territory": parent_id, "kind": "administrative"},
+                ],
+            },
+            format="json",
+        )
+
+    body = assert_problem(create(world.outside.dept.pk), 422)
+    assert {e["field"] for e in body["errors"]} == {"territory"}
+    assert_problem(create(MISSING), 422)
+    assert ChangeRecord.objects.count() == before
+    assert (
+        world.client.post(
+            "/api/territories/",
+            {
+                "level": "quartier",
+                "code": "Q-ALPHA-2",
+                "name": "Alpha quartier 2",
+                "parent_links": [{"territory": world.inside.commune.pk, "kind": "municipal"}],
+            },
+            format="json",
+        ).status_code
+        == 201
+    )
