@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
@@ -129,7 +129,11 @@ class BodyMembersView(IdempotentMixin, APIView):
             .select_related("actor", "body", "college", "on_behalf_of")
             .order_by("id")
         )
-        return Response(MembershipSerializer(rows, many=True, context={"request": request}).data)
+        etag = members_etag(request, body)
+        if etag_matches(request.headers.get("If-None-Match"), etag):
+            return Response(status=304, headers={"ETag": etag})
+        data = MembershipSerializer(rows, many=True, context={"request": request}).data
+        return Response(data, headers={"ETag": etag})
 
     @extend_schema(
         summary="Sync the members of a body",
@@ -140,8 +144,9 @@ class BodyMembersView(IdempotentMixin, APIView):
             "end on `effective_date`. Unchanged memberships are not touched. One bad entry "
             "means nothing is written; the error names each entry by its index "
             "(`members.3.actor`). `?dry_run=true` returns the same diff without writing. "
-            "Send `Idempotency-Key` to make retries safe and `If-Match` with the body's ETag "
-            "to refuse a sync based on a stale read."
+            "Send `Idempotency-Key` to make retries safe and `If-Match` with the ETag of "
+            "`GET /api/bodies/{id}/members/` to refuse a sync based on a stale read: it changes "
+            "with the body and with any of its memberships."
         ),
         parameters=[
             OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing."),
@@ -149,7 +154,10 @@ class BodyMembersView(IdempotentMixin, APIView):
                 "Idempotency-Key", str, OpenApiParameter.HEADER, description="Makes retries safe."
             ),
             OpenApiParameter(
-                "If-Match", str, OpenApiParameter.HEADER, description="The body's ETag."
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The ETag of the member list (GET /api/bodies/{id}/members/).",
             ),
         ],
         request=MembersSyncRequestSerializer,
@@ -192,6 +200,18 @@ class BodyMembersView(IdempotentMixin, APIView):
         header = request.headers.get("If-Match")
         if header is None or header.strip() == "*":
             return
-        full = BodySerializer(body, context={"request": request, "full_representation": True}).data
-        if not etag_matches(header, etag_of(full)):
+        if not etag_matches(header, members_etag(request, body)):
             raise PreconditionFailed()
+
+
+def members_etag(request, body: Body) -> str:
+    """The version of a body's member list: moves with the body and with any membership.
+
+    Any membership created, changed or deleted moves the count, the highest id or
+    the latest ``updated_at`` (every tracked write stamps it); one aggregate query.
+    """
+    full = BodySerializer(body, context={"request": request, "full_representation": True}).data
+    stats = Membership.objects.filter(body=body).aggregate(
+        n=Count("id"), last=Max("id"), updated=Max("updated_at")
+    )
+    return etag_of({"body": full, "memberships": stats})

@@ -147,12 +147,29 @@ def test_retry_while_the_first_runs_is_409(api_client_factory, body, places):
 
 def test_stale_if_match_is_412_and_current_etag_passes(full_client, body, places):
     a = ActorFactory(territory=places[1])
-    etag = full_client.get(reverse("body-detail", kwargs={"pk": body.pk}))["ETag"]
+    url = reverse("body-members", kwargs={"pk": body.pk})
+    etag = full_client.get(url)["ETag"]
     stale = put(full_client, body, {"members": [{"actor": a.pk}]}, HTTP_IF_MATCH='"stale"')
     assert stale.status_code == 412
     assert not Membership.objects.exists()
     ok = put(full_client, body, {"members": [{"actor": a.pk}]}, HTTP_IF_MATCH=etag)
     assert ok.status_code == 200
+
+
+def test_a_sync_based_on_a_member_list_read_before_another_sync_is_412(full_client, body, places):
+    # Two integrators read the list; the first syncs; the second, whose read is now
+    # stale although the body itself did not change, is refused.
+    a, b = ActorFactory(territory=places[1]), ActorFactory(territory=places[1])
+    url = reverse("body-members", kwargs={"pk": body.pk})
+    etag = full_client.get(url)["ETag"]
+    first = put(full_client, body, {"members": [{"actor": a.pk}]}, HTTP_IF_MATCH=etag)
+    assert first.status_code == 200
+    second = put(full_client, body, {"members": [{"actor": b.pk}]}, HTTP_IF_MATCH=etag)
+    assert second.status_code == 412
+    assert list(Membership.objects.values_list("actor_id", flat=True)) == [a.pk]
+    fresh = full_client.get(url)
+    assert fresh["ETag"] != etag
+    assert full_client.get(url, HTTP_IF_NONE_MATCH=fresh["ETag"]).status_code == 304
 
 
 def test_permissions_read_key_and_other_territory(api_client_factory, body, places):
