@@ -487,3 +487,21 @@ def test_api1_a_new_territory_cannot_be_attached_under_an_outside_one(world):
         ).status_code
         == 201
     )
+
+
+def test_api1_another_territorys_analysis_job_is_404_like_a_missing_one(world):
+    from django.conf import settings
+    from django.test import override_settings
+
+    bounds = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 1}
+    with override_settings(REGISTRY_ANALYSIS=bounds):
+        queued = world.national.get(
+            reverse("analysis-influence-map"), {"territory": world.outside.dept.pk}
+        )
+        assert queued.status_code == 202, queued.content
+        job = queued["Location"]
+        assert world.national.get(job).status_code == 200
+        assert_same_as_missing(
+            world.client.get(job),
+            world.client.get("/api/analysis/jobs/00000000-0000-4000-8000-000000000000/"),
+        )
