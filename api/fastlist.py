@@ -27,15 +27,17 @@ one query per nested list, and the count of limit/offset pages.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import string
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 from django.db import connections
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, TextField
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Cast, JSONObject
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
@@ -69,6 +71,22 @@ IDENTITY_FIELDS = {
 _PLACEHOLDER = 987654321987654321
 
 
+#: A number orjson would read as a float where the json module reads an int.
+_LONG_NUMBER = re.compile(r"\d{16}")
+
+
+def _json_loads(text: str | None) -> Any:
+    """What Django's JSONField reads from the text, with orjson where it reads the same."""
+    if text is None:
+        return None
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:  # e.g. 1e400, which the json module reads as inf
+            pass
+    return json.loads(text)
+
+
 class Unsupported(Exception):
     """A field the fast path does not know how to read from a row."""
 
@@ -81,6 +99,17 @@ class _Columns:
         #: Columns whose representation needs the database's own type (a datetime, a
         #: decimal...), not what PostgreSQL writes in JSON.
         self.typed: set[str] = set()
+        #: Columns read through an expression: name -> expression.
+        self.expressions: dict[str, Any] = {}
+
+    def json_text(self, path: str) -> str:
+        """A JSON column read as its text (parsed by orjson rather than the json module)."""
+        for name, expression in self.expressions.items():
+            if expression.source_expressions[0].name == path:
+                return name
+        name = f"fastlist_json_{len(self.expressions)}"
+        self.expressions[name] = Cast(F(path), output_field=TextField())
+        return name
 
     def index(self, path: str, *, typed: bool = False) -> str:
         if path not in self.names:
@@ -166,10 +195,13 @@ class _Nested:
 class _Code:
     """The objects a generated ``build(row, page)`` refers to, by the names it uses."""
 
-    def __init__(self, *, native_datetimes: bool = False) -> None:
+    def __init__(self, *, native_datetimes: bool = False, json_as_text: bool = True) -> None:
         self.env: dict[str, Any] = {}
         #: Leave dates and UTC datetimes as they are (``compile_plan``).
         self.native_datetimes = native_datetimes
+        #: Read JSON columns as text and parse them with orjson (not in nested lists,
+        #: whose rows come as JSON already).
+        self.json_as_text = json_as_text
 
     def ref(self, obj: Any) -> str:
         name = f"_o{len(self.env)}"
@@ -198,7 +230,8 @@ class Plan:
 
     def values(self, queryset: QuerySet) -> QuerySet:
         """The rows (dicts by column path) the plan reads from ``queryset``."""
-        return queryset.prefetch_related(None).values(*self.columns.names)
+        columns = self.columns
+        return queryset.prefetch_related(None).values(*columns.names, **columns.expressions)
 
     def annotate(self, rows: QuerySet) -> QuerySet:
         """``rows`` with the nested lists' columns, where the database can write them."""
@@ -355,6 +388,8 @@ def _expression(serializer, field, model, prefix, columns, nested, queryset, cod
     if stored in IDENTITY_FIELDS.get(kind, ()) or _plain_bigint(field, stored):
         return _column(columns.index(path))
     if kind is drf_fields.JSONField and stored == "JSONField" and not field.binary:
+        if code.json_as_text and model_field.decoder is None:
+            return f"{code.ref(_json_loads)}({_column(columns.json_text(path))})"
         return _column(columns.index(path))
     if kind is drf_fields.DateField and stored == "DateField":
         return _null_or(columns.index(path), _date_converter(field, code), code)
@@ -452,7 +487,7 @@ def _nested_list(model, field, prefix, columns, nested, queryset, code) -> str:
         child_qs = related._default_manager.all()
     child_columns = _Columns()
     inner: list[_Nested] = []
-    child_code = _Code(native_datetimes=code.native_datetimes)
+    child_code = _Code(native_datetimes=code.native_datetimes, json_as_text=False)
     entries = _compile(child, "", child_columns, inner, queryset, child_code)
     if inner:
         raise Unsupported(field)
