@@ -160,11 +160,8 @@ class HasScope(permissions.BasePermission):
         missing = needed - access.scopes
         if missing:
             if not request.user or not request.user.is_authenticated:
-                refuse_credentials(
-                    request,
-                    exceptions.NotAuthenticated(
-                        "Authentication required: send 'Authorization: Api-Key <key>'."
-                    ),
+                raise exceptions.NotAuthenticated(
+                    "Authentication required: send 'Authorization: Api-Key <key>'."
                 )
             self.message = f"Your credentials lack the scope(s): {', '.join(sorted(missing))}."
             return False
@@ -188,12 +185,12 @@ class KeyRateThrottle(throttling.SimpleRateThrottle):
 
 
 class FailedAuthThrottle(throttling.SimpleRateThrottle):
-    """Requests without valid credentials, per client address, counted in the shared cache.
+    """Requests with a wrong, revoked or expired key, per client address, in the shared cache.
 
-    Such requests never reach the per-key throttle (authentication and permissions
-    refuse them first), so without this an address could send wrong or no keys as
-    fast as it likes. Over ``API_AUTH_FAILURE_RATE`` (default 300/min) they get 429
-    with ``Retry-After`` instead of 401.
+    They never reach the per-key throttle (authentication refuses them first), and each
+    costs a lookup and a hash; without this an address could try keys as fast as it
+    likes. Over ``API_AUTH_FAILURE_RATE`` (default 300/min) they get 429 with
+    ``Retry-After`` instead of 401. (Requests without any key cost nothing to refuse.)
     """
 
     scope = "auth_failure"
@@ -206,7 +203,7 @@ class FailedAuthThrottle(throttling.SimpleRateThrottle):
 
 
 def refuse_credentials(request, exc: exceptions.APIException) -> NoReturn:
-    """Raise ``exc`` (401), or 429 once the address is over its budget of failed attempts."""
+    """Raise ``exc`` (401), or 429 once the address is over its budget of failed keys."""
     throttle = FailedAuthThrottle()
     if not throttle.allow_request(request, None):
         raise exceptions.Throttled(wait=throttle.wait())
