@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 from django.db import connections
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, TextField
+from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from rest_framework import fields as drf_fields
@@ -87,6 +87,20 @@ def _json_loads(text: str | None) -> Any:
     return json.loads(text)
 
 
+class _UtcText(Func):
+    """PostgreSQL: a timestamptz as UTC text with microseconds, whatever the DateStyle."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+    output_field = TextField()
+
+
+def _utc_text(text: str | None) -> str | None:
+    """DRF's UTC datetime from ``_UtcText``: no fraction when it is zero, then "Z"."""
+    if text is None:
+        return None
+    return (text[:-7] if text.endswith(".000000") else text) + "Z"
+
+
 class Unsupported(Exception):
     """A field the fast path does not know how to read from a row."""
 
@@ -104,11 +118,15 @@ class _Columns:
 
     def json_text(self, path: str) -> str:
         """A JSON column read as its text (parsed by orjson rather than the json module)."""
-        for name, expression in self.expressions.items():
-            if expression.source_expressions[0].name == path:
-                return name
-        name = f"fastlist_json_{len(self.expressions)}"
-        self.expressions[name] = Cast(F(path), output_field=TextField())
+        return self._expression(path, "json", Cast(F(path), output_field=TextField()))
+
+    def utc_text(self, path: str) -> str:
+        """A PostgreSQL timestamptz read as UTC text, ``YYYY-MM-DDTHH:MM:SS.ffffff``."""
+        return self._expression(path, "utc", _UtcText(F(path)))
+
+    def _expression(self, path: str, kind: str, expression) -> str:
+        name = f"fastlist_{kind}_{path}"
+        self.expressions.setdefault(name, expression)
         return name
 
     def index(self, path: str, *, typed: bool = False) -> str:
@@ -195,8 +213,12 @@ class _Nested:
 class _Code:
     """The objects a generated ``build(row, page)`` refers to, by the names it uses."""
 
-    def __init__(self, *, native_datetimes: bool = False, json_as_text: bool = True) -> None:
+    def __init__(
+        self, *, native_datetimes: bool = False, json_as_text: bool = True, postgresql=False
+    ) -> None:
         self.env: dict[str, Any] = {}
+        #: Read timestamps as UTC text (top level, on PostgreSQL).
+        self.postgresql = postgresql
         #: Leave dates and UTC datetimes as they are (``compile_plan``).
         self.native_datetimes = native_datetimes
         #: Read JSON columns as text and parse them with orjson (not in nested lists,
@@ -275,7 +297,8 @@ def compile_plan(
     try:
         columns = _Columns()
         nested: list[_Nested] = []
-        code = _Code(native_datetimes=native_datetimes)
+        postgresql = connections[queryset.db].vendor == "postgresql"
+        code = _Code(native_datetimes=native_datetimes, postgresql=postgresql)
         entries = _compile(serializer, "", columns, nested, queryset, code)
         columns.index(_pk_column(serializer.Meta.model, ""))  # cursor pages read the id
         return Plan(columns, entries, nested, code)
@@ -342,6 +365,7 @@ def _datetime_converter(field, code: _Code) -> Callable | None:
                 return text[:-6] + "Z" if text.endswith("+00:00") else text
         return field.to_representation(value)
 
+    convert.utc = utc  # type: ignore[attr-defined]
     return convert
 
 
@@ -394,7 +418,11 @@ def _expression(serializer, field, model, prefix, columns, nested, queryset, cod
     if kind is drf_fields.DateField and stored == "DateField":
         return _null_or(columns.index(path), _date_converter(field, code), code)
     if kind is drf_fields.DateTimeField:
-        return _null_or(columns.index(path, typed=True), _datetime_converter(field, code), code)
+        convert = _datetime_converter(field, code)
+        if code.postgresql and (convert is None or getattr(convert, "utc", False)):
+            # UTC text from the database: no datetime to parse, then to write.
+            return f"{code.ref(_utc_text)}({_column(columns.utc_text(path))})"
+        return _null_or(columns.index(path, typed=True), convert, code)
     if isinstance(field, drf_fields.Field) and not isinstance(field, relations.RelatedField):
         return _null_or(columns.index(path, typed=True), field.to_representation, code)
     raise Unsupported(field)

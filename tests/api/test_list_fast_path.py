@@ -15,8 +15,11 @@ import datetime as dt
 
 import orjson
 import pytest
+from django.db import connection
+from rest_framework import serializers
 
 from api import base
+from api.fastlist import _utc_text, _UtcText
 from api.resources.actors import ActorViewSet
 from api.resources.memberships import MembershipViewSet
 from registry.services.actors import actor_create
@@ -228,3 +231,22 @@ def test_offset_count_follows_writes(monkeypatch, fast_calls):
     again = orjson.loads(client.get("/api/actors/?limit=2").content)
     assert again["count"] == 5
     assert fast_calls and all(fast_calls)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=dt.UTC),
+        dt.datetime(999, 12, 31, 23, 59, 59, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 7, 1, 12, 0, 0, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    ],
+)
+def test_postgresql_utc_text_is_drf_datetime(value):
+    """On PostgreSQL the plan reads timestamps as UTC text: it must be what DRF writes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + _UtcText.template % {"expressions": "%s::timestamptz"}, [value])
+        (text,) = cursor.fetchone()
+    assert _utc_text(text) == serializers.DateTimeField().to_representation(value)
