@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -16,6 +17,9 @@ from api.models import ALL_SCOPES, ApiKey
 #: Largest multipart upload (the spreadsheet imports take files up to 10 MB), form included.
 MAX_UPLOAD_REQUEST_BYTES = 11 * 1024 * 1024
 
+
+#: What a key looks like: ``<prefix>.<secret>``, letters and digits (djangorestframework-api-key).
+KEY_SHAPE = re.compile(r"[A-Za-z0-9]{1,64}\.[A-Za-z0-9]{1,256}")
 
 #: Longest query string (production's gunicorn already refuses request lines over 4 KB).
 MAX_QUERY_STRING = 8192
@@ -77,6 +81,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = self.parser.get(request)
         if key is None:
             return None
+        if not KEY_SHAPE.fullmatch(key):
+            # Not even shaped like a key (control characters, NUL bytes the database
+            # would choke on, a megabyte of text): refused without a lookup.
+            refuse_credentials(request, exceptions.AuthenticationFailed("Invalid API key."))
         try:
             api_key = ApiKey.objects.get_from_key(key)
         except ApiKey.DoesNotExist:
