@@ -274,10 +274,19 @@ class RegistryViewSet(viewsets.ModelViewSet):
             entry = _PLANS[key] = (plan, plan.values(queryset))
         plan, unfiltered = entry
         queryset = self.get_queryset()
+        rows_key = None
         if set(request.query_params) - _NOT_FILTERS:
             queryset = self.filter_queryset(queryset)
             rows = plan.values(queryset)
         else:
+            # The whole list the caller may see: ``get_queryset`` depends on its access.
+            access = access_of(request)
+            rows_key = (
+                "all",
+                f"{type(self).__module__}.{type(self).__qualname__}",
+                sorted(access.scopes),
+                access.territory_id,
+            )
             # No parameter filters: a filterset given none of its parameters leaves the
             # queryset as it is (every filter lets an empty value through; the fast
             # list's viewsets have no filter with a default, and their tests compare
@@ -285,7 +294,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
             queryset = self._order(queryset, request)
             rows = self._order(unfiltered.all(), request)
         page = paginator.paginate_queryset(
-            plan.annotate(rows), request, view=self, count_queryset=queryset
+            plan.annotate(rows), request, view=self, count_queryset=queryset, rows_key=rows_key
         )
         if native:
             # Dates and datetimes left as they are, written by orjson as DRF writes them.

@@ -41,19 +41,21 @@ def last_change_of(db: str) -> str | None:
     return row[0] if row else None
 
 
-def count_key(queryset, last_change: str | None = None) -> str | None:
-    """The cache key of a queryset's count: its rows' SQL and the ledger's last change.
+def count_key(queryset, last_change: str | None = None, rows_key=None) -> str | None:
+    """The cache key of a queryset's count: what its rows are and the ledger's last change.
 
     Every write is recorded in the ledger (registry.tracking), so a new change means
-    a new key; the time tells apart changes of the same id (a rolled-back test). The
-    SQL is the ids' (the order and the columns do not change the count).
+    a new key; the time tells apart changes of the same id (a rolled-back test). What
+    the rows are: ``rows_key`` when the caller knows it, else the SQL of their ids (the
+    order and the columns do not change the count).
     """
-    try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return None
+    if rows_key is None:
+        try:
+            rows_key = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return None
     last = last_change if last_change is not None else last_change_of(queryset.db)
-    digest = hashlib.sha256(repr((queryset.db, sql, params, last)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((queryset.db, rows_key, last)).encode()).hexdigest()
     return f"registry:page-count:{digest}"
 
 
@@ -61,8 +63,9 @@ class _LimitOffset(LimitOffsetPagination):
     default_limit = DEFAULT_PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
 
-    def __init__(self, count_queryset=None):
+    def __init__(self, count_queryset=None, rows_key=None):
         self.count_queryset = count_queryset
+        self.rows_key = rows_key
 
     def paginate_queryset(self, queryset, request, view=None):
         # The page first: a page shorter than the limit tells the count without counting.
@@ -103,7 +106,7 @@ class _LimitOffset(LimitOffsetPagination):
 
     def get_count(self, queryset, last_change=None):
         """The count, reused while the ledger records no change (the same SQL, same data)."""
-        key = count_key(queryset, last_change)
+        key = count_key(queryset, last_change, self.rows_key)
         if key is None:
             return super().get_count(queryset)
         count = cache.get(key)
@@ -135,19 +138,23 @@ class RegistryPagination(BasePagination):
     cut to 1,000).
     """
 
-    def _impl(self, request, count_queryset=None) -> BasePagination:
+    def _impl(self, request, count_queryset=None, rows_key=None) -> BasePagination:
         if "cursor" in request.query_params or request.query_params.get("pagination") == "cursor":
             return _Cursor()
-        return _LimitOffset(count_queryset)
+        return _LimitOffset(count_queryset, rows_key)
 
-    def paginate_queryset(self, queryset, request, view=None, count_queryset=None):
-        """A page of ``queryset``; ``count_queryset``, if given, is what limit/offset counts."""
+    def paginate_queryset(self, queryset, request, view=None, count_queryset=None, rows_key=None):
+        """A page of ``queryset``; ``count_queryset``, if given, is what limit/offset counts.
+
+        ``rows_key``, if given, says which rows ``count_queryset`` holds (its count is
+        cached by it: see ``count_key``).
+        """
         if not queryset.ordered:
             raise ImproperlyConfigured(
                 f"{view.__class__.__name__} lists an unordered queryset: pages would be "
                 "unstable. Give the queryset an order_by() or the model a Meta.ordering."
             )
-        self.impl = self._impl(request, count_queryset)
+        self.impl = self._impl(request, count_queryset, rows_key)
         return self.impl.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
