@@ -19,6 +19,7 @@ import orjson
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
 
@@ -324,6 +325,7 @@ def test_api4_throttle_counters_are_shared_between_workers_through_redis(monkeyp
             response = client.get("/api/territories/")
             outcome[name].append((response.status_code, response.get("Retry-After")))
         caches.close_all()
+        connections.close_all()  # the thread's own database connection
 
     raw = redis.Redis.from_url(REDIS_URL)
     try:
