@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.db.models import F, Func, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -31,7 +33,8 @@ from rest_framework.views import APIView
 
 from api.auth import access_of
 from api.personal_data_log import log_personal_data_reads
-from registry.models import Territory
+from api.scoping import within_ids
+from registry.models import Actor, Body, Territory
 from registry.selectors import popolo as selectors
 
 PARTICIPATION_BODY = "participation-body"
@@ -272,6 +275,50 @@ class NotFound(exceptions.NotFound):
     default_detail = "No territory you may export has this id or key."
 
 
+#: Most actors and bodies one export may hold (``POPOLO_MAX_RECORDS``): the document is
+#: built in memory, so a larger territory is refused (413) rather than hold a worker.
+DEFAULT_MAX_RECORDS = 100_000
+
+
+class ExportTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload-too-large"
+
+
+def _count(queryset) -> Subquery:
+    return Subquery(queryset.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")[:1])
+
+
+def _exportable_size(territory_id: int, scope_id: int | None) -> int | None:
+    """How many actors and bodies the export would hold, or None when the territory does
+    not exist or lies outside ``scope_id``: one query for both."""
+    territories = Territory.objects.filter(pk=territory_id)
+    if scope_id is not None:
+        territories = territories.filter(pk__in=within_ids(scope_id))
+    within = within_ids(territory_id)
+    row = (
+        territories.annotate(
+            n_actors=_count(Actor.objects.filter(territory_id__in=within)),
+            n_bodies=_count(Body.objects.filter(territory_id__in=within)),
+        )
+        .values_list("n_actors", "n_bodies")
+        .first()
+    )
+    return None if row is None else (row[0] or 0) + (row[1] or 0)
+
+
+def _ensure_exportable(territory_id: int, scope_id: int | None) -> None:
+    size = _exportable_size(territory_id, scope_id)
+    if size is None:
+        raise NotFound()
+    limit = getattr(settings, "POPOLO_MAX_RECORDS", DEFAULT_MAX_RECORDS)
+    if size > limit:
+        raise ExportTooLarge(
+            f"The territory holds about {size} actors and bodies, over the bound of {limit} "
+            "per export: export the territories below it one by one."
+        )
+
+
 def _territory_param(request) -> int:
     raw = (request.query_params.get("territory") or "").strip()
     if not raw:
@@ -339,11 +386,7 @@ class PopoloExportView(APIView):
         territory_id = _territory_param(request)
         as_of = _as_of_param(request)
         access = access_of(request)
-        if access.territory_id is not None:
-            if not selectors.territory_within(territory_id, access.territory_id):
-                raise NotFound()
-        elif not selectors.territory_exists(territory_id):
-            raise NotFound()
+        _ensure_exportable(territory_id, access.territory_id)
         data = selectors.popolo_data(
             territory_id,
             as_of=as_of,

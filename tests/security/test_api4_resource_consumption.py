@@ -2,9 +2,10 @@
 
 Every request is bounded: page size (1,000), change feed page (1,000), bulk items
 (5,000), sync entries (20,000), upload (10 MB), request body
-(``DATA_UPLOAD_MAX_MEMORY_SIZE``, 413 before anything parses it), graph size per
-analysis (``ANALYSIS_MAX_NODES``: 413; above ``ANALYSIS_SYNC_MAX_NODES``: a
-background job), radius and parameters. Requests are throttled per key on every
+(``DATA_UPLOAD_MAX_MEMORY_SIZE``, 413 before anything parses it), query string (8 KB,
+414), graph size per analysis (``ANALYSIS_MAX_NODES``: 413; above
+``ANALYSIS_SYNC_MAX_NODES``: a background job), Popolo export size
+(``POPOLO_MAX_RECORDS``: 413), radius and parameters. Requests are throttled per key on every
 route (429 with ``Retry-After``), failed authentications per address, and the
 counters live in the configured cache, so Redis shares them between workers.
 """
@@ -225,6 +226,15 @@ def test_api4_a_large_analysis_becomes_a_background_job(world, name, obj):
         response = world.client.get(_analysis_url(world, name, obj))
     assert response.status_code == 202, response.content[:300]
     assert response["Location"].startswith("/api/analysis/jobs/")
+
+
+def test_api4_a_popolo_export_over_its_bound_is_413(world, settings):
+    url = reverse("popolo-export")
+    settings.POPOLO_MAX_RECORDS = 3  # the inside branch holds 2 actors and 1 body
+    assert world.client.get(url, {"territory": world.inside.dept.pk}).status_code == 200
+    settings.POPOLO_MAX_RECORDS = 2
+    body = assert_problem(world.client.get(url, {"territory": world.inside.dept.pk}), 413)
+    assert "export the territories below it" in body["detail"]
 
 
 # --- throttling ---------------------------------------------------------------------
