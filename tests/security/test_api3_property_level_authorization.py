@@ -336,3 +336,26 @@ def test_api3_a_key_cannot_grant_itself_scopes_or_a_wider_territory(world):
     api_key.refresh_from_db()
     assert api_key.territory_id == world.inside.dept.pk
     assert sorted(api_key.scopes) == sorted(["read", "write", "personal_data", "analysis"])
+
+
+@pytest.mark.django_db(transaction=True)  # the change feed, on PostgreSQL, holds committed changes
+def test_api3_after_erasure_no_route_shows_the_person(world):
+    """Name, identifier and personal data of an erased person are gone from every route,
+    the history and the change feed included, even for a key with every scope."""
+    person = world.inside.person
+    gone = [b"Alpha Personne", b"W1ALPHA", *personal_values(world.inside)]
+    url = reverse("actor-erase", args=[person.pk])
+    erased = world.national.post(url, {"reason": "request of 2026-11-25, ticket 7"}, format="json")
+    assert erased.status_code == 200, erased.content
+    urls = [u for u in every_get_url(world) if "personal-data-export" not in u]
+    urls += [
+        "/api/memberships/?expand=actor&limit=1000",
+        "/api/changes/?limit=1000",
+        f"/api/actors/{person.pk}/history/",
+        "/api/actors/?q=Alpha",
+    ]
+    for url in urls:
+        response = world.national.get(url)
+        assert response.status_code < 500, (url, response.content[:200])
+        for value in gone:
+            assert value not in response.content, (url, value)
