@@ -19,6 +19,9 @@ from rest_framework.filters import OrderingFilter
 from api.scoping import within_ids
 from registry.models import Territory
 
+#: The range of an id (a 64-bit integer column): beyond it, the database refuses the value.
+ID_RANGE = range(-(2**63), 2**63)
+
 
 class MultipleIntegerField(forms.Field):
     """Repeated integer parameters (``?id=1&id=2``); also accepts ``1,2``."""
@@ -30,9 +33,49 @@ class MultipleIntegerField(forms.Field):
             return []
         items = [v for raw in value for v in str(raw).split(",") if v.strip()]
         try:
-            return [int(v) for v in items]
+            ids = [int(v) for v in items]
         except ValueError:
             raise forms.ValidationError("Give whole numbers (ids).", code="invalid") from None
+        if any(i not in ID_RANGE for i in ids):
+            # SQLite raises OverflowError (a 500) on an integer over 64 bits.
+            raise forms.ValidationError("Give whole numbers (ids).", code="invalid")
+        return ids
+
+
+class MultipleChoiceField(forms.MultipleChoiceField):
+    """Repeated choices; an empty one (``?level=``, as a filter form sends it) is not given."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v != ""]
+
+
+class TypedMultipleChoiceField(forms.TypedMultipleChoiceField):
+    """Repeated typed choices (``?sign=-1``); an empty one is not given."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v != ""]
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``, any case); empty is "not given"; anything else a 400.
+
+    django-filter's ``BooleanFilter`` reads its value through Django's
+    ``NullBooleanSelect``, which turns whatever it does not know (``?current=1``,
+    ``?current=yes``) into "not given", so the filter was silently left out.
+    """
+
+    widget = forms.Select(choices=[("", "Unknown"), ("true", "Yes"), ("false", "No")])
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Give true or false.", code="invalid") from None
 
 
 @extend_schema_field({"type": "array", "items": {"type": "integer"}})
@@ -113,11 +156,12 @@ class RegistryFilterSet(filters.FilterSet):
 
     @classmethod
     def get_filters(cls):
-        """A number filter on an integer column takes whole numbers only.
+        """Filters that refuse what the schema refuses, rather than ignore or bend it.
 
         django-filter's ``NumberFilter`` parses a decimal, which the integer
-        column then truncates: ``?urgency_min=0.5`` matched urgency 0 as well.
-        The schema says integer; anything else is now a 400.
+        column then truncates: ``?urgency_min=0.5`` matched urgency 0 as well;
+        on an integer column it now takes whole numbers only. A ``BooleanFilter``
+        ignored any value but true/false (see ``StrictBooleanField``).
         """
         found = super().get_filters()
         model = cls._meta.model
@@ -126,6 +170,12 @@ class RegistryFilterSet(filters.FilterSet):
                 field = get_model_field(model, filter_.field_name)
                 if isinstance(field, models.IntegerField):
                     filter_.field_class = forms.IntegerField
+            elif type(filter_) is filters.BooleanFilter:
+                filter_.field_class = StrictBooleanField
+            elif type(filter_) is filters.MultipleChoiceFilter:
+                filter_.field_class = MultipleChoiceField
+            elif type(filter_) is filters.TypedMultipleChoiceFilter:
+                filter_.field_class = TypedMultipleChoiceField
         return found
 
     def search(self, qs, name, value):

@@ -46,10 +46,6 @@ class FilterHelpTexts(DjangoFilterExtension):
         for parameter in parameters:
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
-            if parameter.get("in") == "query" and not parameter.get("required"):
-                # django-filter skips a filter given empty (``?updated_since=``), as an HTML
-                # filter form sends it: the same as leaving the parameter out.
-                parameter["allowEmptyValue"] = True
         return parameters
 
 
@@ -151,6 +147,15 @@ class RegistryAutoSchema(AutoSchema):
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)
         _standard_integer_bounds(field, schema)
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                # An empty query parameter (``?updated_since=``, as an HTML filter form
+                # sends it) is the same as leaving it out, everywhere in the API.
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def _map_basic_serializer(self, serializer, direction):
         result = super()._map_basic_serializer(serializer, direction)

@@ -93,7 +93,8 @@ class ChangeFeedView(APIView):
         raw_cursor = request.query_params.get("cursor")
         position = decode_cursor(raw_cursor) if raw_cursor else START
         try:
-            limit = int(request.query_params.get("limit", DEFAULT_LIMIT))
+            # Empty is "not given", as for every query parameter of the API.
+            limit = int(request.query_params.get("limit") or DEFAULT_LIMIT)
         except ValueError:
             raise exceptions.ValidationError({"limit": ["Give a whole number."]}) from None
         if limit < 1:
