@@ -506,3 +506,55 @@ def test_api1_another_territorys_analysis_job_is_404_like_a_missing_one(world):
             world.client.get(job),
             world.client.get("/api/analysis/jobs/00000000-0000-4000-8000-000000000000/"),
         )
+
+
+def test_api1_outside_actors_referred_to_by_inside_objects_show_by_name_only(world):
+    """The documented policy (README, Popolo export): a member, host or party of an inside
+    object who lives elsewhere appears by id and brief form (name) where that object is
+    shown; never with personal data, never as an object of its own (detail, history,
+    personal data export and analysis of it are 404)."""
+    inside, outside = world.inside, world.outside
+    assert (
+        world.national.patch(
+            f"/api/bodies/{inside.body.pk}/", {"host": outside.organization.pk}, format="json"
+        ).status_code
+        == 200
+    )
+    member = world.national.post(
+        "/api/memberships/",
+        {
+            "actor": outside.person.pk,
+            "body": inside.body.pk,
+            "start_date": "2025-01-01",
+            "role": "secretary",
+        },
+        format="json",
+    )
+    assert member.status_code == 201, member.content
+    shown = [
+        world.client.get(f"/api/bodies/{inside.body.pk}/", {"expand": "host"}),
+        world.client.get("/api/memberships/", {"expand": "actor,on_behalf_of", "limit": 1000}),
+        world.client.get(f"/api/bodies/{inside.body.pk}/members/"),
+        world.client.get(reverse("popolo-export"), {"territory": inside.dept.pk}),
+        world.client.get(reverse("analysis-influence-map"), {"territory": inside.dept.pk}),
+    ]
+    assert any(b"Zorglub Personne" in r.content for r in shown)
+    for response in shown:
+        assert response.status_code == 200, response.content[:300]
+        for value in personal_values_of(outside):
+            assert value not in response.content
+    for url in (
+        f"/api/actors/{outside.person.pk}/",
+        f"/api/actors/{outside.person.pk}/history/",
+        f"/api/actors/{outside.organization.pk}/",
+        reverse("actor-personal-data-export", args=[outside.person.pk]),
+        reverse("analysis-actor-network", args=[outside.person.pk]),
+    ):
+        assert_problem(world.client.get(url), 404)
+
+
+def personal_values_of(side) -> list[bytes]:
+    from registry.models import PersonalData
+
+    pd = PersonalData.objects.get(actor=side.person)
+    return [pd.email.encode(), pd.phone.encode(), f'"birth_year":{pd.birth_year}'.encode()]
