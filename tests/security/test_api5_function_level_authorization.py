@@ -153,3 +153,25 @@ def test_api5_options_describes_an_outside_object_as_a_missing_one(world):
     assert outside.json() == missing.json()
     assert "PUT" in inside.json().get("actions", {})
     assert "PUT" not in outside.json().get("actions", {})
+
+
+def test_api5_key_management_in_the_admin_needs_its_permission(world):
+    api_key = ApiKey.objects.get(prefix=world.key.partition(".")[0])
+    staff = get_user_model().objects.create_user("staff", password="x", is_staff=True)
+    client = APIClient()
+    client.force_login(staff)
+    for url in ("/admin/api/apikey/", f"/admin/api/apikey/{api_key.pk}/change/"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_api5_the_admin_never_shows_a_key_hash_and_keeps_its_audit_fields_read_only(world):
+    api_key = ApiKey.objects.get(prefix=world.key.partition(".")[0])
+    root = get_user_model().objects.create_superuser("root", password="x")
+    client = APIClient()
+    client.force_login(root)
+    page = client.get(f"/admin/api/apikey/{api_key.pk}/change/").content.decode()
+    assert api_key.hashed_key not in page and world.key.partition(".")[2] not in page
+    for field in ("prefix", "last_used", "hashed_key"):
+        assert f'name="{field}' not in page, f"{field} is editable in the admin"
+    for field in ("scopes", "territory", "revoked", "expiry_date"):
+        assert f'name="{field}' in page, f"{field} cannot be managed in the admin"
