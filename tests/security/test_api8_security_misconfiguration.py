@@ -198,3 +198,16 @@ def test_api8_dates_in_problems_do_not_reveal_server_internals(world):
     body = response.json()
     assert set(body) <= {"type", "title", "status", "detail", "code", "instance", "request_id"}
     assert body["request_id"] and dt.date.today().isoformat() not in body["detail"]
+
+
+def test_api8_with_debug_off_no_page_lists_the_url_configuration(world):
+    for url in ("/nope/", "/admin/nope/", "/api/nope/", "/static/nope.js"):
+        response = world.client.get(url)
+        assert response.status_code in (302, 404), url
+        assert b"URLconf" not in response.content and b"api.urls" not in response.content
+        assert b"Traceback" not in response.content
+
+
+def test_api8_the_debug_toolbar_and_similar_apps_are_not_installed():
+    risky = {"debug_toolbar", "django_extensions", "silk", "django.contrib.admindocs"}
+    assert not risky & set(settings.INSTALLED_APPS)
