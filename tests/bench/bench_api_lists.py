@@ -19,8 +19,8 @@ throttling, filtering, pagination, serialization and rendering path):
 - ``offset``: the same number of limit/offset pages (each also counts the rows);
 
 beside a baseline in the same run that reads the same rows with ``.values()``
-(keyset or offset slices) and encodes them with orjson. It prints items per
-second for both and their ratio (the target: the API within 3x of the
+(keyset or offset slices) and encodes them with orjson (the two take turns, best
+of ``--repeat`` runs each). It prints items per second for both and their ratio (the target: the API within 3x of the
 baseline). ``--profile`` adds a pyinstrument profile of one API walk
 (``pip install pyinstrument`` into the venv first; it is not a dependency).
 """
@@ -192,14 +192,19 @@ def _analyze() -> None:
     print(f"ANALYZE: {time.perf_counter() - started:.1f}s")
 
 
-def _timed(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
-    """Best of ``repeat`` runs (warm caches): (seconds, items)."""
-    best, items = float("inf"), 0
+def _timed(fns: list[Callable[[], int]], repeat: int) -> list[tuple[float, int]]:
+    """Best of ``repeat`` runs of each function (warm caches): (seconds, items) each.
+
+    The functions take turns (API, baseline, API, ...), so that both meet the same
+    conditions on a machine shared with other work.
+    """
+    best = [(float("inf"), 0)] * len(fns)
     for _ in range(repeat):
-        started = time.perf_counter()
-        items = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, items
+        for i, fn in enumerate(fns):
+            started = time.perf_counter()
+            items = fn()
+            best[i] = min(best[i], (time.perf_counter() - started, items))
+    return best
 
 
 class Bench:
@@ -287,8 +292,13 @@ def run(args) -> list[tuple[str, str, float, float]]:
             api_fn = getattr(bench, f"api_{mode}")
             base_fn = getattr(bench, f"base_{mode}")
             api_fn(resource)  # warm-up: key lookup, caches, query plans
-            api_s, api_n = _timed(lambda api_fn=api_fn, r=resource: api_fn(r), args.repeat)
-            base_s, base_n = _timed(lambda base_fn=base_fn, m=model: base_fn(m), args.repeat)
+            (api_s, api_n), (base_s, base_n) = _timed(
+                [
+                    lambda api_fn=api_fn, r=resource: api_fn(r),
+                    lambda base_fn=base_fn, m=model: base_fn(m),
+                ],
+                args.repeat,
+            )
             assert bench.seen[(resource, mode)] == bench.seen[(model.__name__, mode)], (
                 "the API and the baseline did not read the same rows"
             )
