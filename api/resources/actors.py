@@ -14,6 +14,7 @@ from api.filters import (
     WithinTerritoryFilter,
     choice_filter,
 )
+from api.personal_data_log import log_personal_data_reads
 from registry.models import (
     Actor,
     ActorCategory,
@@ -194,3 +195,26 @@ class ActorViewSet(RegistryViewSet):
         if access_of(self.request).has("personal_data"):
             qs = qs.select_related("personal_data")
         return qs.order_by("id")
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and access_of(request).has("personal_data")
+        ):
+            # GDPR access log: whose personal data this answer holds, never the data.
+            log_personal_data_reads(request=request, actor_ids=_with_personal_data(response.data))
+        return response
+
+
+def _with_personal_data(data) -> list[int]:
+    """Ids of the actors of a list page or an object whose personal data is shown."""
+    if not isinstance(data, dict):
+        return []
+    items = data["results"] if isinstance(data.get("results"), list) else [data]
+    return [
+        item["id"]
+        for item in items
+        if isinstance(item, dict) and item.get("personal_data") and "id" in item
+    ]

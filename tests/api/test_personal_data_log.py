@@ -82,3 +82,29 @@ def test_change_feed_without_personal_data_logs_nothing(api_client_factory, pers
     client = api_client_factory(scopes=("read",))
     assert client.get("/api/changes/", {"limit": 100}).status_code == 200
     assert _logged() == []
+
+
+def test_actor_reads_with_personal_data_are_logged_for_list_and_object(
+    api_client_factory, commune, person
+):
+    organization = actor_create(
+        kind="organization", category="association", name="Les Amis", territory=commune
+    )
+    client = api_client_factory()
+    listing = client.get("/api/actors/")
+    assert listing.status_code == 200
+    assert {row.actor_id for row in _logged()} == {person.pk}  # not the organization
+    one = client.get(f"/api/actors/{person.pk}/")
+    assert one.status_code == 200
+    assert [row.actor_id for row in _logged()] == [person.pk, person.pk]
+    assert client.get(f"/api/actors/{organization.pk}/").status_code == 200
+    assert len(_logged()) == 2
+    assert all(EMAIL not in str(row.__dict__) for row in _logged())
+
+
+def test_actor_reads_without_personal_data_shown_are_not_logged(
+    api_client_factory, commune, person
+):
+    api_client_factory(scopes=("read",)).get("/api/actors/")
+    api_client_factory().get("/api/actors/", {"fields": "id,name"})
+    assert _logged() == []
