@@ -15,6 +15,7 @@ from http import HTTPStatus
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -208,12 +209,24 @@ class ProblemFormatter(ExceptionFormatter):
         )
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
 class ProblemExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, RegistryError):
             return DomainAPIException(exc)
         if is_db_unavailable(exc):
             return ServiceUnavailable()
+        if isinstance(exc, RequestDataTooBig):
+            return PayloadTooLarge()
+        if isinstance(exc, SuspiciousOperation):
+            # e.g. too many query or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS): the
+            # client's request is malformed, not the server broken.
+            return exceptions.ParseError("The request has too many fields or is malformed.")
         request = self.context.get("request")
         if (
             isinstance(exc, exceptions.ValidationError)

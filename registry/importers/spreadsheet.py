@@ -94,6 +94,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -113,6 +114,9 @@ from registry.models.actor import ORGANIZATION_CATEGORIES, PERSON_CATEGORIES
 
 #: Largest number of data rows one file may hold.
 MAX_ROWS = 5000
+#: Lines read at most (headers and blank lines included) before a file is refused
+#: unread: blank lines are skipped, but not without bound.
+MAX_RECORDS = 2 * MAX_ROWS + 1
 
 
 def _norm(text: Any) -> str:
@@ -366,7 +370,8 @@ def _csv_records(data: bytes) -> list[list[Any]]:
         delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
     except csv.Error:
         delimiter = max(";,\t", key=first.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return list(itertools.islice(reader, MAX_RECORDS + 1))
 
 
 def _xlsx_records(data: bytes) -> list[list[Any]]:
@@ -380,7 +385,10 @@ def _xlsx_records(data: bytes) -> list[list[Any]]:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        rows = sheet.iter_rows(values_only=True)
+        # Stop reading past the bound: a small compressed workbook can expand to
+        # millions of rows.
+        return [list(r) for r in itertools.islice(rows, MAX_RECORDS + 1)]
     finally:
         workbook.close()
 
@@ -401,6 +409,11 @@ def read_table(
     data, name = _open(file)
     fmt = _format_of(filename or name, format)
     records = _csv_records(data) if fmt == "csv" else _xlsx_records(data)
+    if len(records) > MAX_RECORDS:
+        raise ImportFailed(
+            f"The file holds more than {MAX_ROWS} rows; import at most {MAX_ROWS} at a time.",
+            errors={"file": [f"More than {MAX_RECORDS} lines (blank ones included)."]},
+        )
     if not records or not any(_blank(c) is False for c in records[0]):
         raise ImportFailed("The file is empty.", errors={"file": ["Row 1 must hold the headers."]})
     allowed = set(allowed) if allowed is not None else set(_HEADERS)

@@ -86,14 +86,6 @@ def test_api4_a_query_string_over_8_kb_is_414(world):
     assert_problem(response, 414)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DRF's content negotiation parses the query string before any view code runs, "
-    "and Django's TooManyFieldsSent (over DATA_UPLOAD_MAX_NUMBER_FIELDS) reaches "
-    "api.problems as an unknown exception: a 500. Fix in api/problems.py: "
-    "ProblemExceptionHandler.convert_known_exceptions maps SuspiciousOperation to "
-    "ParseError (400) and RequestDataTooBig to a 413.",
-)
 def test_api4_too_many_query_parameters_are_400_not_500(world):
     world.client.raise_request_exception = False
     response = world.client.get("/api/actors/?" + "&".join(f"x{i}=1" for i in range(1001)))
