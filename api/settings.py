@@ -282,3 +282,12 @@ REGISTRY_ANALYSIS = {
     "RENEWAL_THRESHOLDS": env.json("ANALYSIS_RENEWAL_THRESHOLDS", default={}),
     "RENEWAL_WEIGHTS": env.json("ANALYSIS_RENEWAL_WEIGHTS", default={}),
 }
+
+# --- request bounds (OWASP API4) ------------------------------------------------------
+
+#: Largest request body read (uploads: see api.auth.check_request_size); over it, 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=2_621_440)
+#: Wrong, revoked or expired keys per client address before 429.
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="300/min")
+#: Most actors and bodies one Popolo export may hold; over it, 413.
+POPOLO_MAX_RECORDS = env.int("POPOLO_MAX_RECORDS", default=100_000)
