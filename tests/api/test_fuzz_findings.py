@@ -327,3 +327,28 @@ def test_a_malformed_cursor_is_a_400(client, network):
     response = client.get("/api/interactions/", {"cursor": "G\U0010a34b\xff", "limit": 105})
     body = assert_problem(response, 400)
     assert [e["field"] for e in body["errors"]] == ["cursor"]
+
+
+def test_a_nul_character_in_a_members_sync_is_a_422_not_a_500(client, network):
+    # Found on PostgreSQL as: PUT /api/bodies/18/members/?dry_run=false with a member
+    # {"identifier": {"scheme": "\u001d...", "value": "\u000b\u00de\u0000..."}, ...}:
+    # DataError "PostgreSQL text fields cannot contain NUL (0x00) bytes" from the
+    # identifier lookup (a 500). SQLite stored it; now both refuse it, naming the field.
+    url = f"/api/bodies/{network['body'].pk}/members/"
+    members = [
+        {"identifier": {"scheme": "rna", "value": "\u000b\u00de\u0000W1"}, "role": "member"},
+        {"actor": network["alice"].pk, "external_id": "a\u0000b"},
+        {"new_actor": {"kind": "person", "category": "resident", "name": "N\u0000l"}},
+    ]
+    for dry_run in ("true", "false"):
+        response = client.put(
+            f"{url}?dry_run={dry_run}",
+            {"effective_date": "2026-01-01", "members": members},
+            format="json",
+        )
+        body = assert_problem(response, 422)
+        assert {e["field"] for e in body["errors"]} == {
+            "members.0.identifier.value",
+            "members.1.external_id",
+            "members.2.new_actor.name",
+        }
