@@ -966,6 +966,11 @@ def main() -> int:
         "--skip", action="append", default=[], choices=["influence", "accuracy", "api", "renewal"]
     )
     parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also time the replacements suggested for the slow steps (checked against them)",
+    )
+    parser.add_argument(
         "--profile",
         choices=["renewal-network", "constraint"],
         help="pyinstrument profile of one body_network or of constraint on 20 nodes",
@@ -1018,6 +1023,8 @@ def main() -> int:
             )
             guarded(lambda: renewal_section(args, table, big, as_of, graph))
             guarded(lambda: renewal_api(args, table, api_t, as_of))
+        if args.what_if:
+            guarded(lambda: what_if_section(args, table, big, as_of, state))
         if args.profile:
             profile(args, big, as_of, state)
     finally:
@@ -1025,6 +1032,139 @@ def main() -> int:
     section("Summary")
     print(table.markdown())
     return 0
+
+
+def what_if_section(args, table: Table, territory_id: int, as_of: dt.date, state) -> None:
+    """What the slow steps would cost done another way, checked against what they replace.
+
+    Not the project's code: evidence for the owners of ``graph/``.
+    """
+    import networkx as nx
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    from graph import loaders
+    from graph.influence import weighted_pagerank
+    from graph.model import collapse, node_order
+    from graph.positions import network_positions
+    from graph.renewal import _is_decision_maker, _members_of, body_network
+
+    section(f"What would fix it, territory {territory_id}")
+    graph = (
+        state["graph"] if state else loaders.registry_graph(territory_id=territory_id, as_of=as_of)
+    )
+    simple = state["simple"] if state else collapse(graph)
+    nodes = list(simple.nodes)
+
+    # 1. PageRank: NetworkX's SciPy path instead of the pure-Python power iteration
+    fast, s_fast, mb = measure(
+        lambda: nx.pagerank(simple, alpha=0.85, weight="weight", tol=1e-12, max_iter=1000)
+    )
+    slow, s_slow, _ = measure(lambda: weighted_pagerank(simple))
+    same = sum(round(fast[u], 6) == round(slow[u], 6) for u in nodes)
+    Table.line(
+        "nx.pagerank (SciPy) vs weighted_pagerank",
+        s_fast,
+        mb,
+        f"vs {fmt_s(s_slow)}; {same:,}/{len(nodes):,} equal at 6 decimals",
+    )
+
+    # 2. effective size from sparse matrices (no n x n array)
+    g, ig_nodes = (state["g"], state["nodes"]) if state else to_igraph(simple)
+    esize, s_es, mb = measure(lambda: effective_size_scipy(simple, nodes))
+    sample = random.Random(0).sample(nodes, min(len(nodes), 200))
+    reference = nx.effective_size(simple, nodes=sample, weight="weight")  # per-node path
+    where = {u: i for i, u in enumerate(nodes)}
+    gap = max((abs(esize[where[u]] - v) for u, v in reference.items() if v == v), default=0.0)
+    Table.line(
+        "effective size, sparse formula",
+        s_es,
+        mb,
+        f"largest gap to nx's per-node path {gap:.1e} ({len(sample)} nodes)",
+    )
+
+    # 3. betweenness: the same pivots and accumulation in igraph
+    k = min(runner_config("BETWEENNESS_SAMPLES"), len(nodes))
+    _, s_btw, mb = measure(
+        lambda: igraph_sampled_betweenness(g, ig_nodes, nx_pivots(simple, k, args.seed))
+    )
+    Table.line(f"betweenness, NetworkX's {k} pivots in igraph", s_btw, mb)
+
+    # 4. renewal: the distance to decision-makers from one search for all bodies
+    #    d_{G-b}(m) = d_G(m) when d_G(m) <= d_G(b) (a path through b is longer), or when m
+    #    has a neighbour x != b with d_G(x) = d_G(m) - 1 (x is then unaffected); else a
+    #    search without b for that member only.
+    def one_search():
+        index = {u: i for i, u in enumerate(nodes)}
+        rows = [index[u] for u, v in simple.edges() if u != v]
+        cols = [index[v] for u, v in simple.edges() if u != v]
+        n = len(nodes)
+        a = sparse.csr_matrix((np.ones(2 * len(rows)), (rows + cols, cols + rows)), shape=(n, n))
+        deciders = [index[u] for u, d in graph.nodes(data=True) if _is_decision_maker(d)]
+        d_g = csgraph.dijkstra(a, directed=False, indices=deciders, unweighted=True, min_only=True)
+        out, searched = {}, 0
+        for b_node in (u for u in nodes if u.startswith("b")):
+            b = index[b_node]
+            members = sorted(_members_of(graph, b_node), key=node_order)
+            result, without_b = {}, None
+            for m_node in members:
+                m = index[m_node]
+                d = d_g[m]
+                around = a.indices[a.indptr[m] : a.indptr[m + 1]]
+                if d <= d_g[b] or any(x != b and d_g[x] == d - 1 for x in around):
+                    result[m_node] = d
+                else:
+                    if without_b is None:  # one search without b, for this body's members
+                        keep = np.ones(n)
+                        keep[b] = 0
+                        mask = sparse.diags(keep)
+                        without_b = csgraph.dijkstra(
+                            mask @ a @ mask,
+                            directed=False,
+                            indices=[x for x in deciders if x != b],
+                            unweighted=True,
+                            min_only=True,
+                        )
+                        searched += 1
+                    result[m_node] = without_b[m]
+            out[b_node] = {u: (None if np.isinf(v) else int(v)) for u, v in result.items()}
+        return out, searched
+
+    (distances, searched), s_dist, mb = measure(one_search)
+    bodies = [u for u in nodes if u.startswith("b")]
+    Table.line(
+        f"decision distances, all {len(bodies)} bodies, one search",
+        s_dist,
+        mb,
+        f"{searched} bodies needed a search of their own",
+    )
+    positions = network_positions(graph, seed=args.seed)
+    check = random.Random(0).sample(bodies, min(3, len(bodies)))
+    agree = sum(
+        dict(
+            body_network(
+                graph,
+                int(b[1:]),
+                communities=positions.communities,
+                pagerank=positions.pagerank,
+            ).distances
+        )
+        == distances[b]
+        for b in check
+    )
+    Table.line(
+        f"  same distances as body_network on {len(check)} sampled bodies",
+        None,
+        None,
+        f"{agree}/{len(check)}",
+    )
+
+
+def runner_config(name: str):
+    from api.analysis.runner import config
+
+    return config(name)
 
 
 def guarded(fn):
