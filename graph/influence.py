@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph import centrality
 from graph.model import collapse, node_order
 
 #: Decimals kept on every float of the result: enough for ranking, few enough that
@@ -118,41 +119,15 @@ def _optional(value: float | None) -> float | None:
 def weighted_pagerank(
     simple: nx.Graph, *, alpha: float = PAGERANK_ALPHA, weight: str = "weight"
 ) -> dict[str, float]:
-    """PageRank on tie strength, by power iteration in pure Python.
+    """PageRank on tie strength (``nx.pagerank``, SciPy's sparse power iteration).
 
-    Same definition as ``nx.pagerank`` (uniform teleport, a node without ties
-    hands its rank to everyone), written here because ``nx.pagerank`` needs
-    SciPy, which the project does not depend on. Nodes are visited in
-    ``node_order`` so that float sums happen in the same order on every run.
+    Uniform teleport; a node without ties hands its rank to everyone.
     """
-    nodes = sorted(simple.nodes, key=node_order)
-    n = len(nodes)
-    if n == 0:
+    if simple.number_of_nodes() == 0:
         return {}
-    strength = {u: sum(d.get(weight, 1) for _, _, d in simple.edges(u, data=True)) for u in nodes}
-    neighbours = {
-        u: sorted(
-            ((v, d.get(weight, 1)) for _, v, d in simple.edges(u, data=True)),
-            key=lambda item: node_order(item[0]),
-        )
-        for u in nodes
-    }
-    rank = dict.fromkeys(nodes, 1.0 / n)
-    for _ in range(PAGERANK_MAX_ITER):
-        dangling = sum(rank[u] for u in nodes if strength[u] == 0)
-        base = (alpha * dangling + (1.0 - alpha)) / n
-        new = dict.fromkeys(nodes, base)
-        for u in nodes:
-            if strength[u] == 0:
-                continue
-            share = alpha * rank[u] / strength[u]
-            for v, w in neighbours[u]:
-                new[v] += share * w
-        error = sum(abs(new[u] - rank[u]) for u in nodes)
-        rank = new
-        if error < n * PAGERANK_TOL:
-            break
-    return rank
+    return nx.pagerank(
+        simple, alpha=alpha, weight=weight, max_iter=PAGERANK_MAX_ITER, tol=PAGERANK_TOL
+    )
 
 
 def _numbered_communities(parts: list[set[str]]) -> list[list[str]]:
@@ -205,17 +180,16 @@ def influence_map(
 
     pagerank = {u: _round(v) for u, v in weighted_pagerank(simple).items()}
 
+    # graph.centrality: NetworkX's definitions and pivots, computed with SciPy.
     if n <= exact_betweenness_max_nodes:
         method, samples = "exact", None
-        betweenness = nx.betweenness_centrality(simple, normalized=True, weight="distance")
+        betweenness = centrality.betweenness(simple, weight="distance")
     else:
         method, samples = "sampled", min(betweenness_samples, n)
-        betweenness = nx.betweenness_centrality(
-            simple, k=samples, normalized=True, weight="distance", seed=seed
-        )
+        betweenness = centrality.betweenness(simple, weight="distance", k=samples, seed=seed)
 
     constraint = nx.constraint(simple, weight="weight") if n else {}
-    effective_size = nx.effective_size(simple, weight="weight") if n else {}
+    effective_size = centrality.effective_size(simple, weight="weight")
 
     no_loops = nx.Graph(simple)
     no_loops.remove_edges_from(list(nx.selfloop_edges(no_loops)))
