@@ -1367,12 +1367,74 @@ def _is_decision_maker(data: Mapping[str, Any]) -> bool:
     )
 
 
+#: Key under which ``decision_distances`` records how many decision-makers it found.
+DECIDERS_KEY = "__deciders__"
+
+
+def _bfs(graph: nx.MultiGraph, sources: Iterable[str], *, skip: str | None = None) -> dict:
+    """Hops from the nearest of ``sources`` to every node reached (``skip`` left out)."""
+    distance = {s: 0 for s in sources if s != skip}
+    frontier = list(distance)
+    adjacency = graph.adj
+    while frontier:
+        following = []
+        for u in frontier:
+            hops = distance[u] + 1
+            for v in adjacency[u]:
+                if v != skip and v not in distance:
+                    distance[v] = hops
+                    following.append(v)
+        frontier = following
+    return distance
+
+
+def decision_distances(graph: nx.MultiGraph) -> dict:
+    """Hops from every node to the nearest decision-maker, in one search for all bodies.
+
+    ``body_network`` corrects it per body where a path ran through the body itself.
+    """
+    deciders = [n for n, data in graph.nodes(data=True) if _is_decision_maker(data)]
+    distance = _bfs(graph, sorted(deciders, key=node_order))
+    distance[DECIDERS_KEY] = len(deciders)
+    return distance
+
+
+def _distances_without(
+    graph: nx.MultiGraph, body: str, members: list[str], distance: Mapping[str, int]
+) -> Mapping[str, int]:
+    """The members' hops to a decision-maker in the graph without ``body``.
+
+    The distance in the whole graph holds for a member whose shortest path avoids
+    the body: when it is no longer than the body's own distance (a path through the
+    body is longer), or when another neighbour is one hop closer (that neighbour's
+    own path cannot run through the body, or the member would be two hops further
+    than the body it touches). Only otherwise is the body searched again without it.
+    """
+    through = distance.get(body)
+    kept: dict[str, int] = {}
+    for m in members:
+        d = distance.get(m)
+        if d is None:
+            continue  # no path at all, with or without the body
+        if (
+            through is None
+            or d <= through
+            or any(n != body and distance.get(n) == d - 1 for n in graph.adj[m])
+        ):
+            kept[m] = d
+        else:
+            deciders = [n for n, data in graph.nodes(data=True) if _is_decision_maker(data)]
+            return _bfs(graph, sorted(deciders, key=node_order), skip=body)
+    return kept
+
+
 def body_network(
     graph: nx.MultiGraph,
     body_id: int,
     *,
     communities: Mapping[str, int],
     pagerank: Mapping[str, float],
+    decider_distance: Mapping[str, int] | None = None,
 ) -> BodyNetwork:
     """Where the body's current members stand in the registry graph.
 
@@ -1416,16 +1478,12 @@ def body_network(
 
     concentration = gini(pagerank.get(m, 0.0) for m in members) if members else None
 
-    deciders = sorted(
-        (n for n, data in graph.nodes(data=True) if n != node and _is_decision_maker(data)),
-        key=node_order,
-    )
-    lengths: Mapping[str, float] = {}
+    if decider_distance is None:
+        decider_distance = decision_distances(graph)
+    deciders = decider_distance.get(DECIDERS_KEY, 0)
+    lengths: Mapping[str, int] = {}
     if deciders and members:
-        view = nx.subgraph_view(graph, filter_node=lambda n: n != node)
-        lengths = nx.multi_source_dijkstra_path_length(
-            view, set(deciders), weight=lambda u, v, d: 1
-        )
+        lengths = _distances_without(graph, node, members, decider_distance)
     distances = tuple((m, int(lengths[m]) if m in lengths else None) for m in members)
     reached = [d for _, d in distances if d is not None]
     mean = sum(reached) / len(reached) if reached else None
@@ -1442,7 +1500,7 @@ def body_network(
         communities_total=total,
         reach=reach,
         concentration=concentration,
-        decision_makers=len(deciders),
+        decision_makers=deciders,
         distances=distances,
         decision_distance=mean,
     )

@@ -21,7 +21,13 @@ from graph.interlocks import interlocks
 from graph.model import actor_node, body_node
 from graph.paths import ego_network, paths_between
 from graph.positions import network_positions
-from graph.renewal import RenewalConfig, assess_body, body_network, rank_bodies
+from graph.renewal import (
+    RenewalConfig,
+    assess_body,
+    body_network,
+    decision_distances,
+    rank_bodies,
+)
 from graph.stakeholders import stakeholder_grid
 
 JSON = "application/json"
@@ -176,6 +182,8 @@ def assessments(request: Request, body_ids: list[int] | None = None):
             loaders.bodies_of(request.territory_id, request.as_of).values_list("id", flat=True)
         )
     settings = renewal_config()
+    # One search for the distance to decision-makers, shared by every body.
+    deciders = decision_distances(graph)
     results = []
     for facts in loaders.body_facts(body_ids=body_ids, as_of=request.as_of):
         network = (
@@ -184,6 +192,7 @@ def assessments(request: Request, body_ids: list[int] | None = None):
                 facts.id,
                 communities=positions.communities,
                 pagerank=positions.pagerank,
+                decider_distance=deciders,
             )
             if body_node(facts.id) in graph
             else None

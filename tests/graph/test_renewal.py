@@ -984,3 +984,35 @@ def test_a_recent_unanswered_opinion_is_not_late_yet():
         opinions=(opinion(D(2026, 1, 1), D(2026, 2, 1), "adopted"), opinion(D(2026, 10, 1)))
     )
     assert indicator(both, "opinions_answered").status == "ok"
+
+
+def test_shared_decision_distances_equal_a_search_without_each_body():
+    # On random registry-like graphs, the one-search distances corrected per body equal
+    # a plain search in the graph without the body, for every member of every body.
+    import random
+
+    from graph.renewal import _bfs, _is_decision_maker, decision_distances
+
+    for trial in range(20):
+        rng = random.Random(trial)
+        g = nx.MultiGraph()
+        actors = [f"a{i}" for i in range(1, 41)]
+        bodies = [f"b{i}" for i in range(1, 7)]
+        for a in actors:
+            g.add_node(
+                a, kind="actor", category=rng.choice(["resident"] * 8 + ["elected_official"])
+            )
+        for b in bodies:
+            g.add_node(b, kind="body")
+        for k, a in enumerate(actors):
+            for b in rng.sample(bodies, rng.choice([0, 1, 1, 2])):
+                g.add_edge(a, b, key=f"m{trial}{k}{b}", relation="membership")
+        for k in range(25):
+            u, v = rng.sample(actors, 2)
+            g.add_edge(u, v, key=f"i{k}", relation="interaction")
+        shared = decision_distances(g)
+        deciders = [n for n, d in g.nodes(data=True) if _is_decision_maker(d)]
+        for b in bodies:
+            net = body_network(g, int(b[1:]), communities={}, pagerank={}, decider_distance=shared)
+            alone = _bfs(g, deciders, skip=b)
+            assert dict(net.distances) == {m: alone.get(m) for m in net.members}, (trial, b)
