@@ -67,7 +67,13 @@ class UploadSerializer(serializers.Serializer):
 
 
 def _dry_run(request) -> bool:
-    return request.query_params.get("dry_run") in ("true", "1")
+    """``?dry_run=true`` (or 1); false, 0 or absent write. Anything else is refused:
+    ``?dry_run=yes`` used to be read as false, and wrote."""
+    value = request.query_params.get("dry_run") or ""
+    try:
+        return {"true": True, "1": True, "false": False, "0": False, "": False}[value.lower()]
+    except KeyError:
+        raise exceptions.ValidationError({"dry_run": ["Give true or false."]}) from None
 
 
 def _ensure_within(request, model, ids, path: str, new_territories=()) -> None:

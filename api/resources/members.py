@@ -17,6 +17,7 @@ from api.base import PreconditionFailed, etag_matches, etag_of
 from api.filters import today
 from api.idempotency import IdempotentMixin, idempotent
 from api.resources.bodies import BodySerializer
+from api.resources.bulk import _dry_run
 from api.resources.memberships import MembershipSerializer
 from api.scoping import restrict, within_ids
 from registry.models import Body, EndReason, Membership, Role, SelectionMode
@@ -181,7 +182,7 @@ class BodyMembersView(IdempotentMixin, APIView):
             raise exceptions.ValidationError(
                 {"effective_date": ["Give a date as YYYY-MM-DD."]}
             ) from None
-        dry_run = request.query_params.get("dry_run") in ("true", "1")
+        dry_run = _dry_run(request)
         access = access_of(request)
         allowed = None
         if access.territory_id is not None:

@@ -350,6 +350,9 @@ def _as_of_param(request) -> dt.date | None:
 class PopoloExportView(APIView):
     """Popolo export of a territory and everything below it."""
 
+    #: An unknown territory, or one outside the key's, answers 404 (api.schema).
+    answers_not_found = True
+
     @extend_schema(
         operation_id="popolo_export",
         summary="Export a territory as Popolo",

@@ -13,6 +13,7 @@ from django.core.cache import cache as django_cache
 from rest_framework.test import APIClient
 
 from api.models import ALL_SCOPES
+from registry.models import ChangeRecord
 from registry.services.actors import actor_create
 from registry.services.bodies import body_create
 from registry.services.memberships import membership_create
@@ -352,3 +353,27 @@ def test_a_nul_character_in_a_members_sync_is_a_422_not_a_500(client, network):
             "members.1.external_id",
             "members.2.new_actor.name",
         }
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/actors/bulk/", "/api/interactions/bulk/", "/api/bodies/{body}/members/"]
+)
+def test_a_dry_run_that_is_not_a_boolean_is_refused_and_writes_nothing(client, network, path):
+    # Found as: POST /api/actors/bulk/?dry_run=-7752579747 answered 200, as a real run:
+    # anything but true/1 was read as false, so ?dry_run=yes wrote.
+    url = path.format(body=network["body"].pk)
+    before = ChangeRecord.objects.count()
+    payload = {"effective_date": "2026-01-01", "members": []} if "members" in url else {"items": []}
+    for value in ("-7752579747", "yes"):
+        send = client.put if "members" in url else client.post
+        body = assert_problem(send(f"{url}?dry_run={value}", payload, format="json"), 422)
+        assert [e["field"] for e in body["errors"]] == ["dry_run"]
+    assert ChangeRecord.objects.count() == before
+
+
+def test_an_unknown_territory_in_the_popolo_export_is_a_documented_404(client, network):
+    # Found as: GET /api/export/popolo?territory=F%C2%8BS%C3%80%3A...&as_of=%C3%95: 404,
+    # undocumented.
+    response = client.get("/api/export/popolo", {"territory": "commune:00000"})
+    assert_problem(response, 404)
+    assert "404" in operation("/api/export/popolo")["responses"]
