@@ -171,11 +171,13 @@ class RegistryAutoSchema(AutoSchema):
             "400": "Bad request: malformed parameters or body (problem+json).",
             "401": "No valid API key (problem+json).",
             "403": "The key lacks the scope (problem+json).",
+            "414": "The query string is too long (problem+json).",
             "429": "Too many requests; see Retry-After (problem+json).",
         }
         if self._is_detail() or method != "GET" or getattr(self.view, "answers_not_found", False):
             extra["404"] = "Not found, or outside the key's territory (problem+json)."
         if method in ("POST", "PUT", "PATCH"):
+            extra["413"] = "The request body is too large (problem+json)."
             extra["415"] = "Unsupported media type (problem+json)."
             extra["422"] = "Invalid input: each field at fault is named (problem+json)."
         if method in ("PUT", "PATCH", "DELETE"):

@@ -377,3 +377,16 @@ def test_an_unknown_territory_in_the_popolo_export_is_a_documented_404(client, n
     response = client.get("/api/export/popolo", {"territory": "commune:00000"})
     assert_problem(response, 404)
     assert "404" in operation("/api/export/popolo")["responses"]
+
+
+def test_the_size_limits_are_documented(client, network):
+    # Found as: GET /api/memberships/?external_id=o&ordering=%C3%AD&college=...(9 KB): 414,
+    # undocumented (the request size limits of api/auth.py: 414 on every route, 413 on
+    # bodies).
+    response = client.get("/api/memberships/", {"college": ["x" * 100] * 90})
+    assert_problem(response, 414)
+    for path, item in openapi()["paths"].items():
+        for method, op in item.items():
+            assert "414" in op["responses"], (method, path)
+            if method in ("post", "put", "patch"):
+                assert "413" in op["responses"], (method, path)

@@ -53,9 +53,10 @@ schema.app = application  # requests go to the WSGI app in process, not over the
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
 schema.config.generation.update(max_examples=EXAMPLES, deterministic=SEED is None, database="none")
 
-# A negative request may fail its precondition first (a malformed If-Match: 412): a 4xx problem.
+# A negative request may fail its precondition first (a malformed If-Match: 412), or be too
+# long a query string (414) or body (413): 4xx problems too.
 _rejection = schema.config.checks.negative_data_rejection
-_rejection.expected_statuses = [*_rejection.expected_statuses, "412"]
+_rejection.expected_statuses = [*_rejection.expected_statuses, "412", "413", "414"]
 
 CHECKS = [
     not_a_server_error,
