@@ -191,9 +191,14 @@ def influence_map(
     constraint = nx.constraint(simple, weight="weight") if n else {}
     effective_size = centrality.effective_size(simple, weight="weight")
 
-    no_loops = nx.Graph(simple)
-    no_loops.remove_edges_from(list(nx.selfloop_edges(no_loops)))
+    if nx.number_of_selfloops(simple):
+        no_loops = nx.Graph(simple)
+        no_loops.remove_edges_from(list(nx.selfloop_edges(no_loops)))
+    else:
+        no_loops = simple  # no copy of a large graph for nothing
     core = nx.core_number(no_loops)
+    degree = dict(simple.degree())
+    strength = dict(simple.degree(weight="weight"))
 
     parts = nx.community.louvain_communities(simple, weight="weight", seed=seed)
     members = _numbered_communities(parts)
@@ -210,8 +215,8 @@ def influence_map(
                 kind=str(data.get("kind", "")),
                 label=str(data.get("label", "")),
                 category=str(data.get("category", "")),
-                degree=int(simple.degree(u)),
-                weighted_degree=_round(simple.degree(u, weight="weight")),
+                degree=int(degree[u]),
+                weighted_degree=_round(strength[u]),
                 pagerank=pagerank[u],
                 betweenness=_round(betweenness[u]),
                 constraint=_optional(constraint.get(u)),

@@ -1353,8 +1353,8 @@ def _members_of(graph: nx.MultiGraph, node: str) -> set[str]:
         return set()
     return {
         other
-        for _, other, data in graph.edges(node, data=True)
-        if data.get("relation") == "membership"
+        for other, facts in graph.adj[node].items()
+        if any(data.get("relation") == "membership" for data in facts.values())
     }
 
 
@@ -1435,6 +1435,7 @@ def body_network(
     communities: Mapping[str, int],
     pagerank: Mapping[str, float],
     decider_distance: Mapping[str, int] | None = None,
+    communities_total: int | None = None,
 ) -> BodyNetwork:
     """Where the body's current members stand in the registry graph.
 
@@ -1469,7 +1470,7 @@ def body_network(
         if jaccard > best:
             best, best_body = jaccard, b
 
-    total = len(set(communities.values()))
+    total = communities_total if communities_total is not None else len(set(communities.values()))
     around = set(member_set)
     for m in members:
         around.update(graph.neighbors(m))

@@ -184,6 +184,7 @@ def assessments(request: Request, body_ids: list[int] | None = None):
     settings = renewal_config()
     # One search for the distance to decision-makers, shared by every body.
     deciders = decision_distances(graph)
+    communities_total = len(set(positions.communities.values()))
     results = []
     for facts in loaders.body_facts(body_ids=body_ids, as_of=request.as_of):
         network = (
@@ -193,6 +194,7 @@ def assessments(request: Request, body_ids: list[int] | None = None):
                 communities=positions.communities,
                 pagerank=positions.pagerank,
                 decider_distance=deciders,
+                communities_total=communities_total,
             )
             if body_node(facts.id) in graph
             else None
