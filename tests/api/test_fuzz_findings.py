@@ -390,3 +390,23 @@ def test_the_size_limits_are_documented(client, network):
             assert "414" in op["responses"], (method, path)
             if method in ("post", "put", "patch"):
                 assert "413" in op["responses"], (method, path)
+
+
+def test_a_date_time_with_an_offset_postgresql_refuses_is_not_a_500(client, network):
+    # Found on PostgreSQL as: GET /api/meetings/?updated_since=3071-02-22T17:41:41.09-18:30
+    # and GET /api/actors/?created_since=0180-07-12T16:46:53.122-21:09&kind=person:
+    # DataError "time zone displacement out of range" (PostgreSQL takes offsets up to
+    # ±15:59, Python up to ±23:59), a 500. Date-times now reach the database in UTC.
+    response = client.get("/api/meetings/", {"updated_since": "3071-02-22T17:41:41.09-18:30"})
+    assert response.status_code == 200, response.content[:300]
+    assert orjson.loads(response.content)["results"] == []
+    response = client.get(
+        "/api/actors/", {"created_since": "0180-07-12T16:46:53.122-21:09", "kind": "person"}
+    )
+    assert response.status_code == 200, response.content[:300]
+    assert len(orjson.loads(response.content)["results"]) == 2
+    # ...and one that UTC cannot hold is a 400, not an OverflowError.
+    body = assert_problem(
+        client.get("/api/bodies/", {"updated_since": "0001-01-01T00:00:00+05:00"}), 400
+    )
+    assert [e["field"] for e in body["errors"]] == ["updated_since"]
