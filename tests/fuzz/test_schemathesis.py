@@ -10,15 +10,17 @@ rejected with a 4xx (problem documents: the schema gives every 4xx that type).
 Two schemathesis phases run, positive and negative data in each: *coverage*
 (deterministic boundary values and one-mutation-at-a-time invalid inputs,
 derived from the schema) and *fuzzing* (Hypothesis, ``derandomize``: the same
-cases on every run). The budget is fixed so CI stays around two minutes on
-SQLite: ``FUZZ_EXAMPLES=10`` fuzzing examples per operation, and one coverage
-case in ``COVERAGE_STRIDE`` (4) for the writes (their bodies give hundreds).
-The long run fuzzes 200 examples per operation and sends every coverage case::
+cases on every run). The budget is fixed so CI stays within 2-3 minutes (about
+80 s of CPU, on SQLite or PostgreSQL): ``FUZZ_EXAMPLES=10`` fuzzing examples
+per operation, and one coverage case in ``COVERAGE_STRIDE`` (4) for the writes
+(their bodies give hundreds). The long run fuzzes 200 examples per operation
+and sends every coverage case (10-12 minutes)::
 
     FUZZ_EXAMPLES=200 .venv/bin/python -m pytest tests/fuzz -q -p no:cacheprovider
 
-(about 15 minutes on SQLite). ``FUZZ_SEED=<n>`` replaces the fixed Hypothesis
-seed by ``n``, to explore other inputs.
+Add ``DATABASE_URL=postgres://...`` for PostgreSQL, which refuses inputs SQLite
+stores (NUL characters, some UTC offsets). ``FUZZ_SEED=<n>`` replaces the fixed
+Hypothesis seed by ``n``, to explore other inputs.
 """
 
 from __future__ import annotations
