@@ -1358,6 +1358,32 @@ def _members_of(graph: nx.MultiGraph, node: str) -> set[str]:
     }
 
 
+class _LazyMemberships(dict):
+    """Node -> the nodes it shares a membership with, read from the graph when asked."""
+
+    def __init__(self, graph: nx.MultiGraph):
+        super().__init__()
+        self.graph = graph
+
+    def __missing__(self, node: str) -> set[str]:
+        value = self[node] = _members_of(self.graph, node)
+        return value
+
+    def get(self, node, default=None):
+        return self[node]
+
+
+def membership_index(graph: nx.MultiGraph) -> dict[str, set[str]]:
+    """Every node -> the nodes it shares a membership with (a body's members, an actor's
+    bodies), read once for all the bodies of a graph."""
+    index: dict[str, set[str]] = {n: set() for n in graph.nodes}
+    for u, v, data in graph.edges(data=True):
+        if data.get("relation") == "membership":
+            index[u].add(v)
+            index[v].add(u)
+    return index
+
+
 def _is_decision_maker(data: Mapping[str, Any]) -> bool:
     if data.get("kind") != "actor":
         return False
@@ -1436,6 +1462,7 @@ def body_network(
     pagerank: Mapping[str, float],
     decider_distance: Mapping[str, int] | None = None,
     communities_total: int | None = None,
+    memberships: Mapping[str, set[str]] | None = None,
 ) -> BodyNetwork:
     """Where the body's current members stand in the registry graph.
 
@@ -1452,20 +1479,22 @@ def body_network(
     neighbours (actors and bodies); a member missing from ``pagerank`` counts 0.
     """
     node = body_node(body_id)
-    members = sorted(_members_of(graph, node), key=node_order)
+    # ``memberships`` (``membership_index``) spares a scan of the edges per body when
+    # many bodies of one graph are measured.
+    if memberships is None:
+        memberships = _LazyMemberships(graph)
+    members = sorted(memberships.get(node, ()), key=node_order)
     member_set = set(members)
 
     other_bodies: list[tuple[str, int]] = []
     touched_bodies: set[str] = set()
     for m in members:
-        bodies = {
-            b for b in _members_of(graph, m) if b != node and graph.nodes[b].get("kind") == "body"
-        }
+        bodies = {b for b in memberships[m] if b != node and graph.nodes[b].get("kind") == "body"}
         other_bodies.append((m, len(bodies)))
         touched_bodies |= bodies
     best, best_body = 0.0, None
     for b in sorted(touched_bodies, key=node_order):
-        theirs = _members_of(graph, b)
+        theirs = memberships[b]
         jaccard = len(member_set & theirs) / len(member_set | theirs)
         if jaccard > best:
             best, best_body = jaccard, b

@@ -26,6 +26,7 @@ from graph.renewal import (
     assess_body,
     body_network,
     decision_distances,
+    membership_index,
     rank_bodies,
 )
 from graph.stakeholders import stakeholder_grid
@@ -185,6 +186,7 @@ def assessments(request: Request, body_ids: list[int] | None = None):
     # One search for the distance to decision-makers, shared by every body.
     deciders = decision_distances(graph)
     communities_total = len(set(positions.communities.values()))
+    memberships = membership_index(graph)
     results = []
     for facts in loaders.body_facts(body_ids=body_ids, as_of=request.as_of):
         network = (
@@ -195,6 +197,7 @@ def assessments(request: Request, body_ids: list[int] | None = None):
                 pagerank=positions.pagerank,
                 decider_distance=deciders,
                 communities_total=communities_total,
+                memberships=memberships,
             )
             if body_node(facts.id) in graph
             else None

@@ -991,7 +991,7 @@ def test_shared_decision_distances_equal_a_search_without_each_body():
     # a plain search in the graph without the body, for every member of every body.
     import random
 
-    from graph.renewal import _bfs, _is_decision_maker, decision_distances
+    from graph.renewal import _bfs, _is_decision_maker, decision_distances, membership_index
 
     for trial in range(20):
         rng = random.Random(trial)
@@ -1014,5 +1014,9 @@ def test_shared_decision_distances_equal_a_search_without_each_body():
         deciders = [n for n, d in g.nodes(data=True) if _is_decision_maker(d)]
         for b in bodies:
             net = body_network(g, int(b[1:]), communities={}, pagerank={}, decider_distance=shared)
+            indexed = body_network(
+                g, int(b[1:]), communities={}, pagerank={}, memberships=membership_index(g)
+            )
+            assert indexed == net
             alone = _bfs(g, deciders, skip=b)
             assert dict(net.distances) == {m: alone.get(m) for m in net.members}, (trial, b)
