@@ -745,7 +745,13 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
     from graph import loaders
     from graph.model import body_node
     from graph.positions import network_positions
-    from graph.renewal import assess_body, body_network, decision_distances, rank_bodies
+    from graph.renewal import (
+        assess_body,
+        body_network,
+        decision_distances,
+        membership_index,
+        rank_bodies,
+    )
 
     section(f"Renewal ranking, territory {territory_id}")
     settings = kinds.renewal_config()
@@ -766,6 +772,7 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
             ("territory_profile", loaders, "territory_profile"),
             ("body_facts", loaders, "body_facts"),
             ("decision_distances", kinds, "decision_distances"),
+            ("membership_index", kinds, "membership_index"),
             ("body_network", kinds, "body_network"),
             ("assess_body", kinds, "assess_body"),
         ]
@@ -802,7 +809,10 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
         facts[i] if i < len(facts) else dataclasses.replace(facts[i % len(facts)], id=base + i)
         for i in range(RENEWAL_BODIES)
     ]
-    steps = dict.fromkeys(("decision_distances", "body_network", "assess_body", "rank_bodies"), 0.0)
+    steps = dict.fromkeys(
+        ("decision_distances", "membership_index", "body_network", "assess_body", "rank_bodies"),
+        0.0,
+    )
 
     def timed(step, fn):
         started = time.perf_counter()
@@ -812,6 +822,8 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
 
     def rank_thousand():
         deciders = timed("decision_distances", lambda: decision_distances(graph))
+        memberships = timed("membership_index", lambda: membership_index(graph))
+        communities_total = len(set(positions.communities.values()))
         results = []
         for i, f in enumerate(thousand):
             network = timed(
@@ -822,6 +834,8 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
                     communities=positions.communities,
                     pagerank=positions.pagerank,
                     decider_distance=deciders,
+                    communities_total=communities_total,
+                    memberships=memberships,
                 ),
             )
             network = dataclasses.replace(network, body_id=f.id)
@@ -848,7 +862,8 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
         Table.line("  " + step, s, None, note)
     Table.line("  (not counted: load, network_positions, profile, facts)", s_pos, None, "positions")
     table.add(
-        f"renewal ranking, {RENEWAL_BODIES:,} bodies (decision_distances + body_network, "
+        f"renewal ranking, {RENEWAL_BODIES:,} bodies (decision_distances, membership_index, "
+        "body_network, "
         "assess_body x 1,000 + rank_bodies)",
         fmt_s(s_thousand),
         f"+ network_positions {fmt_s(s_pos)}",
