@@ -64,14 +64,24 @@ def territory_param(request, *, required: bool = True) -> int | None:
     return pk
 
 
+#: The years an analysis date may fall in.
+AS_OF_YEARS = (1900, 2999)
+
+
 def as_of_param(request) -> dt.date:
     raw = _one(request, "as_of")
     if not raw:
         return timezone.localdate()
     try:
-        return dt.date.fromisoformat(raw)
+        as_of = dt.date.fromisoformat(raw)
     except ValueError:
         raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+    if not AS_OF_YEARS[0] <= as_of.year <= AS_OF_YEARS[1]:
+        # The renewal indicators count terms and ages back in years: year 1 was a 500.
+        raise exceptions.ValidationError(
+            {"as_of": [f"Give a date between {AS_OF_YEARS[0]} and {AS_OF_YEARS[1]}."]}
+        )
+    return as_of
 
 
 def int_param(request, name: str, *, default: int, low: int, high: int) -> int:

@@ -410,3 +410,17 @@ def test_a_date_time_with_an_offset_postgresql_refuses_is_not_a_500(client, netw
         client.get("/api/bodies/", {"updated_since": "0001-01-01T00:00:00+05:00"}), 400
     )
     assert [e["field"] for e in body["errors"]] == ["updated_since"]
+
+
+def test_an_analysis_date_in_year_1_is_a_400_not_a_500(client, network):
+    # Found as: GET /api/analysis/bodies/13/renewal?as_of=0001-01-01&=true:
+    # "ValueError: year 0 is out of range" in the renewal indicators (a 500).
+    response = client.get(
+        f"/api/analysis/bodies/{network['body'].pk}/renewal", {"as_of": "0001-01-01"}
+    )
+    body = assert_problem(response, 400)
+    assert [e["field"] for e in body["errors"]] == ["as_of"]
+    response = client.get(
+        f"/api/analysis/bodies/{network['body'].pk}/renewal", {"as_of": "2026-11-01"}
+    )
+    assert response.status_code == 200, response.content[:300]
