@@ -143,7 +143,10 @@ class RegistrySerializer(serializers.ModelSerializer):
                 self.fields.pop(name)
 
     def _apply_query(self, request) -> None:
-        if request.query_params.get("brief") in ("true", "1"):
+        brief = request.query_params.get("brief")
+        if brief not in (None, "", "true", "1", "false", "0"):
+            raise exceptions.ValidationError({"brief": ["Give true or false."]})
+        if brief in ("true", "1"):
             self._keep(self.Meta.brief_fields)
             return
         expand = _csv_params(request, "expand")
@@ -187,6 +190,7 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
     user = serializers.CharField(
         source="user.username",
         default=None,
+        allow_null=True,
         read_only=True,
         help_text="Account that made the change (none when an API key made it).",
     )

@@ -9,6 +9,7 @@ from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
 from django.db.models import TextField
 from django.db.models.expressions import RawSQL
+from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
 from registry.models import ChangeRecord
@@ -116,11 +117,32 @@ class _LimitOffset(LimitOffsetPagination):
         return count
 
 
+def _check_whole(params, name: str, *, low: int) -> None:
+    """A page parameter that is given must be a whole number from ``low`` (else 400)."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return
+    try:
+        value = int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: ["Give a whole number."]}) from None
+    if value < low:
+        raise exceptions.ValidationError({name: [f"Give at least {low}."]})
+
+
 class _Cursor(CursorPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "limit"
     max_page_size = MAX_PAGE_SIZE
     ordering = "id"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {"cursor": ["Not a cursor from this list: start again without one."]}
+            ) from None
 
     def get_ordering(self, request, queryset, view):
         # Always the id, whatever ``?ordering=`` or the view's default order say: a
@@ -139,8 +161,14 @@ class RegistryPagination(BasePagination):
     """
 
     def _impl(self, request, count_queryset=None, rows_key=None) -> BasePagination:
-        if "cursor" in request.query_params or request.query_params.get("pagination") == "cursor":
+        params = request.query_params
+        mode = params.get("pagination") or ""
+        if mode not in ("", "offset", "cursor"):
+            raise exceptions.ValidationError({"pagination": ["Give offset or cursor."]})
+        _check_whole(params, "limit", low=1)
+        if "cursor" in params or mode == "cursor":
             return _Cursor()
+        _check_whole(params, "offset", low=0)
         return _LimitOffset(count_queryset, rows_key)
 
     def paginate_queryset(self, queryset, request, view=None, count_queryset=None, rows_key=None):

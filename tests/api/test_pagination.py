@@ -82,12 +82,13 @@ def test_default_page_size(full_client):
     assert data["next"]
 
 
-@pytest.mark.parametrize("query", ["limit=abc", "limit=0", "limit=-3", "offset=abc"])
-def test_malformed_limit_or_offset_falls_back_to_defaults(full_client, query):
-    many_actors(DEFAULT_PAGE_SIZE + 1)
+@pytest.mark.parametrize("query", ["limit=abc", "limit=0", "limit=-3", "offset=abc", "offset=-1"])
+def test_malformed_limit_or_offset_is_a_400_naming_it(full_client, query):
+    many_actors(3)
     response = full_client.get(f"/api/actors/?{query}")
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == DEFAULT_PAGE_SIZE
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == [query.split("=")[0]]
 
 
 def test_limit_above_the_maximum_is_cut(full_client):
@@ -161,9 +162,9 @@ def test_cursor_previous_link_goes_back(full_client):
 def test_invalid_cursor_is_a_problem(full_client):
     many_actors(3)
     response = full_client.get("/api/actors/?cursor=not-a-cursor")
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
-    assert "cursor" in orjson.loads(response.content)["detail"].lower()
+    assert [e["field"] for e in orjson.loads(response.content)["errors"]] == ["cursor"]
 
 
 # --- ordering -------------------------------------------------------------------------

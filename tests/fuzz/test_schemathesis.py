@@ -69,22 +69,7 @@ CHECKS = [
     negative_data_rejection,
 ]
 
-#: Query parameters a pending fix will make strict (see ``KNOWN``): a negative case that
-#: mutates one of them may be accepted for now.
-LENIENT_QUERY = {
-    "brief": "tests/api/test_fuzz_findings.py::test_brief_must_be_a_boolean",
-    "pagination": "tests/api/test_fuzz_findings.py::test_an_unknown_pagination_is_a_400",
-    "limit": "tests/api/test_fuzz_findings.py::test_an_out_of_range_limit_or_offset_is_a_400",
-    "offset": "tests/api/test_fuzz_findings.py::test_an_out_of_range_limit_or_offset_is_a_400",
-}
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def _lenient_query(message: str) -> bool:
-    found = re.search(r"Invalid component: parameters? (.+?) in query", message)
-    return bool(found) and bool(
-        set(re.findall(r"`([^`]+)`", found.group(1))) & LENIENT_QUERY.keys()
-    )
 
 
 def _form_negative(message: str, case) -> bool:
@@ -132,22 +117,7 @@ def _same_on_the_wire(message: str, case, response) -> bool:
 #: Bugs this run found in files whose fix is pending elsewhere: a predicate on
 #: (failure message, case) and the regression test (xfail) that waits for the fix.
 #: Their failures are dropped, every other failure fails the run. Drop an entry once fixed.
-KNOWN = (
-    (
-        lambda message, case: "/components/schemas/ChangeRecord/properties/user" in message,
-        "tests/api/test_fuzz_findings.py::test_history_conforms_to_the_schema",
-    ),
-    (lambda message, case: _lenient_query(message), "LENIENT_QUERY"),
-    (
-        lambda message, case: (
-            "Received: 404" in message
-            and "{" not in case.operation.path
-            and (case.query or {}).get("cursor")
-        ),
-        "tests/api/test_fuzz_findings.py::test_a_malformed_cursor_is_a_400",
-    ),
-    (_form_negative, "by design: DRF's HTML-form semantics (see _form_negative)"),
-)
+KNOWN = ((_form_negative, "by design: DRF's HTML-form semantics (see _form_negative)"),)
 #: Failures that are schemathesis's, not the API's (they need the response too).
 FALSE_POSITIVES = (_same_on_the_wire,)
 
