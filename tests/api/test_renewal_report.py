@@ -10,7 +10,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.db.models import Count
 
 from api.analysis.kinds import assessments
@@ -18,7 +17,7 @@ from api.analysis.runner import Request
 from graph.renewal import INDICATOR_CODES, STATUSES, rank_bodies
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.models import Territory
-from tests.conftest import EXTRACT_DIR
+from tests.conftest import seeded_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -40,21 +39,13 @@ CSV_HEADER = [
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The territory extract and the demo data set, rolled back at the end of the module."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
-            call_command("seed_demo", stdout=StringIO())
-            paris = Territory.objects.get(level="commune", code="75056")
-            request = Request(
-                kind="renewal", territory_id=paris.pk, as_of=REFERENCE_DATE, params=(), fmt="json"
-            )
-            _graph, results = assessments(request)
-            yield {"paris": paris, "ranking": rank_bodies(results)}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with seeded_demo(django_db_blocker):
+        paris = Territory.objects.get(level="commune", code="75056")
+        request = Request(
+            kind="renewal", territory_id=paris.pk, as_of=REFERENCE_DATE, params=(), fmt="json"
+        )
+        _graph, results = assessments(request)
+        yield {"paris": paris, "ranking": rank_bodies(results)}
 
 
 def report(*args: str) -> str:

@@ -10,34 +10,23 @@ whatever order the operations run in.
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 
 from api.auth import KeyRateThrottle
 from api.models import ALL_SCOPES
 from tests.api.conftest import make_key
-from tests.conftest import EXTRACT_DIR
+from tests.conftest import seeded_demo
 
 
 @pytest.fixture(scope="module")
 def fuzz_db(django_db_setup, django_db_blocker):
     """The territory extract and the demo data set, and the secret of a key with every scope."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
-            call_command("seed_demo", stdout=StringIO())
-            _api_key, secret = make_key(scopes=tuple(ALL_SCOPES), name="fuzz")
-            yield secret
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with seeded_demo(django_db_blocker):
+        _api_key, secret = make_key(scopes=tuple(ALL_SCOPES), name="fuzz")
+        yield secret
 
 
 @pytest.fixture(scope="module")

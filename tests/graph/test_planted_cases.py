@@ -15,11 +15,8 @@ so that the mark is removed.
 from __future__ import annotations
 
 import datetime as dt
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
@@ -28,7 +25,7 @@ from graph.renewal import ALERT, OK, WATCH, Assessment, rank_bodies
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.demo.scenario import MULTI_MEMBERS
 from registry.models import Territory
-from tests.conftest import EXTRACT_DIR
+from tests.conftest import seeded_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -72,29 +69,21 @@ PROBLEM_CASES = tuple(dict.fromkeys(case for case, _i, _s, _w in EXPECTED))
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The seeded database and the rankings, rolled back at the end of the module."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
-            call_command("seed_demo", stdout=StringIO())
-            rankings: dict[str, tuple[Assessment, ...]] = {}
-            graphs = {}
-            by_name: dict[str, Assessment] = {}
-            for key, (level, code) in TERRITORIES.items():
-                territory = Territory.objects.get(level=level, code=code)
-                request = Request(
-                    kind="renewal", territory_id=territory.pk, as_of=REF, params=(), fmt="json"
-                )
-                graph, results = assessments(request)
-                graphs[key] = graph
-                rankings[key] = rank_bodies(results)
-                for a in results:
-                    by_name.setdefault(a.body_name, a)
-            yield {"rankings": rankings, "graphs": graphs, "by_name": by_name}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with seeded_demo(django_db_blocker):
+        rankings: dict[str, tuple[Assessment, ...]] = {}
+        graphs = {}
+        by_name: dict[str, Assessment] = {}
+        for key, (level, code) in TERRITORIES.items():
+            territory = Territory.objects.get(level=level, code=code)
+            request = Request(
+                kind="renewal", territory_id=territory.pk, as_of=REF, params=(), fmt="json"
+            )
+            graph, results = assessments(request)
+            graphs[key] = graph
+            rankings[key] = rank_bodies(results)
+            for a in results:
+                by_name.setdefault(a.body_name, a)
+        yield {"rankings": rankings, "graphs": graphs, "by_name": by_name}
 
 
 def _body(demo, case: str) -> Assessment:
