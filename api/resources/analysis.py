@@ -31,37 +31,16 @@ from api.analysis import runner
 from api.analysis.kinds import FORMATS, AnalysisInputError
 from api.auth import HasScope, access_of
 from api.base import etag_matches as matches
+from api.params import territory_param
 from graph import loaders
-from registry.models import Actor, ActorCategory, Body, InteractionType, Territory, TerritoryClosure
+from registry.models import Actor, ActorCategory, Body, InteractionType
+from registry.selectors.popolo import territory_exists, territory_within
 
 # --- parameters --------------------------------------------------------------------------
 
 
 def _one(request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()
-
-
-def territory_param(request, *, required: bool = True) -> int | None:
-    """The ``territory`` parameter (id or ``level:code``), or None when absent and optional."""
-    raw = _one(request, "territory")
-    if not raw:
-        if required:
-            raise exceptions.ValidationError({"territory": ["This parameter is required."]})
-        return None
-    if raw.isdigit():
-        pk = int(raw)
-        if not Territory.objects.filter(pk=pk).exists():
-            raise exceptions.NotFound("No territory you may analyse has this id or key.")
-        return pk
-    level, sep, code = raw.partition(":")
-    if not sep or not level or not code:
-        raise exceptions.ValidationError(
-            {"territory": ["Give a territory id or level:code (e.g. commune:75056)."]}
-        )
-    pk = Territory.objects.filter(level=level, code=code).values_list("pk", flat=True).first()
-    if pk is None:
-        raise exceptions.NotFound("No territory you may analyse has this id or key.")
-    return pk
 
 
 #: The years an analysis date may fall in.
@@ -122,10 +101,7 @@ def choices_param(request, name: str, choices) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _within(territory_id: int, ancestor_id: int) -> bool:
-    return TerritoryClosure.objects.filter(
-        ancestor_id=ancestor_id, descendant_id=territory_id
-    ).exists()
+NO_TERRITORY = "No territory you may analyse has this id or key."
 
 
 # --- OpenAPI pieces ------------------------------------------------------------------------
@@ -250,12 +226,17 @@ class AnalysisView(APIView):
     def territory(self, request, *, default: int | None = None) -> int:
         access = access_of(request)
         territory_id = territory_param(
-            request, required=access.territory_id is None and default is None
+            request,
+            not_found=exceptions.NotFound(NO_TERRITORY),
+            required=access.territory_id is None and default is None,
         )
         if territory_id is None:
-            territory_id = default if default is not None else access.territory_id
-        if access.territory_id is not None and not _within(territory_id, access.territory_id):
-            raise exceptions.NotFound("No territory you may analyse has this id or key.")
+            return default if default is not None else access.territory_id
+        if access.territory_id is not None:
+            if not territory_within(territory_id, access.territory_id):
+                raise exceptions.NotFound(NO_TERRITORY)
+        elif not territory_exists(territory_id):
+            raise exceptions.NotFound(NO_TERRITORY)
         return territory_id
 
     def answer(self, request, *, territory_id: int, params: dict, fmt: str = "json"):
@@ -302,11 +283,13 @@ class AnalysisView(APIView):
         job_id = cache.get(pending)
         if job_id is None:
             result = compute_analysis.enqueue(ask.to_json(), request.get_full_path())
-            job_id = str(result.id)
-            cache.set(pending, job_id, timeout=3600)
-        location = f"/api/analysis/jobs/{job_id}/"
-        body = job_document(job_id)
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+            cache.set(pending, str(result.id), timeout=3600)
+        else:
+            result = compute_analysis.get_result(job_id)
+        location = f"/api/analysis/jobs/{result.id}/"
+        return Response(
+            job_document(result), status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
 
 
 class TooLarge(exceptions.APIException):
@@ -320,10 +303,8 @@ class TooLarge(exceptions.APIException):
         )
 
 
-def job_document(job_id: str) -> dict:
-    from api.analysis.tasks import compute_analysis
-
-    result = compute_analysis.get_result(job_id)
+def job_document(result) -> dict:
+    """A job as the API shows it, from its django-tasks result."""
     error = None
     if result.errors:
         error = result.errors[-1].exception_class_path.rsplit(".", 1)[-1]
@@ -420,7 +401,10 @@ def _visible_actor(request, pk: int) -> Actor:
     actor = Actor.objects.filter(pk=pk).only("id", "territory_id").first()
     if actor is None or (
         access.territory_id is not None
-        and (actor.territory_id is None or not _within(actor.territory_id, access.territory_id))
+        and (
+            actor.territory_id is None
+            or not territory_within(actor.territory_id, access.territory_id)
+        )
     ):
         raise exceptions.NotFound("No actor you may analyse has this id.")
     return actor
@@ -579,11 +563,12 @@ class BodyRenewalView(AnalysisView):
         access = access_of(request)
         body = Body.objects.filter(pk=pk).only("id", "territory_id").first()
         if body is None or (
-            access.territory_id is not None and not _within(body.territory_id, access.territory_id)
+            access.territory_id is not None
+            and not territory_within(body.territory_id, access.territory_id)
         ):
             raise exceptions.NotFound("No body you may analyse has this id.")
         territory_id = self.territory(request, default=body.territory_id)
-        if not _within(body.territory_id, territory_id):
+        if not territory_within(body.territory_id, territory_id):
             raise exceptions.ValidationError({"territory": ["The body is not in this territory."]})
         return self.answer(request, territory_id=territory_id, params={"body": pk})
 
@@ -642,6 +627,8 @@ class AnalysisJobView(APIView):
             raise not_found from None
         access = access_of(request)
         territory_id = result.args[0]["territory_id"]
-        if access.territory_id is not None and not _within(territory_id, access.territory_id):
+        if access.territory_id is not None and not territory_within(
+            territory_id, access.territory_id
+        ):
             raise not_found
-        return Response(job_document(str(job_id)))
+        return Response(job_document(result))

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import access_of
+from api.params import territory_param
 from api.personal_data_log import log_personal_data_reads
 from api.scoping import within_ids
 from registry.models import Actor, Body, Territory
@@ -319,24 +320,6 @@ def _ensure_exportable(territory_id: int, scope_id: int | None) -> None:
         )
 
 
-def _territory_param(request) -> int:
-    raw = (request.query_params.get("territory") or "").strip()
-    if not raw:
-        raise exceptions.ValidationError({"territory": ["This parameter is required."]})
-    if raw.isdigit():
-        pk = int(raw)
-    else:
-        level, sep, code = raw.partition(":")
-        if not sep or not level or not code:
-            raise exceptions.ValidationError(
-                {"territory": ["Give a territory id or level:code (e.g. commune:75056)."]}
-            )
-        pk = Territory.objects.filter(level=level, code=code).values_list("pk", flat=True).first()
-        if pk is None:
-            raise NotFound()
-    return pk
-
-
 def _as_of_param(request) -> dt.date | None:
     raw = (request.query_params.get("as_of") or "").strip()
     if not raw:
@@ -386,7 +369,7 @@ class PopoloExportView(APIView):
         responses={200: POPOLO_SCHEMA},
     )
     def get(self, request):
-        territory_id = _territory_param(request)
+        territory_id = territory_param(request, not_found=NotFound())
         as_of = _as_of_param(request)
         access = access_of(request)
         _ensure_exportable(territory_id, access.territory_id)
