@@ -1,0 +1,161 @@
+"""The input layer's field types: what every write entry and query parameter is made of.
+
+DRF's own fields coerce: ``IntegerField`` takes ``"٣"`` (Python's ``int()`` reads
+every Unicode decimal digit) and ``3.0``, ``CharField`` turns ``12`` or
+``{"a": 1}`` into text, and nothing bounds an integer to the 64 bits of an id
+column. The fields below refuse instead, with a message naming what to send,
+so a serializer built from them is the one validation of an entry: services
+receive typed values, and the OpenAPI document is generated from the same
+declarations.
+
+- ``StrictIntegerField``: a JSON integer (never a boolean, a float or a
+  string); with ``allow_string=True`` (query strings, multipart forms) also
+  ASCII digits. Within 64 bits unless narrower bounds are given.
+- ``StrictCharField``: a JSON string only; no NUL (DRF already refuses it, the
+  database would too on PostgreSQL); bounded length, refused beyond, never
+  truncated. ``trim_whitespace`` as DRF.
+- ``StrictChoiceField``: one of the codes, given as a string.
+- ``StrictBooleanField``: ``true``/``false`` only (``"yes"``, ``1`` refused),
+  strings ``"true"``/``"false"``/``"1"``/``"0"`` with ``allow_string=True``.
+- ``StrictDateField``: ``YYYY-MM-DD`` between 1900 and 2999 (the range the
+  analyses accept).
+- ``StrictJSONParser``: JSON request bodies with duplicate keys refused
+  (Python's and orjson's parsers keep the last one silently).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from django.conf import settings
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
+
+#: The range of a 64-bit id column: beyond it PostgreSQL raises a DataError, SQLite an
+#: OverflowError (both were 500s).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Longest text a free-text field takes unless it declares its own bound.
+DEFAULT_MAX_LENGTH = 1000
+_ASCII_INT = re.compile(r"[+-]?[0-9]{1,20}\Z")
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def parse_ascii_int(value: object, *, allow_string: bool) -> int | None:
+    """``value`` as an int when it is one (ASCII digits only for strings), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if allow_string and isinstance(value, str):
+        text = value.strip()
+        if _ASCII_INT.match(text):
+            return int(text)
+    return None
+
+
+class StrictIntegerField(serializers.IntegerField):
+    default_error_messages = {
+        "invalid": "Give a whole number written with the digits 0-9.",
+        "max_value": "Ensure this value is less than or equal to {max_value}.",
+        "min_value": "Ensure this value is greater than or equal to {min_value}.",
+    }
+
+    def __init__(self, *, allow_string: bool = False, **kwargs):
+        self.allow_string = allow_string
+        kwargs.setdefault("min_value", INT64_MIN)
+        kwargs.setdefault("max_value", INT64_MAX)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = parse_ascii_int(data, allow_string=self.allow_string)
+        if value is None:
+            self.fail("invalid")
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {"invalid": "Give a text (a JSON string)."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", DEFAULT_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Give true or false."}
+    _STRINGS = {"true": True, "1": True, "false": False, "0": False}
+
+    def __init__(self, *, allow_string: bool = False, **kwargs):
+        self.allow_string = allow_string
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if self.allow_string and isinstance(data, str) and data.strip().lower() in self._STRINGS:
+            return self._STRINGS[data.strip().lower()]
+        self.fail("invalid")
+
+
+class StrictDateField(serializers.DateField):
+    default_error_messages = {
+        "invalid": "Give a date as YYYY-MM-DD.",
+        "range": "Give a date between 1900-01-01 and 2999-12-31.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["iso-8601"])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dt.date) and not isinstance(data, dt.datetime):
+            value = data
+        elif isinstance(data, str):
+            value = super().to_internal_value(data)
+        else:
+            self.fail("invalid")
+        if not DATE_MIN <= value <= DATE_MAX:
+            self.fail("range")
+        return value
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _no_duplicate_keys(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+class StrictJSONParser(JSONParser):
+    """JSON bodies parsed with duplicate keys refused (a 400 naming the key)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = stream.read().decode(encoding)
+            return json.loads(
+                text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant
+            )
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
