@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from registry.models.base import RegistryModel
+from registry.validators import validate_links
 
 
 class ActorKind(models.TextChoices):
@@ -112,6 +113,7 @@ class Actor(RegistryModel):
         _("links"),
         default=list,
         blank=True,
+        validators=[validate_links],
         help_text=_('Web pages about the actor: a list of {"url": ..., "note": ...} objects.'),
     )
     power = _score_field(_("power"), _("Declared power over the territory's decisions, 0 to 5."))

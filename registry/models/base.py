@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registry.tracking import TrackedManager, TrackedModelMixin
+from registry.validators import validate_links
 
 
 class RegistryModel(TrackedModelMixin, models.Model):
@@ -24,6 +25,7 @@ class RegistryModel(TrackedModelMixin, models.Model):
         _("sources"),
         default=list,
         blank=True,
+        validators=[validate_links],
         help_text=_(
             'Where the information comes from: a list of {"url": ..., "note": ...} objects '
             "(Popolo link objects)."
