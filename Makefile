@@ -67,9 +67,11 @@ prod: install
 test: install
 	$(BIN)/python tests/run.py
 
+## lint: ruff, and the layering contracts of DESIGN.md (import-linter, [tool.importlinter] in pyproject.toml)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -43,6 +43,8 @@ def main(pytest_args: list[str]) -> int:
     results: dict[str, bool] = {}
     results["ruff check"] = run("lint", [str(BIN / "ruff"), "check", "."])
     results["ruff format"] = run("format", [str(BIN / "ruff"), "format", "--check", "."])
+    # The layering of DESIGN.md: [tool.importlinter] contracts in pyproject.toml.
+    results["import contracts"] = run("layering", [str(BIN / "lint-imports")])
     results["migrations"] = run(
         "migrations up to date",
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
