@@ -82,4 +82,4 @@ bench: install
 	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) registry.sqlite3 registry.sqlite3-* .pytest_cache .ruff_cache
+	rm -rf $(VENV) registry.sqlite3 registry.sqlite3-* .pytest_cache .ruff_cache .import_linter_cache
