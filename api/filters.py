@@ -5,27 +5,87 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from operator import or_
+from typing import ClassVar
 
 import django_filters as filters
 from django import forms
 from django.db import models
 from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django.utils import timezone
+from django_filters import fields
 from django_filters.fields import IsoDateTimeField
 from django_filters.utils import get_model_field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
+from api import params
 from api.scoping import within_ids
-from registry.models import Territory
 
-#: The range of an id (a 64-bit integer column): beyond it, the database refuses the value.
-ID_RANGE = range(-(2**63), 2**63)
+
+class InputFormField(forms.Field):
+    """A form field that decides through a field of the input layer (``api.params``).
+
+    So a list filter and a view parameter of the same kind (id, whole number, date,
+    boolean) accept and refuse the same texts, with the same message.
+    """
+
+    #: The input-layer field (unbound: ``run_validation`` keeps no state).
+    input_field: ClassVar[serializers.Field]
+
+    def to_python(self, value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return self.input_field.run_validation(value)
+        except serializers.ValidationError as error:
+            raise forms.ValidationError([str(m) for m in error.detail], code="invalid") from None
+
+
+class WholeNumberField(InputFormField):
+    """A whole number on an integer column: ASCII digits within 64 bits (not a decimal)."""
+
+    input_field = params.QueryIntegerField()
+
+
+class DateField(InputFormField):
+    """A ``YYYY-MM-DD`` date (ASCII digits, 1900-2999)."""
+
+    input_field = params.QueryDateField()
+
+
+class StrictBooleanField(InputFormField):
+    """``true``/``false`` (or ``1``/``0``, any case); empty is "not given"; anything else a 400.
+
+    django-filter's ``BooleanFilter`` reads its value through Django's
+    ``NullBooleanSelect``, which turns whatever it does not know (``?current=1``,
+    ``?current=yes``) into "not given", so the filter was silently left out.
+    """
+
+    widget = forms.Select(choices=[("", "Unknown"), ("true", "Yes"), ("false", "No")])
+    input_field = params.QueryBooleanField()
+
+
+class DateRangeField(fields.DateRangeField):
+    """``<name>_after``/``<name>_before`` dates, each read as ``DateField`` reads a date."""
+
+    def __init__(self, *args, **kwargs):
+        fields.RangeField.__init__(self, (DateField(), DateField()), *args, **kwargs)
+
+
+class DecimalField(forms.DecimalField):
+    """A decimal number written with ASCII digits (``Decimal()`` reads ``"٣"`` as 3)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class MultipleIntegerField(forms.Field):
-    """Repeated integer parameters (``?id=1&id=2``); also accepts ``1,2``."""
+    """Repeated ids (``?id=1&id=2``); also accepts ``1,2``. Each one as ``params.parse_id``."""
 
     widget = forms.MultipleHiddenInput
 
@@ -33,13 +93,11 @@ class MultipleIntegerField(forms.Field):
         if not value:
             return []
         items = [v for raw in value for v in str(raw).split(",") if v.strip()]
-        try:
-            ids = [int(v) for v in items]
-        except ValueError:
-            raise forms.ValidationError("Give whole numbers (ids).", code="invalid") from None
-        if any(i not in ID_RANGE for i in ids):
-            # SQLite raises OverflowError (a 500) on an integer over 64 bits.
-            raise forms.ValidationError("Give whole numbers (ids).", code="invalid")
+        ids = [params.parse_id(v) for v in items]
+        if None in ids:
+            raise forms.ValidationError(
+                "Give ids: whole numbers written with the digits 0-9.", code="invalid"
+            )
         return ids
 
 
@@ -58,14 +116,17 @@ class TypedMultipleChoiceField(forms.TypedMultipleChoiceField):
 
 
 class UtcDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time, turned to UTC before it reaches the database.
+    """An ISO 8601 date-time (ASCII digits), turned to UTC before it reaches the database.
 
     Python takes UTC offsets up to ±23:59, PostgreSQL up to ±15:59: a
     ``?updated_since=3071-02-22T17:41:41-18:30`` was a DataError (a 500) there.
     A date-time that UTC cannot hold (year 1 and an east offset) is a 400.
+    Django's parser reads any Unicode digit (its ``\\d``): only 0-9 are taken.
     """
 
     def to_python(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         value = super().to_python(value)
         if value is None or timezone.is_naive(value):
             return value
@@ -73,28 +134,6 @@ class UtcDateTimeField(IsoDateTimeField):
             return value.astimezone(dt.UTC)
         except OverflowError:
             raise forms.ValidationError("This date-time is out of range.", code="invalid") from None
-
-
-class StrictBooleanField(forms.Field):
-    """``true``/``false`` (or ``1``/``0``, any case); empty is "not given"; anything else a 400.
-
-    django-filter's ``BooleanFilter`` reads its value through Django's
-    ``NullBooleanSelect``, which turns whatever it does not know (``?current=1``,
-    ``?current=yes``) into "not given", so the filter was silently left out.
-    """
-
-    widget = forms.Select(choices=[("", "Unknown"), ("true", "Yes"), ("false", "No")])
-    VALUES = {"true": True, "1": True, "false": False, "0": False}
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if isinstance(value, bool):
-            return value
-        try:
-            return self.VALUES[str(value).strip().lower()]
-        except KeyError:
-            raise forms.ValidationError("Give true or false.", code="invalid") from None
 
 
 @extend_schema_field({"type": "array", "items": {"type": "integer"}})
@@ -109,30 +148,23 @@ class MultipleIdFilter(filters.Filter):
         return qs.filter(**{f"{self.field_name}__in": value})
 
 
-class TerritoryRefField(forms.CharField):
-    """A territory given by id (``42``) or natural key (``commune:75056``)."""
+class TerritoryRefField(forms.Field):
+    """A territory given by id (``42``) or natural key (``commune:75056``): ``params``' grammar."""
 
     def clean(self, value):
-        value = super().clean(value)
-        if not value:
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
         return resolve_territory(value)
 
 
 def resolve_territory(value: str) -> int:
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    level, sep, code = value.partition(":")
-    if not sep:
-        raise forms.ValidationError(
-            "Give a territory id or level:code (e.g. commune:75056).", code="invalid"
-        )
-    pk = Territory.objects.filter(level=level, code=code).values_list("pk", flat=True).first()
-    if pk is None:
-        # Unknown territory: match nothing rather than reveal what exists.
-        return -1
-    return pk
+    try:
+        ref = params.parse_territory_ref(value)
+    except ValueError as error:
+        raise forms.ValidationError(str(error), code="invalid") from None
+    pk = params.territory_pk(ref)
+    # Unknown territory: match nothing rather than reveal what exists.
+    return -1 if pk is None else pk
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -175,29 +207,56 @@ class RegistryFilterSet(filters.FilterSet):
 
     @classmethod
     def get_filters(cls):
-        """Filters that refuse what the schema refuses, rather than ignore or bend it.
+        """Filters that read their values as the input layer does (``InputFormField``).
 
-        django-filter's ``NumberFilter`` parses a decimal, which the integer
-        column then truncates: ``?urgency_min=0.5`` matched urgency 0 as well;
-        on an integer column it now takes whole numbers only. A ``BooleanFilter``
-        ignored any value but true/false (see ``StrictBooleanField``).
+        django-filter's own form fields coerce or break: ``NumberFilter`` parses a
+        decimal that the integer column then truncates (``?urgency_min=0.5``
+        matched 0) and Django's integer, decimal and date fields read every Unicode
+        digit (``?power_min=٣`` was 3), with no 64-bit bound (an OverflowError on
+        SQLite); a ``BooleanFilter`` ignored any value but true/false.
         """
         found = super().get_filters()
         model = cls._meta.model
         for filter_ in found.values():
-            if type(filter_) is filters.NumberFilter and model is not None:
+            kind = type(filter_)
+            if kind is filters.NumberFilter and model is not None:
                 field = get_model_field(model, filter_.field_name)
-                if isinstance(field, models.IntegerField):
-                    filter_.field_class = forms.IntegerField
-            elif type(filter_) is filters.IsoDateTimeFilter:
+                filter_.field_class = (
+                    WholeNumberField if isinstance(field, models.IntegerField) else DecimalField
+                )
+            elif kind is filters.DateFilter:
+                filter_.field_class = DateField
+            elif kind is filters.DateFromToRangeFilter:
+                filter_.field_class = DateRangeField
+            elif kind is filters.IsoDateTimeFilter:
                 filter_.field_class = UtcDateTimeField
-            elif type(filter_) is filters.BooleanFilter:
+            elif kind is filters.BooleanFilter:
                 filter_.field_class = StrictBooleanField
-            elif type(filter_) is filters.MultipleChoiceFilter:
+            elif kind is filters.MultipleChoiceFilter:
                 filter_.field_class = MultipleChoiceField
-            elif type(filter_) is filters.TypedMultipleChoiceFilter:
+            elif kind is filters.TypedMultipleChoiceFilter:
                 filter_.field_class = TypedMultipleChoiceField
         return found
+
+    @property
+    def errors(self):
+        """The form's errors, a range filter's named by the parameter at fault (``date_after``)."""
+        errors = self.form.errors
+        renamed = ErrorDict()
+        for name, messages in errors.items():
+            field = self.form.fields.get(name)
+            if isinstance(field, fields.RangeField):
+                widget = field.widget
+                at_fault = [
+                    f"{name}_{suffix}"
+                    for suffix, sub in zip(widget.suffixes, field.fields, strict=False)
+                    if _refuses(sub, self.data.get(f"{name}_{suffix}"))
+                ]
+                for param in at_fault or [name]:
+                    renamed[param] = messages
+            else:
+                renamed[name] = messages
+        return renamed
 
     def search(self, qs, name, value):
         value = value.strip()
@@ -209,6 +268,14 @@ class RegistryFilterSet(filters.FilterSet):
             if any("__" in f for f in self.search_fields)
             else qs.filter(query)
         )
+
+
+def _refuses(field: forms.Field, value) -> bool:
+    try:
+        field.clean(value)
+    except forms.ValidationError:
+        return True
+    return False
 
 
 def today() -> dt.date:
