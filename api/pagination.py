@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
+from api.params import QueryIntegerField, check_value
 from registry.models import ChangeRecord
 
 DEFAULT_PAGE_SIZE = 50
@@ -118,16 +119,13 @@ class _LimitOffset(LimitOffsetPagination):
 
 
 def _check_whole(params, name: str, *, low: int) -> None:
-    """A page parameter that is given must be a whole number from ``low`` (else 400)."""
-    raw = params.get(name)
-    if raw in (None, ""):
-        return
-    try:
-        value = int(raw)
-    except ValueError:
-        raise exceptions.ValidationError({name: ["Give a whole number."]}) from None
-    if value < low:
-        raise exceptions.ValidationError({name: [f"Give at least {low}."]})
+    """A page parameter that is given must be a whole number from ``low`` (else 400).
+
+    Read as every query integer is (``api.params``): ASCII digits within 64 bits, so
+    DRF's own ``int()`` afterwards sees only those (``?offset=٣`` was offset 3, and
+    an offset beyond 64 bits a 500 on both databases).
+    """
+    check_value(QueryIntegerField(min_value=low), name, params.get(name))
 
 
 class _Cursor(CursorPagination):
