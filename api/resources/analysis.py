@@ -31,7 +31,14 @@ from api.analysis import runner
 from api.analysis.kinds import FORMATS, AnalysisInputError
 from api.auth import HasScope, access_of
 from api.base import etag_matches as matches
-from api.params import territory_param
+from api.params import (
+    QueryBooleanField,
+    QueryDateField,
+    QueryIdField,
+    QueryIntegerField,
+    check_value,
+    territory_param,
+)
 from graph import loaders
 from registry.models import Actor, ActorCategory, Body, InteractionType
 from registry.selectors.popolo import territory_exists, territory_within
@@ -43,48 +50,32 @@ def _one(request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()
 
 
-#: The years an analysis date may fall in.
-AS_OF_YEARS = (1900, 2999)
+# Every parameter is read by a field of the input layer (api.params): ASCII digits within
+# 64 bits for numbers and ids, YYYY-MM-DD between 1900 and 2999 for dates (the renewal
+# indicators count terms and ages back in years: year 1 was a 500).
 
 
 def as_of_param(request) -> dt.date:
-    raw = _one(request, "as_of")
-    if not raw:
-        return timezone.localdate()
-    try:
-        as_of = dt.date.fromisoformat(raw)
-    except ValueError:
-        raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
-    if not AS_OF_YEARS[0] <= as_of.year <= AS_OF_YEARS[1]:
-        # The renewal indicators count terms and ages back in years: year 1 was a 500.
-        raise exceptions.ValidationError(
-            {"as_of": [f"Give a date between {AS_OF_YEARS[0]} and {AS_OF_YEARS[1]}."]}
-        )
-    return as_of
+    day = check_value(QueryDateField(), "as_of", request.query_params.get("as_of"))
+    return day or timezone.localdate()
 
 
 def int_param(request, name: str, *, default: int, low: int, high: int) -> int:
-    raw = _one(request, name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise exceptions.ValidationError({name: ["Give a whole number."]}) from None
-    if not low <= value <= high:
-        raise exceptions.ValidationError({name: [f"Give a number from {low} to {high}."]})
+    field = QueryIntegerField(min_value=low, max_value=high)
+    return check_value(field, name, request.query_params.get(name), default=default)
+
+
+def id_param(request, name: str) -> int:
+    """A required id parameter (``paths``' ``from``, ``to``)."""
+    value = check_value(QueryIdField(), name, request.query_params.get(name))
+    if value is None:
+        raise exceptions.ValidationError({name: ["Give an actor id."]})
     return value
 
 
 def bool_param(request, name: str, *, default: bool) -> bool:
-    raw = _one(request, name).lower()
-    if not raw:
-        return default
-    if raw in ("true", "1", "yes"):
-        return True
-    if raw in ("false", "0", "no"):
-        return False
-    raise exceptions.ValidationError({name: ["Give true or false."]})
+    field = QueryBooleanField()
+    return check_value(field, name, request.query_params.get(name), default=default)
 
 
 def choices_param(request, name: str, choices) -> tuple[str, ...]:
@@ -468,10 +459,7 @@ class PathsView(AnalysisView):
     def get(self, request):
         ends = {}
         for name in ("from", "to"):
-            raw = _one(request, name)
-            if not raw.isdigit():
-                raise exceptions.ValidationError({name: ["Give an actor id."]})
-            ends[name] = _visible_actor(request, int(raw)).pk
+            ends[name] = _visible_actor(request, id_param(request, name)).pk
         return self.answer(request, territory_id=self.territory(request), params=ends)
 
 
