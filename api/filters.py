@@ -125,7 +125,7 @@ class UtcDateTimeField(IsoDateTimeField):
     """
 
     def to_python(self, value):
-        if isinstance(value, str) and not value.isascii():
+        if isinstance(value, str) and not (value.isascii() and value.isprintable()):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         value = super().to_python(value)
         if value is None or timezone.is_naive(value):
