@@ -19,17 +19,12 @@ from api.resources.analysis import (
     StakeholdersView,
 )
 from api.resources.bodies import BodyViewSet, CollegeViewSet
-from api.resources.bulk import (
-    ActorBulkView,
-    ActorImportView,
-    InteractionBulkView,
-    MembersImportView,
-)
+from api.resources.bulk import ActorBulkView, ActorImportView, InteractionBulkView
 from api.resources.changes import ChangeFeedView
 from api.resources.gdpr import ActorEraseView, PersonalDataExportView
 from api.resources.health import HealthView
 from api.resources.interactions import InteractionViewSet
-from api.resources.members import BodyMembersView
+from api.resources.members import BodyMembersView, MembersImportView
 from api.resources.memberships import MembershipViewSet
 from api.resources.popolo import PopoloExportView
 from api.resources.territories import TerritoryViewSet

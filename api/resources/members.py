@@ -1,14 +1,28 @@
-"""``/api/bodies/{id}/members/``: read a body's current members, or sync the full list."""
+"""``/api/bodies/{id}/members/``: read a body's current members, or sync the full list.
+
+The sync's input is declared once, below: the serializers validate every entry
+(JSON types, ASCII 64-bit ids, bounded text without NUL, codes, dates) before
+the service runs, and turn it into the typed ``MemberEntry`` values that
+``membership_sync`` takes; the same declarations write the OpenAPI document.
+The members spreadsheet import sends its parsed rows through the same
+serializers (``parse_member_entries``), so a file and a JSON list are checked
+alike.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
+from django.core.validators import EmailValidator
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_standardized_errors.formatter import flatten_errors
 from rest_framework import exceptions, serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,67 +30,299 @@ from api.auth import HasScope, access_of
 from api.base import PreconditionFailed, etag_matches, etag_of
 from api.filters import today
 from api.idempotency import IdempotentMixin, idempotent
+from api.inputs import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictIntegerField,
+)
 from api.resources.bodies import BodySerializer
-from api.resources.bulk import _dry_run
+from api.resources.bulk import DRY_RUN, IDEMPOTENCY, _dry_run, _upload
 from api.resources.memberships import MembershipSerializer
 from api.scoping import restrict, within_ids
-from registry.models import Body, EndReason, Membership, Role, SelectionMode
-from registry.services.sync import membership_sync
+from registry.exceptions import InvalidInput
+from registry.identifiers import normalise
+from registry.importers.spreadsheet import import_members
+from registry.models import (
+    ActorCategory,
+    ActorKind,
+    Body,
+    EndReason,
+    Gender,
+    IdentifierScheme,
+    LawfulBasis,
+    Membership,
+    Role,
+    SelectionMode,
+)
+from registry.services.sync import MemberEntry, NewActor, NewPersonalData, membership_sync
 
 #: Most entries one sync may send (a body of 10,000 members is the benchmark).
 MAX_MEMBERS = 20_000
+#: Most identifiers one inline new actor may carry.
+MAX_IDENTIFIERS = 20
+#: Keys of the member list's own representation (GET) that a sync entry may carry and
+#: that the sync ignores: a client may send back the list it read.
+READ_ONLY_KEYS = frozenset(
+    {
+        "id",
+        "url",
+        "display",
+        "body",
+        "end_date",
+        "end_reason",
+        "is_current",
+        "sources",
+        "created_at",
+        "updated_at",
+    }
+)
 
 
-class IdentifierRefSerializer(serializers.Serializer):
-    scheme = serializers.CharField(help_text="Identifier scheme (siren, rna, rne, external...).")
-    value = serializers.CharField(help_text="Identifier in the scheme.")
-    issuer = serializers.CharField(required=False, help_text="Issuing system, for 'external'.")
+def may_handle_personal_data(request) -> bool:
+    """The one rule for personal data on writes as on reads: the ``personal_data`` scope.
+
+    ``ActorSerializer.get_fields`` applies the same test to ``POST /api/actors/``.
+    """
+    return request is not None and access_of(request).has("personal_data")
 
 
-class NewActorSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=["person", "organization"], help_text="Person or organization."
+class _ClosedSerializer(serializers.Serializer):
+    """A serializer that refuses keys it does not declare (a typo is not silently dropped)."""
+
+    ignored_keys: frozenset[str] = frozenset()
+
+    def unknown_key_message(self, key: str) -> str:
+        return "Unknown field."
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = [k for k in data if k not in self.fields and k not in self.ignored_keys]
+            if unknown:
+                raise serializers.ValidationError(
+                    {str(k): [self.unknown_key_message(str(k))] for k in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 200}]})
+class IdOrNameField(serializers.Field):
+    """A JSON integer (an id: ASCII, 64 bits) or a JSON string (a name: no NUL, bounded)."""
+
+    default_error_messages = {
+        "invalid": "Give an id (a JSON integer) or a name (a JSON string).",
+    }
+
+    def __init__(self, *, max_length: int = 200, **kwargs):
+        self.as_id = StrictIntegerField(min_value=1)
+        self.as_name = StrictCharField(max_length=max_length)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            return self.as_id.run_validation(data)
+        if isinstance(data, str):
+            return self.as_name.run_validation(data)
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class IdentifierRefSerializer(_ClosedSerializer):
+    scheme = StrictCharField(
+        max_length=32, help_text="Identifier scheme (siren, siret, rna, rne, insee, external...)."
     )
-    category = serializers.CharField(help_text="Actor category (resident, association...).")
-    name = serializers.CharField(help_text="Display name.")
-    identifiers = IdentifierRefSerializer(many=True, required=False, help_text="Its identifiers.")
-
-
-class MemberEntrySerializer(serializers.Serializer):
-    actor = serializers.IntegerField(
-        required=False, help_text="Id of the member (or give identifier / new_actor)."
+    value = StrictCharField(max_length=100, help_text="Identifier in the scheme.")
+    issuer = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Issuing system, for 'external' and 'other'.",
     )
-    identifier = IdentifierRefSerializer(required=False, help_text="The member by an identifier.")
-    new_actor = NewActorSerializer(required=False, help_text="A member to create.")
-    college = serializers.CharField(required=False, help_text="College id or name.")
-    role = serializers.ChoiceField(
+
+    def validate(self, attrs):
+        key = normalise(attrs["scheme"], attrs["value"], attrs.get("issuer", ""))
+        if key.scheme not in IdentifierScheme.values:
+            raise serializers.ValidationError(
+                {
+                    "scheme": [
+                        f"Unknown scheme; expected one of: {', '.join(IdentifierScheme.values)}."
+                    ]
+                }
+            )
+        if not key.value:
+            raise serializers.ValidationError({"value": ["This field may not be blank."]})
+        return key
+
+
+class NewPersonalDataSerializer(_ClosedSerializer):
+    email = StrictCharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        validators=[EmailValidator()],
+        help_text="Contact email.",
+    )
+    phone = StrictCharField(max_length=32, required=False, allow_blank=True, help_text="Phone.")
+    postal_address = StrictCharField(required=False, allow_blank=True, help_text="Address.")
+    gender = StrictChoiceField(
+        choices=Gender.choices, required=False, allow_blank=True, help_text="Declared gender."
+    )
+    birth_year = StrictIntegerField(
+        min_value=1900, max_value=2100, required=False, allow_null=True, help_text="Year of birth."
+    )
+    lawful_basis = StrictChoiceField(choices=LawfulBasis.choices, help_text="GDPR lawful basis.")
+    retention_until = StrictDateField(help_text="Date after which these data must be erased.")
+
+    def validate(self, attrs):
+        return NewPersonalData(**attrs)
+
+
+class NewActorSerializer(_ClosedSerializer):
+    kind = StrictChoiceField(choices=ActorKind.choices, help_text="Person or organization.")
+    category = StrictChoiceField(
+        choices=ActorCategory.choices, help_text="Actor category (resident, association...)."
+    )
+    name = StrictCharField(max_length=300, help_text="Display name.")
+    given_name = StrictCharField(
+        max_length=150, required=False, allow_blank=True, help_text="Of a person."
+    )
+    family_name = StrictCharField(
+        max_length=150, required=False, allow_blank=True, help_text="Of a person."
+    )
+    description = StrictCharField(required=False, allow_blank=True, help_text="Free description.")
+    territory = StrictIntegerField(
+        min_value=1, required=False, help_text="Territory id (default: the body's territory)."
+    )
+    identifiers = IdentifierRefSerializer(
+        many=True, required=False, max_length=MAX_IDENTIFIERS, help_text="Its identifiers."
+    )
+    personal_data = NewPersonalDataSerializer(
+        required=False, help_text="Personal data of a person: only with the personal_data scope."
+    )
+
+    def get_fields(self):
+        # The rule of POST /api/actors/: without the scope, personal_data is no field at all.
+        fields = super().get_fields()
+        if getattr(self.context.get("view"), "swagger_fake_view", False):
+            return fields
+        if not may_handle_personal_data(self.context.get("request")):
+            fields.pop("personal_data", None)
+        return fields
+
+    def unknown_key_message(self, key: str) -> str:
+        if key == "personal_data":
+            return "Your credentials lack the scope: personal_data."
+        return super().unknown_key_message(key)
+
+    def validate(self, attrs):
+        return NewActor(
+            kind=attrs["kind"],
+            category=attrs["category"],
+            name=attrs["name"],
+            given_name=attrs.get("given_name", ""),
+            family_name=attrs.get("family_name", ""),
+            description=attrs.get("description", ""),
+            territory_id=attrs.get("territory"),
+            identifiers=tuple(attrs.get("identifiers", ())),
+            personal_data=attrs.get("personal_data"),
+        )
+
+
+class MemberEntrySerializer(_ClosedSerializer):
+    ignored_keys = READ_ONLY_KEYS
+
+    actor = StrictIntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Id of the member (or give identifier / new_actor).",
+    )
+    identifier = IdentifierRefSerializer(
+        required=False, allow_null=True, help_text="The member by an identifier."
+    )
+    new_actor = NewActorSerializer(required=False, allow_null=True, help_text="A member to create.")
+    college = IdOrNameField(
+        required=False, allow_null=True, help_text="College: its id (integer) or its name (string)."
+    )
+    role = StrictChoiceField(
         choices=Role.choices, required=False, help_text="Role (default member)."
     )
-    selection_mode = serializers.ChoiceField(
-        choices=SelectionMode.choices, required=False, help_text="Defaults to the college's mode."
+    selection_mode = StrictChoiceField(
+        choices=SelectionMode.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Defaults to the college's mode.",
     )
-    on_behalf_of = serializers.IntegerField(
-        required=False, help_text="Organization represented (id)."
+    on_behalf_of = StrictIntegerField(
+        min_value=1, required=False, allow_null=True, help_text="Organization represented (id)."
     )
-    start_date = serializers.DateField(required=False, help_text="Defaults to the effective date.")
-    external_id = serializers.CharField(required=False, help_text="Id of the seat in your system.")
+    start_date = StrictDateField(
+        required=False, allow_null=True, help_text="Defaults to the effective date."
+    )
+    external_id = StrictCharField(
+        max_length=100, required=False, allow_blank=True, help_text="Id of the seat in your system."
+    )
+
+    def validate(self, attrs):
+        return MemberEntry(
+            actor=attrs.get("actor"),
+            identifier=attrs.get("identifier"),
+            new_actor=attrs.get("new_actor"),
+            college=attrs.get("college"),
+            role=attrs.get("role") or Role.MEMBER,
+            selection_mode=attrs.get("selection_mode") or "",
+            on_behalf_of=attrs.get("on_behalf_of"),
+            start_date=attrs.get("start_date"),
+            external_id=attrs.get("external_id") or "",
+        )
 
 
-class MembersSyncRequestSerializer(serializers.Serializer):
-    effective_date = serializers.DateField(
+class MembersSyncRequestSerializer(_ClosedSerializer):
+    effective_date = StrictDateField(
         required=False, help_text="Date the list holds from (default today): ends and new seats."
     )
-    end_reason = serializers.ChoiceField(
+    end_reason = StrictChoiceField(
         choices=EndReason.choices,
         required=False,
         help_text="Why absent members end (default term_ended).",
     )
-    members = MemberEntrySerializer(many=True, help_text="The complete current member list.")
+    members = MemberEntrySerializer(
+        many=True, max_length=MAX_MEMBERS, help_text="The complete current member list."
+    )
+
+
+def parse_member_entries(raw: Sequence, *, context: dict | None = None) -> list[MemberEntry]:
+    """Client entries (JSON values) as typed ``MemberEntry`` values, or ``InvalidInput``
+    naming each bad field (``members.3.role``); used by the spreadsheet import."""
+    serializer = MemberEntrySerializer(data=list(raw), many=True, context=context or {})
+    if not serializer.is_valid():
+        flat = flatten_errors({"members": serializer.errors})
+        errors: dict[str, list[str]] = {}
+        for error in flat:
+            errors.setdefault(error.attr or "non_field_errors", []).append(str(error.detail))
+        raise InvalidInput(
+            f"{len({k.split('.')[1] for k in errors if k.count('.')})} member entries are not "
+            "valid; nothing was written.",
+            errors=errors,
+        )
+    return list(serializer.validated_data)
+
+
+def actor_scope(request) -> tuple[Q | None, Q | None]:
+    """(actors, territories) a key limited to a territory may name: within it (None: any)."""
+    territory_id = access_of(request).territory_id
+    if territory_id is None:
+        return None, None
+    return Q(territory_id__in=within_ids(territory_id)), Q(pk__in=within_ids(territory_id))
 
 
 class DiffEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="Membership id (null in a dry run).")
-    actor = serializers.IntegerField(allow_null=True, help_text="Member id.")
+    actor = serializers.IntegerField(
+        allow_null=True, help_text="Member id (null for a new actor in a dry run)."
+    )
     role = serializers.CharField(help_text="Role.")
     index = serializers.IntegerField(required=False, help_text="Index of the entry sent.")
     changes = serializers.DictField(required=False, help_text="Changed fields and new values.")
@@ -100,16 +346,18 @@ class MembersSyncResultSerializer(serializers.Serializer):
     warnings = WarningSerializer(many=True, help_text="Rules the list breaks (recorded anyway).")
 
 
+def reachable_body(request, pk: int) -> Body:
+    """The body, if the caller's key may reach it; else 404 as for a missing one."""
+    access = access_of(request)
+    return get_object_or_404(
+        restrict(Body.objects.all(), "territory_id", access.territory_id), pk=pk
+    )
+
+
 class BodyMembersView(IdempotentMixin, APIView):
     """The current members of a body, and their sync from a collectivity's system."""
 
     permission_classes = [HasScope]
-
-    def get_body(self, request, pk: int) -> Body:
-        access = access_of(request)
-        return get_object_or_404(
-            restrict(Body.objects.all(), "territory_id", access.territory_id), pk=pk
-        )
 
     @extend_schema(
         summary="Current members of a body",
@@ -118,12 +366,15 @@ class BodyMembersView(IdempotentMixin, APIView):
         responses=MembershipSerializer(many=True),
     )
     def get(self, request, pk: int):
-        body = self.get_body(request, pk)
+        body = reachable_body(request, pk)
         raw = request.query_params.get("as_of")
-        try:
-            day = dt.date.fromisoformat(raw) if raw else today()
-        except ValueError:
-            raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+        day = today()
+        if raw:
+            field = StrictDateField()
+            try:
+                day = field.run_validation(raw)
+            except serializers.ValidationError as exc:
+                raise exceptions.ValidationError({"as_of": exc.detail}) from None
         rows = (
             Membership.objects.filter(body=body)
             .current_on(day)
@@ -144,16 +395,20 @@ class BodyMembersView(IdempotentMixin, APIView):
             "without a match become new memberships; current memberships absent from the list "
             "end on `effective_date`. Unchanged memberships are not touched. One bad entry "
             "means nothing is written; the error names each entry by its index "
-            "(`members.3.actor`). `?dry_run=true` returns the same diff without writing. "
+            "(`members.3.actor`). `?dry_run=true` runs the same sync and rolls it back: the "
+            "same checks and the same answer, with null ids for the rows it would create. "
+            "A key limited to a territory may name actors of its territory and the body's "
+            "current members (the list it reads here), and creates new actors within its "
+            "territory; `new_actor.personal_data` needs the `personal_data` scope. Keys of "
+            "the member list's own representation (`id`, `url`, `end_date`...) are ignored, "
+            "any other unknown key is refused. "
             "Send `Idempotency-Key` to make retries safe and `If-Match` with the ETag of "
             "`GET /api/bodies/{id}/members/` to refuse a sync based on a stale read: it changes "
             "with the body and with any of its memberships."
         ),
         parameters=[
-            OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing."),
-            OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, description="Makes retries safe."
-            ),
+            DRY_RUN,
+            IDEMPOTENCY,
             OpenApiParameter(
                 "If-Match",
                 str,
@@ -166,34 +421,23 @@ class BodyMembersView(IdempotentMixin, APIView):
     )
     @idempotent
     def put(self, request, pk: int):
-        body = self.get_body(request, pk)
+        body = reachable_body(request, pk)
         self._check_if_match(request, body)
-        data = request.data
-        if not isinstance(data, dict) or not isinstance(data.get("members"), list):
-            raise exceptions.ValidationError({"members": ['Send {"members": [...]}: a list.']})
-        if len(data["members"]) > MAX_MEMBERS:
-            raise exceptions.ValidationError(
-                {"members": [f"At most {MAX_MEMBERS} members per call."]}
-            )
-        effective = data.get("effective_date")
-        try:
-            effective_date = dt.date.fromisoformat(effective) if effective else today()
-        except (TypeError, ValueError):
-            raise exceptions.ValidationError(
-                {"effective_date": ["Give a date as YYYY-MM-DD."]}
-            ) from None
         dry_run = _dry_run(request)
-        access = access_of(request)
-        allowed = None
-        if access.territory_id is not None:
-            allowed = Q(territory_id__in=within_ids(access.territory_id))
+        serializer = MembersSyncRequestSerializer(
+            data=request.data, context={"request": request, "view": self}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        actors, territories = actor_scope(request)
         result = membership_sync(
             body=body,
             members=data["members"],
-            effective_date=effective_date,
+            effective_date=data.get("effective_date") or today(),
             end_reason=data.get("end_reason") or EndReason.TERM_ENDED,
             dry_run=dry_run,
-            allowed_actors=allowed,
+            allowed_actors=actors,
+            allowed_territories=territories,
         )
         return Response(asdict(result))
 
@@ -216,3 +460,57 @@ def members_etag(request, body: Body) -> str:
         n=Count("id"), last=Max("id"), updated=Max("updated_at")
     )
     return etag_of({"body": full, "memberships": stats})
+
+
+class MembersUploadSerializer(_ClosedSerializer):
+    ignored_keys = frozenset({"file"})
+
+    file = serializers.FileField(help_text="A CSV or XLSX file (see the README for the columns).")
+    effective_date = StrictDateField(required=False, help_text="Date the list holds from.")
+    end_reason = StrictChoiceField(
+        choices=EndReason.choices, required=False, help_text="Why absent members end."
+    )
+
+
+class MembersImportView(IdempotentMixin, APIView):
+    """Upload a spreadsheet of a body's current members."""
+
+    permission_classes = [HasScope]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Import a body's members from a spreadsheet",
+        description="A CSV or XLSX file of the body's complete current members (French or "
+        "English headers, see the README): the same sync as PUT /api/bodies/{id}/members/, "
+        "each row checked as a sync entry. Errors name the row and column.",
+        parameters=[DRY_RUN, IDEMPOTENCY],
+        request={"multipart/form-data": MembersUploadSerializer},
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        body = reachable_body(request, pk)
+        upload = _upload(request)
+        form = {k: v for k, v in request.data.items() if k in ("effective_date", "end_reason")}
+        options = MembersUploadSerializer(data={**form, "file": upload})
+        options.is_valid(raise_exception=True)
+        actors, territories = actor_scope(request)
+        context = {"request": request, "view": self}
+        outcome = import_members(
+            upload,
+            body=body,
+            effective_date=options.validated_data.get("effective_date") or today(),
+            end_reason=options.validated_data.get("end_reason") or EndReason.TERM_ENDED,
+            dry_run=_dry_run(request),
+            filename=upload.name,
+            allowed_actors=actors,
+            allowed_territories=territories,
+            parse_entries=lambda raw: parse_member_entries(raw, context=context),
+        )
+        return Response(
+            {
+                **asdict(outcome.result),
+                "rows": outcome.rows,
+                "ignored_columns": outcome.ignored_columns,
+            }
+        )

@@ -92,20 +92,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import itertools
 import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 from typing import IO, Any
 
-from django.db import transaction
 from django.db.models import Q
 
 from registry.exceptions import ImportFailed, InvalidInput
@@ -634,10 +632,32 @@ def import_members(
     filename: str | None = None,
     format: str | None = None,
     allowed_actors: Q | None = None,
+    allowed_territories: Q | None = None,
+    parse_entries: Callable[[list[dict]], list] | None = None,
 ) -> ImportResult:
-    """Make ``body``'s current members the rows of the file (see the module docstring)."""
+    """Make ``body``'s current members the rows of the file (see the module docstring).
+
+    Each row becomes a sync entry in the JSON shape of ``PUT /api/bodies/{id}/members/``
+    (French labels and dates already read), and the entries go through
+    ``parse_entries``: the API's validation of sync entries, so a row is checked
+    exactly as a JSON entry, its errors then named by row and column. The registry
+    does not import the API: the caller passes it, and without one it is looked up
+    by the setting ``REGISTRY_MEMBER_ENTRY_PARSER`` (default
+    ``api.resources.members.parse_member_entries``).
+    """
     from registry.services.sync import membership_sync
 
+    if parse_entries is None:
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
+        parse_entries = import_string(
+            getattr(
+                settings,
+                "REGISTRY_MEMBER_ENTRY_PARSER",
+                "api.resources.members.parse_member_entries",
+            )
+        )
     table = read_table(file, filename=filename, format=format, allowed=MEMBER_COLUMNS)
     problems = _Problems(table)
     if not ({"actor_id", "identifier", "name"} & set(table.columns)):
@@ -646,7 +666,7 @@ def import_members(
     parsed = []
     for row in table.rows:
         entry: dict[str, Any] = {}
-        actor_id = _cell(row, "actor_id", problems, _int)
+        actor_id = _cell(row, "actor_id", problems, _json_int)
         identifier = _identifier(row, problems)
         name = _cell(row, "name", problems, _text)
         kind = _cell(row, "kind", problems, lambda v: _choice(v, KIND_VALUES, "kind"))
@@ -661,8 +681,8 @@ def import_members(
             lambda v: _choice(v, SELECTION_MODE_VALUES, "selection mode"),
         )
         start = _cell(row, "start_date", problems, parse_date)
-        college = _cell(row, "college", problems, _text)
-        behalf = _cell(row, "on_behalf_of", problems, _int)
+        college = _cell(row, "college", problems, _json_int_or_text)
+        behalf = _cell(row, "on_behalf_of", problems, _json_int)
         external_id = _cell(row, "external_id", problems, _text)
         if (
             actor_id is None
@@ -693,21 +713,18 @@ def import_members(
         parsed.append((row, entry, actor_id, identifier, name, kind, category))
 
     known = _known_identifiers({p[3] for p in parsed if p[3] is not None and p[2] is None})
-    first_row: dict[tuple[str, str, str], int] = {}
     members = []
-    for row, entry, actor_id, identifier, name, kind, category in parsed:
-        new_actor = {"kind": kind or "", "category": category or "", "name": name or ""}
+    for _row, entry, actor_id, identifier, name, kind, category in parsed:
+        new_actor = {
+            k: v for k, v in {"kind": kind, "category": category, "name": name}.items() if v
+        }
         if actor_id is not None:
             entry["actor"] = actor_id
         elif identifier is not None and (identifier in known or name is None):
             scheme, issuer, value = identifier
             entry["identifier"] = {"scheme": scheme, "issuer": issuer, "value": value}
         elif identifier is not None:
-            if identifier in first_row:
-                problems.add(
-                    row.number, "identifier", f"Same new identifier as row {first_row[identifier]}."
-                )
-            first_row[identifier] = row.number
+            # Not known yet: created with its identifier, so the next import finds it.
             scheme, issuer, value = identifier
             new_actor["identifiers"] = [{"scheme": scheme, "issuer": issuer, "value": value}]
             entry["new_actor"] = new_actor
@@ -716,27 +733,30 @@ def import_members(
         members.append(entry)
     problems.raise_if_any(_detail(problems))
 
-    sync = functools.partial(
-        membership_sync,
-        body=body,
-        effective_date=effective_date or dt.date.today(),
-        end_reason=end_reason,
-        allowed_actors=allowed_actors,
-    )
-    # New actors with an identifier are created in bulk (actor_upsert_many) rather than
-    # one by one inside the sync: checked first by a dry run of the whole sync, then
-    # created and synced in one transaction.
-    bulk_new = [i for i, m in enumerate(members) if m.get("new_actor", {}).get("identifiers")]
+    def sync(entries: list[dict], dry: bool):
+        return membership_sync(
+            body=body,
+            members=parse_entries(entries),
+            effective_date=effective_date or dt.date.today(),
+            end_reason=end_reason,
+            dry_run=dry,
+            allowed_actors=allowed_actors,
+            allowed_territories=allowed_territories,
+        )
+
     try:
-        if dry_run or not bulk_new:
-            result = sync(members=members, dry_run=dry_run)
-        else:
-            with transaction.atomic():
-                sync(members=members, dry_run=True)
-                _create_new_actors(members, bulk_new, body)
-                result = sync(members=members, dry_run=False)
+        result = sync(members, dry_run)
     except InvalidInput as exc:
         _map_service_errors(exc, "members", table, problems, default="name")
+        bad = {int(k.split(".")[1]) for k in exc.errors if re.match(r"members\.\d+\.", k)}
+        if bad and len(bad) < len(members):
+            # Rows refused as entries: the others are still checked against the database
+            # (a dry run of them alone), so that a file's problems all come at once.
+            keep = [i for i in range(len(members)) if i not in bad]
+            try:
+                sync([members[i] for i in keep], True)
+            except InvalidInput as more:
+                _map_service_errors(_renumbered(more, keep), "members", table, problems, "name")
         problems.raise_if_any(_detail(problems))
         raise  # pragma: no cover - an error always maps to a problem
     return ImportResult(
@@ -748,35 +768,42 @@ def import_members(
     )
 
 
-def _create_new_actors(members: list[dict], indexes: list[int], body: Body) -> None:
-    """Create the new actors of ``members[indexes]`` in bulk; the entries then name them."""
-    from registry.services.upserts import actor_upsert_many
+def _renumbered(exc: InvalidInput, indexes: list[int]) -> InvalidInput:
+    """``exc`` about ``members[indexes]`` alone, renumbered as entries of the whole file."""
 
-    items = []
-    for i in indexes:
-        new_actor = members[i]["new_actor"]
-        items.append(
-            {
-                "identifier": new_actor["identifiers"][0],
-                "kind": new_actor["kind"],
-                "category": new_actor["category"],
-                "name": new_actor["name"],
-                "territory": body.territory_id,
-            }
-        )
-    try:
-        actor_upsert_many(items=items)
-    except InvalidInput as exc:  # already checked by the dry run: only a race gets here
-        raise InvalidInput(
-            exc.detail,
-            errors={
-                re.sub(r"^items\.(\d+)", lambda m: f"members.{indexes[int(m.group(1))]}", k): v
-                for k, v in exc.errors.items()
-            },
-        ) from exc
-    for i, item in zip(indexes, items, strict=True):
-        members[i] = {k: v for k, v in members[i].items() if k != "new_actor"}
-        members[i]["identifier"] = item["identifier"]
+    def entry(match: re.Match) -> str:
+        return f"{match.group(1)}{indexes[int(match.group(2))]}"
+
+    return InvalidInput(
+        exc.detail,
+        errors={
+            re.sub(r"^(members\.)(\d+)", entry, key): [
+                re.sub(r"\b(entry )(\d+)\b", entry, str(m)) for m in messages
+            ]
+            for key, messages in exc.errors.items()
+        },
+    )
+
+
+def _json_int(value: Any) -> Any:
+    """An id cell as the JSON integer it stands for; any other text is left for the
+    sync entry's validation to refuse (with the message a JSON client gets)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) else text
+
+
+def _json_int_or_text(value: Any) -> Any:
+    """A college cell: an id (ASCII digits, or a number cell) as an integer, else its name."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) else text
 
 
 def import_actors(

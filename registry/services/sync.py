@@ -1,10 +1,16 @@
 """Membership sync: make a body's current members exactly the list a collectivity sends.
 
-The list is the body's complete current membership. The service works in two
-phases: a *plan*, computed without writing (and all that a dry run returns),
-then its *application* in one transaction. Every entry is checked first; one
-bad entry means nothing is written, and the error names each bad entry by its
-index (``members.3.actor``).
+The list is the body's complete current membership, given as typed entries
+(``MemberEntry``): the API parses and validates what a client sends
+(``api.resources.members``) before this service runs, so here every value
+already has its type (ints, dates, codes, normalised identifier keys).
+
+The service checks every entry against the database first (actors,
+identifiers, colleges, seats, overlaps; one bad entry means nothing is
+written and the error names each bad entry by its index, ``members.3.actor``),
+then applies the plan: inline new actors, their identifiers and personal data,
+ends, updates and new seats, in bulk. A dry run is that same run, rolled back:
+same checks, same answer, nothing committed.
 """
 
 from __future__ import annotations
@@ -12,17 +18,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import reduce
 from operator import or_
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from registry import tracking
 from registry.exceptions import InvalidInput
+from registry.identifiers import IdentifierKey, normalise
 from registry.models import (
     Actor,
     ActorIdentifier,
@@ -35,6 +43,7 @@ from registry.models import (
     PersonalData,
     Role,
     SelectionMode,
+    Territory,
 )
 from registry.services._common import domain_errors
 
@@ -51,6 +60,106 @@ _ROLES = {r.value for r in Role}
 _MODES = {m.value for m in SelectionMode} | {""}
 _END_REASONS = {r.value for r in EndReason}
 _CHUNK = 2000
+
+
+# --- typed input --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewPersonalData:
+    """Personal data of a person created inline (None: the model's default)."""
+
+    lawful_basis: str
+    retention_until: dt.date
+    email: str | None = None
+    phone: str | None = None
+    postal_address: str | None = None
+    gender: str | None = None
+    birth_year: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
+
+
+@dataclass(frozen=True)
+class NewActor:
+    """An actor to create inline; its territory defaults to the body's."""
+
+    kind: str
+    category: str
+    name: str
+    given_name: str = ""
+    family_name: str = ""
+    description: str = ""
+    territory_id: int | None = None
+    identifiers: tuple[IdentifierKey, ...] = ()
+    personal_data: NewPersonalData | None = None
+
+
+@dataclass(frozen=True)
+class MemberEntry:
+    """One member of the list: exactly one of ``actor`` (id), ``identifier``, ``new_actor``.
+
+    ``college`` is a college id (int) or name (str, case-insensitive).
+    """
+
+    actor: int | None = None
+    identifier: IdentifierKey | None = None
+    new_actor: NewActor | None = None
+    college: int | str | None = None
+    role: str = Role.MEMBER
+    selection_mode: str = ""
+    on_behalf_of: int | None = None
+    start_date: dt.date | None = None
+    external_id: str = ""
+
+    @classmethod
+    def from_python(cls, values: Mapping[str, Any]) -> MemberEntry:
+        """An entry from Python values already typed (tests, scripts); never client input.
+
+        Nested ``identifier`` ({scheme, value[, issuer]}) and ``new_actor`` mappings are
+        built too; a value of the wrong type is a programming error (TypeError), not a
+        client's: client input goes through ``api.resources.members``.
+        """
+        data = dict(values)
+        ident = data.get("identifier")
+        if isinstance(ident, Mapping):
+            data["identifier"] = normalise(ident["scheme"], ident["value"], ident.get("issuer", ""))
+        new = data.get("new_actor")
+        if isinstance(new, Mapping):
+            new = dict(new)
+            new["identifiers"] = tuple(
+                normalise(i["scheme"], i["value"], i.get("issuer", ""))
+                for i in new.get("identifiers", ())
+            )
+            if isinstance(new.get("personal_data"), Mapping):
+                new["personal_data"] = NewPersonalData(**new["personal_data"])
+            if "territory" in new:
+                new["territory_id"] = getattr(new.pop("territory"), "pk", None) or new.get(
+                    "territory_id"
+                )
+            data["new_actor"] = NewActor(**new)
+        entry = cls(**data)
+        for name, kinds in _PYTHON_TYPES.items():
+            value = getattr(entry, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+                raise TypeError(f"MemberEntry.{name} must be {kinds}, not {value!r}")
+        return entry
+
+
+_PYTHON_TYPES: dict[str, Any] = {
+    "actor": int,
+    "identifier": IdentifierKey,
+    "new_actor": NewActor,
+    "college": (int, str),
+    "role": str,
+    "selection_mode": str,
+    "on_behalf_of": int,
+    "start_date": dt.date,
+    "external_id": str,
+}
 
 
 def _id_batches(ids: list[int]):
@@ -71,15 +180,20 @@ def _id_batches(ids: list[int]):
 
 @dataclass
 class _Entry:
+    """An entry being resolved: the typed input and the ids it comes to name."""
+
     index: int
+    given: MemberEntry
     actor_id: int | None = None
-    new_actor: dict | None = None
     college_id: int | None = None
     role: str = Role.MEMBER
     selection_mode: str = ""
     on_behalf_of_id: int | None = None
     start_date: dt.date | None = None
     external_id: str = ""
+    new_actor: Actor | None = None
+    new_identifiers: list[ActorIdentifier] = field(default_factory=list)
+    new_personal_data: PersonalData | None = None
 
 
 @dataclass
@@ -106,6 +220,18 @@ class _Errors:
     def add(self, index: int, name: str, message: str) -> None:
         self.by_field[f"members.{index}.{name}"].append(message)
 
+    def add_django(self, index: int, prefix: str, exc: ValidationError) -> None:
+        for name, messages in getattr(
+            exc, "message_dict", {"non_field_errors": exc.messages}
+        ).items():
+            name = "non_field_errors" if name == "__all__" else name
+            for message in messages:
+                self.add(
+                    index,
+                    f"{prefix}{name}" if name != "non_field_errors" else prefix.rstrip(".") or name,
+                    message,
+                )
+
     def raise_if_any(self) -> None:
         if self.by_field:
             raise InvalidInput(
@@ -115,144 +241,117 @@ class _Errors:
             )
 
 
-def _parse_date(value, index: int, name: str, errors: _Errors) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        errors.add(index, name, "Give a date as YYYY-MM-DD.")
-        return None
-
-
-def _nul_paths(value, path: str = "") -> list[str]:
-    """Dotted paths of the strings (keys too) holding a NUL character, which no column stores."""
-    if isinstance(value, str):
-        return [path or "non_field_errors"] if "\x00" in value else []
-    if isinstance(value, Mapping):
-        found = []
-        for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                found.append(path or "non_field_errors")
-            found.extend(_nul_paths(item, name))
-        return found
-    if isinstance(value, list | tuple):
-        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}.{i}")]
-    return []
-
-
-def _parse_entries(members: Sequence[Mapping], errors: _Errors) -> list[_Entry]:
+def _parse_entries(members: Sequence[MemberEntry | Mapping], errors: _Errors) -> list[_Entry]:
     entries = []
-    for index, raw in enumerate(members):
-        if not isinstance(raw, Mapping):
-            errors.add(index, "non_field_errors", "Each member is an object.")
-            continue
-        nul = _nul_paths(raw)
-        if nul:
-            # PostgreSQL refuses NUL in text (even in a WHERE clause): a 500 before this.
-            for name in dict.fromkeys(nul):
-                errors.add(index, name, "Text cannot contain NUL characters.")
-            continue
-        entry = _Entry(index=index)
-        given = [k for k in ("actor", "identifier", "new_actor") if raw.get(k) not in (None, "")]
-        if len(given) != 1:
+    for index, given in enumerate(members):
+        if not isinstance(given, MemberEntry):
+            given = MemberEntry.from_python(given)
+        entry = _Entry(
+            index=index,
+            given=given,
+            role=given.role or Role.MEMBER,
+            selection_mode=given.selection_mode or "",
+            start_date=given.start_date,
+            external_id=given.external_id or "",
+        )
+        named = [n for n in ("actor", "identifier", "new_actor") if getattr(given, n) is not None]
+        if len(named) != 1:
             errors.add(
                 index,
                 "actor",
                 "Identify the member by exactly one of: actor (id), identifier "
                 "({scheme, value}), new_actor (an actor to create).",
             )
-        entry.role = raw.get("role") or Role.MEMBER
         if entry.role not in _ROLES:
             errors.add(index, "role", f"Unknown role {entry.role!r}.")
-        entry.selection_mode = raw.get("selection_mode") or ""
         if entry.selection_mode not in _MODES:
             errors.add(index, "selection_mode", f"Unknown selection mode {entry.selection_mode!r}.")
-        entry.start_date = _parse_date(raw.get("start_date"), index, "start_date", errors)
-        entry.external_id = str(raw.get("external_id") or "")[:100]
-        entries.append((entry, raw))
+        entries.append(entry)
     return entries
 
 
-def _resolve_actors(
-    entries: list[tuple[_Entry, Mapping]], errors: _Errors, allowed_actors: Q | None
-) -> None:
+def _reachable(body: Body, allowed_actors: Q | None, effective_date: dt.date) -> Q | None:
+    """The actors a scoped caller may name: ``allowed_actors``, and whoever sits in the body.
+
+    A caller that may read the body reads its current members (and the organizations
+    they represent) in the member list, wherever they live: it may send that list
+    back. Anyone else out of scope stays indistinguishable from a missing id.
+    """
+    if allowed_actors is None:
+        return None
+    today = dt.date.today()
+    seats = Membership.objects.filter(body=body).filter(
+        Q(start_date__lte=effective_date, end_date__isnull=True)
+        | Q(start_date__lte=effective_date, end_date__gt=effective_date)
+        | Q(start_date__lte=today, end_date__isnull=True)
+        | Q(start_date__lte=today, end_date__gt=today)
+    )
+    return (
+        allowed_actors
+        | Q(pk__in=seats.values("actor_id"))
+        | Q(pk__in=seats.exclude(on_behalf_of_id=None).values("on_behalf_of_id"))
+    )
+
+
+def _resolve_actors(entries: list[_Entry], errors: _Errors, allowed_actors: Q | None) -> None:
     """Turn actor ids, identifiers and on-behalf-of references into actor ids, in bulk."""
     actor_qs = Actor.objects.all()
     if allowed_actors is not None:
         actor_qs = actor_qs.filter(allowed_actors)
-    wanted_ids = set()
-    wanted_idents = set()
-    for _entry, raw in entries:
-        for name in ("actor", "on_behalf_of"):
-            ref = raw.get(name)
-            if isinstance(ref, int) and not isinstance(ref, bool):
-                wanted_ids.add(ref)
-            elif isinstance(ref, str) and ref.isdigit():
-                wanted_ids.add(int(ref))
-        ident = raw.get("identifier")
-        if isinstance(ident, Mapping) and ident.get("scheme") and ident.get("value"):
-            wanted_idents.add((ident["scheme"], ident.get("issuer", "") or "", str(ident["value"])))
-    known = {}  # id -> kind
+    wanted_ids = {
+        ref for e in entries for ref in (e.given.actor, e.given.on_behalf_of) if ref is not None
+    }
+    known: dict[int, str] = {}  # id -> kind
     for chunk in _id_batches(sorted(wanted_ids)):
         known.update(actor_qs.filter(pk__in=chunk).values_list("pk", "kind"))
-    by_ident: dict[tuple[str, str, str], int] = {}
-    idents = sorted(wanted_idents)
-    for start in range(0, len(idents), _CHUNK):
-        chunk = idents[start : start + _CHUNK]
-        query = reduce(or_, (Q(scheme=s, issuer=i, value=v) for s, i, v in chunk))
-        rows = ActorIdentifier.objects.filter(query)
-        if allowed_actors is not None:
-            rows = rows.filter(actor__in=actor_qs)
-        for s, i, v, actor_id in rows.values_list("scheme", "issuer", "value", "actor_id"):
-            by_ident[(s, i, v)] = actor_id
-
-    for entry, raw in entries:
-        ref = raw.get("actor")
-        if ref not in (None, ""):
-            pk = int(ref) if isinstance(ref, int | str) and str(ref).isdigit() else None
-            if pk is None or pk not in known:
-                errors.add(entry.index, "actor", f"No actor with id {ref!r}.")
-            entry.actor_id = pk
-        ident = raw.get("identifier")
-        if ident not in (None, ""):
-            if not isinstance(ident, Mapping) or not ident.get("scheme") or not ident.get("value"):
-                errors.add(entry.index, "identifier", "Give {scheme, value[, issuer]}.")
+    by_ident = _actors_by_identifier(
+        {e.given.identifier for e in entries if e.given.identifier is not None}, actor_qs
+    )
+    for entry in entries:
+        given = entry.given
+        if given.actor is not None:
+            if given.actor not in known:
+                errors.add(entry.index, "actor", f"No actor with id {given.actor}.")
             else:
-                key = (ident["scheme"], ident.get("issuer", "") or "", str(ident["value"]))
-                entry.actor_id = by_ident.get(key)
-                if entry.actor_id is None:
-                    errors.add(
-                        entry.index, "identifier", f"No actor with identifier {key[0]}:{key[2]}."
-                    )
-        new_actor = raw.get("new_actor")
-        if new_actor not in (None, ""):
-            if not isinstance(new_actor, Mapping):
-                errors.add(entry.index, "new_actor", "Give the actor to create as an object.")
-            else:
-                entry.new_actor = dict(new_actor)
-        behalf = raw.get("on_behalf_of")
-        if behalf not in (None, ""):
-            pk = int(behalf) if str(behalf).isdigit() else None
-            if pk is None or pk not in known:
-                errors.add(entry.index, "on_behalf_of", f"No actor with id {behalf!r}.")
-            elif known[pk] != ActorKind.ORGANIZATION:
+                entry.actor_id = given.actor
+        if given.identifier is not None:
+            key = given.identifier
+            entry.actor_id = by_ident.get(key)
+            if entry.actor_id is None:
+                errors.add(
+                    entry.index, "identifier", f"No actor with identifier {key.scheme}:{key.value}."
+                )
+        if given.on_behalf_of is not None:
+            if given.on_behalf_of not in known:
+                errors.add(entry.index, "on_behalf_of", f"No actor with id {given.on_behalf_of}.")
+            elif known[given.on_behalf_of] != ActorKind.ORGANIZATION:
                 errors.add(entry.index, "on_behalf_of", "Must be an organization.")
             else:
-                entry.on_behalf_of_id = pk
+                entry.on_behalf_of_id = given.on_behalf_of
 
 
-def _resolve_colleges(body: Body, entries, errors: _Errors) -> dict[int, College]:
+def _actors_by_identifier(keys: set[IdentifierKey], actor_qs=None) -> dict[IdentifierKey, int]:
+    found: dict[IdentifierKey, int] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        query = reduce(or_, (Q(scheme=k.scheme, issuer=k.issuer, value=k.value) for k in chunk))
+        rows = ActorIdentifier.objects.filter(query)
+        if actor_qs is not None:
+            rows = rows.filter(actor__in=actor_qs)
+        for s, i, v, actor_id in rows.values_list("scheme", "issuer", "value", "actor_id"):
+            found[IdentifierKey(s, i, v)] = actor_id
+    return found
+
+
+def _resolve_colleges(body: Body, entries: list[_Entry], errors: _Errors) -> dict[int, College]:
     colleges = {c.pk: c for c in College.objects.filter(body=body)}
     by_name = {c.name.casefold(): c for c in colleges.values()}
-    for entry, raw in entries:
-        ref = raw.get("college")
-        if ref in (None, ""):
+    for entry in entries:
+        ref = entry.given.college
+        if ref is None or ref == "":
             continue
-        college = colleges.get(int(ref)) if str(ref).isdigit() else by_name.get(str(ref).casefold())
+        college = colleges.get(ref) if isinstance(ref, int) else by_name.get(ref.strip().casefold())
         if college is None:
             errors.add(entry.index, "college", f"This body has no college {ref!r}.")
             continue
@@ -262,22 +361,79 @@ def _resolve_colleges(body: Body, entries, errors: _Errors) -> dict[int, College
     return colleges
 
 
-def _validate_new_actors(entries, errors: _Errors) -> None:
-    for entry, _raw in entries:
-        if entry.new_actor is None:
-            continue
-        data = {k: v for k, v in entry.new_actor.items() if k in ("kind", "category", "name")}
-        candidate = Actor(**data)
+def _prepare_new_actors(
+    body: Body, entries: list[_Entry], errors: _Errors, allowed_territories: Q | None
+) -> None:
+    """Build and validate the inline new actors, their identifiers and personal data.
+
+    The same checks as ``actor_create`` (the models' own validation, identifiers
+    not held by another actor), done for all of them at once; the territory,
+    when given, must exist and lie within ``allowed_territories``.
+    """
+    new = [e for e in entries if e.given.new_actor is not None]
+    if not new:
+        return
+    territory_ids = {e.given.new_actor.territory_id for e in new} - {None}
+    territories = Territory.objects.filter(pk__in=territory_ids)
+    if allowed_territories is not None:
+        territories = territories.filter(allowed_territories)
+    known_territories = set(territories.values_list("pk", flat=True))
+    keys = [(e, k) for e in new for k in e.given.new_actor.identifiers]
+    held = _actors_by_identifier({k for _e, k in keys})
+    first_use: dict[IdentifierKey, int] = {}
+    for entry in new:
+        spec = entry.given.new_actor
+        territory_id = spec.territory_id if spec.territory_id is not None else body.territory_id
+        if spec.territory_id is not None and spec.territory_id not in known_territories:
+            errors.add(
+                entry.index, "new_actor.territory", f"No territory with id {spec.territory_id}."
+            )
+            territory_id = None
+        actor = Actor(
+            kind=spec.kind,
+            category=spec.category,
+            name=spec.name,
+            given_name=spec.given_name,
+            family_name=spec.family_name,
+            description=spec.description,
+            territory_id=territory_id,
+        )
         try:
-            candidate.full_clean(
+            actor.full_clean(
                 exclude=["territory"], validate_unique=False, validate_constraints=False
             )
-        except Exception as exc:  # noqa: BLE001 - reported per field below
-            for name, messages in getattr(
-                exc, "message_dict", {"non_field_errors": [str(exc)]}
-            ).items():
-                for message in messages:
-                    errors.add(entry.index, f"new_actor.{name}", message)
+        except ValidationError as exc:
+            errors.add_django(entry.index, "new_actor.", exc)
+        entry.new_actor = actor
+        for position, key in enumerate(spec.identifiers):
+            path = f"new_actor.identifiers.{position}"
+            identifier = ActorIdentifier(
+                actor=actor, scheme=key.scheme, issuer=key.issuer, value=key.value
+            )
+            try:
+                identifier.clean_fields(exclude=["actor"])
+            except ValidationError as exc:
+                errors.add_django(entry.index, f"{path}.", exc)
+            if key in held:
+                errors.add(entry.index, path, "This identifier already belongs to another actor.")
+            elif key in first_use:
+                errors.add(entry.index, path, f"Same identifier as entry {first_use[key]}.")
+            else:
+                first_use[key] = entry.index
+            entry.new_identifiers.append(identifier)
+        if spec.personal_data is not None:
+            if spec.kind != ActorKind.PERSON:
+                errors.add(
+                    entry.index, "new_actor.personal_data", "Only persons have personal data."
+                )
+            record = PersonalData(actor=actor, **spec.personal_data.values())
+            try:
+                record.full_clean(
+                    exclude=["actor"], validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as exc:
+                errors.add_django(entry.index, "new_actor.personal_data.", exc)
+            entry.new_personal_data = record
 
 
 class _Seat(NamedTuple):
@@ -466,55 +622,58 @@ def _membership_summary(m: Membership, changes: dict | None = None) -> dict[str,
 def membership_sync(
     *,
     body: Body,
-    members: Sequence[Mapping],
+    members: Sequence[MemberEntry],
     effective_date: dt.date,
     end_reason: str = EndReason.TERM_ENDED,
     dry_run: bool = False,
     allowed_actors: Q | None = None,
+    allowed_territories: Q | None = None,
 ) -> SyncResult:
     """Make ``body``'s current members exactly ``members`` as of ``effective_date``.
 
-    Each entry names its actor by ``actor`` (id), ``identifier`` ({scheme, value,
-    issuer}) or ``new_actor`` (created inline), and may give ``college`` (id or
-    name), ``role``, ``selection_mode``, ``on_behalf_of`` (id), ``start_date``
-    and ``external_id``. Entries match stored current memberships by external id,
-    else by actor and role. Unmatched stored memberships end on
+    Each entry names its actor by ``actor`` (id), ``identifier`` or ``new_actor``
+    (created inline, with its identifiers and personal data), and may give
+    ``college`` (id or name), ``role``, ``selection_mode``, ``on_behalf_of`` (id),
+    ``start_date`` and ``external_id``. Entries match stored current memberships by
+    external id, else by actor and role. Unmatched stored memberships end on
     ``effective_date`` with ``end_reason``; unchanged ones are not touched.
-    ``allowed_actors`` limits which actors entries may name (a territory scope).
+
+    ``allowed_actors`` limits which actors entries may name (a territory scope; the
+    body's current members stay nameable, see ``_reachable``), ``allowed_territories``
+    where new actors may be created. ``dry_run`` runs the very same checks and writes,
+    then rolls them back: the answer is the real run's, with null ids for the rows
+    it would create.
     """
     if end_reason not in _END_REASONS:
         raise InvalidInput("Unknown end reason.", errors={"end_reason": [f"{end_reason!r}"]})
     errors = _Errors()
     with transaction.atomic(), domain_errors():
         body = Body.objects.select_for_update().get(pk=body.pk)
-        parsed = _parse_entries(members, errors)
-        _resolve_actors(parsed, errors, allowed_actors)
-        colleges = _resolve_colleges(body, parsed, errors)
-        _validate_new_actors(parsed, errors)
-        entries = [entry for entry, _raw in parsed]
+        entries = _parse_entries(members, errors)
+        _resolve_actors(entries, errors, _reachable(body, allowed_actors, effective_date))
+        colleges = _resolve_colleges(body, entries, errors)
+        _prepare_new_actors(body, entries, errors, allowed_territories)
         errors.raise_if_any()
         plan = _plan(body, entries, effective_date, errors)
         errors.raise_if_any()
-
         result = SyncResult(effective_date=effective_date, dry_run=dry_run)
+        _apply(body, plan, effective_date, end_reason, result)
         result.unchanged = [m.pk for m in plan.unchanged]
         seats_after = [(m.actor_id, m.college_id) for m in plan.unchanged]
         seats_after += [
             (m.actor_id, ch.get("college_id", m.college_id)) for m, ch, _e in plan.updates
         ]
-        seats_after += [(e.actor_id or -e.index - 1, e.college_id) for e in plan.creates]
+        seats_after += [(e.actor_id, e.college_id) for e in plan.creates]
         result.warnings = _warnings(body, seats_after, colleges)
-
         if dry_run:
-            result.created = [
-                {"id": None, "actor": e.actor_id, "role": e.role, "index": e.index}
-                for e in plan.creates
-            ]
-            result.updated = [_membership_summary(m, ch) for m, ch, _e in plan.updates]
-            result.ended = [_membership_summary(m) for m in plan.ends]
-            return result
-
-        _apply(body, plan, effective_date, end_reason, result)
+            transaction.set_rollback(True)
+    if dry_run:
+        # Ids of rows that were never committed mean nothing: the contract is null.
+        new_actor_ids = {e.actor_id for e in plan.creates if e.new_actor is not None}
+        for created in result.created:
+            created["id"] = None
+            if created["actor"] in new_actor_ids:
+                created["actor"] = None
     return result
 
 
@@ -528,17 +687,56 @@ def _load(body: Body, pks: list[int]) -> dict[int, Membership]:
     return out
 
 
+def _create_naming_entries(rows: list[tuple[int, Any]], name: str) -> None:
+    """``tracking.bulk_create`` of ``rows`` ((entry index, instance)); a database refusal
+    names the entry.
+
+    Everything was checked before, so only a race (another writer between the checks and
+    the insert) gets a refusal here; the rows are then inserted one by one, each in a
+    savepoint, to find the entry the database refuses (the whole sync rolls back).
+    """
+    if not rows:
+        return
+    instances = [obj for _i, obj in rows]
+    try:
+        with transaction.atomic():
+            tracking.bulk_create(instances, validate=False)
+        return
+    except (IntegrityError, DataError):
+        pass
+    for index, obj in rows:
+        obj.pk = None
+        obj._state.adding = True
+        try:
+            with transaction.atomic():
+                tracking.bulk_create([obj], validate=False)
+        except (IntegrityError, DataError) as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "database error"
+            raise InvalidInput(
+                "The database refused an entry (it changed since it was checked); nothing "
+                "was written.",
+                errors={f"members.{index}.{name}": [message]},
+            ) from exc
+
+
 def _apply(
     body: Body, plan: _Plan, effective_date: dt.date, end_reason: str, result: SyncResult
 ) -> None:
-    new_actors = [e for e in plan.creates if e.new_actor is not None]
-    if new_actors:
-        from registry.services.actors import actor_create
-
-        for e in new_actors:
-            data = dict(e.new_actor)
-            data.setdefault("territory", body.territory)
-            e.actor_id = actor_create(**data).pk
+    new = [e for e in plan.creates if e.new_actor is not None]
+    _create_naming_entries([(e.index, e.new_actor) for e in new], "new_actor")
+    for e in new:
+        e.actor_id = e.new_actor.pk
+        for identifier in e.new_identifiers:
+            identifier.actor = e.new_actor
+        if e.new_personal_data is not None:
+            e.new_personal_data.actor = e.new_actor
+    _create_naming_entries(
+        [(e.index, i) for e in new for i in e.new_identifiers], "new_actor.identifiers"
+    )
+    _create_naming_entries(
+        [(e.index, e.new_personal_data) for e in new if e.new_personal_data is not None],
+        "new_actor.personal_data",
+    )
     instances = _load(body, [m.pk for m in plan.ends] + [m.pk for m, _ch, _e in plan.updates])
     ends = [
         (
@@ -567,7 +765,9 @@ def _apply(
         )
         for e in plan.creates
     ]
-    tracking.bulk_create(created, validate=False)
+    _create_naming_entries(
+        [(e.index, m) for e, m in zip(plan.creates, created, strict=True)], "actor"
+    )
     result.created = [
         {**_membership_summary(m), "index": e.index}
         for m, e in zip(created, plan.creates, strict=True)
