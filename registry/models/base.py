@@ -40,6 +40,12 @@ class RegistryModel(TrackedModelMixin, models.Model):
 
     class Meta:
         abstract = True
+        # Django's base manager (related-object access, ``Model._base_manager``) is
+        # a plain ``Manager`` by default, whose bulk writes would skip the guard.
+        # Subclasses declare their own ``Meta`` (which drops this option), but
+        # Django then takes the base manager's name from this first parent, so
+        # every tracked model's base manager is its guarded ``objects``.
+        base_manager_name = "objects"
 
     def check_order(self, earlier: str, later: str, message, *, strict: bool = False) -> dict:
         """Field error when ``later`` comes before ``earlier`` (both set); {} otherwise.
