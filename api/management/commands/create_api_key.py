@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ALL_SCOPES, ApiKey
+from api.params import parse_territory_ref, territory_pk
 from registry.models import Territory
 
 
@@ -46,11 +47,11 @@ class Command(BaseCommand):
             )
         territory_obj = None
         if territory:
-            if ":" in territory:
-                level, _sep, code = territory.partition(":")
-                territory_obj = Territory.objects.filter(level=level, code=code).first()
-            elif territory.isdigit():
-                territory_obj = Territory.objects.filter(pk=int(territory)).first()
+            try:
+                pk = territory_pk(parse_territory_ref(territory))
+            except ValueError:
+                pk = None
+            territory_obj = Territory.objects.filter(pk=pk).first() if pk is not None else None
             if territory_obj is None:
                 raise CommandError(f"No territory {territory!r} (give an id or level:code).")
         expiry = None

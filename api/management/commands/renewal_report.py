@@ -17,9 +17,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
+from api.params import QueryDateField, parse_id
 from graph import loaders
 from graph.renewal import ALERT, INDICATOR_CODES, WATCH, Assessment, rank_bodies
 from registry.models import Territory
@@ -55,9 +57,10 @@ def resolve_territory(value: str) -> Territory:
         level, _sep, code = value.partition(":")
         level, code = level.strip(), code.strip()
         if level == "id":
-            if not code.isdigit():
+            pk = parse_id(code)
+            if pk is None:
                 raise CommandError(f"Invalid territory id {code!r}: expected a whole number.")
-            territory = Territory.objects.filter(pk=int(code)).first()
+            territory = Territory.objects.filter(pk=pk).first()
             if territory is None:
                 raise CommandError(f"No territory with id {code}.")
             return territory
@@ -72,7 +75,8 @@ def resolve_territory(value: str) -> Territory:
         return territory
 
     by_code = list(Territory.objects.filter(code=value).order_by("level"))
-    by_id = Territory.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    pk = parse_id(value)
+    by_id = Territory.objects.filter(pk=pk).first() if pk is not None else None
     if len(by_code) > 1:
         levels = ", ".join(t.level for t in by_code)
         choices = "; ".join(_describe(t) for t in by_code)
@@ -101,8 +105,9 @@ def parse_date(value: str | None) -> dt.date:
     if value is None:
         return timezone.localdate()
     try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
+        return QueryDateField().run_validation(value.strip())
+    except ValidationError:
+        # The analyses' range (1900-2999) too: a date out of it is as invalid as a typo.
         raise CommandError(f"Invalid --as-of date {value!r}: expected YYYY-MM-DD.") from None
 
 
