@@ -44,7 +44,7 @@ from django.forms.models import model_to_dict
 from api.urls import router
 from registry.models import ChangeRecord
 from tests.api.conftest import client_for, make_key
-from tests.security.conftest import OUTSIDE_MARK
+from tests.security.conftest import INSIDE_MARK, OUTSIDE_MARK, World, build_side
 
 pytestmark = pytest.mark.django_db
 
@@ -614,17 +614,30 @@ def _ints(value: Any) -> set[int]:
     return set()
 
 
-@pytest.fixture
-def scoped(world):
-    """A key limited to the inside département with read, write and personal_data."""
-    _key, secret = make_key(
-        scopes=("read", "write", "personal_data"), territory=world.inside.dept, name="oracle"
-    )
-    return client_for(secret)
+@pytest.fixture(scope="module")
+def oracle(django_db_setup, django_db_blocker):
+    """The two-branch world (see conftest) and a key limited to the inside département with
+    read, write and personal_data; written once for the module in an outer transaction
+    rolled back at its end (every request runs in a savepoint of its own, rolled back too).
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            inside = build_side(INSIDE_MARK, 1)
+            outside = build_side(OUTSIDE_MARK, 2)
+            _key, secret = make_key(
+                scopes=("read", "write", "personal_data"), territory=inside.dept, name="oracle"
+            )
+            yield World(inside, outside, secret, client_for(secret), client_for(None))
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_out_of_scope_answers_as_missing(world, scoped, case):
+def test_out_of_scope_answers_as_missing(oracle, db, case):
+    world, scoped = oracle, oracle.client
     outside_ref, inside_ref = case.ref(world.outside), case.ref(world.inside)
     tokens = {t: "<TOKEN>" for t in case.tokens}
     if isinstance(outside_ref, dict):
