@@ -4,6 +4,11 @@ PostgreSQL is used when ``DATABASE_URL`` names one, or when a server answers
 on 127.0.0.1:5432 (user postgres, trust auth). With
 ``REGISTRY_REQUIRE_POSTGRES=1`` (set by .ci/run) an unreachable server is a
 failure, not a skip. Extra arguments go to pytest.
+
+Both passes run the whole suite, the seeded fuzz run (tests/fuzz) included, with
+its fixed, deterministic budget (``FUZZ_EXAMPLES`` and ``FUZZ_SEED`` are dropped
+from the environment here: the long run and other seeds are run by hand, see
+tests/fuzz/test_schemathesis.py).
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOCAL_PG = "postgres://postgres@127.0.0.1:5432/registry"
+#: Variables that would change the fuzz run's budget or seed: the test command keeps its own.
+FUZZ_KNOBS = ("FUZZ_EXAMPLES", "FUZZ_SEED")
 
 
 def run(title: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
     print(f"\n=== {title}: {' '.join(cmd)}", flush=True)
-    return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}).returncode == 0
+    full = {k: v for k, v in os.environ.items() if k not in FUZZ_KNOBS}
+    return subprocess.run(cmd, cwd=ROOT, env={**full, **(env or {})}).returncode == 0
 
 
 def postgres_url() -> str | None:
