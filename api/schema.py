@@ -9,7 +9,6 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 
@@ -99,10 +98,6 @@ class ProblemSerializer(serializers.Serializer):
     instance = serializers.CharField(required=False, help_text="The request path.")
     request_id = serializers.CharField(required=False, help_text="Id of the request, to quote.")
     errors = FieldErrorSerializer(many=True, required=False, help_text="Field errors, if any.")
-
-
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ProblemSerializer, description=description)
 
 
 def _standard_integer_bounds(field, content: dict) -> None:

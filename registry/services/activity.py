@@ -96,15 +96,6 @@ def opinion_update(*, opinion: Opinion, **changes) -> bool:
         return tracking.update(opinion, changes)
 
 
-def opinion_respond(
-    *, opinion: Opinion, response_date: dt.date, outcome: str, note: str = ""
-) -> bool:
-    """Record the authority's response to an opinion."""
-    return opinion_update(
-        opinion=opinion, response_date=response_date, response_outcome=outcome, response_note=note
-    )
-
-
 def opinion_delete(*, opinion: Opinion) -> None:
     with transaction.atomic():
         tracking.delete(opinion)
