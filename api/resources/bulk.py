@@ -1,45 +1,271 @@
 """Bulk writes: upserts of actors and interactions, spreadsheet uploads.
 
 Each call is atomic (one bad item or row: nothing written, each named), answers
-with the diff, honours ``?dry_run=true`` and ``Idempotency-Key``. A key limited
-to a territory may only create or change records within it.
+with the diff, honours ``?dry_run=true`` (the real run, rolled back) and
+``Idempotency-Key``.
+
+Every item is parsed by the serializer of its endpoint (``ActorItemSerializer``,
+``InteractionItemSerializer``), built from the strict fields of ``api.inputs``,
+before the service runs: a value of the wrong JSON type, an integer that is not
+ASCII digits within 64 bits, a NUL, a text beyond its bound, a link that is not
+``{url, note}`` or an unknown field is a 422 naming its path (``items.3.name``,
+``items.0.links.2.url``), and the service receives typed values. The same
+serializers are the OpenAPI request bodies, so the schema says what is enforced.
+
+Scope: the key's territory goes to the services as ``reach``; what lies out of it
+is treated as absent there (``registry.services.upserts``), in the dry run as in
+the real run. Bulk items and import rows carry no personal data (``personal_data``
+is an unknown field of an item, an ``email`` column is ignored), so they need no
+``personal_data`` scope.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
+from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.core.validators import URLValidator
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import HasScope, access_of
-from api.filters import today
 from api.idempotency import IdempotentMixin, idempotent
-from api.scoping import restrict, within_ids
-from registry.importers.spreadsheet import import_actors, import_members
-from registry.models import Actor, Body, EndReason, Interaction, Territory
-from registry.services.upserts import actor_upsert_many, interaction_upsert_many
+from api.inputs import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictIntegerField,
+    parse_ascii_int,
+)
+from registry.identifiers import normalise
+from registry.importers.spreadsheet import import_actors
+from registry.models import (
+    ActorCategory,
+    ActorKind,
+    Direction,
+    EndReason,
+    IdentifierScheme,
+    InteractionType,
+)
+from registry.services.upserts import (
+    ACTOR_UPSERT_FIELDS,
+    INTERACTION_UPSERT_FIELDS,
+    MAX_ITEMS,
+    MAX_TEXT,
+    actor_upsert_many,
+    interaction_upsert_many,
+)
+from registry.validators import MAX_LINKS, MAX_NOTE_LENGTH, MAX_URL_LENGTH
 
-MAX_ITEMS = 5000
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing.")
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="Makes retries safe."
 )
+UNKNOWN_FIELD = "Unknown or read-only field."
 
 
-class BulkRequestSerializer(serializers.Serializer):
-    items = serializers.ListField(
-        child=serializers.DictField(), max_length=MAX_ITEMS, help_text="Up to 5,000 items."
+# --- item serializers -------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that refuses the keys it does not declare (DRF drops them silently)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(str(k) for k in set(data) - set(self.fields))
+            if unknown:
+                raise exceptions.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class SchemeField(StrictChoiceField):
+    """An identifier scheme, compared as ``registry.identifiers.normalise`` stores it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = normalise(data, "").scheme
+        return super().to_internal_value(data)
+
+
+class IdentifierKeySerializer(StrictSerializer):
+    """An identifier ``{scheme, value[, issuer]}``, normalised into the stored key."""
+
+    scheme = SchemeField(choices=IdentifierScheme.choices, help_text="Identifier scheme.")
+    value = StrictCharField(max_length=100, help_text="Identifier in the scheme.")
+    issuer = StrictCharField(
+        max_length=100, required=False, allow_blank=True, help_text="Who issued it (optional)."
     )
+
+    def validate(self, attrs):
+        key = normalise(attrs["scheme"], attrs["value"], attrs.get("issuer", ""))
+        if not key.value:
+            raise exceptions.ValidationError({"value": ["Give the identifier's value."]})
+        return key
+
+
+class ItemLinkSerializer(StrictSerializer):
+    """A Popolo link: the shape ``registry.validators.validate_links`` enforces."""
+
+    url = StrictCharField(
+        max_length=MAX_URL_LENGTH,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http(s) URL.",
+    )
+    note = StrictCharField(
+        max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True, help_text="What it is."
+    )
+
+
+def _links(help_text: str):
+    return ItemLinkSerializer(many=True, required=False, max_length=MAX_LINKS, help_text=help_text)
+
+
+def _score(help_text: str):
+    return StrictIntegerField(
+        min_value=0, max_value=5, required=False, allow_null=True, help_text=help_text
+    )
+
+
+_IDENTIFIER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "scheme": {"type": "string", "enum": list(IdentifierScheme.values)},
+        "value": {"type": "string", "maxLength": 100},
+        "issuer": {"type": "string", "maxLength": 100},
+    },
+    "required": ["scheme", "value"],
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "format": "int64"}, _IDENTIFIER_SCHEMA]})
+class ActorRefField(serializers.Field):
+    """An actor: its id, or one of its identifiers ``{scheme, value[, issuer]}``."""
+
+    default_error_messages = {"invalid": "Give an actor id or {scheme, value[, issuer]}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            nested = IdentifierKeySerializer(data=data)
+            if not nested.is_valid():
+                raise exceptions.ValidationError(nested.errors)
+            return nested.validated_data
+        value = parse_ascii_int(data, allow_string=False)
+        if value is None:
+            self.fail("invalid")
+        return StrictIntegerField().run_validation(value)
+
+    def to_representation(self, value):  # pragma: no cover - input only
+        return value
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal given as a JSON number or a decimal string (never a boolean or an object)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str | Decimal):
+            self.fail("invalid")
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ActorItemSerializer(StrictSerializer):
+    """One actor of ``POST /api/actors/bulk/``: its identifier, and the fields to set."""
+
+    identifier = IdentifierKeySerializer(help_text="Finds the actor; given to a new one.")
+    kind = StrictChoiceField(choices=ActorKind.choices, required=False, help_text="Kind.")
+    category = StrictChoiceField(
+        choices=ActorCategory.choices, required=False, help_text="Category."
+    )
+    name = StrictCharField(max_length=300, required=False, help_text="Display name.")
+    given_name = StrictCharField(
+        max_length=150, required=False, allow_blank=True, help_text="Of a person."
+    )
+    family_name = StrictCharField(
+        max_length=150, required=False, allow_blank=True, help_text="Of a person."
+    )
+    territory = StrictIntegerField(
+        required=False, allow_null=True, help_text="Territory id (within your key's)."
+    )
+    description = StrictCharField(
+        max_length=MAX_TEXT, required=False, allow_blank=True, help_text="Free description."
+    )
+    founding_date = StrictDateField(required=False, allow_null=True, help_text="Founding date.")
+    dissolution_date = StrictDateField(
+        required=False, allow_null=True, help_text="Dissolution date."
+    )
+    links = _links("Web pages about the actor.")
+    sources = _links("Where the data comes from.")
+    power = _score("Declared power, 0 to 5.")
+    interest = _score("Declared interest, 0 to 5.")
+    legitimacy = _score("Declared legitimacy, 0 to 5.")
+    urgency = _score("Declared urgency, 0 to 5.")
+
+
+class InteractionItemSerializer(StrictSerializer):
+    """One interaction of ``POST /api/interactions/bulk/``: its external id, the fields to set."""
+
+    external_id = StrictCharField(max_length=100, help_text="Finds the interaction.")
+    source = ActorRefField(required=False, help_text="Actor the tie starts from.")
+    target_actor = ActorRefField(
+        required=False, allow_null=True, help_text="Actor the tie goes to (or target_body)."
+    )
+    target_body = StrictIntegerField(
+        required=False, allow_null=True, help_text="Body id the tie goes to (or target_actor)."
+    )
+    interaction_type = StrictChoiceField(
+        choices=InteractionType.choices, required=False, help_text="Nature of the tie."
+    )
+    direction = StrictChoiceField(choices=Direction.choices, required=False, help_text="Direction.")
+    weight = StrictIntegerField(
+        min_value=1, max_value=5, required=False, help_text="Strength, 1 to 5."
+    )
+    sign = StrictIntegerField(min_value=-1, max_value=1, required=False, help_text="+1 or -1.")
+    start_date = StrictDateField(required=False, allow_null=True, help_text="First day.")
+    end_date = StrictDateField(required=False, allow_null=True, help_text="First day after.")
+    territory = StrictIntegerField(
+        required=False, allow_null=True, help_text="Territory id (within your key's)."
+    )
+    source_note = StrictCharField(
+        max_length=300, required=False, allow_blank=True, help_text="How the tie is known."
+    )
+    confidence = StrictDecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        required=False,
+        help_text="Confidence, 0 to 1.",
+    )
+    sources = _links("Where the data comes from.")
+
+    def validate_sign(self, value):
+        if value == 0:
+            raise exceptions.ValidationError("Give 1 or -1.")
+        return value
+
+
+class ActorBulkRequestSerializer(StrictSerializer):
+    items = ActorItemSerializer(many=True, max_length=MAX_ITEMS, help_text="Up to 5,000 items.")
+
+
+class InteractionBulkRequestSerializer(StrictSerializer):
+    items = InteractionItemSerializer(
+        many=True, max_length=MAX_ITEMS, help_text="Up to 5,000 items."
+    )
+
+
+#: The serializers declare exactly what the services take (a test guards the copy).
+ITEM_FIELDS = {
+    ActorItemSerializer: ("identifier", ACTOR_UPSERT_FIELDS),
+    InteractionItemSerializer: ("external_id", INTERACTION_UPSERT_FIELDS),
+}
 
 
 class UpsertEntrySerializer(serializers.Serializer):
@@ -76,88 +302,37 @@ def _dry_run(request) -> bool:
         raise exceptions.ValidationError({"dry_run": ["Give true or false."]}) from None
 
 
-def _ensure_within(request, model, ids, path: str, new_territories=()) -> None:
-    """Refuse (and roll back) writes that reach outside the key's territory.
-
-    ``ids`` are every record the call matched (created, updated *and* unchanged: an
-    unchanged one would otherwise give away the id of a record out of reach);
-    ``new_territories`` the territories of records a dry run would create. The
-    refusal names no record, so it tells nothing about what lies outside.
-    """
-    territory_id = access_of(request).territory_id
-    if territory_id is None:
-        return
-    ids = {i for i in ids if i is not None}
-    inside = set(
-        restrict(model._default_manager.filter(pk__in=ids), path, territory_id).values_list(
-            "pk", flat=True
-        )
-    )
-    wanted = set(new_territories)
-    reachable = set(
-        restrict(Territory.objects.filter(pk__in=wanted - {None}), "id", territory_id).values_list(
-            "pk", flat=True
-        )
-    )
-    if ids - inside or wanted - reachable:
-        raise exceptions.ValidationError(
-            {"items": ["Some items fall outside the territory your API key is limited to."]}
-        )
-
-
-def _new_territories(result, items) -> list:
-    """Territories of the records a dry run would create (a real run has their ids)."""
-    out = []
-    for entry in result.created:
-        if entry["id"] is None:
-            raw = items[entry["index"]]
-            value = raw.get("territory") if isinstance(raw, dict) else None
-            out.append(int(value) if str(value).strip().isdigit() else None)
-    return out
-
-
-def _touched(result) -> list:
-    return [e["id"] for e in result.created + result.updated] + list(result.unchanged)
-
-
 class _BulkView(IdempotentMixin, APIView):
     permission_classes = [HasScope]
-    model: type
-    territory_path: str
+    request_serializer: type[serializers.Serializer]
     service = None
 
     def post(self, request):
-        data = request.data
-        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-            raise exceptions.ValidationError({"items": ['Send {"items": [...]}: a list.']})
-        if len(data["items"]) > MAX_ITEMS:
-            raise exceptions.ValidationError({"items": [f"At most {MAX_ITEMS} items per call."]})
-        with transaction.atomic():
-            result = type(self).service(items=data["items"], dry_run=_dry_run(request))
-            _ensure_within(
-                request,
-                self.model,
-                _touched(result),
-                self.territory_path,
-                _new_territories(result, data["items"]),
-            )
+        dry_run = _dry_run(request)
+        incoming = type(self).request_serializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        result = type(self).service(
+            items=incoming.validated_data["items"],
+            dry_run=dry_run,
+            reach=access_of(request).territory_id,
+        )
         return Response(asdict(result))
 
 
 class ActorBulkView(_BulkView):
     """Create or update many actors at once, keyed by an identifier."""
 
-    model = Actor
-    territory_path = "territory_id"
+    request_serializer = ActorBulkRequestSerializer
     service = staticmethod(actor_upsert_many)
 
     @extend_schema(
         summary="Upsert actors",
         description="Up to 5,000 actors keyed by `identifier` ({scheme, value[, issuer]}): new "
         "ones created, known ones changed where they differ, the rest untouched. Atomic; "
-        "errors name each item (`items.3.name`).",
+        "errors name each item (`items.3.name`). A key limited to a territory sees and "
+        "writes only actors within it; one out of it is treated as absent.",
         parameters=[DRY_RUN, IDEMPOTENCY],
-        request=BulkRequestSerializer,
+        request=ActorBulkRequestSerializer,
         responses=UpsertResultSerializer,
     )
     @idempotent
@@ -168,16 +343,17 @@ class ActorBulkView(_BulkView):
 class InteractionBulkView(_BulkView):
     """Create or update many interactions at once, keyed by their external id."""
 
-    model = Interaction
-    territory_path = "territory_id"
+    request_serializer = InteractionBulkRequestSerializer
     service = staticmethod(interaction_upsert_many)
 
     @extend_schema(
         summary="Upsert interactions",
         description="Up to 5,000 interactions keyed by `external_id`; source and target actors "
-        "given by id or identifier. Atomic; errors name each item.",
+        "given by id or identifier. Atomic; errors name each item. A key limited to a "
+        "territory sees and writes only interactions, actors and bodies within it; one out "
+        "of it is treated as absent.",
         parameters=[DRY_RUN, IDEMPOTENCY],
-        request=BulkRequestSerializer,
+        request=InteractionBulkRequestSerializer,
         responses=UpsertResultSerializer,
     )
     @idempotent
@@ -203,63 +379,21 @@ class ActorImportView(IdempotentMixin, APIView):
     @extend_schema(
         summary="Import actors from a spreadsheet",
         description="A CSV or XLSX file of actors (French or English headers, see the README); "
-        "the same upsert as /api/actors/bulk/. Errors name the row and column.",
+        "the same upsert as /api/actors/bulk/, the same territory rule in the dry run as in "
+        "the real run. Errors name the row and column.",
         parameters=[DRY_RUN, IDEMPOTENCY],
         request={"multipart/form-data": UploadSerializer},
         responses=UpsertResultSerializer,
     )
     @idempotent
     def post(self, request):
+        dry_run = _dry_run(request)
         upload = _upload(request)
-        with transaction.atomic():
-            outcome = import_actors(upload, dry_run=_dry_run(request), filename=upload.name)
-            r = outcome.result
-            _ensure_within(request, Actor, _touched(r), "territory_id")
-        return Response(
-            {**asdict(r), "rows": outcome.rows, "ignored_columns": outcome.ignored_columns}
-        )
-
-
-class MembersImportView(IdempotentMixin, APIView):
-    """Upload a spreadsheet of a body's current members."""
-
-    permission_classes = [HasScope]
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(
-        summary="Import a body's members from a spreadsheet",
-        description="A CSV or XLSX file of the body's complete current members (French or "
-        "English headers, see the README): the same sync as PUT /api/bodies/{id}/members/. "
-        "Errors name the row and column.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
-        request={"multipart/form-data": UploadSerializer},
-        responses={200: None},
-    )
-    @idempotent
-    def post(self, request, pk: int):
-        access = access_of(request)
-        body = get_object_or_404(
-            restrict(Body.objects.all(), "territory_id", access.territory_id), pk=pk
-        )
-        upload = _upload(request)
-        raw = request.data.get("effective_date")
-        try:
-            effective_date = dt.date.fromisoformat(raw) if raw else today()
-        except ValueError:
-            raise exceptions.ValidationError(
-                {"effective_date": ["Give a date as YYYY-MM-DD."]}
-            ) from None
-        allowed = None
-        if access.territory_id is not None:
-            allowed = Q(territory_id__in=within_ids(access.territory_id))
-        outcome = import_members(
+        outcome = import_actors(
             upload,
-            body=body,
-            effective_date=effective_date,
-            end_reason=request.data.get("end_reason") or EndReason.TERM_ENDED,
-            dry_run=_dry_run(request),
+            dry_run=dry_run,
             filename=upload.name,
-            allowed_actors=allowed,
+            reach=access_of(request).territory_id,
         )
         return Response(
             {

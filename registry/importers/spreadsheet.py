@@ -812,8 +812,13 @@ def import_actors(
     dry_run: bool = False,
     filename: str | None = None,
     format: str | None = None,
+    reach: int | None = None,
 ) -> ImportResult:
-    """Create or update the actors of the file, found by identifier (see the module docstring)."""
+    """Create or update the actors of the file, found by identifier (see the module docstring).
+
+    ``reach``: the territory the writer is limited to, checked in the dry run as in the
+    real run (``registry.services.upserts``: a record out of reach is absent).
+    """
     from registry.services.upserts import actor_upsert_many
 
     table = read_table(file, filename=filename, format=format, allowed=ACTOR_COLUMNS)
@@ -830,13 +835,13 @@ def import_actors(
         "given_name": _text,
         "family_name": _text,
         "description": _text,
-        "territory": _int,
+        "territory": _whole_number,
         "founding_date": parse_date,
         "dissolution_date": parse_date,
-        "power": _int,
-        "interest": _int,
-        "legitimacy": _int,
-        "urgency": _int,
+        "power": _whole_number,
+        "interest": _whole_number,
+        "legitimacy": _whole_number,
+        "urgency": _whole_number,
     }
     items = []
     for row in table.rows:
@@ -856,7 +861,7 @@ def import_actors(
         items.append(item)
     problems.raise_if_any(_detail(problems))
     try:
-        result = actor_upsert_many(items=items, dry_run=dry_run)
+        result = actor_upsert_many(items=items, dry_run=dry_run, reach=reach)
     except InvalidInput as exc:
         _map_service_errors(exc, "items", table, problems, default="identifier")
         problems.raise_if_any(_detail(problems))
@@ -868,6 +873,22 @@ def import_actors(
         result=result,
         ignored_columns=table.ignored_columns,
     )
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}\Z")
+
+
+def _whole_number(value: Any) -> int:
+    """An integer cell of the actors file: a whole XLSX number, or ASCII digits within 64
+    bits (``²`` or ``①`` pass ``str.isdigit()``; they are refused here)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return value
+    text = str(value).strip()
+    if not _WHOLE_NUMBER.match(text) or not -(2**63) <= int(text) < 2**63:
+        raise ValueError(f"{text[:50]!r} is not a whole number (digits 0-9).")
+    return int(text)
 
 
 def _count(n: int, word: str) -> str:

@@ -3,13 +3,44 @@
 Both services share one contract, the one of ``membership_sync``:
 
 - at most ``MAX_ITEMS`` items per call;
+- items hold *typed* values (the API's serializers and the spreadsheet reader
+  parse what clients send; a value of the wrong Python type is refused here,
+  never converted): ids and scores are ``int`` within 64 bits, texts ``str``
+  without NUL, dates ``datetime.date``, identifiers ``IdentifierKey`` (or a
+  ``{scheme, value[, issuer]}`` mapping of strings), normalised by
+  ``registry.identifiers.normalise`` and nothing else;
 - every item is checked before anything is written; one bad item means nothing
   is written, and the error names it by index and field (``items.3.category``);
 - the result is the diff: items created, items updated (with the fields that
   changed, old and new), ids left unchanged;
-- ``dry_run`` computes the same diff and writes nothing;
+- ``dry_run`` is the real run rolled back: the same code path writes, the same
+  checks run (scope included), then the transaction is undone; the answer is the
+  same but for the ids of created records, which are ``None``;
 - an item identical to what is stored is not touched, so a second identical
   call returns an empty diff and adds no ledger row.
+
+Scope (``reach``)
+=================
+
+``reach`` is the territory a writer is limited to (an API key's territory), or
+``None``. With a reach, a record *out of reach is absent*, whatever the path:
+
+- lookups (actors by identifier, interactions by external id, referenced actor,
+  body and territory ids) see only records within the reach (an actor or an
+  interaction within it is one whose territory lies within it; an actor without
+  territory is out of reach); a referenced id out of reach gets the very message
+  of an id that exists nowhere (``No actor with id 7.``);
+- a record written (created or changed) must lie within the reach: its territory
+  is required and must be reachable;
+- a creation whose natural key (identifier, external id) is already held by a
+  record out of reach is answered exactly as the creation of a new record (same
+  status, same body but for the new id): the record is created within the reach
+  with the values sent, *without* the colliding key (which belongs to a record
+  the writer may not see), and the collision is logged (``logger.warning``, both
+  ids) for the national administrators to merge. Refusing it, or matching the
+  hidden record, would tell the writer that the key exists elsewhere: the
+  existence oracle this rule closes. The price: such an item is not found again
+  by its key, so each call creates another record until the two are merged.
 
 Writes go through ``registry.tracking.bulk_create`` / ``bulk_update`` (a few
 statements per call, each row recorded in the change ledger).
@@ -17,9 +48,12 @@ statements per call, each row recorded in the change ledger).
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,16 +61,22 @@ from django.db import models, transaction
 
 from registry import tracking
 from registry.exceptions import InvalidInput
-from registry.models import Actor, ActorIdentifier, Body, Interaction, Territory
+from registry.identifiers import IdentifierKey, normalise
+from registry.models import Actor, ActorIdentifier, Body, Interaction, Territory, TerritoryClosure
 from registry.services._common import domain_errors
 from registry.services.actors import ACTOR_FIELDS
 from registry.services.interactions import INTERACTION_FIELDS
+
+logger = logging.getLogger(__name__)
 
 #: Largest number of items one call may send.
 MAX_ITEMS = 5000
 _CHUNK = 500
 #: Rows per UPDATE ... CASE statement: short CASEs are much faster than long ones.
 _UPDATE_BATCH = 100
+#: Longest text of a field without its own bound (descriptions).
+MAX_TEXT = 10_000
+_INT64 = (-(2**63), 2**63 - 1)
 
 #: Actor fields an upsert item may set (besides ``identifier``): those of actor_create.
 ACTOR_UPSERT_FIELDS = tuple(sorted(ACTOR_FIELDS))
@@ -44,6 +84,7 @@ ACTOR_UPSERT_FIELDS = tuple(sorted(ACTOR_FIELDS))
 INTERACTION_UPSERT_FIELDS = tuple(sorted(INTERACTION_FIELDS - {"external_id"}))
 _ACTOR_REQUIRED = ("kind", "category", "name")
 _INTERACTION_REQUIRED = ("source", "interaction_type")
+_OUT_OF_REACH_TERRITORY = "Required: your key writes records within its territory only."
 
 
 @dataclass
@@ -96,6 +137,28 @@ class _Errors:
             )
 
 
+class _Rollback(Exception):
+    """Raised at the end of a dry run to undo everything it wrote."""
+
+    def __init__(self, result: UpsertResult) -> None:
+        self.result = result
+
+
+def _run(apply, *, dry_run: bool) -> UpsertResult:
+    """``apply()`` in a transaction, rolled back in a dry run (the real run, undone)."""
+    try:
+        with transaction.atomic(), domain_errors():
+            result = apply()
+            if dry_run:
+                raise _Rollback(result)
+    except _Rollback as rollback:
+        result = rollback.result
+        result.dry_run = True
+        for entry in result.created:
+            entry["id"] = None
+    return result
+
+
 def _check_items(items: Sequence[Any], errors: _Errors) -> list[Mapping]:
     items = list(items)
     if len(items) > MAX_ITEMS:
@@ -109,14 +172,101 @@ def _check_items(items: Sequence[Any], errors: _Errors) -> list[Mapping]:
     return items
 
 
-def _identifier_key(raw: Any) -> tuple[str, str, str] | None:
-    if not isinstance(raw, Mapping) or not raw.get("scheme") or raw.get("value") in (None, ""):
+# --- typed values -----------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
+    )
+
+
+def _text_problem(value: Any, max_length: int | None) -> str | None:
+    if not isinstance(value, str):
+        return "Give a text."
+    if "\x00" in value:
+        return "Null characters are not allowed."
+    if max_length is not None and len(value) > max_length:
+        return f"At most {max_length} characters."
+    return None
+
+
+def _type_problem(f: models.Field, value: Any) -> str | None:
+    """Why ``value`` is not of the Python type of model field ``f`` (None: it is)."""
+    if value is None:
+        return None if f.null else "This field cannot be null."
+    if f.is_relation:
+        return None if _is_int(value) else "Give an id (a whole number)."
+    if isinstance(f, models.BooleanField):
+        return None if isinstance(value, bool) else "Give true or false."
+    if isinstance(f, models.IntegerField):
+        return None if _is_int(value) else "Give a whole number."
+    if isinstance(f, models.DecimalField):
+        ok = isinstance(value, Decimal) and value.is_finite() or _is_int(value)
+        return None if ok else "Give a number."
+    if isinstance(f, models.DateTimeField):
+        return "Read-only."
+    if isinstance(f, models.DateField):
+        ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        return None if ok else "Give a date."
+    if isinstance(f, models.CharField | models.TextField):
+        return _text_problem(value, f.max_length or MAX_TEXT)
+    return None  # JSON fields: their validators (links, sources) run in full_clean
+
+
+def _identifier_key(raw: Any) -> IdentifierKey | None:
+    """The normalised key of an identifier given as a key or a mapping of strings."""
+    if isinstance(raw, tuple) and len(raw) == 3:
+        scheme, issuer, value = raw
+    elif isinstance(raw, Mapping) and set(raw) <= {"scheme", "value", "issuer"}:
+        scheme, issuer, value = raw.get("scheme"), raw.get("issuer") or "", raw.get("value")
+    else:
         return None
-    return (str(raw["scheme"]), str(raw.get("issuer") or ""), str(raw["value"]).strip())
+    parts = (scheme, issuer, value)
+    if any(_text_problem(p, 100) for p in parts):
+        return None
+    key = normalise(scheme, value, issuer)
+    return key if key.scheme and key.value else None
 
 
-def _actors_by_identifier(keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
-    """Actor ids by (scheme, issuer, value), a query per scheme and issuer per chunk of values.
+def _convert(
+    model: type[models.Model], raw: Mapping, names: Sequence[str], index: int, errors: _Errors
+) -> dict[str, Any]:
+    """The item's given fields keyed by attname (``territory_id``), each of its field's type."""
+    values: dict[str, Any] = {}
+    for name in names:
+        if name not in raw:
+            continue
+        f = model._meta.get_field(name)
+        problem = _type_problem(f, raw[name])
+        if problem:
+            errors.add(index, name, problem)
+        else:
+            values[f.attname] = raw[name]
+    return values
+
+
+def _unknown(raw: Mapping, allowed: Sequence[str], key: str, index: int, errors: _Errors):
+    for name in sorted(set(raw) - set(allowed) - {key}, key=str):
+        errors.add(index, str(name), "Unknown or read-only field.")
+
+
+# --- reach ------------------------------------------------------------------------------
+
+
+def _within(reach: int):
+    """Ids of the territory ``reach`` and everything below it (a subquery)."""
+    return TerritoryClosure.objects.filter(ancestor_id=reach).values("descendant_id")
+
+
+def _in_reach(queryset: models.QuerySet, path: str, reach: int | None) -> models.QuerySet:
+    if reach is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": _within(reach)})
+
+
+def _actors_by_identifier(keys: set[IdentifierKey], reach: int | None) -> dict[IdentifierKey, int]:
+    """Actor ids (within reach) by key, a query per scheme and issuer per chunk of values.
 
     Filtering on ``scheme = ? AND issuer = ? AND value IN (...)`` uses the natural-key
     index; an OR of triples would not.
@@ -124,71 +274,40 @@ def _actors_by_identifier(keys: set[tuple[str, str, str]]) -> dict[tuple[str, st
     by_prefix: dict[tuple[str, str], list[str]] = defaultdict(list)
     for scheme, issuer, value in keys:
         by_prefix[(scheme, issuer)].append(value)
-    found: dict[tuple[str, str, str], int] = {}
+    found: dict[IdentifierKey, int] = {}
     for (scheme, issuer), values in sorted(by_prefix.items()):
         values.sort()
         for start in range(0, len(values), _CHUNK):
-            rows = ActorIdentifier.objects.filter(
-                scheme=scheme, issuer=issuer, value__in=values[start : start + _CHUNK]
+            rows = _in_reach(
+                ActorIdentifier.objects.filter(
+                    scheme=scheme, issuer=issuer, value__in=values[start : start + _CHUNK]
+                ),
+                "actor__territory_id",
+                reach,
             ).values_list("value", "actor_id")
             for value, actor_id in rows:
-                found[(scheme, issuer, value)] = actor_id
+                found[IdentifierKey(scheme, issuer, value)] = actor_id
     return found
 
 
-def _existing_ids(model: type[models.Model], ids: set[int]) -> set[int]:
+def _existing_ids(model: type[models.Model], ids: set[int], path: str, reach) -> set[int]:
     out: set[int] = set()
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
-        out.update(
-            model._default_manager.filter(pk__in=ordered[start : start + _CHUNK]).values_list(
-                "pk", flat=True
-            )
-        )
+        qs = model._default_manager.filter(pk__in=ordered[start : start + _CHUNK])
+        out.update(_in_reach(qs, path, reach).values_list("pk", flat=True))
     return out
 
 
-def _as_pk(value: Any) -> int | None:
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+def _check_territory(values, index, errors, territories, reach, *, required: bool) -> None:
+    territory_id = values.get("territory_id")
+    if territory_id is not None and territory_id not in territories:
+        errors.add(index, "territory", f"No territory with id {territory_id}.")
+    elif reach is not None and territory_id is None and required:
+        errors.add(index, "territory", _OUT_OF_REACH_TERRITORY)
 
 
-def _convert(
-    model: type[models.Model], raw: Mapping, names: Sequence[str], index: int, errors: _Errors
-) -> dict[str, Any]:
-    """The item's given fields as Python values keyed by attname (``territory_id``)."""
-    values: dict[str, Any] = {}
-    for name in names:
-        if name not in raw:
-            continue
-        f = model._meta.get_field(name)
-        value = raw[name]
-        if f.is_relation:
-            if value in (None, ""):
-                values[f.attname] = None
-                continue
-            pk = _as_pk(value)
-            if pk is None:
-                errors.add(index, name, f"Give an id, not {value!r}.")
-            values[f.attname] = pk
-            continue
-        if value is None and not f.null:
-            value = f.get_default()
-        if value == "" and f.null and not isinstance(f, models.CharField | models.TextField):
-            value = None
-        try:
-            values[f.attname] = f.to_python(value) if value is not None else None
-        except ValidationError as exc:
-            for message in exc.messages:
-                errors.add(index, name, message)
-    return values
+# --- shared steps -----------------------------------------------------------------------
 
 
 def _changes(instance: models.Model, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -211,20 +330,41 @@ def _change_summary(changes: Mapping[str, Any], before: Mapping[str, Any]) -> di
     }
 
 
+def _write_updates(updates) -> None:
+    """Write changed, validated instances: stored values put back first so
+    ``tracking.bulk_update`` sees (and records) the diff."""
+    for _i, instance, _ch, before in updates:
+        for attname, old in before.items():
+            setattr(instance, attname, old)
+    tracking.bulk_update(
+        [(instance, dict(ch)) for _i, instance, ch, _b in updates],
+        validate=False,
+        batch_size=_UPDATE_BATCH,
+    )
+
+
+def _key_label(key: IdentifierKey) -> str:
+    scheme, issuer, value = key
+    return f"{scheme}:{issuer + ':' if issuer else ''}{value}"
+
+
 # --- actors -----------------------------------------------------------------------------
 
 
-def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> UpsertResult:
+def actor_upsert_many(
+    *, items: Sequence[Mapping], dry_run: bool = False, reach: int | None = None
+) -> UpsertResult:
     """Create or update actors, each found by ``identifier`` ({scheme, value[, issuer]}).
 
     An item gives ``identifier`` and any of ``ACTOR_UPSERT_FIELDS`` (``territory``
     as an id); a new actor needs ``kind``, ``category`` and ``name`` and gets the
-    identifier; a known actor changes only the fields the item gives.
+    identifier; a known actor changes only the fields the item gives. ``reach``:
+    see the module docstring.
     """
     errors = _Errors()
     items = _check_items(items, errors)
-    keys: list[tuple[str, str, str] | None] = []
-    seen: dict[tuple[str, str, str], int] = {}
+    keys: list[IdentifierKey | None] = []
+    seen: dict[IdentifierKey, int] = {}
     for index, raw in enumerate(items):
         key = _identifier_key(raw.get("identifier")) if isinstance(raw, Mapping) else None
         keys.append(key)
@@ -237,24 +377,22 @@ def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> Ups
             errors.add(index, "identifier", f"Same identifier as item {seen[key]}.")
             continue
         seen[key] = index
-        unknown = sorted(set(raw) - set(ACTOR_UPSERT_FIELDS) - {"identifier"})
-        for name in unknown:
-            errors.add(index, name, "Unknown or read-only field.")
+        _unknown(raw, ACTOR_UPSERT_FIELDS, "identifier", index, errors)
 
-    with transaction.atomic(), domain_errors():
-        known = _actors_by_identifier({k for k in keys if k is not None})
+    def apply() -> UpsertResult:
+        known = _actors_by_identifier(set(seen), reach)
         actors: dict[int, Actor] = {}
         ids = sorted(set(known.values()))
         for start in range(0, len(ids), _CHUNK):
             actors.update(Actor.objects.in_bulk(ids[start : start + _CHUNK]))
         territory_ids = {
-            _as_pk(raw.get("territory"))
+            raw["territory"]
             for raw in items
-            if isinstance(raw, Mapping) and raw.get("territory") not in (None, "")
-        } - {None}
-        territories = _existing_ids(Territory, territory_ids)
+            if isinstance(raw, Mapping) and _is_int(raw.get("territory"))
+        }
+        territories = _existing_ids(Territory, territory_ids, "id", reach)
 
-        creates: list[tuple[int, Actor, tuple[str, str, str]]] = []
+        creates: list[tuple[int, Actor, IdentifierKey]] = []
         updates: list[tuple[int, Actor, dict[str, Any], dict[str, Any]]] = []
         unchanged: list[int] = []
         for index, raw in enumerate(items):
@@ -262,10 +400,7 @@ def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> Ups
             if key is None or not isinstance(raw, Mapping) or seen.get(key) != index:
                 continue
             values = _convert(Actor, raw, ACTOR_UPSERT_FIELDS, index, errors)
-            territory_id = values.get("territory_id")
-            if territory_id is not None and territory_id not in territories:
-                errors.add(index, "territory", f"No territory with id {territory_id}.")
-            identifier = ActorIdentifier(scheme=key[0], issuer=key[1], value=key[2])
+            identifier = ActorIdentifier(scheme=key.scheme, issuer=key.issuer, value=key.value)
             try:
                 identifier.clean_fields(exclude=["actor"])
             except ValidationError as exc:
@@ -274,6 +409,7 @@ def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> Ups
                         errors.add(index, f"identifier.{name}", message)
             actor_id = known.get(key)
             if actor_id is None:
+                _check_territory(values, index, errors, territories, reach, required=True)
                 missing = [n for n in _ACTOR_REQUIRED if raw.get(n) in (None, "")]
                 for name in missing:
                     errors.add(index, name, "Required to create an actor.")
@@ -281,6 +417,9 @@ def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> Ups
                 _validate(actor, index, errors, exclude=["territory", *missing])
                 creates.append((index, actor, key))
                 continue
+            _check_territory(
+                values, index, errors, territories, reach, required="territory_id" in values
+            )
             actor = actors[actor_id]
             changes = _changes(actor, values)
             if not changes:
@@ -295,154 +434,146 @@ def actor_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> Ups
 
         result = UpsertResult(dry_run=dry_run, unchanged=sorted(unchanged))
         result.updated = [
-            {
-                "index": i,
-                "id": a.pk,
-                "key": _key_label(keys[i]),
-                "changes": _change_summary(ch, b),
-            }
+            {"index": i, "id": a.pk, "key": _key_label(keys[i]), "changes": _change_summary(ch, b)}
             for i, a, ch, b in updates
         ]
-        if dry_run:
-            for _i, a, _ch, b in updates:  # leave no half-changed instance behind
-                for attname, old in b.items():
-                    setattr(a, attname, old)
-            result.created = [
-                {"index": i, "id": None, "key": _key_label(k)} for i, _a, k in creates
-            ]
-            return result
-
-        # Instances are already changed and validated: write the changes as given.
-        tracking.bulk_update(
-            [(a, dict(ch)) for _i, a, ch, _b in _restored(updates)],
-            validate=False,
-            batch_size=_UPDATE_BATCH,
-        )
+        _write_updates(updates)
+        hidden = _held_out_of_reach({k for _i, _a, k in creates}, reach)
         created = tracking.bulk_create([a for _i, a, _k in creates], validate=False)
         tracking.bulk_create(
             [
-                ActorIdentifier(actor=a, scheme=k[0], issuer=k[1], value=k[2])
+                ActorIdentifier(actor=a, scheme=k.scheme, issuer=k.issuer, value=k.value)
                 for (_i, _a, k), a in zip(creates, created, strict=True)
+                if k not in hidden
             ],
             validate=False,
         )
+        for (_i, _a, k), a in zip(creates, created, strict=True):
+            if k in hidden:
+                logger.warning(
+                    "Bulk upsert: identifier %s is held by actor %s, out of the writer's "
+                    "reach; actor %s created without it (merge them).",
+                    _key_label(k),
+                    hidden[k],
+                    a.pk,
+                )
         result.created = [
             {"index": i, "id": a.pk, "key": _key_label(k)}
             for (i, _a, k), a in zip(creates, created, strict=True)
         ]
-    return result
+        return result
+
+    return _run(apply, dry_run=dry_run)
 
 
-def _restored(updates):
-    """Put the stored values back on each instance so ``tracking.bulk_update`` sees the diff."""
-    for i, a, ch, b in updates:
-        for attname, old in b.items():
-            setattr(a, attname, old)
-        yield i, a, ch, b
-
-
-def _key_label(key: tuple[str, str, str]) -> str:
-    scheme, issuer, value = key
-    return f"{scheme}:{issuer + ':' if issuer else ''}{value}"
+def _held_out_of_reach(keys: set[IdentifierKey], reach: int | None) -> dict[IdentifierKey, int]:
+    """Keys of new actors already held by an actor the writer cannot see."""
+    if reach is None or not keys:
+        return {}
+    return _actors_by_identifier(keys, None)
 
 
 # --- interactions -----------------------------------------------------------------------
 
 
-def interaction_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) -> UpsertResult:
+def _actor_ref(ref: Any) -> tuple[str, Any] | None:
+    """``("id", pk)`` or ``("identifier", key)`` for an actor reference, None if malformed."""
+    if _is_int(ref):
+        return ("id", ref)
+    key = _identifier_key(ref) if isinstance(ref, tuple | Mapping) else None
+    return ("identifier", key) if key is not None else None
+
+
+def interaction_upsert_many(
+    *, items: Sequence[Mapping], dry_run: bool = False, reach: int | None = None
+) -> UpsertResult:
     """Create or update interactions, each found by its ``external_id``.
 
     ``source`` and ``target_actor`` are actor ids or identifiers ({scheme, value[,
     issuer]}); ``target_body`` a body id. A new interaction needs ``source``,
     ``interaction_type`` and one target; a known one changes only the fields given.
+    ``reach``: see the module docstring.
     """
     errors = _Errors()
     items = _check_items(items, errors)
+    external_ids: list[str | None] = []
     seen: dict[str, int] = {}
-    ident_keys: set[tuple[str, str, str]] = set()
+    ident_keys: set[IdentifierKey] = set()
     actor_ids: set[int] = set()
     body_ids: set[int] = set()
     territory_ids: set[int] = set()
     for index, raw in enumerate(items):
+        external_ids.append(None)
         if not isinstance(raw, Mapping):
             continue
-        external_id = str(raw.get("external_id") or "").strip()
-        if not external_id:
+        external_id = raw.get("external_id")
+        if _text_problem(external_id, 100) or not external_id.strip():
             errors.add(index, "external_id", "Required: the upsert finds interactions by it.")
-        elif external_id in seen:
+            continue
+        external_id = external_id.strip()
+        if external_id in seen:
             errors.add(index, "external_id", f"Same external id as item {seen[external_id]}.")
-        else:
-            seen[external_id] = index
-        for name in sorted(set(raw) - set(INTERACTION_UPSERT_FIELDS) - {"external_id"}):
-            errors.add(index, name, "Unknown or read-only field.")
+            continue
+        seen[external_id] = index
+        external_ids[index] = external_id
+        _unknown(raw, INTERACTION_UPSERT_FIELDS, "external_id", index, errors)
         for name in ("source", "target_actor"):
-            ref = raw.get(name)
-            if isinstance(ref, Mapping):
-                key = _identifier_key(ref)
-                if key is None:
-                    errors.add(index, name, "Give an actor id or {scheme, value[, issuer]}.")
-                else:
-                    ident_keys.add(key)
-            elif ref not in (None, ""):
-                pk = _as_pk(ref)
-                if pk is None:
-                    errors.add(index, name, "Give an actor id or {scheme, value[, issuer]}.")
-                else:
-                    actor_ids.add(pk)
-        if (pk := _as_pk(raw.get("target_body"))) is not None:
-            body_ids.add(pk)
-        if (pk := _as_pk(raw.get("territory"))) is not None:
-            territory_ids.add(pk)
+            if raw.get(name) is None:
+                continue
+            ref = _actor_ref(raw[name])
+            if ref is None:
+                errors.add(index, name, "Give an actor id or {scheme, value[, issuer]}.")
+            elif ref[0] == "id":
+                actor_ids.add(ref[1])
+            else:
+                ident_keys.add(ref[1])
+        if _is_int(raw.get("target_body")):
+            body_ids.add(raw["target_body"])
+        if _is_int(raw.get("territory")):
+            territory_ids.add(raw["territory"])
 
-    with transaction.atomic(), domain_errors():
-        by_ident = _actors_by_identifier(ident_keys)
-        known_actors = _existing_ids(Actor, actor_ids)
-        known_bodies = _existing_ids(Body, body_ids)
-        known_territories = _existing_ids(Territory, territory_ids)
+    def apply() -> UpsertResult:
+        by_ident = _actors_by_identifier(ident_keys, reach)
+        known_actors = _existing_ids(Actor, actor_ids, "territory_id", reach)
+        known_bodies = _existing_ids(Body, body_ids, "territory_id", reach)
+        known_territories = _existing_ids(Territory, territory_ids, "id", reach)
         stored: dict[str, Interaction] = {}
         ordered = sorted(seen)
         for start in range(0, len(ordered), _CHUNK):
-            for i in Interaction.objects.filter(external_id__in=ordered[start : start + _CHUNK]):
+            chunk = Interaction.objects.filter(external_id__in=ordered[start : start + _CHUNK])
+            for i in _in_reach(chunk, "territory_id", reach):
                 stored[i.external_id] = i
 
         creates: list[tuple[int, Interaction]] = []
         updates: list[tuple[int, Interaction, dict[str, Any], dict[str, Any]]] = []
         unchanged: list[int] = []
         for index, raw in enumerate(items):
-            if not isinstance(raw, Mapping):
-                continue
-            external_id = str(raw.get("external_id") or "").strip()
-            if not external_id or seen.get(external_id) != index:
+            external_id = external_ids[index]
+            if external_id is None:
                 continue
             plain = {k: v for k, v in raw.items() if k not in ("source", "target_actor")}
             values = _convert(Interaction, plain, INTERACTION_UPSERT_FIELDS, index, errors)
             for name in ("source", "target_actor"):
-                if name not in raw:
-                    continue
-                ref = raw[name]
-                if ref in (None, ""):
-                    values[f"{name}_id"] = None
-                    continue
-                if isinstance(ref, Mapping):
-                    key = _identifier_key(ref)
-                    pk = by_ident.get(key) if key else None
-                    if key and pk is None:
-                        errors.add(index, name, f"No actor with identifier {_key_label(key)}.")
-                else:
-                    pk = _as_pk(ref)
-                    if pk is not None and pk not in known_actors:
-                        errors.add(index, name, f"No actor with id {pk}.")
-                values[f"{name}_id"] = pk
+                if name in raw:
+                    values[f"{name}_id"] = _resolve_actor(
+                        raw[name], name, index, errors, by_ident, known_actors
+                    )
             if (pk := values.get("target_body_id")) is not None and pk not in known_bodies:
                 errors.add(index, "target_body", f"No body with id {pk}.")
-            if (pk := values.get("territory_id")) is not None and pk not in known_territories:
-                errors.add(index, "territory", f"No territory with id {pk}.")
             # One target replaces the other: naming a target actor clears the body and back.
             if values.get("target_actor_id") is not None and "target_body" not in raw:
                 values["target_body_id"] = None
             if values.get("target_body_id") is not None and "target_actor" not in raw:
                 values["target_actor_id"] = None
             current = stored.get(external_id)
+            _check_territory(
+                values,
+                index,
+                errors,
+                known_territories,
+                reach,
+                required=current is None or "territory_id" in values,
+            )
             if current is None:
                 missing = [n for n in _INTERACTION_REQUIRED if raw.get(n) in (None, "")]
                 for name in missing:
@@ -467,23 +598,59 @@ def interaction_upsert_many(*, items: Sequence[Mapping], dry_run: bool = False) 
             {"index": i, "id": x.pk, "key": x.external_id, "changes": _change_summary(ch, b)}
             for i, x, ch, b in updates
         ]
-        if dry_run:
-            for _i, x, _ch, b in updates:
-                for attname, old in b.items():
-                    setattr(x, attname, old)
-            result.created = [{"index": i, "id": None, "key": x.external_id} for i, x in creates]
-            return result
-        tracking.bulk_update(
-            [(x, dict(ch)) for _i, x, ch, _b in _restored(updates)],
-            validate=False,
-            batch_size=_UPDATE_BATCH,
-        )
+        _write_updates(updates)
+        hidden = _external_ids_out_of_reach({x.external_id for _i, x in creates}, reach)
+        for _i, x in creates:
+            if x.external_id in hidden:
+                x.external_id = ""  # held by an interaction the writer cannot see
         created = tracking.bulk_create([x for _i, x in creates], validate=False)
         result.created = [
-            {"index": i, "id": x.pk, "key": x.external_id}
+            {"index": i, "id": x.pk, "key": external_ids[i]}
             for (i, _x), x in zip(creates, created, strict=True)
         ]
-    return result
+        for entry in result.created:
+            if entry["key"] in hidden:
+                logger.warning(
+                    "Bulk upsert: external id %r is held by interaction %s, out of the "
+                    "writer's reach; interaction %s created without it (merge them).",
+                    entry["key"],
+                    hidden[entry["key"]],
+                    entry["id"],
+                )
+        return result
+
+    return _run(apply, dry_run=dry_run)
+
+
+def _resolve_actor(ref, name, index, errors, by_ident, known_actors) -> int | None:
+    if ref is None:
+        return None
+    parsed = _actor_ref(ref)
+    if parsed is None:
+        return None  # already named in the first pass
+    how, value = parsed
+    if how == "identifier":
+        pk = by_ident.get(value)
+        if pk is None:
+            errors.add(index, name, f"No actor with identifier {_key_label(value)}.")
+        return pk
+    if value not in known_actors:
+        errors.add(index, name, f"No actor with id {value}.")
+    return value
+
+
+def _external_ids_out_of_reach(external_ids: set[str], reach: int | None) -> dict[str, int]:
+    if reach is None or not external_ids:
+        return {}
+    out: dict[str, int] = {}
+    ordered = sorted(external_ids)
+    for start in range(0, len(ordered), _CHUNK):
+        out.update(
+            Interaction.objects.filter(external_id__in=ordered[start : start + _CHUNK]).values_list(
+                "external_id", "pk"
+            )
+        )
+    return out
 
 
 #: Foreign keys are checked in bulk above; full_clean would query each one.

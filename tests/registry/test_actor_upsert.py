@@ -1,5 +1,7 @@
 """Bulk upserts of actors (by identifier) and interactions (by external id)."""
 
+import datetime as dt
+
 import pytest
 
 from registry.exceptions import InvalidInput
@@ -24,14 +26,14 @@ def _person(value, name, **extra):
 def test_creates_then_second_identical_call_is_empty():
     territory = TerritoryFactory()
     items = [
-        _person("P1", "Alice Martin", territory=territory.pk, power="3"),
+        _person("P1", "Alice Martin", territory=territory.pk, power=3),
         _person("P2", "Bruno Petit"),
         {
             "identifier": {"scheme": "rna", "value": "W751234567"},
             "kind": "organization",
             "category": "association",
             "name": "Les Amis du Parc",
-            "founding_date": "2001-05-04",
+            "founding_date": dt.date(2001, 5, 4),
         },
     ]
     result = actor_upsert_many(items=items)
@@ -151,7 +153,7 @@ def test_interaction_upsert_by_external_id():
         },
         {
             "external_id": "I2",
-            "source": str(b.pk),
+            "source": b.pk,
             "target_body": body.pk,
             "interaction_type": "consultation",
         },
