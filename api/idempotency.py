@@ -6,6 +6,21 @@ same key and payload replays that response (``Idempotent-Replayed: true``); the
 same key with another payload is refused (422); a retry while the first is
 still running gets 409. Responses of 5xx are not kept, so they can be retried.
 Keys are per API key (or account) and expire after ``IDEMPOTENCY_TTL_HOURS``.
+
+A running record is leased to the worker that runs it for
+``IDEMPOTENCY_LEASE_SECONDS`` (longer than any request may run: the gunicorn
+timeout kills a worker before). A worker killed mid-request cannot mark its
+record done, so until the lease ends a retry gets 409 with ``Retry-After`` (the
+seconds left), and after it the retry takes the record over and runs the request.
+The take-over is one conditional ``UPDATE`` on the record's ``attempt``: of two
+retries racing after the lease, one runs and the other gets 409. A taken-over
+worker that finishes after all stores nothing (its ``attempt`` is no longer the
+record's).
+
+The key is what the IETF draft makes it, a structured-field string: 1 to
+``MAX_KEY_LENGTH`` printable ASCII characters. Anything else (NUL and other
+control characters, which PostgreSQL refuses in text, non-ASCII, too long) is a
+400 naming the header, before anything is stored.
 """
 
 from __future__ import annotations
@@ -13,6 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import math
+import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,10 +40,34 @@ from api.models import ApiKey, IdempotencyRecord
 from api.problems import ProblemResponse, problem
 
 MAX_KEY_LENGTH = 200
+HEADER = "Idempotency-Key"
+_VALID_KEY = re.compile(r"[\x20-\x7e]+\Z")
+#: Default of ``IDEMPOTENCY_LEASE_SECONDS``: twice the gunicorn timeout of ``make prod``.
+DEFAULT_LEASE_SECONDS = 120
 
 
 def ttl() -> dt.timedelta:
     return dt.timedelta(hours=getattr(settings, "IDEMPOTENCY_TTL_HOURS", 24))
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(
+        seconds=getattr(settings, "IDEMPOTENCY_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+    )
+
+
+def _key_error(key: str) -> str | None:
+    """Why the header's value is not a usable key, or None."""
+    if not key.strip():
+        return f"The {HEADER} header is empty: give 1 to {MAX_KEY_LENGTH} characters."
+    if len(key) > MAX_KEY_LENGTH:
+        return f"The {HEADER} header is too long: give at most {MAX_KEY_LENGTH} characters."
+    if not _VALID_KEY.match(key):
+        return (
+            f"The {HEADER} header may hold only printable ASCII characters "
+            "(no control characters such as NUL, no accented letters): a UUID is a good key."
+        )
+    return None
 
 
 def _owner(request) -> str:
@@ -44,8 +85,54 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def _refuse(request, status: int, code: str, detail: str) -> ProblemResponse:
-    return ProblemResponse(problem(status, code=code, detail=detail, instance=request.path))
+def _refuse(
+    request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[dict] | None = None,
+    retry_after: int | None = None,
+) -> ProblemResponse:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return ProblemResponse(
+        problem(status, code=code, detail=detail, errors=errors, instance=request.path),
+        headers=headers,
+    )
+
+
+def _in_use(request, wait: dt.timedelta) -> ProblemResponse:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    return _refuse(
+        request,
+        409,
+        "idempotency-key-in-use",
+        "The first request with this Idempotency-Key is still running; retry after the "
+        f"Retry-After delay ({seconds} s). Should its worker have stopped, the retry after "
+        "that delay runs the request.",
+        retry_after=seconds,
+    )
+
+
+def _lease_end(record: IdempotencyRecord) -> dt.datetime:
+    # Records made before leases existed have none: they are leased from their start.
+    return record.lease_until or record.created_at + lease()
+
+
+def _take_over(record: IdempotencyRecord, now: dt.datetime) -> bool:
+    """Make ``record`` ours if nobody else did since it was read (one conditional UPDATE)."""
+    taken = IdempotencyRecord.objects.filter(
+        pk=record.pk, running=True, attempt=record.attempt
+    ).update(attempt=record.attempt + 1, lease_until=now + lease())
+    if taken:
+        record.attempt += 1
+        record.lease_until = now + lease()
+    return bool(taken)
+
+
+def _ours(record: IdempotencyRecord):
+    """The record, as long as no retry took it over."""
+    return IdempotencyRecord.objects.filter(pk=record.pk, attempt=record.attempt)
 
 
 def idempotent(method):
@@ -56,21 +143,27 @@ def idempotent(method):
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return method(self, request, *args, **kwargs)
-        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        error = _key_error(key)
+        if error is not None:
             return _refuse(
-                request, 400, "bad-idempotency-key", f"Give 1 to {MAX_KEY_LENGTH} characters."
+                request,
+                400,
+                "bad-idempotency-key",
+                error,
+                errors=[{"field": HEADER, "code": "invalid", "detail": error}],
             )
         owner, fingerprint = _owner(request), _fingerprint(request)
-        IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - ttl()).delete()
+        now = timezone.now()
+        IdempotencyRecord.objects.filter(created_at__lt=now - ttl()).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    owner=owner, key=key, fingerprint=fingerprint
+                    owner=owner, key=key, fingerprint=fingerprint, lease_until=now + lease()
                 )
         except IntegrityError:
             existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
             if existing is None:  # expired and purged between the two queries
-                return _refuse(request, 409, "idempotency-key-in-use", "Retry the request.")
+                return _in_use(request, dt.timedelta(seconds=1))
             if existing.fingerprint != fingerprint:
                 return _refuse(
                     request,
@@ -79,21 +172,23 @@ def idempotent(method):
                     "This Idempotency-Key was used for another request: use a new key.",
                 )
             if existing.running:
-                return _refuse(
-                    request,
-                    409,
-                    "idempotency-key-in-use",
-                    "The first request with this Idempotency-Key is still running; retry later.",
+                if _lease_end(existing) > now:
+                    return _in_use(request, _lease_end(existing) - now)
+                if not _take_over(existing, now):  # another retry took it over first
+                    return _in_use(request, lease())
+                record = existing
+            else:
+                replay = HttpResponse(
+                    bytes(existing.body),
+                    status=existing.status,
+                    content_type=existing.content_type,
                 )
-            replay = HttpResponse(
-                bytes(existing.body), status=existing.status, content_type=existing.content_type
-            )
-            replay["Idempotent-Replayed"] = "true"
-            return replay
+                replay["Idempotent-Replayed"] = "true"
+                return replay
         try:
             response = method(self, request, *args, **kwargs)
         except BaseException:
-            record.delete()
+            _ours(record).delete()
             raise
         return _Store(record, response)
 
@@ -118,12 +213,14 @@ class IdempotentMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if store is not None:
             if response.status_code >= 500:
-                store.record.delete()
+                _ours(store.record).delete()
             else:
                 response.render()
-                store.record.running = False
-                store.record.status = response.status_code
-                store.record.content_type = response.get("Content-Type", "")
-                store.record.body = response.content
-                store.record.save(update_fields=["running", "status", "content_type", "body"])
+                # Taken over by a retry (this worker outlived its lease): the retry stores.
+                _ours(store.record).update(
+                    running=False,
+                    status=response.status_code,
+                    content_type=response.get("Content-Type", ""),
+                    body=response.content,
+                )
         return response

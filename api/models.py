@@ -73,8 +73,11 @@ class IdempotencyRecord(models.Model):
 
     A record is "running" from the moment the first request starts until its
     response is stored; a retry meanwhile gets 409, a retry after it the same
-    response, and the same key with another payload a 422. Records expire after
-    ``IDEMPOTENCY_TTL_HOURS`` (default 24 hours).
+    response, and the same key with another payload a 422. A running record is
+    leased to its worker until ``lease_until`` (``IDEMPOTENCY_LEASE_SECONDS``):
+    if the worker died, a retry after the lease takes the record over, and
+    ``attempt`` tells the taken-over worker that the record is no longer its own.
+    Records expire after ``IDEMPOTENCY_TTL_HOURS`` (default 24 hours).
     """
 
     owner = models.CharField(
@@ -94,6 +97,20 @@ class IdempotencyRecord(models.Model):
     body = models.BinaryField(_("body"), blank=True, default=b"", help_text=_("Response body."))
     created_at = models.DateTimeField(
         _("created at"), auto_now_add=True, help_text=_("When the first request arrived.")
+    )
+    lease_until = models.DateTimeField(
+        _("lease until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "While running: until when the worker that runs the request owns the record; "
+            "after it, a retry may take the request over (empty: created at + the lease)."
+        ),
+    )
+    attempt = models.PositiveIntegerField(
+        _("attempt"),
+        default=1,
+        help_text=_("How many workers have run the request (a retry after the lease adds one)."),
     )
 
     class Meta:
