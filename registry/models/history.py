@@ -100,7 +100,3 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.model} {self.object_id}"
-
-    @property
-    def changed_fields(self) -> list[str]:
-        return sorted(set(self.before or {}) | set(self.after or {}))
