@@ -36,7 +36,9 @@ from api.params import (
     QueryDateField,
     QueryIdField,
     QueryIntegerField,
+    TerritoryRefField,
     check_value,
+    query_of,
     territory_param,
 )
 from graph import loaders
@@ -52,30 +54,75 @@ def _one(request, name: str) -> str:
 
 # Every parameter is read by a field of the input layer (api.params): ASCII digits within
 # 64 bits for numbers and ids, YYYY-MM-DD between 1900 and 2999 for dates (the renewal
-# indicators count terms and ages back in years: year 1 was a 500).
+# indicators count terms and ages back in years: year 1 was a 500). Each view declares its
+# query as one serializer, used both for validation (``query_of``) and for the OpenAPI
+# document (``extend_schema(parameters=[...])``).
+
+
+class AnalysisQuery(serializers.Serializer):
+    """The parameters of every analysis."""
+
+    territory = TerritoryRefField(
+        help_text="Territory analysed, with everything below it (both hierarchies): id or "
+        "`level:code` (e.g. `commune:75056`). Defaults to the key's own territory for a key "
+        "limited to one."
+    )
+    as_of = QueryDateField(help_text="Date of the analysis (YYYY-MM-DD); default today.")
+
+
+class SeededQuery(AnalysisQuery):
+    seed = QueryIntegerField(
+        default=0,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="Seed of the randomised steps (Louvain, sampled betweenness, layout); "
+        "default 0. Same inputs and seed give the same answer, byte for byte.",
+    )
+
+
+class InfluenceMapQuery(SeededQuery):
+    min_weight = QueryIntegerField(
+        default=1, min_value=1, max_value=5, help_text="Drop ties lighter than this (1-5)."
+    )
+    memberships = QueryBooleanField(
+        default=True, help_text="Include memberships as ties (default true)."
+    )
+
+
+class ActorNetworkQuery(AnalysisQuery):
+    radius = QueryIntegerField(
+        default=1, min_value=0, max_value=4, help_text="Ties away (1-4, default 1)."
+    )
+
+
+class PathsQuery(AnalysisQuery):
+    def get_fields(self):
+        # "from" is a Python keyword, so it cannot be a class attribute.
+        return {
+            **super().get_fields(),
+            "from": QueryIdField(required=True, help_text="Actor id."),
+            "to": QueryIdField(required=True, help_text="Actor id."),
+        }
+
+
+class InterlocksQuery(AnalysisQuery):
+    min_shared = QueryIntegerField(
+        default=1,
+        min_value=1,
+        max_value=1000,
+        help_text="Only pairs sharing at least this many members (default 1).",
+    )
+
+
+class StakeholdersQuery(SeededQuery):
+    threshold = QueryIntegerField(
+        default=3, min_value=1, max_value=5, help_text="High from this score (1-5, default 3)."
+    )
 
 
 def as_of_param(request) -> dt.date:
     day = check_value(QueryDateField(), "as_of", request.query_params.get("as_of"))
     return day or timezone.localdate()
-
-
-def int_param(request, name: str, *, default: int, low: int, high: int) -> int:
-    field = QueryIntegerField(min_value=low, max_value=high)
-    return check_value(field, name, request.query_params.get(name), default=default)
-
-
-def id_param(request, name: str) -> int:
-    """A required id parameter (``paths``' ``from``, ``to``)."""
-    value = check_value(QueryIdField(), name, request.query_params.get(name))
-    if value is None:
-        raise exceptions.ValidationError({name: ["Give an actor id."]})
-    return value
-
-
-def bool_param(request, name: str, *, default: bool) -> bool:
-    field = QueryBooleanField()
-    return check_value(field, name, request.query_params.get(name), default=default)
 
 
 def choices_param(request, name: str, choices) -> tuple[str, ...]:
@@ -97,23 +144,6 @@ NO_TERRITORY = "No territory you may analyse has this id or key."
 
 # --- OpenAPI pieces ------------------------------------------------------------------------
 
-TERRITORY = OpenApiParameter(
-    "territory",
-    OpenApiTypes.STR,
-    description=(
-        "Territory analysed, with everything below it (both hierarchies): id or `level:code` "
-        "(e.g. `commune:75056`). Defaults to the key's own territory for a key limited to one."
-    ),
-)
-AS_OF = OpenApiParameter(
-    "as_of", OpenApiTypes.DATE, description="Date of the analysis (YYYY-MM-DD); default today."
-)
-SEED = OpenApiParameter(
-    "seed",
-    OpenApiTypes.INT,
-    description="Seed of the randomised steps (Louvain, sampled betweenness, layout); default 0. "
-    "Same inputs and seed give the same answer, byte for byte.",
-)
 ANALYSIS_DOC = inline_serializer(
     "AnalysisDocument",
     fields={
@@ -335,9 +365,7 @@ class InfluenceMapView(AnalysisView):
             "communities coloured, size by PageRank, labels on the top nodes)."
         ),
         parameters=[
-            TERRITORY,
-            AS_OF,
-            SEED,
+            InfluenceMapQuery,
             OpenApiParameter(
                 "category",
                 OpenApiTypes.STR,
@@ -351,14 +379,6 @@ class InfluenceMapView(AnalysisView):
                 many=True,
                 enum=InteractionType.values,
                 description="Keep only interactions of these types (repeat).",
-            ),
-            OpenApiParameter(
-                "min_weight", OpenApiTypes.INT, description="Drop ties lighter than this (1-5)."
-            ),
-            OpenApiParameter(
-                "memberships",
-                OpenApiTypes.BOOL,
-                description="Include memberships as ties (default true).",
             ),
             OpenApiParameter(
                 "format",
@@ -376,12 +396,13 @@ class InfluenceMapView(AnalysisView):
         },
     )
     def get(self, request):
+        query = query_of(request, InfluenceMapQuery)
         params = {
-            "seed": int_param(request, "seed", default=0, low=0, high=2**31 - 1),
+            "seed": query["seed"],
             "category": choices_param(request, "category", ActorCategory),
             "interaction_type": choices_param(request, "interaction_type", InteractionType),
-            "min_weight": int_param(request, "min_weight", default=1, low=1, high=5),
-            "memberships": bool_param(request, "memberships", default=True),
+            "min_weight": query["min_weight"],
+            "memberships": query["memberships"],
         }
         fmt = request.accepted_renderer.format
         return self.answer(request, territory_id=self.territory(request), params=params, fmt=fmt)
@@ -414,11 +435,7 @@ class ActorNetworkView(AnalysisView):
             "(default: the key's territory, else the actor's own) on `as_of`, each with its "
             "distance in ties, and the memberships and interactions among them."
         ),
-        parameters=[
-            TERRITORY,
-            AS_OF,
-            OpenApiParameter("radius", OpenApiTypes.INT, description="Ties away (1-4, default 1)."),
-        ],
+        parameters=[ActorNetworkQuery],
         responses={200: EGO_DOC, 202: ACCEPTED},
     )
     def get(self, request, pk: int):
@@ -428,7 +445,7 @@ class ActorNetworkView(AnalysisView):
             raise exceptions.ValidationError(
                 {"territory": ["This actor has no territory: name the territory to analyse."]}
             )
-        params = {"actor": pk, "radius": int_param(request, "radius", default=1, low=0, high=4)}
+        params = {"actor": pk, "radius": query_of(request, ActorNetworkQuery)["radius"]}
         return self.answer(
             request, territory_id=self.territory(request, default=default), params=params
         )
@@ -448,18 +465,12 @@ class PathsView(AnalysisView):
             "each step naming the memberships, bodies and interactions it passes through. "
             "`found` is false when they are not connected."
         ),
-        parameters=[
-            TERRITORY,
-            AS_OF,
-            OpenApiParameter("from", OpenApiTypes.INT, required=True, description="Actor id."),
-            OpenApiParameter("to", OpenApiTypes.INT, required=True, description="Actor id."),
-        ],
+        parameters=[PathsQuery],
         responses={200: ANALYSIS_DOC, 202: ACCEPTED},
     )
     def get(self, request):
-        ends = {}
-        for name in ("from", "to"):
-            ends[name] = _visible_actor(request, id_param(request, name)).pk
+        query = query_of(request, PathsQuery)
+        ends = {name: _visible_actor(request, query[name]).pk for name in ("from", "to")}
         return self.answer(request, territory_id=self.territory(request), params=ends)
 
 
@@ -477,19 +488,11 @@ class InterlocksView(AnalysisView):
             "number of bodies it shares members with, and the actors ranked by the number "
             "of bodies they sit in (the usual suspects)."
         ),
-        parameters=[
-            TERRITORY,
-            AS_OF,
-            OpenApiParameter(
-                "min_shared",
-                OpenApiTypes.INT,
-                description="Only pairs sharing at least this many members (default 1).",
-            ),
-        ],
+        parameters=[InterlocksQuery],
         responses={200: ANALYSIS_DOC, 202: ACCEPTED},
     )
     def get(self, request):
-        params = {"min_shared": int_param(request, "min_shared", default=1, low=1, high=1000)}
+        params = {"min_shared": query_of(request, InterlocksQuery)["min_shared"]}
         return self.answer(request, territory_id=self.territory(request), params=params)
 
 
@@ -508,21 +511,12 @@ class StakeholdersView(AnalysisView):
             "not declared, network position stands in for it (5 x the percentile of the "
             "actor's PageRank), and `power_source` says so."
         ),
-        parameters=[
-            TERRITORY,
-            AS_OF,
-            SEED,
-            OpenApiParameter(
-                "threshold", OpenApiTypes.INT, description="High from this score (1-5, default 3)."
-            ),
-        ],
+        parameters=[StakeholdersQuery],
         responses={200: ANALYSIS_DOC, 202: ACCEPTED},
     )
     def get(self, request):
-        params = {
-            "seed": int_param(request, "seed", default=0, low=0, high=2**31 - 1),
-            "threshold": int_param(request, "threshold", default=3, low=1, high=5),
-        }
+        query = query_of(request, StakeholdersQuery)
+        params = {"seed": query["seed"], "threshold": query["threshold"]}
         return self.answer(request, territory_id=self.territory(request), params=params)
 
 
@@ -544,7 +538,7 @@ class BodyRenewalView(AnalysisView):
             "urgent) with the weights used. Network indicators are computed in the graph of "
             "`territory` (default: the body's territory)."
         ),
-        parameters=[TERRITORY, AS_OF],
+        parameters=[AnalysisQuery],
         responses={200: ANALYSIS_DOC, 202: ACCEPTED},
     )
     def get(self, request, pk: int):
@@ -574,7 +568,7 @@ class RenewalRankingView(AnalysisView):
             "`as_of`, most urgent first (score, then number of alerts). Thresholds and weights "
             "are settings (README, Consultant)."
         ),
-        parameters=[TERRITORY, AS_OF],
+        parameters=[AnalysisQuery],
         responses={200: ANALYSIS_DOC, 202: ACCEPTED},
     )
     def get(self, request):
