@@ -292,6 +292,17 @@ class MembersSyncRequestSerializer(_ClosedSerializer):
         many=True, max_length=MAX_MEMBERS, help_text="The complete current member list."
     )
 
+    def to_internal_value(self, data):
+        # Checked first, and named ``members`` itself: a list too long is refused unread.
+        members = data.get("members") if isinstance(data, Mapping) else None
+        if members is not None and not isinstance(members, list):
+            raise serializers.ValidationError({"members": ['Send {"members": [...]}: a list.']})
+        if members is not None and len(members) > MAX_MEMBERS:
+            raise serializers.ValidationError(
+                {"members": [f"At most {MAX_MEMBERS} members per call."]}
+            )
+        return super().to_internal_value(data)
+
 
 def parse_member_entries(raw: Sequence, *, context: dict | None = None) -> list[MemberEntry]:
     """Client entries (JSON values) as typed ``MemberEntry`` values, or ``InvalidInput``
