@@ -90,6 +90,7 @@ header as written in the file) to messages; ``exc.problems`` holds the same as
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -98,7 +99,7 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -107,6 +108,7 @@ from typing import IO, Any
 from django.db.models import Q
 
 from registry.exceptions import ImportFailed, InvalidInput
+from registry.importers.xlsx_guard import Limits, iter_first_sheet, refused
 from registry.models import ActorIdentifier, Body, EndReason
 from registry.models.actor import ORGANIZATION_CATEGORIES, PERSON_CATEGORIES
 
@@ -115,6 +117,14 @@ MAX_ROWS = 5000
 #: Lines read at most (headers and blank lines included) before a file is refused
 #: unread: blank lines are skipped, but not without bound.
 MAX_RECORDS = 2 * MAX_ROWS + 1
+#: Largest file an import reads (the API refuses larger uploads with the same bound).
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: Last column read (``AMJ``); a cell beyond it refuses the file.
+MAX_COLUMNS = 1024
+#: Longest cell, in characters: Excel's own limit.
+MAX_CELL_CHARS = 32_767
+#: Longest CSV line (a record, its quoted line breaks included), in characters.
+MAX_LINE_CHARS = 1024 * 1024
 
 
 def _norm(text: Any) -> str:
@@ -348,47 +358,118 @@ def _format_of(filename: str | None, format: str | None) -> str:
     )
 
 
-def _open(file: str | os.PathLike | IO) -> tuple[bytes, str | None]:
+def _open(file: str | os.PathLike | IO, filename: str | None = None) -> tuple[bytes, str | None]:
+    """The file's bytes (at most ``MAX_UPLOAD_BYTES``: one more is not read) and its name."""
     if isinstance(file, str | os.PathLike):
         with open(file, "rb") as handle:
-            return handle.read(), os.fspath(file)
-    data = file.read()
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return data, getattr(file, "name", None)
+            data, name = handle.read(MAX_UPLOAD_BYTES + 1), os.fspath(file)
+    else:
+        data, name = file.read(MAX_UPLOAD_BYTES + 1), getattr(file, "name", None)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+    if len(data) > MAX_UPLOAD_BYTES:
+        megabytes = MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise refused(
+            _label(filename or name),
+            f"larger than {megabytes} MB.",
+            f"plus de {megabytes} Mo.",
+            detail=f"The file is larger than {megabytes} MB; nothing was written.",
+        )
+    return data, name
 
 
-def _csv_records(data: bytes) -> list[list[Any]]:
+def _label(name: str | None) -> str | None:
+    """The file's name as messages give it (never a server path)."""
+    return os.path.basename(name) if name else None
+
+
+#: Characters of the first line the CSV sniffer looks at (its expressions backtrack).
+_SNIFF_CHARS = 4096
+
+
+class _CsvLines:
+    """The lines of a CSV text for ``csv.reader``, each record at most ``MAX_LINE_CHARS``.
+
+    ``readline`` with a size never builds a longer line; ``record_start`` is called
+    before each record, and the characters handed over since are counted (a quoted
+    field spans lines, and the reader asks for lines only as the record needs them).
+    """
+
+    def __init__(self, text: str, filename: str | None) -> None:
+        self.buffer, self.filename = io.StringIO(text, newline=""), filename
+        self.row, self.chars = 0, 0
+
+    def record_start(self, row: int) -> None:
+        self.row, self.chars = row, 0
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.buffer.readline(MAX_LINE_CHARS + 1 - self.chars)
+        if not line:
+            raise StopIteration
+        self.chars += len(line)
+        if self.chars > MAX_LINE_CHARS:
+            raise refused(
+                self.filename,
+                f"row {self.row}: longer than {MAX_LINE_CHARS} characters.",
+                f"ligne {self.row} : plus de {MAX_LINE_CHARS} caractères.",
+            )
+        return line
+
+
+def _csv_records(data: bytes, filename: str | None) -> Iterator[list[Any]]:
+    """The records of a CSV file, each bounded in length, fields and field size."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
+    first = text[:_SNIFF_CHARS].split("\n", 1)[0]
     try:
         delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
     except csv.Error:
         delimiter = max(";,\t", key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return list(itertools.islice(reader, MAX_RECORDS + 1))
+    lines = _CsvLines(text, filename)
+    reader = csv.reader(lines, delimiter=delimiter)
+    for row in itertools.count(1):
+        lines.record_start(row)
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over csv's own limit, a NUL...
+            raise refused(filename, f"row {row}: {exc}.", f"ligne {row} : {exc}.") from exc
+        if len(record) > MAX_COLUMNS:
+            raise refused(
+                filename,
+                f"row {row}: more than {MAX_COLUMNS} columns.",
+                f"ligne {row} : plus de {MAX_COLUMNS} colonnes.",
+            )
+        for column, cell in enumerate(record, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise refused(
+                    filename,
+                    f"row {row}, column {column}: more than {MAX_CELL_CHARS} characters.",
+                    f"ligne {row}, colonne {column} : plus de {MAX_CELL_CHARS} caractères.",
+                )
+        yield record
 
 
-def _xlsx_records(data: bytes) -> list[list[Any]]:
-    import openpyxl
-
+def _xlsx_records(data: bytes, filename: str | None) -> Iterator[list[Any]]:
+    """The rows of the first sheet, read in bounded memory (``registry.importers.xlsx_guard``)."""
+    limits = Limits(
+        rows=MAX_RECORDS, data_rows=MAX_ROWS, columns=MAX_COLUMNS, cell_chars=MAX_CELL_CHARS
+    )
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        yield from iter_first_sheet(data, limits=limits, filename=filename)
+    except ImportFailed:
+        raise
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
         raise ImportFailed(
-            "The file is not a readable XLSX workbook.", errors={"file": [str(exc)]}
+            "The file is not a readable XLSX workbook.",
+            errors={"file": [f"'{filename or 'upload'}': {exc}"]},
         ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        # Stop reading past the bound: a small compressed workbook can expand to
-        # millions of rows.
-        return [list(r) for r in itertools.islice(rows, MAX_RECORDS + 1)]
-    finally:
-        workbook.close()
 
 
 def read_table(
@@ -403,46 +484,54 @@ def read_table(
     ``file`` is a path or a binary file-like object; the format comes from
     ``format`` ("csv"/"xlsx") or the file name's extension. ``allowed`` limits
     the fields kept (others are ignored like unknown columns).
+
+    The file is read as a stream of records, each bounded (``MAX_COLUMNS``,
+    ``MAX_CELL_CHARS``, ``MAX_LINE_CHARS``), at most ``MAX_RECORDS`` of them, and
+    only the cells of known columns are kept: whatever the file declares, memory
+    stays bounded.
     """
-    data, name = _open(file)
+    data, name = _open(file, filename)
     fmt = _format_of(filename or name, format)
-    records = _csv_records(data) if fmt == "csv" else _xlsx_records(data)
-    if len(records) > MAX_RECORDS:
-        raise ImportFailed(
-            f"The file holds more than {MAX_ROWS} rows; import at most {MAX_ROWS} at a time.",
-            errors={"file": [f"More than {MAX_RECORDS} lines (blank ones included)."]},
-        )
-    if not records or not any(_blank(c) is False for c in records[0]):
-        raise ImportFailed("The file is empty.", errors={"file": ["Row 1 must hold the headers."]})
+    label = _label(filename or name)
+    records = _csv_records(data, label) if fmt == "csv" else _xlsx_records(data, label)
     allowed = set(allowed) if allowed is not None else set(_HEADERS)
     columns: dict[str, str] = {}
     positions: dict[int, str] = {}
     ignored: list[str] = []
     problems = _Problems()
-    for position, header in enumerate(records[0]):
-        if _blank(header):
-            continue
-        header = str(header).strip()
-        name_ = HEADER_ALIASES.get(_norm(header))
-        if name_ is None or name_ not in allowed:
-            ignored.append(header)
-            continue
-        if name_ in columns:
-            problems.add(1, header, f"Same column as '{columns[name_]}'.")
-            continue
-        columns[name_] = header
-        positions[position] = name_
-    problems.raise_if_any("The headers of the file are not valid; nothing was written.")
     rows = []
-    for number, record in enumerate(records[1:], start=2):
-        if all(_blank(c) for c in record):
-            continue
-        values = {n: None for n in columns}
-        for position, name_ in positions.items():
-            if position < len(record):
-                cell = record[position]
-                values[name_] = cell.strip() if isinstance(cell, str) else cell
-        rows.append(Row(number, values))
+    with contextlib.closing(records):
+        headers = next(records, None) or []
+        for position, header in enumerate(headers):
+            if _blank(header):
+                continue
+            header = str(header).strip()
+            name_ = HEADER_ALIASES.get(_norm(header))
+            if name_ is None or name_ not in allowed:
+                ignored.append(header)
+                continue
+            if name_ in columns:
+                problems.add(1, header, f"Same column as '{columns[name_]}'.")
+                continue
+            columns[name_] = header
+            positions[position] = name_
+        for number, record in enumerate(records, start=2):
+            if number > MAX_RECORDS:
+                raise ImportFailed(
+                    f"The file holds more than {MAX_ROWS} rows; import at most {MAX_ROWS} at a time.",
+                    errors={"file": [f"More than {MAX_RECORDS} lines (blank ones included)."]},
+                )
+            if all(_blank(c) for c in record):
+                continue
+            values = {n: None for n in columns}
+            for position, name_ in positions.items():
+                if position < len(record):
+                    cell = record[position]
+                    values[name_] = cell.strip() if isinstance(cell, str) else cell
+            rows.append(Row(number, values))
+    if not any(_blank(c) is False for c in headers):
+        raise ImportFailed("The file is empty.", errors={"file": ["Row 1 must hold the headers."]})
+    problems.raise_if_any("The headers of the file are not valid; nothing was written.")
     if len(rows) > MAX_ROWS:
         raise ImportFailed(
             f"The file holds {len(rows)} rows; import at most {MAX_ROWS} at a time.",
