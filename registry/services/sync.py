@@ -19,8 +19,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from functools import reduce
-from operator import or_
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -331,16 +329,46 @@ def _resolve_actors(entries: list[_Entry], errors: _Errors, allowed_actors: Q | 
 
 
 def _actors_by_identifier(keys: set[IdentifierKey], actor_qs=None) -> dict[IdentifierKey, int]:
+    """The actors holding ``keys``, in one query on PostgreSQL (three array parameters).
+
+    An ``OR`` of one ``Q`` per key costs seconds to build and plan for thousands of keys;
+    elsewhere the keys go by chunks of values, matched exactly here.
+    """
     found: dict[IdentifierKey, int] = {}
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        query = reduce(or_, (Q(scheme=k.scheme, issuer=k.issuer, value=k.value) for k in chunk))
-        rows = ActorIdentifier.objects.filter(query)
-        if actor_qs is not None:
-            rows = rows.filter(actor__in=actor_qs)
-        for s, i, v, actor_id in rows.values_list("scheme", "issuer", "value", "actor_id"):
-            found[IdentifierKey(s, i, v)] = actor_id
+    if not keys:
+        return found
+    rows = ActorIdentifier.objects.all()
+    if actor_qs is not None:
+        rows = rows.filter(actor__in=actor_qs)
+    columns = ("scheme", "issuer", "value", "actor_id")
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ActorIdentifier._meta.db_table)
+        ordered = sorted(keys)
+        batches = [
+            rows.extra(
+                where=[
+                    f"({table}.scheme, {table}.issuer, {table}.value) IN "
+                    "(SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))"
+                ],
+                params=[
+                    [k.scheme for k in ordered],
+                    [k.issuer for k in ordered],
+                    [k.value for k in ordered],
+                ],
+            )
+        ]
+    else:
+        values = sorted({k.value for k in keys})
+        schemes = sorted({k.scheme for k in keys})
+        batches = [
+            rows.filter(scheme__in=schemes, value__in=values[start : start + 500])
+            for start in range(0, len(values), 500)
+        ]
+    for batch in batches:
+        for s, i, v, actor_id in batch.values_list(*columns):
+            key = IdentifierKey(s, i, v)
+            if key in keys:
+                found[key] = actor_id
     return found
 
 
@@ -766,7 +794,7 @@ def _apply(
         for e in plan.creates
     ]
     _create_naming_entries(
-        [(e.index, m) for e, m in zip(plan.creates, created, strict=True)], "actor"
+        [(e.index, m) for e, m in zip(plan.creates, created, strict=True)], "non_field_errors"
     )
     result.created = [
         {**_membership_summary(m), "index": e.index}
