@@ -5,7 +5,6 @@ from __future__ import annotations
 import django_filters as filters
 from rest_framework import serializers
 
-from api.auth import access_of
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
     MultipleIdFilter,
@@ -14,7 +13,7 @@ from api.filters import (
     choice_filter,
     within_ids,
 )
-from api.scoping import restrict
+from api.scoping import ScopedPrimaryKeyRelatedField
 from registry.models import RelationKind, Territory, TerritoryKind, TerritoryLevel
 from registry.services import territories as services
 
@@ -72,8 +71,13 @@ class TerritoryFilterSet(RegistryFilterSet):
 
 
 class ParentLinkSerializer(serializers.Serializer):
-    territory = serializers.PrimaryKeyRelatedField(
-        queryset=Territory.objects.all(), help_text="Id of the containing territory."
+    # Scoped: a key limited to a territory attaches new territories under its own only (one
+    # link to a parent out of reach would graft it into another tree), and a parent out of
+    # reach is refused exactly as one that does not exist.
+    territory = ScopedPrimaryKeyRelatedField(
+        territory_path="id",
+        queryset=Territory.objects.all(),
+        help_text="Id of the containing territory.",
     )
     kind = serializers.ChoiceField(choices=RelationKind.choices, help_text="Which hierarchy.")
 
@@ -116,25 +120,6 @@ class TerritorySerializer(RegistrySerializer):
         brief_fields = ("id", "url", "display", "key", "level", "code", "name")
 
     scoped_relations = {}
-
-    def validate(self, attrs):
-        """A key limited to a territory attaches new territories under its own only: one
-        link to a parent out of reach would graft it into another territory's tree."""
-        attrs = super().validate(attrs)
-        request = self.context.get("request")
-        territory_id = access_of(request).territory_id if request is not None else None
-        parents = {link["territory"].pk for link in attrs.get("parent_links") or ()}
-        if territory_id is not None and parents:
-            reachable = set(
-                restrict(Territory.objects.filter(pk__in=parents), "id", territory_id).values_list(
-                    "pk", flat=True
-                )
-            )
-            if parents - reachable:
-                raise serializers.ValidationError(
-                    {"territory": ["Outside the territory your API key is limited to."]}
-                )
-        return attrs
 
     def get_key(self, obj) -> str:
         return f"{obj.level}:{obj.code}"

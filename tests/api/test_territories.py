@@ -44,6 +44,8 @@ class TestTerritories(ResourceAPITests):
     basename = "territory"
     territory_path = "id"
     territory_filter = "within"
+    # a parent out of reach is refused as a missing one, on the link that names it
+    scope_error_field = "parent_links.0.territory"
 
     def make(self, n, territory):
         made = []

@@ -453,7 +453,7 @@ def test_api1_no_write_can_point_an_inside_object_at_an_outside_one(
 
 def test_api1_a_new_territory_cannot_be_attached_under_an_outside_one(world):
     """Even beside a parent of its own: one link would graft it into the other tree.
-    (Territories are public reference data, so the refusal may name the scope.)"""
+    Refused exactly as a parent that does not exist."""
     before = ChangeRecord.objects.count()
 
     def create(parent_id):
@@ -471,9 +471,12 @@ def test_api1_a_new_territory_cannot_be_attached_under_an_outside_one(world):
             format="json",
         )
 
-    body = assert_problem(create(world.outside.dept.pk), 422)
-    assert {e["field"] for e in body["errors"]} == {"territory"}
-    assert_problem(create(MISSING), 422)
+    leaked = create(world.outside.dept.pk)
+    body = assert_problem(leaked, 422)
+    assert {e["field"] for e in body["errors"]} == {"parent_links.1.territory"}
+    missing = create(MISSING)
+    assert_problem(missing, 422)
+    assert _errors(leaked) == _errors(missing)
     assert ChangeRecord.objects.count() == before
     assert (
         world.client.post(
