@@ -238,6 +238,10 @@ class RegistryFilterSet(filters.FilterSet):
                 filter_.field_class = TypedMultipleChoiceField
         return found
 
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        return type(form_class.__name__, (_RefusesNul, form_class), {})
+
     @property
     def errors(self):
         """The form's errors, a range filter's named by the parameter at fault (``date_after``)."""
@@ -268,6 +272,25 @@ class RegistryFilterSet(filters.FilterSet):
             if any("__" in f for f in self.search_fields)
             else qs.filter(query)
         )
+
+
+class _RefusesNul:
+    """A filter form mixin: a NUL in any parameter is a 400 naming it.
+
+    Django's ``CharField`` refuses NUL, but not every filter's field is one (the
+    comma-separated ``BaseInFilter``, custom fields); PostgreSQL raises a
+    DataError (a 500) on a NUL in a string.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in list(self.fields):
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+            if name not in self.errors and any("\x00" in str(v) for v in values):
+                self.add_error(
+                    name, forms.ValidationError("Null characters are not allowed.", code="null")
+                )
+        return cleaned
 
 
 def _refuses(field: forms.Field, value) -> bool:

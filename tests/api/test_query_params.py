@@ -379,3 +379,18 @@ def test_unknown_names_are_refused_after_de_duplication(client, net):
     # Too many parameters is still the 400 of the request's bound.
     response = client.get("/api/actors/?" + "&".join(["expand=territory"] * 1200))
     assert response.status_code in (400, 414), response.content[:300]
+
+
+def text_filters() -> list[tuple[str, str]]:
+    return [
+        (reverse(f"{basename}-list"), name)
+        for _prefix, viewset, basename in router.registry
+        for name, f in viewset.filterset_class.base_filters.items()
+        if isinstance(f, df.CharFilter | df.BaseInFilter | df.MultipleChoiceFilter)
+    ]
+
+
+def test_a_nul_in_a_text_or_choice_parameter_is_a_400_naming_it(client, net):
+    # PostgreSQL refuses NUL in a string literal (a DataError, a 500, if it got there).
+    for path, name in text_filters():
+        assert_refused(get(client, path, {name: "a\x00b"}), name, "a\x00b")
