@@ -7,13 +7,11 @@ import hashlib
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
-from django.db.models import TextField
-from django.db.models.expressions import RawSQL
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
 from api.params import QueryIntegerField, check_value
-from registry.models import ChangeRecord
+from registry.selectors.versions import ledger_version, ledger_version_expression
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -22,34 +20,24 @@ MAX_PAGE_SIZE = 1000
 COUNT_CACHE_SECONDS = 60
 
 
-#: The ledger's last change ("id time"), read with the rows of a page.
+#: The ledger's version (its last committed change), read with the rows of a page.
 LEDGER = "_ledger_last_change"
 
 
-def _last_change_sql(db: str) -> str:
-    quote = connections[db].ops.quote_name
-    table, pk, at = quote(ChangeRecord._meta.db_table), quote("id"), quote("at")
-    return (
-        f"SELECT CAST({pk} AS TEXT) || ' ' || CAST({at} AS TEXT) FROM {table} "
-        f"ORDER BY {pk} DESC LIMIT 1"
-    )
-
-
 def last_change_of(db: str) -> str | None:
-    """The ledger's last change, "id time" (what ``LEDGER`` reads with a page)."""
-    with connections[db].cursor() as cursor:
-        cursor.execute(_last_change_sql(db))
-        row = cursor.fetchone()
-    return row[0] if row else None
+    """The ledger's version, in commit order (what ``LEDGER`` reads with a page)."""
+    return ledger_version(db)
 
 
 def count_key(queryset, last_change: str | None = None, rows_key=None) -> str | None:
-    """The cache key of a queryset's count: what its rows are and the ledger's last change.
+    """The cache key of a queryset's count: what its rows are and the ledger's version.
 
-    Every write is recorded in the ledger (registry.tracking), so a new change means
-    a new key; the time tells apart changes of the same id (a rolled-back test). What
-    the rows are: ``rows_key`` when the caller knows it, else the SQL of their ids (the
-    order and the columns do not change the count).
+    Every write is recorded in the ledger (registry.tracking), so a new committed
+    change means a new key. The version is the one the change feed and the analyses
+    use (``registry.selectors.versions``): in commit order, so a transaction that
+    took its ids early and committed late still moves it (the highest id would not).
+    What the rows are: ``rows_key`` when the caller knows it, else the SQL of their
+    ids (the order and the columns do not change the count).
     """
     if rows_key is None:
         try:
@@ -97,8 +85,7 @@ class _LimitOffset(LimitOffsetPagination):
         # Rows (dicts) of ``source``: the ledger's last change comes with them (for the
         # count's key); and, unless DISTINCT, the page's ids are chosen first, so that
         # the joins run for the page only and not for every row the offset skips.
-        ledger = RawSQL(_last_change_sql(source.db), (), output_field=TextField())
-        queryset = queryset.annotate(**{LEDGER: ledger})
+        queryset = queryset.annotate(**{LEDGER: ledger_version_expression(source.db)})
         if (
             not source.query.distinct
             and connections[source.db].features.allow_sliced_subqueries_with_in
