@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 import networkx as nx
 from django.db import connections, router, transaction
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 
 from graph.model import (
     MEMBERSHIP_WEIGHTS,
@@ -50,6 +50,7 @@ from registry.models import (
     PersonalData,
     TerritoryClosure,
 )
+from registry.selectors import versions
 
 
 @contextmanager
@@ -382,71 +383,15 @@ def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
 # --- what a cached result was computed from ---------------------------------------------
 
 
-def _version_column() -> str:
-    # PostgreSQL stamps every ledger row with its commit order; SQLite leaves it
-    # empty because its writers are serial and the id order is the commit order.
-    return (
-        "commit_seq"
-        if connections[router.db_for_read(ChangeRecord)].vendor == "postgresql"
-        else "id"
-    )
-
-
 def data_version(*, territory_id: int, outside_actor_ids: frozenset[int] = frozenset()) -> str:
     """The last committed change that a territory's analysis depends on (an opaque string).
 
-    Any write to a record filed under the territory (or below) moves it:
-    bodies, colleges, memberships, meetings, opinions, actors, interactions and
-    the territories themselves; so do writes to the actors listed in
-    ``outside_actor_ids`` (members who live elsewhere). A write elsewhere leaves
-    it where it was. On PostgreSQL the commit order (``commit_seq``, stamped at
-    commit) is used rather than the id, so a transaction that took its ids
-    early but committed late still moves it.
-
-    One index probe per territory below (``change_territory_seq_idx``), not a
-    scan of the territory's whole history.
+    The one data-version rule, in commit order, shared with the list counts:
+    ``registry.selectors.versions.territory_version``.
     """
-    column = _version_column()
-    latest = (
-        ChangeRecord.objects.filter(territory_id=OuterRef("descendant_id"))
-        .order_by(f"-{column}")
-        .values(column)[:1]
+    return versions.territory_version(
+        territory_id=territory_id, outside_actor_ids=outside_actor_ids
     )
-    version = (
-        TerritoryClosure.objects.filter(ancestor_id=territory_id)
-        .annotate(v=Subquery(latest))
-        .aggregate(m=Max("v"))["m"]
-        or 0
-    )
-    scope = Q(territory_id__in=_within(territory_id))
-    if outside_actor_ids:
-        # Members who live elsewhere: their own changes (by id), and what is filed
-        # under their territories (their personal data, identifiers, a new record
-        # of theirs); territory-less persons' personal data is filed under none.
-        actor_ids = sorted(outside_actor_ids)
-        territories = (
-            Actor.objects.filter(id__in=actor_ids, territory__isnull=False)
-            .values_list("territory_id", flat=True)
-            .distinct()
-        )
-        outside = (
-            Q(model="registry.actor", object_id__in=actor_ids)
-            | Q(territory_id__in=territories)
-            | Q(territory_id__isnull=True, model="registry.personaldata")
-        )
-        scope |= outside
-        latest_outside = ChangeRecord.objects.filter(outside).aggregate(m=Max(column))["m"]
-        version = max(version, latest_outside or 0)
-    if column == "commit_seq":
-        # Rows of a transaction not yet committed carry no commit_seq; only that
-        # transaction itself sees them (a test, or a caller analysing inside its own
-        # write): their ids make the version move there too. Few rows, partial index.
-        pending = ChangeRecord.objects.filter(scope, commit_seq__isnull=True).aggregate(
-            m=Max("id")
-        )["m"]
-        if pending:
-            return f"{version}+{pending}"
-    return str(version)
 
 
 def size_estimate(*, territory_id: int, as_of: dt.date) -> int:
