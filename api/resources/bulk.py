@@ -147,7 +147,7 @@ _IDENTIFIER_SCHEMA = {
 class ActorRefField(serializers.Field):
     """An actor: its id, or one of its identifiers ``{scheme, value[, issuer]}``."""
 
-    default_error_messages = {"invalid": "Give an actor id or {scheme, value[, issuer]}."}
+    default_error_messages = {"invalid": "Give an actor id or {{scheme, value[, issuer]}}."}
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -251,11 +251,23 @@ class InteractionItemSerializer(StrictSerializer):
         return value
 
 
-class ActorBulkRequestSerializer(StrictSerializer):
+class _BulkRequestSerializer(StrictSerializer):
+    """``{"items": [...]}``: at most ``MAX_ITEMS``, counted before any item is parsed."""
+
+    def to_internal_value(self, data):
+        items = data.get("items") if isinstance(data, dict) else None
+        if isinstance(items, list) and len(items) > MAX_ITEMS:
+            raise exceptions.ValidationError(
+                {"items": [f"At most {MAX_ITEMS} items per call."]}, code="max_length"
+            )
+        return super().to_internal_value(data)
+
+
+class ActorBulkRequestSerializer(_BulkRequestSerializer):
     items = ActorItemSerializer(many=True, max_length=MAX_ITEMS, help_text="Up to 5,000 items.")
 
 
-class InteractionBulkRequestSerializer(StrictSerializer):
+class InteractionBulkRequestSerializer(_BulkRequestSerializer):
     items = InteractionItemSerializer(
         many=True, max_length=MAX_ITEMS, help_text="Up to 5,000 items."
     )
