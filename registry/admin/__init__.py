@@ -2,9 +2,10 @@
 
 Every write made here goes through ``registry.services`` (or
 ``registry.tracking``) and is recorded in the change ledger with the user and
-``via="admin"``; see ``registry.admin.base``. One module per family of models.
+``via="admin"``; see ``registry.admin.base``. Staff limited to a territory reach
+only what lies within it (``registry.admin.scope``). One module per family of models.
 """
 
-from registry.admin import activity, actors, bodies, interactions, ledger, territories
+from registry.admin import activity, actors, bodies, interactions, ledger, staff, territories
 
-__all__ = ["activity", "actors", "bodies", "interactions", "ledger", "territories"]
+__all__ = ["activity", "actors", "bodies", "interactions", "ledger", "staff", "territories"]

@@ -6,6 +6,8 @@
 - A write the registry refuses (``InvalidInput``, a database rule, a protected
   delete) rolls back and comes back as errors on the form, never as a 500.
 - The "History" page shows the object's entries in the change ledger.
+- Staff limited to a territory reach only what lies within it
+  (``registry.admin.scope``).
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from registry.admin.forms import (
     rejected_as,
     write,
 )
-from registry.admin.history import change_rows, records_for, related_names
+from registry.admin.history import DIFF_COLOURS, change_rows, records_for, related_names
 from registry.admin.labels import related_column, relation_label
+from registry.admin.scope import ScopedAdminMixin
 from registry.admin.writers import Writer, writer_for
 from registry.tracking import change_context
 
@@ -44,8 +47,8 @@ from registry.tracking import change_context
 PERSONAL_DATA_PERMISSION = "registry.view_personaldata"
 
 
-class TrackedWritesMixin:
-    """Shared by model admins and inlines: which writer, and the change context."""
+class TrackedWritesMixin(ScopedAdminMixin):
+    """Shared by model admins and inlines: which writer, the change context, the territory limit."""
 
     #: Overrides the model's writer (``registry.admin.writers.WRITERS``).
     writer: Writer | None = None
@@ -241,6 +244,7 @@ class TrackedModelAdmin(TrackedWritesMixin, admin.ModelAdmin):
             "opts": self.opts,
             "module_name": str(capfirst(self.opts.verbose_name_plural)),
             "entries": entries,
+            "diff_colours": DIFF_COLOURS,
             "page_obj": page,
             "page_range": paginator.get_elided_page_range(page.number),
             "page_var": PAGE_VAR,
@@ -281,7 +285,7 @@ def _guarded_delete_selected(modeladmin, request, queryset):
         return None
 
 
-class ReadOnlyAdminMixin:
+class ReadOnlyAdminMixin(ScopedAdminMixin):
     """For derived or append-only data: viewable, never added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None):

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
+from registry.admin.scope import ScopedFormMixin
 from registry.admin.writers import Writer
 from registry.exceptions import Conflict, MembershipOverlap, RegistryError
 from registry.services._common import domain_errors
@@ -84,8 +85,11 @@ def _add_errors(form: forms.BaseForm, errors: dict[str | None, list[str]]) -> No
         form.add_error(field if visible else None, msgs)
 
 
-class TrackedModelForm(forms.ModelForm):
-    """An admin form that can show the errors of a write the registry refused."""
+class TrackedModelForm(ScopedFormMixin, forms.ModelForm):
+    """An admin form that can show the errors of a write the registry refused.
+
+    It also refuses to file its record outside the territory the user is limited to.
+    """
 
     #: Set on a per-request subclass when the previous attempt was refused.
     rejection: AdminWriteRejected | None = None

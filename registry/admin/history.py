@@ -23,6 +23,36 @@ _ABSENT = object()
 
 
 @dataclass(frozen=True)
+class DiffColours:
+    """The text colours of "before" and "after" values in one admin theme.
+
+    ``backgrounds`` are the theme's row backgrounds (Django admin's ``--body-bg`` and
+    ``--darkened-bg``); each colour has a contrast of at least 4.5:1 (WCAG AA) on
+    each of them (``tests/registry/test_admin_scope.py`` computes it). Django's own
+    variables are not used: ``--message-success-bg`` is a background (pale green
+    ``#dfd``), which as text on white gave 1.1:1.
+    """
+
+    selector: str
+    media: str | None
+    before: str
+    after: str
+    backgrounds: tuple[str, ...]
+
+
+#: Light theme, dark theme chosen by the system, dark theme chosen in the admin.
+DIFF_COLOURS = (
+    DiffColours(
+        ':root, html[data-theme="light"]', None, "#a4161a", "#1b5e20", ("#ffffff", "#f8f8f8")
+    ),
+    DiffColours(
+        ":root", "(prefers-color-scheme: dark)", "#ef9a9a", "#81c784", ("#121212", "#212121")
+    ),
+    DiffColours('html[data-theme="dark"]', None, "#ef9a9a", "#81c784", ("#121212", "#212121")),
+)
+
+
+@dataclass(frozen=True)
 class ChangeRow:
     """One field of one change, ready to show."""
 

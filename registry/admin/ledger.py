@@ -71,7 +71,12 @@ def _admin_url(record: ChangeRecord, view: str) -> str | None:
 
 @admin.register(ChangeRecord)
 class ChangeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Append-only: written by ``registry.tracking`` alone, never added, changed or deleted."""
+    """Append-only: written by ``registry.tracking`` alone, never added, changed or deleted.
+
+    Staff limited to a territory read the entries filed under it (the change feed's rule).
+    """
+
+    territory_path = "territory_id"
 
     list_display = (
         "at",

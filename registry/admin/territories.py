@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.admin.base import ReadOnlyAdminMixin, TrackedInline, TrackedModelAdmin
 from registry.admin.filters import TerritoryValidityFilter, within
 from registry.admin.labels import related_column
+from registry.admin.scope import scope_of
 from registry.models import Territory, TerritoryClosure, TerritoryRelation
 
 
@@ -67,6 +68,11 @@ class TerritoryAdmin(TrackedModelAdmin):
     )
     show_full_result_count = False
 
+    def has_add_permission(self, request):
+        # A new territory lies nowhere until it is linked: staff limited to a territory
+        # change theirs, and a superuser adds territories (or the COG import does).
+        return scope_of(request) is None and super().has_add_permission(request)
+
 
 @admin.register(TerritoryRelation)
 class TerritoryRelationAdmin(TrackedModelAdmin):
@@ -86,6 +92,8 @@ class TerritoryRelationAdmin(TrackedModelAdmin):
 @admin.register(TerritoryClosure)
 class TerritoryClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Derived from the relations by ``registry.services.territories``: shown, never edited."""
+
+    territory_path = "descendant_id"
 
     list_display = (
         related_column("descendant", ordering="descendant__name"),

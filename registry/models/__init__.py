@@ -24,6 +24,7 @@ from registry.models.body import Body, BodyStatus, BodyType, College, ParityRule
 from registry.models.history import ChangeAction, ChangeRecord
 from registry.models.interaction import Direction, Interaction, InteractionType, Sign
 from registry.models.membership import EndReason, Membership, Role
+from registry.models.staff import StaffTerritory
 from registry.models.territory import (
     RelationKind,
     Territory,
@@ -66,6 +67,7 @@ __all__ = [
     "Role",
     "SelectionMode",
     "Sign",
+    "StaffTerritory",
     "Territory",
     "TerritoryClosure",
     "TerritoryKind",

@@ -113,6 +113,12 @@ def sample_data():
     from registry.models import ActorOtherName
 
     tracking.create(ActorOtherName(actor=person, name="P."))
+    from django.contrib.auth import get_user_model
+
+    from registry.models import StaffTerritory
+
+    agent = get_user_model().objects.create_user("chartres-agent", is_staff=True)
+    StaffTerritory.objects.create(user=agent, territory=dep)
     return {"region": region, "dep": dep, "commune": commune, "person": person, "body": body}
 
 
