@@ -292,6 +292,11 @@ _ERROR_FIELDS = {
     "identifier.scheme": "scheme",
     "identifier.value": "identifier",
     "identifier.issuer": "issuer",
+    # A new actor's identifier is the row's identifier columns (see import_members).
+    "new_actor.identifiers.0": "identifier",
+    "new_actor.identifiers.0.value": "identifier",
+    "new_actor.identifiers.0.scheme": "scheme",
+    "new_actor.identifiers.0.issuer": "issuer",
 }
 
 
