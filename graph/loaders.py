@@ -12,6 +12,15 @@ What a territory's graph holds, as of a date:
   member of those bodies wherever they live;
 - the memberships current on that date in those bodies;
 - the interactions current on that date whose two ends are both in the graph.
+
+Scope, as plain data (decided by ``api.scoping.Reach``, applied here): with
+``reach_territory_id`` (a key confined to a territory), only the interactions
+*filed* under that territory (or below) are kept, the interactions list's own
+rule; and an actor whose home territory lies outside it (a member from
+elsewhere of a body inside) keeps its id and name only: its node holds
+``kind`` and ``label``, nothing declared (category, territory, power, interest,
+legitimacy, urgency), and its id is listed in the graph attribute
+``restricted_actor_ids``. ``None`` (the default) reads everything.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from contextlib import contextmanager
 
 import networkx as nx
 from django.db import connections, router, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 
 from graph.model import (
     MEMBERSHIP_WEIGHTS,
@@ -95,8 +104,22 @@ def _current(qs: QuerySet, as_of: dt.date) -> QuerySet:
     )
 
 
-def registry_graph(*, territory_id: int, as_of: dt.date) -> nx.MultiGraph:
-    """The registry graph of a territory as of a date (conventions in ``graph.model``)."""
+def _inside(reach_territory_id: int | None, path: str = "territory_id"):
+    """An annotation: whether the row's territory (through ``path``) lies within reach."""
+    if reach_territory_id is None:
+        return Value(True)
+    return Exists(
+        TerritoryClosure.objects.filter(
+            ancestor_id=reach_territory_id, descendant_id=OuterRef(path)
+        )
+    )
+
+
+def registry_graph(
+    *, territory_id: int, as_of: dt.date, reach_territory_id: int | None = None
+) -> nx.MultiGraph:
+    """The registry graph of a territory as of a date (conventions in ``graph.model``),
+    as a reader confined to ``reach_territory_id`` may see it (module docstring)."""
     bodies = bodies_of(territory_id, as_of)
     body_rows = list(
         bodies.values("id", "name", "body_type", "status", "territory__level", "territory__code")
@@ -124,21 +147,33 @@ def registry_graph(*, territory_id: int, as_of: dt.date) -> nx.MultiGraph:
         "legitimacy",
         "urgency",
     )
-    actor_rows = {row["id"]: row for row in actors.values(*actor_fields)}
+    inside = _inside(reach_territory_id)
+    actor_rows = {
+        row["id"]: row for row in actors.annotate(inside=inside).values(*actor_fields, "inside")
+    }
     outside = member_ids - actor_rows.keys()
     if outside:
         actor_rows.update(
-            (row["id"], row) for row in Actor.objects.filter(id__in=outside).values(*actor_fields)
+            (row["id"], row)
+            for row in Actor.objects.filter(id__in=outside)
+            .annotate(inside=inside)
+            .values(*actor_fields, "inside")
         )
+    restricted = frozenset(pk for pk, row in actor_rows.items() if not row["inside"])
 
     graph = nx.MultiGraph(
         as_of=as_of.isoformat(),
         territory_id=territory_id,
         # Members from elsewhere: a change to them must also refresh cached results.
         outside_actor_ids=frozenset(outside),
+        # Actors out of the reader's reach: id and name only (api.scoping.Reach).
+        restricted_actor_ids=restricted,
     )
     for pk in sorted(actor_rows):
         row = actor_rows[pk]
+        if pk in restricted:
+            graph.add_node(actor_node(pk), kind="actor", label=row["name"])
+            continue
         graph.add_node(
             actor_node(pk),
             kind="actor",
@@ -172,19 +207,27 @@ def registry_graph(*, territory_id: int, as_of: dt.date) -> nx.MultiGraph:
             start=start,
             end=end,
         )
-    _add_interactions(graph, territory_id, as_of, member_ids)
+    _add_interactions(graph, territory_id, as_of, member_ids, reach_territory_id)
     return graph
 
 
 def _add_interactions(
-    graph: nx.MultiGraph, territory_id: int, as_of: dt.date, member_ids: set[int]
+    graph: nx.MultiGraph,
+    territory_id: int,
+    as_of: dt.date,
+    member_ids: set[int],
+    reach_territory_id: int | None,
 ) -> None:
     # Every interaction from an actor of the graph; the other end is checked here
     # rather than in SQL, where it would need the node set as a second subquery.
     sources = Q(source__territory_id__in=_within(territory_id))
     if member_ids:
         sources |= Q(source_id__in=sorted(member_ids))
-    rows = _current(Interaction.objects.filter(sources), as_of).values_list(
+    interactions = Interaction.objects.filter(sources)
+    if reach_territory_id is not None:
+        # The interactions list's rule (api.scoping.INTERACTION_PATH): filed within reach.
+        interactions = interactions.filter(territory_id__in=_within(reach_territory_id))
+    rows = _current(interactions, as_of).values_list(
         "id",
         "source_id",
         "target_actor_id",
@@ -221,13 +264,17 @@ def _add_interactions(
 # --- body facts (renewal) --------------------------------------------------------------
 
 
-def body_facts(*, body_ids: list[int], as_of: dt.date) -> list[BodyFacts]:
+def body_facts(
+    *, body_ids: list[int], as_of: dt.date, reach_territory_id: int | None = None
+) -> list[BodyFacts]:
     """Everything the renewal assessment reads about these bodies, up to ``as_of``.
 
     Memberships started by ``as_of`` (current and past), meetings and opinions
     dated up to ``as_of``, attendance counted per meeting in SQL. Gender and
     birth year are read for the aggregates only (parity, age gap) and never
-    leave the assessment.
+    leave the assessment. Members out of ``reach_territory_id`` (see
+    ``registry_graph``) count as members whose category, gender and birth year
+    are unknown: nothing of theirs but their seat feeds the answer.
     """
     if not body_ids:
         return []
@@ -259,6 +306,7 @@ def body_facts(*, body_ids: list[int], as_of: dt.date) -> list[BodyFacts]:
     members: dict[int, list[MemberFacts]] = defaultdict(list)
     rows = (
         Membership.objects.filter(body_id__in=body_ids, start_date__lte=as_of)
+        .annotate(inside=_inside(reach_territory_id, "actor__territory_id"))
         .order_by("body_id", "start_date", "id")
         .values_list(
             "body_id",
@@ -271,9 +319,13 @@ def body_facts(*, body_ids: list[int], as_of: dt.date) -> list[BodyFacts]:
             "actor__category",
             "actor__personal_data__gender",
             "actor__personal_data__birth_year",
+            "inside",
         )
     )
-    for body_id, actor_id, college_id, role, start, end, reason, category, gender, year in rows:
+    for row in rows:
+        body_id, actor_id, college_id, role, start, end, reason, category, gender, year, seen = row
+        if not seen:
+            category, gender, year = "", None, None
         members[body_id].append(
             MemberFacts(
                 actor_id=actor_id,

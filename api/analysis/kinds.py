@@ -29,7 +29,7 @@ from graph.renewal import (
     membership_index,
     rank_bodies,
 )
-from graph.stakeholders import stakeholder_grid
+from graph.stakeholders import QUADRANTS, SALIENCE_CLASSES, stakeholder_grid
 
 JSON = "application/json"
 FORMATS = {
@@ -75,7 +75,16 @@ def _params(request: Request) -> dict:
 
 
 def _graph(request: Request) -> nx.MultiGraph:
-    return loaders.registry_graph(territory_id=request.territory_id, as_of=request.as_of)
+    # The reader's reach (api.scoping.Reach), as plain data: ties it may read, and the
+    # actors out of it reduced to id and name.
+    return loaders.registry_graph(
+        territory_id=request.territory_id, as_of=request.as_of, reach_territory_id=request.reach
+    )
+
+
+def _restricted(graph: nx.MultiGraph) -> frozenset[str]:
+    """The nodes of actors out of the reader's reach (id and name only)."""
+    return frozenset(actor_node(pk) for pk in graph.graph.get("restricted_actor_ids", ()))
 
 
 def _outside(graph: nx.MultiGraph) -> frozenset[int]:
@@ -163,6 +172,19 @@ def stakeholders(request: Request):
     result = stakeholder_grid(
         graph, as_of=request.as_of, pagerank=positions.pagerank, threshold=p.get("threshold", 3)
     )
+    hidden = _restricted(graph)
+    if hidden:
+        # A grid entry is a judgement on an actor's declared attributes: an actor out of
+        # the reader's reach is shown by id and name only, so it has no entry.
+        entries = tuple(e for e in result.entries if e.node not in hidden)
+        result = dataclasses.replace(
+            result,
+            entries=entries,
+            quadrant_counts=tuple((q, sum(e.quadrant == q for e in entries)) for q in QUADRANTS),
+            salience_counts=tuple(
+                (c, sum(e.salience == c for e in entries)) for c in SALIENCE_CLASSES
+            ),
+        )
     return _json({**_header(request, graph), **plain(result)}), JSON, _outside(graph)
 
 
@@ -188,7 +210,10 @@ def assessments(request: Request, body_ids: list[int] | None = None):
     communities_total = len(set(positions.communities.values()))
     memberships = membership_index(graph)
     results = []
-    for facts in loaders.body_facts(body_ids=body_ids, as_of=request.as_of):
+    facts_of = loaders.body_facts(
+        body_ids=body_ids, as_of=request.as_of, reach_territory_id=request.reach
+    )
+    for facts in facts_of:
         network = (
             body_network(
                 graph,

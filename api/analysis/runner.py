@@ -27,7 +27,7 @@ from django.core.cache import cache
 from graph import loaders
 
 #: Bumped when the shape of a cached answer changes, so old entries are ignored.
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class Request:
     as_of: dt.date
     params: tuple[tuple[str, object], ...]
     fmt: str
+    #: The reader's reach (``api.scoping.Reach.territory_id``): None for an unscoped key.
+    #: Part of the cache key: a scoped key's answer holds less than an unscoped one's,
+    #: and neither may be served to the other.
+    reach: int | None = None
 
     def key(self) -> str:
         raw = orjson.dumps(
@@ -59,6 +63,7 @@ class Request:
                 self.as_of.isoformat(),
                 self.params,
                 self.fmt,
+                self.reach,
             ],
             default=str,
         )
@@ -71,6 +76,7 @@ class Request:
             "as_of": self.as_of.isoformat(),
             "params": [list(p) for p in self.params],
             "fmt": self.fmt,
+            "reach": self.reach,
         }
 
     @classmethod
@@ -81,6 +87,7 @@ class Request:
             as_of=dt.date.fromisoformat(data["as_of"]),
             params=tuple((k, _freeze(v)) for k, v in data["params"]),
             fmt=data["fmt"],
+            reach=None if data.get("reach") is None else int(data["reach"]),
         )
 
 

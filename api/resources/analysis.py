@@ -41,6 +41,7 @@ from api.params import (
     query_of,
     territory_param,
 )
+from api.scoping import ACTOR_PATH, Reach
 from graph import loaders
 from registry.models import Actor, ActorCategory, Body, InteractionType
 from registry.selectors.popolo import territory_exists, territory_within
@@ -268,6 +269,9 @@ class AnalysisView(APIView):
             as_of=as_of,
             params=tuple(sorted(params.items())),
             fmt=fmt,
+            # What the key may read (api.scoping.Reach): the graph is cut to it, and the
+            # cache key holds it, so no answer passes between keys of different reach.
+            reach=Reach.of(request).territory_id,
         )
         found = runner.lookup(ask)
         if found is None:
@@ -409,15 +413,19 @@ class InfluenceMapView(AnalysisView):
 
 
 def _visible_actor(request, pk: int) -> Actor:
-    access = access_of(request)
-    actor = Actor.objects.filter(pk=pk).only("id", "territory_id").first()
-    if actor is None or (
-        access.territory_id is not None
-        and (
-            actor.territory_id is None
-            or not territory_within(actor.territory_id, access.territory_id)
-        )
-    ):
+    """The actor, if the key may reach it by id; else the 404 of a missing id.
+
+    An actor from outside the key's territory that a body inside lists as a member
+    is visible by id and name only (``api.scoping.Reach``): it is not reachable, so
+    its ego network and paths answer exactly as a missing id does.
+    """
+    actor = (
+        Reach.of(request)
+        .objects(Actor.objects.filter(pk=pk), ACTOR_PATH)
+        .only("id", "territory_id")
+        .first()
+    )
+    if actor is None:
         raise exceptions.NotFound("No actor you may analyse has this id.")
     return actor
 
@@ -542,12 +550,13 @@ class BodyRenewalView(AnalysisView):
         responses={200: ANALYSIS_DOC, 202: ACCEPTED},
     )
     def get(self, request, pk: int):
-        access = access_of(request)
-        body = Body.objects.filter(pk=pk).only("id", "territory_id").first()
-        if body is None or (
-            access.territory_id is not None
-            and not territory_within(body.territory_id, access.territory_id)
-        ):
+        body = (
+            Reach.of(request)
+            .objects(Body.objects.filter(pk=pk), "territory_id")
+            .only("id", "territory_id")
+            .first()
+        )
+        if body is None:
             raise exceptions.NotFound("No body you may analyse has this id.")
         territory_id = self.territory(request, default=body.territory_id)
         if not territory_within(body.territory_id, territory_id):

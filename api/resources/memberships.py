@@ -16,6 +16,7 @@ from api.filters import (
     choice_filter,
     today,
 )
+from api.scoping import Reach, outside_actor
 from registry.models import BodyType, EndReason, Membership, Role, SelectionMode
 from registry.services import memberships as services
 
@@ -64,6 +65,31 @@ class MembershipFilterSet(RegistryFilterSet):
         return current if value else qs.exclude(pk__in=current.values("pk"))
 
 
+class ReachActorField(serializers.Field):
+    """An expanded actor as the key may see it (``api.scoping.Reach.actor_fields``).
+
+    Within the key's territory: the actor's brief form, as ``inner`` renders it. From
+    elsewhere (a member of a body inside who lives outside): its id and name only,
+    as in the analyses and the Popolo export. One query per distinct home territory
+    of the page's actors, not one per row.
+    """
+
+    def __init__(self, inner: serializers.Serializer, reach: Reach, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.inner = inner
+        self.reach = reach
+        self._seen: dict[int | None, bool] = {}
+
+    def to_representation(self, actor):
+        territory_id = actor.territory_id
+        if territory_id not in self._seen:
+            self._seen[territory_id] = self.reach.actor_fields(territory_id) is None
+        if self._seen[territory_id]:
+            return self.inner.to_representation(actor)
+        return outside_actor({"id": actor.pk, "name": actor.name})
+
+
 class MembershipSerializer(RegistrySerializer):
     url = ApiUrlField(view_name="membership-detail", help_text="API URL.")
     is_current = serializers.SerializerMethodField(help_text="Whether it is current today.")
@@ -109,6 +135,18 @@ class MembershipSerializer(RegistrySerializer):
         # The overlap rule and external-id uniqueness are the service's to check, with a
         # clearer message than a generic uniqueness error.
         validators = []
+
+    def _apply_query(self, request) -> None:
+        super()._apply_query(request)
+        reach = Reach.of(request)
+        if not reach.scoped:
+            return
+        # An expanded member or represented organization from outside the key's
+        # territory: id and name only (the list then takes DRF's path, not the fast one).
+        for name in ("actor", "on_behalf_of"):
+            field = self.fields.get(name)
+            if isinstance(field, serializers.BaseSerializer):
+                self.fields[name] = ReachActorField(field, reach)
 
     def get_is_current(self, obj) -> bool:
         return obj.is_current(today())

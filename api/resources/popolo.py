@@ -17,6 +17,11 @@ a fixed number of queries and mapped here:
 - ``memberships`` (``membership/<id>``): a person by ``person_id``, an
   organization by ``member``; ``organization_id`` the body, ``post_id`` the
   college, ``on_behalf_of_id`` the organization represented.
+
+For a key confined to a territory, an actor from elsewhere that a body inside
+refers to (member, host, organization represented) is written with its ``id``
+and ``name`` only (``api.scoping.OUTSIDE_ACTOR_FIELDS``), in ``persons`` or
+``organizations`` as the memberships' references need.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from rest_framework.views import APIView
 from api.auth import access_of
 from api.params import territory_param
 from api.personal_data_log import log_personal_data_reads
-from api.scoping import within_ids
+from api.scoping import Reach, outside_actor, within_ids
 from registry.models import Actor, Body, Territory
 from registry.selectors import popolo as selectors
 
@@ -102,7 +107,14 @@ def _actor_common(actor: dict, data: selectors.PopoloData) -> dict:
     }
 
 
+def outside(actor: dict) -> dict:
+    """An actor out of the reader's reach: id and name only (``api.scoping``)."""
+    return outside_actor({"id": ref("actor", actor["id"]), "name": actor["name"]})
+
+
 def person(actor: dict, data: selectors.PopoloData) -> dict:
+    if not actor["inside"]:
+        return outside(actor)
     obj = _actor_common(actor, data)
     obj.update(
         {
@@ -136,6 +148,8 @@ def person(actor: dict, data: selectors.PopoloData) -> dict:
 
 
 def organization(actor: dict, data: selectors.PopoloData) -> dict:
+    if not actor["inside"]:
+        return outside(actor)
     obj = _actor_common(actor, data)
     obj.update(
         {
@@ -377,7 +391,7 @@ class PopoloExportView(APIView):
             territory_id,
             as_of=as_of,
             personal_data=access.has("personal_data"),
-            personal_within=access.territory_id,
+            reach_territory_id=Reach.of(request).territory_id,
         )
         if data.personal:
             log_personal_data_reads(request=request, actor_ids=data.personal.keys())

@@ -9,8 +9,13 @@ objects. What is read, for territory T (and an optional date):
 - actors whose territory lies within T, plus the actors those memberships and
   bodies refer to (members, organizations represented, host authorities), so
   that every reference of the export resolves; their identifiers and other names;
-- personal data of those persons only when asked (``personal_data=True``), and
-  then only of the persons within ``personal_within`` when given.
+- personal data of those persons only when asked (``personal_data=True``).
+
+``reach_territory_id`` (a reader confined to a territory; the API's
+``api.scoping.Reach`` decides it): every actor row says whether its home
+territory lies within it (``inside``); identifiers, other names and personal
+data are read only for the actors inside, and the API shows the others by id
+and name only.
 
 With ``as_of``, only what exists on that date: territories valid then, bodies
 active then, memberships current then.
@@ -22,7 +27,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
 
 from registry.models import (
     Actor,
@@ -133,13 +138,13 @@ def popolo_data(
     *,
     as_of: dt.date | None = None,
     personal_data: bool = False,
-    personal_within: int | None = None,
+    reach_territory_id: int | None = None,
 ) -> PopoloData:
     """Everything the Popolo export of ``territory_id`` shows (see the module docstring).
 
-    ``personal_within``: personal data only of the persons whose territory lies
-    within this one (a reader confined to a territory sees the names of members
-    from elsewhere, not their personal data).
+    ``reach_territory_id``: a reader confined to this territory sees the members from
+    elsewhere by id and name only: their rows carry ``inside=False``, and their
+    identifiers, other names and personal data are not read.
     """
     within = TerritoryClosure.objects.filter(ancestor_id=territory_id).values("descendant_id")
 
@@ -158,7 +163,15 @@ def popolo_data(
         | Q(id__in=memberships.filter(on_behalf_of_id__isnull=False).values("on_behalf_of_id"))
         | Q(id__in=bodies.filter(host_id__isnull=False).values("host_id"))
     )
-    actor_ids = actors.values("id")
+    if reach_territory_id is None:
+        actors = actors.annotate(inside=Value(True))
+        actor_ids = actors.values("id")
+    else:
+        reach = TerritoryClosure.objects.filter(ancestor_id=reach_territory_id)
+        actors = actors.annotate(
+            inside=Exists(reach.filter(descendant_id=OuterRef("territory_id")))
+        )
+        actor_ids = actors.filter(territory_id__in=reach.values("descendant_id")).values("id")
 
     parents: dict[int, tuple[int, int]] = {}
     for child_id, parent_id, kind in TerritoryRelation.objects.filter(
@@ -187,12 +200,6 @@ def popolo_data(
     personal = None
     if personal_data:
         rows = PersonalData.objects.filter(actor_id__in=actor_ids)
-        if personal_within is not None:
-            rows = rows.filter(
-                actor__territory_id__in=TerritoryClosure.objects.filter(
-                    ancestor_id=personal_within
-                ).values("descendant_id")
-            )
         personal = {row["actor_id"]: row for row in rows.values(*PERSONAL_FIELDS)}
 
     return PopoloData(
@@ -205,7 +212,7 @@ def popolo_data(
             .values(*COLLEGE_FIELDS)
         ),
         memberships=list(memberships.order_by("id").values(*MEMBERSHIP_FIELDS)),
-        actors=list(actors.order_by("id").values(*ACTOR_FIELDS)),
+        actors=list(actors.order_by("id").values(*ACTOR_FIELDS, "inside")),
         identifiers=dict(identifiers),
         other_names=dict(other_names),
         personal=personal,
