@@ -135,6 +135,10 @@ class TrackedQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
+#: The manager of every tracked model, and its base manager too (``Meta.base_manager_name``
+#: on ``registry.models.base.RegistryModel``): Django's default base manager is a plain
+#: ``Manager``, through which ``Model._base_manager.filter(...).update()`` would skip the
+#: guard. Custom querysets of tracked models derive from ``TrackedQuerySet``.
 TrackedManager = models.Manager.from_queryset(TrackedQuerySet)
 
 
