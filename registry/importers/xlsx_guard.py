@@ -63,6 +63,9 @@ MAX_OTHER_ELEMENTS = 100_000
 MAX_DEPTH = 64
 
 _EOCD = b"PK\x05\x06"
+#: The tags openpyxl reads rows and shared strings from (expat's "namespace name" form).
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROW, _SI = f"{_MAIN} row", f"{_MAIN} si"
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})")
 
 
@@ -126,27 +129,33 @@ def check_directory(data: bytes, filename: str | None) -> None:
 
 
 class _Scan:
-    """A streaming check of one part's XML, fed the bytes before openpyxl parses them."""
+    """A streaming check of one part's XML, fed the bytes before openpyxl parses them.
+
+    It sees what openpyxl's parsers see: rows and shared strings are the elements
+    ``{main}row`` and ``{main}si`` wherever they are, and every child of a row is a
+    cell to openpyxl, whatever its tag.
+    """
 
     def __init__(self, part: str, limits: Limits, filename: str | None, *, streamed: bool) -> None:
         self.part, self.limits, self.filename = part, limits, filename
-        #: A part parsed whole is only checked for a DTD and its depth: its size bounds
-        #: the rest, and it holds no rows, cells or shared strings.
-        self.streamed = streamed
         self.parser = ParserCreate(namespace_separator=" ")
-        self.parser.StartElementHandler = self._start
-        self.parser.EndElementHandler = self._end
-        self.parser.CharacterDataHandler = self._text
+        self.parser.buffer_text = True  # one call per text run
         self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.StartElementHandler = self._start if streamed else self._start_whole
+        self.parser.EndElementHandler = self._end if streamed else self._end_whole
+        if streamed:
+            self.parser.CharacterDataHandler = self._text
+        # A part parsed whole is only checked for a DTD and its depth: its size bounds
+        # the rest, and openpyxl reads no rows, cells or shared strings from it.
         self.broken = False  # invalid XML: openpyxl's parser (the same expat) says so
         self.depth = 0
+        self.row_depth = 0  # depth of the current row (0: not in a row)
         self.row = 0  # number of the current (or last) row
         self.rows = 0
-        self.in_row = False
         self.cells = 0  # cells in the current row
         self.column = 0  # column of the current (or last) cell
         self.in_cell = False
-        self.in_string = False
+        self.string_depth = 0  # depth of the current shared string (0: not in one)
         self.strings = 0
         self.item_elements = 0  # elements in the current row or string
         self.other_elements = 0
@@ -163,62 +172,63 @@ class _Scan:
     def _refuse(self, english: str, french: str) -> None:
         raise refused(self.filename, english, french)
 
-    def _where(self) -> tuple[str, str]:
-        if self.in_cell:
-            letters = column_letters(self.column)
-            return f"row {self.row}, column {letters}: ", f"ligne {self.row}, colonne {letters} : "
-        if self.in_row:
-            return f"row {self.row}: ", f"ligne {self.row} : "
-        return f"part {self.part}: ", f"partie {self.part} : "
-
     def _doctype(self, *args: Any) -> None:
         self._refuse(
             f"part {self.part}: a DTD is not allowed in a workbook.",
             f"partie {self.part} : une DTD n'a pas sa place dans un classeur.",
         )
 
-    def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        name = tag.rsplit(" ", 1)[-1]
+    def _deeper(self) -> None:
         self.depth += 1
-        self.chars = 0 if not (self.in_cell or self.in_string) else self.chars
         if self.depth > MAX_DEPTH:
             self._refuse(
                 f"part {self.part}: elements nested deeper than {MAX_DEPTH}.",
                 f"partie {self.part} : éléments imbriqués sur plus de {MAX_DEPTH} niveaux.",
             )
-        if not self.streamed:
-            return
-        starts_item = (name == "row" and not self.in_row) or (name == "si" and not self.in_string)
-        if self.in_row or self.in_string:
+
+    def _start_whole(self, tag: str, attrs: dict[str, str]) -> None:
+        self._deeper()
+
+    def _end_whole(self, tag: str) -> None:
+        self.depth -= 1
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        self._deeper()
+        if self.row_depth or self.string_depth:
             self.item_elements += 1
             if self.item_elements > MAX_ITEM_ELEMENTS:
-                en, fr = self._where()
+                where = f"row {self.row}" if self.row_depth else f"shared string {self.strings}"
+                lieu = f"ligne {self.row}" if self.row_depth else f"chaîne partagée {self.strings}"
                 self._refuse(
-                    f"{en}more than {MAX_ITEM_ELEMENTS} XML elements.",
-                    f"{fr}plus de {MAX_ITEM_ELEMENTS} éléments XML.",
+                    f"{where}: more than {MAX_ITEM_ELEMENTS} XML elements.",
+                    f"{lieu} : plus de {MAX_ITEM_ELEMENTS} éléments XML.",
                 )
-        elif not starts_item:  # a row or a string is counted by its own bound
-            self.other_elements += 1
-            if self.other_elements > MAX_OTHER_ELEMENTS:
-                self._refuse(
-                    f"part {self.part}: more than {MAX_OTHER_ELEMENTS} XML elements.",
-                    f"partie {self.part} : plus de {MAX_OTHER_ELEMENTS} éléments XML.",
-                )
-        if name == "row" and not self.in_row:
+            if self.depth == self.row_depth + 1:
+                self._start_cell(attrs.get("r"))
+            elif not (self.in_cell or self.string_depth):
+                self.chars = 0
+        elif tag == _ROW:
             self._start_row(attrs.get("r"))
-        elif name == "c" and self.in_row and not self.in_cell:
-            self._start_cell(attrs.get("r"))
-        elif name == "si" and not self.in_string:
-            self.in_string, self.item_elements, self.chars = True, 0, 0
+        elif tag == _SI:
+            self.string_depth, self.item_elements, self.chars = self.depth, 0, 0
             self.strings += 1
             if self.strings > MAX_SHARED_STRINGS:
                 self._refuse(
                     f"more than {MAX_SHARED_STRINGS} shared strings.",
                     f"plus de {MAX_SHARED_STRINGS} chaînes partagées.",
                 )
+        else:
+            self.chars = 0
+            self.other_elements += 1
+            if self.other_elements > MAX_OTHER_ELEMENTS:
+                self._refuse(
+                    f"part {self.part}: more than {MAX_OTHER_ELEMENTS} XML elements.",
+                    f"partie {self.part} : plus de {MAX_OTHER_ELEMENTS} éléments XML.",
+                )
 
     def _start_row(self, r: str | None) -> None:
-        self.in_row, self.cells, self.column, self.item_elements = True, 0, 0, 0
+        self.row_depth, self.cells, self.column, self.item_elements = self.depth, 0, 0, 0
+        self.chars = 0
         self.rows += 1
         number = int(r) if r and r.isascii() and r.isdigit() else self.row + 1
         self.row = number
@@ -248,29 +258,32 @@ class _Scan:
             )
 
     def _end(self, tag: str) -> None:
-        name = tag.rsplit(" ", 1)[-1]
         self.depth -= 1
-        if not self.streamed:
-            return
-        if name == "c" and self.in_cell:
+        if self.in_cell and self.depth == self.row_depth:
             self.in_cell = False
-        elif name == "row" and self.in_row:
-            self.in_row = False
-        elif name == "si" and self.in_string:
-            self.in_string = False
-        if not (self.in_cell or self.in_string):
+        elif self.row_depth and self.depth < self.row_depth:
+            self.row_depth = 0
+        elif self.string_depth and self.depth < self.string_depth:
+            self.string_depth = 0
+        if not (self.in_cell or self.string_depth):
             self.chars = 0
 
     def _text(self, text: str) -> None:
-        if not self.streamed:
-            return
         self.chars += len(text)
         if self.chars > self.limits.cell_chars:
-            if self.in_string:
+            if self.string_depth:
                 en = f"shared string {self.strings}: "
                 fr = f"chaîne partagée {self.strings} : "
+            elif self.in_cell:
+                letters = column_letters(self.column)
+                en, fr = (
+                    f"row {self.row}, column {letters}: ",
+                    f"ligne {self.row}, colonne {letters} : ",
+                )
+            elif self.row_depth:
+                en, fr = f"row {self.row}: ", f"ligne {self.row} : "
             else:
-                en, fr = self._where()
+                en, fr = f"part {self.part}: ", f"partie {self.part} : "
             self._refuse(
                 f"{en}more than {self.limits.cell_chars} characters.",
                 f"{fr}plus de {self.limits.cell_chars} caractères.",

@@ -281,8 +281,10 @@ def test_a_cell_beyond_the_last_column_is_refused_naming_it():
     assert "row 2, column XFD" in message and "ligne 2, colonne XFD" in message
 
 
-def test_a_row_of_unnumbered_cells_is_refused_at_the_last_column():
-    cells = "<c><v>1</v></c>" * (spreadsheet.MAX_COLUMNS + 1)
+@pytest.mark.parametrize("cell", ["<c><v>1</v></c>", "<x/>"], ids=["cells", "any element"])
+def test_a_row_of_unnumbered_cells_is_refused_at_the_last_column(cell):
+    """openpyxl reads every child of a row as a cell, whatever its tag."""
+    cells = cell * (spreadsheet.MAX_COLUMNS + 1)
     message = _refusal(
         _xlsx(f'<sheetData>{HEADER_ROW}<row r="2">{cells}</row></sheetData>'), "cellules.xlsx"
     )
