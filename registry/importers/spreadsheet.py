@@ -8,6 +8,12 @@ or tab delimiter, sniffed from the header line) or XLSX (the first sheet). Row 1
 holds the headers; data start on row 2. Blank rows are skipped. Row numbers in
 errors are the ones the spreadsheet shows (header = row 1).
 
+Whatever a file declares, it is read in bounded memory: at most 10 MB, 5,000 rows
+(10,001 lines, blank ones included), 1,024 columns, 32,767 characters per cell, 1 MB
+per CSV line; an XLSX's parts are bounded once decompressed, its declared dimension
+ignored (``registry.importers.xlsx_guard``). A file beyond a bound is refused, the
+message naming the file (and the row and column), in English and French.
+
 Headers are matched case-, accent- and punctuation-insensitively (``Date de
 début``, ``date_de_debut`` and ``DATE DE DEBUT`` are the same column), in English
 or French. Columns not in the table below are ignored and listed in the result's

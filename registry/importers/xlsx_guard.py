@@ -8,7 +8,7 @@ sizes every row it yields by the sheet's declared ``<dimension>`` (a 1.5 KB file
 declaring ``A1:XFD1048576`` made each row 16,384 cells wide, and reading the 10,001
 rows the importer allows cost 1.2 GB), pads the gap up to a row numbered 1,048,576,
 and loads the shared-strings table whole, each string built in one piece (one 200 MB
-string, 200 KB once deflated, cost 360 MB). Neither zipfile nor openpyxl has a knob
+string, 200 KB once deflated, cost 360 to 790 MB). Neither zipfile nor openpyxl has a knob
 for this, so this module puts the bounds between the two, and openpyxl still does
 all the parsing:
 
