@@ -124,7 +124,8 @@ class StrictDateField(serializers.DateField):
     def to_internal_value(self, data):
         if isinstance(data, dt.date) and not isinstance(data, dt.datetime):
             value = data
-        elif isinstance(data, str):
+        elif isinstance(data, str) and data.isascii():
+            # Django's parse_date matches ``\\d``, which also reads "٢٠٢٠-٠١-٠١".
             value = super().to_internal_value(data)
         else:
             self.fail("invalid")

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import HasScope, access_of
+from api.params import QueryIntegerField, check_value, parse_id
 from api.personal_data_log import log_personal_data_reads
 from registry.models import PersonalData
 from registry.selectors.changes import START, FeedPosition, changes_after, position_of
@@ -30,12 +31,12 @@ def decode_cursor(value: str) -> FeedPosition:
     try:
         padded = value + "=" * (-len(value) % 4)
         seq, record_id = base64.urlsafe_b64decode(padded.encode()).decode().split(".")
-        position = FeedPosition(int(seq), int(record_id))
+        numbers = parse_id(seq), parse_id(record_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise exceptions.ValidationError({"cursor": ["Not a cursor from this feed."]}) from None
-    if position.seq < 0 or position.record_id < 0:
+    if any(n is None or n < 0 for n in numbers):
         raise exceptions.ValidationError({"cursor": ["Not a cursor from this feed."]})
-    return position
+    return FeedPosition(*numbers)
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -92,13 +93,13 @@ class ChangeFeedView(APIView):
     def get(self, request):
         raw_cursor = request.query_params.get("cursor")
         position = decode_cursor(raw_cursor) if raw_cursor else START
-        try:
-            # Empty is "not given", as for every query parameter of the API.
-            limit = int(request.query_params.get("limit") or DEFAULT_LIMIT)
-        except ValueError:
-            raise exceptions.ValidationError({"limit": ["Give a whole number."]}) from None
-        if limit < 1:
-            raise exceptions.ValidationError({"limit": ["Give at least 1."]})
+        # Empty is "not given", as for every query parameter of the API.
+        limit = check_value(
+            QueryIntegerField(min_value=1),
+            "limit",
+            request.query_params.get("limit"),
+            default=DEFAULT_LIMIT,
+        )
         limit = min(limit, MAX_LIMIT)
         access = access_of(request)
         records = changes_after(
