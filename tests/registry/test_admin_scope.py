@@ -577,3 +577,19 @@ def test_history_page_uses_the_declared_colours(admin_client, world):
     for theme in DIFF_COLOURS:
         assert theme.after in page and theme.before in page
     assert 'class="registry-after"' in page
+
+
+def test_a_superuser_limits_an_account_from_its_user_page(admin_client, django_user_model, world):
+    user = django_user_model.objects.create_user("agent45", password="x", is_staff=True)
+    page = admin_client.get(url(django_user_model, "change", user.pk))
+    assert page.status_code == 200
+    assert b"staff_territory-TOTAL_FORMS" in page.content
+    StaffTerritory.objects.create(user=user, territory=world["outside"]["dep"])
+    from registry.admin.scope import scope_of
+
+    class Request:
+        pass
+
+    request = Request()
+    request.user = user
+    assert scope_of(request) == world["outside"]["dep"].pk
