@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from rest_framework import serializers
 
 from registry.models import TerritoryClosure
@@ -107,6 +107,17 @@ class Reach:
         return TerritoryClosure.objects.filter(
             ancestor_id=self.territory_id, descendant_id=territory_id
         ).exists()
+
+    def inside(self, path: str):
+        """An expression for a queryset: whether the row's territory (through ``path``,
+        e.g. ``"actor__territory_id"``) lies within reach; one subquery, no row-by-row."""
+        if self.territory_id is None:
+            return Value(True)
+        return Exists(
+            TerritoryClosure.objects.filter(
+                ancestor_id=self.territory_id, descendant_id=OuterRef(path)
+            )
+        )
 
     def interaction_visible(self, interaction_territory_id: int | None) -> bool:
         """Whether an interaction filed under this territory is readable (list rule)."""

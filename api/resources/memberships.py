@@ -70,22 +70,22 @@ class ReachActorField(serializers.Field):
 
     Within the key's territory: the actor's brief form, as ``inner`` renders it. From
     elsewhere (a member of a body inside who lives outside): its id and name only,
-    as in the analyses and the Popolo export. One query per distinct home territory
-    of the page's actors, not one per row.
+    as in the analyses and the Popolo export. Whether the actor is within reach is
+    read from the ``<name>_inside`` annotation that ``MembershipViewSet.get_queryset``
+    puts on every row (one subquery in the page's query, not one query per row).
     """
 
-    def __init__(self, inner: serializers.Serializer, reach: Reach, **kwargs):
+    def __init__(self, inner: serializers.Serializer, **kwargs):
         kwargs["read_only"] = True
+        kwargs["source"] = "*"
         super().__init__(**kwargs)
         self.inner = inner
-        self.reach = reach
-        self._seen: dict[int | None, bool] = {}
 
-    def to_representation(self, actor):
-        territory_id = actor.territory_id
-        if territory_id not in self._seen:
-            self._seen[territory_id] = self.reach.actor_fields(territory_id) is None
-        if self._seen[territory_id]:
+    def to_representation(self, membership):
+        actor = getattr(membership, self.field_name)
+        if actor is None:
+            return None
+        if getattr(membership, f"{self.field_name}_inside", False):
             return self.inner.to_representation(actor)
         return outside_actor({"id": actor.pk, "name": actor.name})
 
@@ -146,7 +146,7 @@ class MembershipSerializer(RegistrySerializer):
         for name in ("actor", "on_behalf_of"):
             field = self.fields.get(name)
             if isinstance(field, serializers.BaseSerializer):
-                self.fields[name] = ReachActorField(field, reach)
+                self.fields[name] = ReachActorField(field)
 
     def get_is_current(self, obj) -> bool:
         return obj.is_current(today())
@@ -174,3 +174,16 @@ class MembershipViewSet(RegistryViewSet):
     service_delete = staticmethod(services.membership_delete)
     entity = "membership"
     fast_list = True
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "request", None) is None:
+            return queryset
+        reach = Reach.of(self.request)
+        if not reach.scoped:
+            return queryset
+        # Read by ReachActorField: whether each expanded actor is within the key's reach.
+        return queryset.annotate(
+            actor_inside=reach.inside("actor__territory_id"),
+            on_behalf_of_inside=reach.inside("on_behalf_of__territory_id"),
+        )
