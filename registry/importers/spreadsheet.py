@@ -114,6 +114,7 @@ from typing import IO, Any
 from django.db.models import Q
 
 from registry.exceptions import ImportFailed, InvalidInput
+from registry.identifiers import normalise
 from registry.importers.xlsx_guard import Limits, iter_first_sheet, refused
 from registry.models import ActorIdentifier, Body, EndReason
 from registry.models.actor import ORGANIZATION_CATEGORIES, PERSON_CATEGORIES
@@ -768,6 +769,11 @@ def import_members(
         entry: dict[str, Any] = {}
         actor_id = _cell(row, "actor_id", problems, _json_int)
         identifier = _identifier(row, problems)
+        if identifier is not None:
+            # Known or new is decided on the stored form (the one normalisation).
+            scheme, issuer, value = identifier
+            key = normalise(scheme, value, issuer)
+            identifier = (key.scheme, key.issuer, key.value)
         name = _cell(row, "name", problems, _text)
         kind = _cell(row, "kind", problems, lambda v: _choice(v, KIND_VALUES, "kind"))
         category = _cell(

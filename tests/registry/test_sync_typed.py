@@ -85,3 +85,18 @@ def test_a_dry_run_is_the_real_run_rolled_back(body):
     assert [(c["id"], c["actor"]) for c in dry.created] == [(None, a.pk), (None, None)]
     assert [c["index"] for c in dry.created] == [c["index"] for c in real.created]
     assert all(c["id"] for c in real.created)
+
+
+def test_a_members_file_finds_an_actor_by_its_identifier_written_with_spaces(tmp_path, body):
+    from registry.importers.spreadsheet import import_members
+
+    org = ActorFactory(kind="organization", category="association", name="Les Amis")
+    actor_identifier_add(actor=org, scheme="siren", value="123456789")
+    path = tmp_path / "membres.csv"
+    path.write_text(
+        "schéma;identifiant;nom;type;catégorie\nsiren; 123 456 789 ;Les Amis;organisation;association\n"
+    )
+    before = Actor.objects.count()
+    result = import_members(path, body=body, effective_date=DAY)
+    assert [c["actor"] for c in result.result.created] == [org.pk]
+    assert Actor.objects.count() == before
