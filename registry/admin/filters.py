@@ -13,7 +13,9 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Territory, TerritoryLevel
+from registry.admin.scope import scope_of
+from registry.models import Territory, TerritoryClosure, TerritoryLevel
+from registry.scope import within_ids
 
 
 class WithinTerritoryFilter(admin.SimpleListFilter):
@@ -25,9 +27,19 @@ class WithinTerritoryFilter(admin.SimpleListFilter):
     path: str = "territory"
 
     def lookups(self, request, model_admin):
-        rows = (
-            Territory.objects.filter(level=self.level).order_by("code").values_list("code", "name")
-        )
+        territories = Territory.objects.filter(level=self.level)
+        scope = scope_of(request)
+        if scope is not None:
+            # Staff limited to a territory: the ones around it and inside it, not the country.
+            territories = territories.filter(
+                Q(pk__in=within_ids(scope))
+                | Q(
+                    pk__in=TerritoryClosure.objects.filter(descendant_id=scope).values(
+                        "ancestor_id"
+                    )
+                )
+            )
+        rows = territories.order_by("code").values_list("code", "name")
         return [(code, f"{code} – {name}") for code, name in rows]
 
     def queryset(self, request, queryset):

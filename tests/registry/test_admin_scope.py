@@ -593,3 +593,10 @@ def test_a_superuser_limits_an_account_from_its_user_page(admin_client, django_u
     request = Request()
     request.user = user
     assert scope_of(request) == world["outside"]["dep"].pk
+
+
+def test_territory_filters_offer_the_staffs_surroundings_not_the_country(agent, world):
+    page = html.unescape(agent.get(url(Body, "changelist")).content.decode())
+    assert "28 – Eure-et-Loir" in page
+    assert "24 – Centre" in page
+    assert "45 – Loiret" not in page
