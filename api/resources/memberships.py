@@ -81,11 +81,23 @@ class ReachActorField(serializers.Field):
         super().__init__(**kwargs)
         self.inner = inner
 
+    def _inside(self, membership, actor) -> bool:
+        inside = getattr(membership, f"{self.field_name}_inside", None)
+        if inside is not None:
+            return inside
+        # A membership read through another route (a body's members): the same rule,
+        # asked once per home territory of the page's actors.
+        seen = self.__dict__.setdefault("_seen", {})
+        if actor.territory_id not in seen:
+            reach = Reach.of(self.context["request"])
+            seen[actor.territory_id] = reach.actor_fields(actor.territory_id) is None
+        return seen[actor.territory_id]
+
     def to_representation(self, membership):
         actor = getattr(membership, self.field_name)
         if actor is None:
             return None
-        if getattr(membership, f"{self.field_name}_inside", False):
+        if self._inside(membership, actor):
             return self.inner.to_representation(actor)
         return outside_actor({"id": actor.pk, "name": actor.name})
 

@@ -383,3 +383,14 @@ def test_memberships_expand_actor_shows_an_outside_member_by_id_and_name(world):
         m["actor"].get("category") == "elected_official"
         for m in orjson.loads(national.content)["results"]
     )
+
+
+def test_a_bodys_members_expand_actor_shows_only_outside_members_by_id_and_name(world):
+    response = world.scoped.get(f"/api/bodies/{world.body.pk}/members/", {"expand": "actor"})
+    assert response.status_code == 200, response.content
+    assert_no_outside_marks(response.content)
+    document = orjson.loads(response.content)
+    rows = document["results"] if isinstance(document, dict) else document
+    actors = {m["actor"]["id"]: m["actor"] for m in rows}
+    assert actors[world.outside.pk] == {"id": world.outside.pk, "name": "Zorglub Élu"}
+    assert actors[world.inside.pk]["category"] == "resident"
