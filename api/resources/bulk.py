@@ -252,7 +252,7 @@ class InteractionItemSerializer(StrictSerializer):
 
 
 class _BulkRequestSerializer(StrictSerializer):
-    """``{"items": [...]}``: at most ``MAX_ITEMS``, counted before any item is parsed."""
+    # ``{"items": [...]}``: at most MAX_ITEMS, counted before any item is parsed.
 
     def to_internal_value(self, data):
         items = data.get("items") if isinstance(data, dict) else None
@@ -263,11 +263,15 @@ class _BulkRequestSerializer(StrictSerializer):
         return super().to_internal_value(data)
 
 
-class ActorBulkRequestSerializer(_BulkRequestSerializer):
+class ActorBulkSerializer(_BulkRequestSerializer):
+    """Actors to create or update, each found by its identifier."""
+
     items = ActorItemSerializer(many=True, max_length=MAX_ITEMS, help_text="Up to 5,000 items.")
 
 
-class InteractionBulkRequestSerializer(_BulkRequestSerializer):
+class InteractionBulkSerializer(_BulkRequestSerializer):
+    """Interactions to create or update, each found by its external id."""
+
     items = InteractionItemSerializer(
         many=True, max_length=MAX_ITEMS, help_text="Up to 5,000 items."
     )
@@ -334,7 +338,7 @@ class _BulkView(IdempotentMixin, APIView):
 class ActorBulkView(_BulkView):
     """Create or update many actors at once, keyed by an identifier."""
 
-    request_serializer = ActorBulkRequestSerializer
+    request_serializer = ActorBulkSerializer
     service = staticmethod(actor_upsert_many)
 
     @extend_schema(
@@ -344,7 +348,7 @@ class ActorBulkView(_BulkView):
         "errors name each item (`items.3.name`). A key limited to a territory sees and "
         "writes only actors within it; one out of it is treated as absent.",
         parameters=[DRY_RUN, IDEMPOTENCY],
-        request=ActorBulkRequestSerializer,
+        request=ActorBulkSerializer,
         responses=UpsertResultSerializer,
     )
     @idempotent
@@ -355,7 +359,7 @@ class ActorBulkView(_BulkView):
 class InteractionBulkView(_BulkView):
     """Create or update many interactions at once, keyed by their external id."""
 
-    request_serializer = InteractionBulkRequestSerializer
+    request_serializer = InteractionBulkSerializer
     service = staticmethod(interaction_upsert_many)
 
     @extend_schema(
@@ -365,7 +369,7 @@ class InteractionBulkView(_BulkView):
         "territory sees and writes only interactions, actors and bodies within it; one out "
         "of it is treated as absent.",
         parameters=[DRY_RUN, IDEMPOTENCY],
-        request=InteractionBulkRequestSerializer,
+        request=InteractionBulkSerializer,
         responses=UpsertResultSerializer,
     )
     @idempotent
