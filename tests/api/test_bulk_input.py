@@ -489,3 +489,50 @@ def test_scoped_creation_needs_a_territory_within_reach(w):
     response = w.client.post(ACTORS, {"items": [item]}, format="json")
     assert response.status_code == 422 and _names("items.0.territory", _fields(response))
     assert w.national.post(ACTORS, {"items": [item]}, format="json").status_code == 200
+
+
+# --- the actors import: rows once parsed go through the same typed service -------------
+
+#: (column, strategy of cell texts the import must refuse).
+ROW_BAD = [
+    ("territory", unicode_digits | st.integers(min_value=2**63, max_value=2**80).map(str)),
+    ("power", unicode_digits | st.just("9") | st.just("1.5")),
+    ("name", with_nul.map(lambda t: t.replace(";", "")) | oversized(300)),
+    ("identifier", with_nul.map(lambda t: t.replace(";", "")) | oversized(100)),
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    case=st.sampled_from(ROW_BAD).flatmap(lambda c: st.tuples(st.just(c[0]), c[1])),
+    dry=st.sampled_from(DRY),
+)
+def test_import_rows_of_the_wrong_type_are_refused_naming_row_and_column(w, tmp_path, case, dry):
+    from django.core.management import CommandError, call_command
+
+    column, bad = case
+    bad = bad.replace("\n", "").replace("\r", "").replace('"', "")
+    row = {
+        "scheme": "rna",
+        "identifier": "W9NEW",
+        "name": "Nouvelle",
+        "kind": "organization",
+        "category": "association",
+        "territory": str(w.inside.commune.pk),
+        "power": "2",
+    }
+    row[column] = bad
+    text = ";".join(row) + "\n" + ";".join(row.values()) + "\n"
+    before = _state()
+    response = w.client.post("/api/actors/import/" + dry, _upload(text))
+    assert response.status_code == 422, (column, bad, response.content[:300])
+    body = orjson.loads(response.content)
+    assert any(f"row 2, column '{column}'" in e["field"] for e in body["errors"]), body
+    assert _state() == before
+    path = tmp_path / "acteurs.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError, match=f"row 2, column '{column}'"):
+        call_command("import_actors", str(path), dry_run=bool(dry))
+    assert _state() == before
