@@ -2,8 +2,11 @@
 
 Every endpoint needs the ``analysis`` scope (with ``read``). A key limited to a
 territory analyses that territory or one below it (404 otherwise), and by
-default its own territory. Answers are cached, keyed by the data they were
-computed from (see ``api.analysis.runner``): ``X-Analysis-Cache`` says ``hit``
+default its own territory. Its answers hold only the interactions it may read
+(filed within its territory: the interactions list's rule) and show members
+from elsewhere by id and name only (``api.scoping.Reach``); an actor or body
+out of its reach answers the 404 of a missing id. Answers are cached, keyed by
+the data they were computed from and by the reader's reach (see ``api.analysis.runner``): ``X-Analysis-Cache`` says ``hit``
 or ``miss``, the ``ETag`` changes with the data, ``If-None-Match`` gives 304.
 A territory larger than ``ANALYSIS_SYNC_MAX_NODES`` answers 202 with a job to
 poll at ``/api/analysis/jobs/{id}/``.
