@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import orjson
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -24,7 +24,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api import fastlist
+from api import fastlist, inputs
 from api.auth import access_of
 from api.pagination import RegistryPagination
 from api.params import QueryBooleanField, check_value
@@ -105,6 +105,8 @@ class RegistrySerializer(serializers.ModelSerializer):
     # source="__str__" without DRF inspecting the method's signature on every row.
     display = serializers.CharField(source="*", read_only=True, help_text="Human label.")
 
+    serializer_related_field = inputs.StrictPrimaryKeyRelatedField
+
     expandable: ClassVar[dict[str, str]] = {}
     #: Related fields whose choices a territory-scoped key sees only within its territory:
     #: field name -> path from the related model to its territory id.
@@ -132,6 +134,10 @@ class RegistrySerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
+        # Every model field is read by the input layer's strict fields (api.inputs).
+        field_class = inputs.STRICT_FIELDS.get(field_class, field_class)
+        if isinstance(model_field, models.TextField) and "max_length" not in kwargs:
+            kwargs["max_length"] = inputs.TEXT_MAX_LENGTH
         if field_name == "id" and not kwargs.get("help_text"):
             kwargs["help_text"] = "Unique id, never reused."
         return field_class, kwargs

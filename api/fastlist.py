@@ -399,18 +399,18 @@ def _expression(serializer, field, model, prefix, columns, nested, queryset, cod
     if isinstance(field, serializers.SerializerMethodField):
         return _method(serializer, field, prefix, columns, code)
     if field.source == "*":
-        if type(field) is drf_fields.CharField:
+        if _kind(field) is drf_fields.CharField:
             return _display(serializer, prefix, columns, code)
         raise Unsupported(field)
     model_field = _model_field(model, field.source_attrs)
-    if type(field) is relations.PrimaryKeyRelatedField and field.pk_field is None:
+    if _kind(field) is relations.PrimaryKeyRelatedField and field.pk_field is None:
         if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
             raise Unsupported(field)
         return _column(columns.index(prefix + model_field.attname))
     if model_field.is_relation or not model_field.concrete:
         raise Unsupported(field)
     path = prefix + model_field.attname
-    kind = type(field)
+    kind = _kind(field)
     stored = model_field.get_internal_type()
     if stored in IDENTITY_FIELDS.get(kind, ()) or _plain_bigint(field, stored):
         return _column(columns.index(path))
@@ -431,10 +431,19 @@ def _expression(serializer, field, model, prefix, columns, nested, queryset, cod
     raise Unsupported(field)
 
 
+def _kind(field) -> type:
+    """The DRF field class whose output ``field`` has: the input layer's strict fields
+    (api.inputs) subclass DRF's and only change what they accept."""
+    for cls in type(field).__mro__:
+        if cls.__module__ in (drf_fields.__name__, relations.__name__):
+            return cls
+    return type(field)
+
+
 def _plain_bigint(field, stored: str) -> bool:
     """A ``BigIntegerField`` that DRF writes as a number (not coerced to a string)."""
     kind = getattr(drf_fields, "BigIntegerField", None)
-    if kind is None or type(field) is not kind or stored not in _INTEGER:
+    if kind is None or _kind(field) is not kind or stored not in _INTEGER:
         return False
     return not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
 

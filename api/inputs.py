@@ -69,7 +69,7 @@ class StrictIntegerField(serializers.IntegerField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        value = parse_ascii_int(data, allow_string=self.allow_string)
+        value = parse_ascii_int(data, allow_string=self.allow_string or _form_request(self))
         if value is None:
             self.fail("invalid")
         return value
@@ -89,8 +89,13 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictChoiceField(serializers.ChoiceField):
+    """One of the codes, of the codes' own JSON type (``"member"``, or ``-1`` for a sign)."""
+
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        kinds = {type(code) for code in self.choices} or {str}
+        if isinstance(data, bool) or not (
+            type(data) in kinds or (isinstance(data, str) and _form_request(self))
+        ):
             self.fail("invalid_choice", input=type(data).__name__)
         return super().to_internal_value(data)
 
@@ -106,6 +111,8 @@ class StrictBooleanField(serializers.BooleanField):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             return data
+        if _form_request(self):
+            return super().to_internal_value(data)
         if self.allow_string and isinstance(data, str) and data.strip().lower() in self._STRINGS:
             return self._STRINGS[data.strip().lower()]
         self.fail("invalid")
@@ -160,3 +167,52 @@ class StrictJSONParser(JSONParser):
             )
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+
+
+def _form_request(field: serializers.Field) -> bool:
+    """True when the field reads a form (browsable API, multipart): every value is text there.
+
+    JSON bodies are typed, so a number sent as a string is refused; a form cannot
+    send anything but strings, so ASCII digits and DRF's boolean words are read.
+    """
+    request = field.context.get("request") if field.root is not None else None
+    content_type = getattr(request, "content_type", "") or ""
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id: a JSON integer within 64 bits (ASCII digits in a form), else refused.
+
+    DRF's own field hands the value to the model field, whose ``int()`` reads
+    ``"٣"`` as 3 and lets an integer beyond 64 bits reach the database.
+    """
+
+    def to_internal_value(self, data):
+        pk = parse_ascii_int(data, allow_string=_form_request(self))
+        if pk is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not INT64_MIN <= pk <= INT64_MAX:
+            self.fail("does_not_exist", pk_value=pk)
+        return super().to_internal_value(pk)
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
+
+
+class StrictURLField(StrictCharField, serializers.URLField):
+    pass
+
+
+#: DRF's model-serializer fields and their strict counterparts (RegistrySerializer maps them).
+STRICT_FIELDS: dict[type, type] = {
+    serializers.CharField: StrictCharField,
+    serializers.EmailField: StrictEmailField,
+    serializers.URLField: StrictURLField,
+    serializers.IntegerField: StrictIntegerField,
+    serializers.BooleanField: StrictBooleanField,
+    serializers.DateField: StrictDateField,
+    serializers.ChoiceField: StrictChoiceField,
+}
+#: Longest text of a model text field (``TextField``) written through the API.
+TEXT_MAX_LENGTH = 20_000
