@@ -13,6 +13,7 @@ from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework_api_key.permissions import KeyParser
 
 from api.models import ALL_SCOPES, ApiKey
+from registry.models.staff import staff_territory_id
 
 #: Largest multipart upload (the spreadsheet imports take files up to 10 MB), form included.
 MAX_UPLOAD_REQUEST_BYTES = 11 * 1024 * 1024
@@ -147,7 +148,8 @@ def access_of(request) -> Access:
             scopes = set(ALL_SCOPES)
             if not user.has_perm("registry.view_personaldata"):
                 scopes.discard("personal_data")
-            access = Access(frozenset(scopes), None)
+            # Staff limited to a territory in the admin are limited to it in the API too.
+            access = Access(frozenset(scopes), staff_territory_id(user))
         elif user is not None and user.is_authenticated:
             access = Access(frozenset({"read"}), None)
         else:

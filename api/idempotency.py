@@ -42,8 +42,6 @@ from api.problems import ProblemResponse, problem
 MAX_KEY_LENGTH = 200
 HEADER = "Idempotency-Key"
 _VALID_KEY = re.compile(r"[\x20-\x7e]+\Z")
-#: Default of ``IDEMPOTENCY_LEASE_SECONDS``: twice the gunicorn timeout of ``make prod``.
-DEFAULT_LEASE_SECONDS = 120
 
 
 def ttl() -> dt.timedelta:
@@ -51,9 +49,7 @@ def ttl() -> dt.timedelta:
 
 
 def lease() -> dt.timedelta:
-    return dt.timedelta(
-        seconds=getattr(settings, "IDEMPOTENCY_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
-    )
+    return dt.timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
 
 
 def _key_error(key: str) -> str | None:

@@ -5,29 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet, Value
-from rest_framework import serializers
 
+from api.inputs import StrictPrimaryKeyRelatedField
 from registry.models import TerritoryClosure
 
-
-def within_ids(territory_id: int) -> QuerySet:
-    """Ids of the territory and everything below it, as a subquery (one indexed lookup)."""
-    return TerritoryClosure.objects.filter(ancestor_id=territory_id).values("descendant_id")
+# The territory rule itself is the registry's (the admin's staff limit uses the same).
+from registry.scope import restrict, within_ids  # noqa: F401 - re-exported to the resources
 
 
-def restrict(queryset: QuerySet, path: str | None, territory_id: int | None) -> QuerySet:
-    """Keep the rows whose territory (reached through ``path``) lies within ``territory_id``.
-
-    ``path`` names the territory id from the model, e.g. ``"territory_id"`` or
-    ``"body__territory_id"``; ``None`` means the resource is national data
-    (territories themselves are restricted by their own id).
-    """
-    if territory_id is None or path is None:
-        return queryset
-    return queryset.filter(**{f"{path}__in": within_ids(territory_id)})
-
-
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class ScopedPrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
     """A related id that a territory-scoped key may only point within its territory.
 
     For nested serializers, which ``RegistrySerializer.scoped_relations`` does not reach:

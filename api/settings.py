@@ -247,7 +247,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"ActorKindEnum": "registry.models.ActorKind"},
     "SCHEMA_PATH_PREFIX": "/api/",
     "SORT_OPERATIONS": False,
     "DEFAULT_GENERATOR_CLASS": "api.schema.RegistrySchemaGenerator",
@@ -255,6 +255,10 @@ SPECTACULAR_SETTINGS = {
 
 #: How long the answer to a request with an Idempotency-Key is kept for replay.
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+#: How long a running Idempotency-Key request is leased to its worker (seconds): a retry
+#: within it gets 409 with Retry-After; after it (the worker died) the retry runs the request.
+#: Keep it above the longest request (the gunicorn timeout, 60 s in `make prod`).
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=120)
 
 # --- analysis (graph/) ---------------------------------------------------------------
 

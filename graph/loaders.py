@@ -59,6 +59,7 @@ from registry.models import (
     PersonalData,
     TerritoryClosure,
 )
+from registry.scope import within_ids
 from registry.selectors import versions
 
 
@@ -85,7 +86,7 @@ def snapshot() -> Iterator[None]:
 
 
 def _within(territory_id: int) -> QuerySet:
-    return TerritoryClosure.objects.filter(ancestor_id=territory_id).values("descendant_id")
+    return within_ids(territory_id)
 
 
 def _territory_label(level: str | None, code: str | None) -> str:

@@ -74,3 +74,9 @@ class ImportFailed(RegistryError):
 
     code = "import-failed"
     status = 422
+
+
+def describe(exc: RegistryError) -> str:
+    """The error, then each problem (row and column, or field) on its own line: for commands."""
+    lines = [f"{where}: {m}" for where, msgs in exc.errors.items() for m in msgs]
+    return "\n".join([exc.detail, *(f"  - {line}" for line in lines)])

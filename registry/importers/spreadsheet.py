@@ -558,7 +558,8 @@ def _blank(value: Any) -> bool:
 
 # --- cell values ------------------------------------------------------------------------
 
-_FR_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+# [0-9], not \d: \d also matches "٠١/٠٢/٢٠٢٠", which int() would then read as a date.
+_FR_DATE = re.compile(r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$")
 
 
 def parse_date(value: Any) -> dt.date:
@@ -573,7 +574,7 @@ def parse_date(value: Any) -> dt.date:
         if match:
             day, month, year = (int(g) for g in match.groups())
             return dt.date(year, month, day)
-        if re.match(r"^\d{4}-\d{2}-\d{2}( 00:00(:00)?)?$", text):
+        if re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( 00:00(:00)?)?$", text):
             return dt.date.fromisoformat(text[:10])
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a real date.") from exc
@@ -734,31 +735,19 @@ def import_members(
     format: str | None = None,
     allowed_actors: Q | None = None,
     allowed_territories: Q | None = None,
-    parse_entries: Callable[[list[dict]], list] | None = None,
+    parse_entries: Callable[[list[dict]], list],
 ) -> ImportResult:
     """Make ``body``'s current members the rows of the file (see the module docstring).
 
     Each row becomes a sync entry in the JSON shape of ``PUT /api/bodies/{id}/members/``
     (French labels and dates already read), and the entries go through
-    ``parse_entries``: the API's validation of sync entries, so a row is checked
-    exactly as a JSON entry, its errors then named by row and column. The registry
-    does not import the API: the caller passes it, and without one it is looked up
-    by the setting ``REGISTRY_MEMBER_ENTRY_PARSER`` (default
-    ``api.resources.members.parse_member_entries``).
+    ``parse_entries``: the API's validation of sync entries
+    (``api.resources.members.parse_member_entries``), so a row is checked exactly as a
+    JSON entry, its errors then named by row and column. The registry does not import
+    the API: the caller (the upload view, the ``import_members`` command) passes it.
     """
     from registry.services.sync import membership_sync
 
-    if parse_entries is None:
-        from django.conf import settings
-        from django.utils.module_loading import import_string
-
-        parse_entries = import_string(
-            getattr(
-                settings,
-                "REGISTRY_MEMBER_ENTRY_PARSER",
-                "api.resources.members.parse_member_entries",
-            )
-        )
     table = read_table(file, filename=filename, format=format, allowed=MEMBER_COLUMNS)
     problems = _Problems(table)
     if not ({"actor_id", "identifier", "name"} & set(table.columns)):

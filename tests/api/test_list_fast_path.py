@@ -143,6 +143,12 @@ MEMBERSHIP_LISTS = [
 ]
 
 
+def fast_for(query: str, expect_fast: bool, key_territory) -> bool:
+    """For a territory key an expanded actor may be an outside member, shown by id and name
+    only (api.scoping.Reach): DRF's path answers those pages (the same bytes, checked)."""
+    return expect_fast and not (key_territory is not None and "expand=actor" in query)
+
+
 def check(lists, resource, viewset, key_territory, monkeypatch, fast_calls):
     clients = {
         scopes: caller(scopes=scopes, territory=key_territory).client
@@ -161,13 +167,16 @@ def check(lists, resource, viewset, key_territory, monkeypatch, fast_calls):
             fast_calls.clear()
             fast, slow = both_ways(client, url, viewset, monkeypatch)
             assert fast == slow, f"GET {url}\nfast: {fast[:2000]!r}\nslow: {slow[:2000]!r}"
-            assert fast_calls[:1] == [expect_fast], (url, fast_calls)
+            assert fast_calls[:1] == [fast_for(query, expect_fast, key_territory)], (
+                url,
+                fast_calls,
+            )
         fast_calls.clear()
         pages = walk(
             client, f"/api/{resource}/?{query}{sep}pagination=cursor&limit=2", viewset, monkeypatch
         )
         assert pages >= 1
-        assert fast_calls[0] == expect_fast, (query, fast_calls)
+        assert fast_calls[0] == fast_for(query, expect_fast, key_territory), (query, fast_calls)
 
 
 @pytest.fixture(params=["native dates", "dates written by the plan"])

@@ -97,6 +97,8 @@ def test_a_members_file_finds_an_actor_by_its_identifier_written_with_spaces(tmp
         "schéma;identifiant;nom;type;catégorie\nsiren; 123 456 789 ;Les Amis;organisation;association\n"
     )
     before = Actor.objects.count()
-    result = import_members(path, body=body, effective_date=DAY)
+    from api.resources.members import parse_member_entries
+
+    result = import_members(path, body=body, effective_date=DAY, parse_entries=parse_member_entries)
     assert [c["actor"] for c in result.result.created] == [org.pk]
     assert Actor.objects.count() == before

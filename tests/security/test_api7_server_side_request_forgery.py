@@ -25,9 +25,10 @@ INTERNAL = [
     "http://169.254.169.254/latest/meta-data/",
     "http://127.0.0.1:6379/",
     "http://localhost:5432/",
-    "file:///etc/passwd",
-    "gopher://127.0.0.1:25/",
 ]
+#: Links that are no web page: refused by the declared shape of links and sources
+#: (registry.validators), never stored.
+NOT_WEB = ["file:///etc/passwd", "gopher://127.0.0.1:25/", "javascript:alert(1)"]
 HTTP_CLIENTS = {
     "requests",
     "httpx",
@@ -61,6 +62,27 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "create_connection", create_connection)
     return attempts
+
+
+def test_api7_links_that_are_no_web_page_are_refused(world, no_network):
+    for url in NOT_WEB:
+        for field in ("links", "sources"):
+            before = Actor.objects.count()
+            refused = world.client.post(
+                "/api/actors/",
+                {
+                    "kind": "organization",
+                    "category": "association",
+                    "name": "Alpha Liens",
+                    "territory": world.inside.commune.pk,
+                    field: [{"url": url}],
+                },
+                format="json",
+            )
+            assert refused.status_code == 422, (url, refused.content)
+            assert [e["field"] for e in refused.json()["errors"]] == [field]
+            assert Actor.objects.count() == before
+    assert no_network == []
 
 
 def test_api7_links_and_sources_are_stored_never_fetched(world, no_network):

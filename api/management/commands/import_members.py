@@ -1,4 +1,8 @@
-"""``manage.py import_members BODY_ID FILE``: sync a body's members from a CSV/XLSX file."""
+"""``manage.py import_members BODY_ID FILE``: sync a body's members from a CSV/XLSX file.
+
+In ``api`` because a row is validated by the API's sync-entry serializers (the one input
+layer), which the registry may not import.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,10 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.exceptions import ImportFailed, RegistryError
+from api.resources.members import parse_member_entries
+from registry.exceptions import ImportFailed, RegistryError, describe
 from registry.importers.spreadsheet import import_members
 from registry.models import Body, EndReason
-
-
-def describe(exc: RegistryError) -> str:
-    """The error, then each problem (row and column) on its own line."""
-    lines = [f"{where}: {m}" for where, msgs in exc.errors.items() for m in msgs]
-    return "\n".join([exc.detail, *(f"  - {line}" for line in lines)])
 
 
 class Command(BaseCommand):
@@ -50,7 +49,12 @@ class Command(BaseCommand):
             raise CommandError(f"No body with id {body_id}.")
         try:
             result = import_members(
-                file, body=body, effective_date=effective, end_reason=end_reason, dry_run=dry_run
+                file,
+                body=body,
+                effective_date=effective,
+                end_reason=end_reason,
+                dry_run=dry_run,
+                parse_entries=parse_member_entries,
             )
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc

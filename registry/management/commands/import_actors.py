@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.exceptions import RegistryError
+from registry.exceptions import RegistryError, describe
 from registry.importers.spreadsheet import import_actors
-from registry.management.commands.import_members import describe
 
 
 class Command(BaseCommand):
