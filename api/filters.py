@@ -41,7 +41,11 @@ class InputFormField(forms.Field):
         try:
             return self.input_field.run_validation(value)
         except serializers.ValidationError as error:
-            raise forms.ValidationError([str(m) for m in error.detail], code="invalid") from None
+            # One ValidationError per message, each with its code: a plain list of strings
+            # loses them (a range filter's errors then had "code": null).
+            raise forms.ValidationError(
+                [forms.ValidationError(str(m), code=m.code or "invalid") for m in error.detail]
+            ) from None
 
 
 class WholeNumberField(InputFormField):

@@ -82,7 +82,10 @@ class FieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField(
         help_text="The field at fault (dotted path), or non_field_errors."
     )
-    pointer = serializers.CharField(help_text="JSON pointer to the field in the request body.")
+    pointer = serializers.CharField(
+        required=False,
+        help_text="JSON pointer to the field in the request body (absent for a header).",
+    )
     code = serializers.CharField(help_text="Machine-readable error code.")
     detail = serializers.CharField(help_text="What is wrong, for a person.")
 

@@ -131,6 +131,7 @@ def _score(help_text: str):
     )
 
 
+#: The identifier's JSON shape for the document, its descriptions IdentifierKeySerializer's own.
 _IDENTIFIER_SCHEMA = {
     "type": "object",
     "properties": {
@@ -138,9 +139,12 @@ _IDENTIFIER_SCHEMA = {
         "value": {"type": "string", "maxLength": 100},
         "issuer": {"type": "string", "maxLength": 100},
     },
+    "description": "An identifier of the actor (IdentifierKey).",
     "required": ["scheme", "value"],
     "additionalProperties": False,
 }
+for _name, _field in IdentifierKeySerializer().fields.items():
+    _IDENTIFIER_SCHEMA["properties"][_name]["description"] = str(_field.help_text)
 
 
 @extend_schema_field({"oneOf": [{"type": "integer", "format": "int64"}, _IDENTIFIER_SCHEMA]})
