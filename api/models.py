@@ -64,9 +64,6 @@ class ApiKey(AbstractAPIKey):
         if not isinstance(self.scopes, list) or unknown:
             raise ValidationError({"scopes": _("Unknown scopes: %s") % ", ".join(unknown)})
 
-    def has_scope(self, scope: str) -> bool:
-        return scope in (self.scopes or [])
-
 
 class IdempotencyRecord(models.Model):
     """The first answer to a request sent with an ``Idempotency-Key``, to replay on retries.

@@ -105,10 +105,6 @@ class Reach:
             )
         )
 
-    def interaction_visible(self, interaction_territory_id: int | None) -> bool:
-        """Whether an interaction filed under this territory is readable (list rule)."""
-        return self.contains(interaction_territory_id)
-
     def actor_visible(self, actor_territory_id: int | None) -> bool:
         """Whether an actor of this home territory is reachable by id (actors list rule)."""
         return self.contains(actor_territory_id)

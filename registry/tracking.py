@@ -566,10 +566,3 @@ def bulk_delete(instances: Sequence[models.Model]) -> int:
         count, _per_model = collector.delete()
         _write_records(records)
     return count
-
-
-@contextmanager
-def untracked_derived_writes() -> Iterator[None]:
-    """For derived data only (e.g. the territory closure), rebuilt from tracked rows."""
-    with _allow_writes():
-        yield

@@ -41,7 +41,7 @@ from api.inputs import (
     parse_ascii_int,
 )
 from registry.identifiers import normalise
-from registry.importers.spreadsheet import import_actors
+from registry.importers.spreadsheet import MAX_UPLOAD_BYTES, import_actors
 from registry.models import (
     ActorCategory,
     ActorKind,
@@ -59,8 +59,6 @@ from registry.services.upserts import (
     interaction_upsert_many,
 )
 from registry.validators import MAX_LINKS, MAX_NOTE_LENGTH, MAX_URL_LENGTH
-
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing.")
 IDEMPOTENCY = OpenApiParameter(
@@ -386,7 +384,9 @@ def _upload(request):
     if upload is None:
         raise exceptions.ValidationError({"file": ["Attach the spreadsheet as 'file'."]})
     if upload.size > MAX_UPLOAD_BYTES:
-        raise exceptions.ValidationError({"file": ["The file is larger than 10 MB."]})
+        raise exceptions.ValidationError(
+            {"file": [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."]}
+        )
     return upload
 
 

@@ -597,17 +597,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ValueError(f"{text!r} is not a whole number.")
-    return int(text)
-
-
 def _cell(row: Row, name: str, problems: _Problems, convert) -> Any:
     value = row.values.get(name)
     if _blank(value):
@@ -891,14 +880,8 @@ def _json_int(value: Any) -> Any:
     return int(text) if re.fullmatch(r"[0-9]{1,19}", text) else text
 
 
-def _json_int_or_text(value: Any) -> Any:
-    """A college cell: an id (ASCII digits, or a number cell) as an integer, else its name."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip()
-    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) else text
+#: A college cell: an id (ASCII digits, or a number cell) as an integer, else its name.
+_json_int_or_text = _json_int
 
 
 def import_actors(

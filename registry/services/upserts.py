@@ -62,7 +62,8 @@ from django.db import models, transaction
 from registry import tracking
 from registry.exceptions import InvalidInput
 from registry.identifiers import IdentifierKey, normalise
-from registry.models import Actor, ActorIdentifier, Body, Interaction, Territory, TerritoryClosure
+from registry.models import Actor, ActorIdentifier, Body, Interaction, Territory
+from registry.scope import within_ids
 from registry.services._common import domain_errors
 from registry.services.actors import ACTOR_FIELDS
 from registry.services.interactions import INTERACTION_FIELDS
@@ -255,8 +256,8 @@ def _unknown(raw: Mapping, allowed: Sequence[str], key: str, index: int, errors:
 
 
 def _within(reach: int):
-    """Ids of the territory ``reach`` and everything below it (a subquery)."""
-    return TerritoryClosure.objects.filter(ancestor_id=reach).values("descendant_id")
+    """Ids of the territory ``reach`` and everything below it (the registry's one rule)."""
+    return within_ids(reach)
 
 
 def _in_reach(queryset: models.QuerySet, path: str, reach: int | None) -> models.QuerySet:
