@@ -216,3 +216,30 @@ STRICT_FIELDS: dict[type, type] = {
 }
 #: Longest text of a model text field (``TextField``) written through the API.
 TEXT_MAX_LENGTH = 20_000
+
+
+def validated_many(
+    serializer_class: type[serializers.Serializer],
+    raw,
+    *,
+    name: str,
+    what: str,
+    context: dict | None = None,
+) -> list:
+    """JSON values checked by ``serializer_class`` (many), as its typed values.
+
+    Else ``InvalidInput`` naming each bad field by its path (``members.3.role``,
+    ``items.0.links.2.url``): what the spreadsheet imports map to row and column.
+    """
+    from drf_standardized_errors.formatter import flatten_errors
+
+    from registry.exceptions import InvalidInput
+
+    serializer = serializer_class(data=list(raw), many=True, context=context or {})
+    if serializer.is_valid():
+        return list(serializer.validated_data)
+    errors: dict[str, list[str]] = {}
+    for error in flatten_errors({name: serializer.errors}):
+        errors.setdefault(error.attr or "non_field_errors", []).append(str(error.detail))
+    bad = len({key.split(".")[1] for key in errors if key.count(".")})
+    raise InvalidInput(f"{bad} {what} are not valid; nothing was written.", errors=errors)

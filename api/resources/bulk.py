@@ -39,6 +39,7 @@ from api.inputs import (
     StrictDateField,
     StrictIntegerField,
     parse_ascii_int,
+    validated_many,
 )
 from registry.identifiers import normalise
 from registry.importers.spreadsheet import MAX_UPLOAD_BYTES, import_actors
@@ -286,6 +287,12 @@ ITEM_FIELDS = {
 }
 
 
+def parse_actor_items(raw) -> list:
+    """Actor items (JSON values) as ``ActorItemSerializer``'s typed values, or
+    ``InvalidInput`` naming each bad field (``items.3.name``): the actors import's rows."""
+    return validated_many(ActorItemSerializer, raw, name="items", what="items")
+
+
 class UpsertEntrySerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Index of the item sent.")
     id = serializers.IntegerField(allow_null=True, help_text="Id (null in a dry run).")
@@ -411,6 +418,7 @@ class ActorImportView(IdempotentMixin, APIView):
         upload = _upload(request)
         outcome = import_actors(
             upload,
+            parse_items=parse_actor_items,
             dry_run=dry_run,
             filename=upload.name,
             reach=access_of(request).territory_id,

@@ -20,7 +20,6 @@ from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from drf_standardized_errors.formatter import flatten_errors
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -35,12 +34,12 @@ from api.inputs import (
     StrictChoiceField,
     StrictDateField,
     StrictIntegerField,
+    validated_many,
 )
 from api.resources.bodies import BodySerializer
 from api.resources.bulk import DRY_RUN, IDEMPOTENCY, _dry_run, _upload
 from api.resources.memberships import MembershipSerializer
 from api.scoping import restrict, within_ids
-from registry.exceptions import InvalidInput
 from registry.identifiers import normalise
 from registry.importers.spreadsheet import import_members
 from registry.models import (
@@ -307,18 +306,9 @@ class MembersSyncRequestSerializer(_ClosedSerializer):
 def parse_member_entries(raw: Sequence, *, context: dict | None = None) -> list[MemberEntry]:
     """Client entries (JSON values) as typed ``MemberEntry`` values, or ``InvalidInput``
     naming each bad field (``members.3.role``); used by the spreadsheet import."""
-    serializer = MemberEntrySerializer(data=list(raw), many=True, context=context or {})
-    if not serializer.is_valid():
-        flat = flatten_errors({"members": serializer.errors})
-        errors: dict[str, list[str]] = {}
-        for error in flat:
-            errors.setdefault(error.attr or "non_field_errors", []).append(str(error.detail))
-        raise InvalidInput(
-            f"{len({k.split('.')[1] for k in errors if k.count('.')})} member entries are not "
-            "valid; nothing was written.",
-            errors=errors,
-        )
-    return list(serializer.validated_data)
+    return validated_many(
+        MemberEntrySerializer, raw, name="members", what="member entries", context=context
+    )
 
 
 def actor_scope(request) -> tuple[Q | None, Q | None]:

@@ -852,8 +852,8 @@ def import_members(
     )
 
 
-def _renumbered(exc: InvalidInput, indexes: list[int]) -> InvalidInput:
-    """``exc`` about ``members[indexes]`` alone, renumbered as entries of the whole file."""
+def _renumbered(exc: InvalidInput, indexes: list[int], prefix: str = "members") -> InvalidInput:
+    """``exc`` about ``rows[indexes]`` alone, renumbered as entries of the whole file."""
 
     def entry(match: re.Match) -> str:
         return f"{match.group(1)}{indexes[int(match.group(2))]}"
@@ -861,8 +861,8 @@ def _renumbered(exc: InvalidInput, indexes: list[int]) -> InvalidInput:
     return InvalidInput(
         exc.detail,
         errors={
-            re.sub(r"^(members\.)(\d+)", entry, key): [
-                re.sub(r"\b(entry )(\d+)\b", entry, str(m)) for m in messages
+            re.sub(rf"^({prefix}\.)(\d+)", entry, key): [
+                re.sub(r"\b((?:entry|item) )(\d+)\b", entry, str(m)) for m in messages
             ]
             for key, messages in exc.errors.items()
         },
@@ -891,11 +891,15 @@ def import_actors(
     filename: str | None = None,
     format: str | None = None,
     reach: int | None = None,
+    parse_items: Callable[[list[dict]], list],
 ) -> ImportResult:
     """Create or update the actors of the file, found by identifier (see the module docstring).
 
     ``reach``: the territory the writer is limited to, checked in the dry run as in the
     real run (``registry.services.upserts``: a record out of reach is absent).
+    ``parse_items``: the API's validation of bulk actor items
+    (``api.resources.bulk.parse_actor_items``), so a row is checked exactly as a JSON
+    item, its errors then named by row and column; the caller passes it.
     """
     from registry.services.upserts import actor_upsert_many
 
@@ -939,9 +943,21 @@ def import_actors(
         items.append(item)
     problems.raise_if_any(_detail(problems))
     try:
-        result = actor_upsert_many(items=items, dry_run=dry_run, reach=reach)
+        result = actor_upsert_many(items=parse_items(items), dry_run=dry_run, reach=reach)
     except InvalidInput as exc:
         _map_service_errors(exc, "items", table, problems, default="identifier")
+        bad = {int(k.split(".")[1]) for k in exc.errors if re.match(r"items\.\d+\.", k)}
+        if bad and len(bad) < len(items):
+            # Rows refused as items: the others are still checked against the database
+            # (a dry run of them alone), so that a file's problems all come at once.
+            keep = [i for i in range(len(items)) if i not in bad]
+            try:
+                actor_upsert_many(
+                    items=parse_items([items[i] for i in keep]), dry_run=True, reach=reach
+                )
+            except InvalidInput as more:
+                renumbered = _renumbered(more, keep, prefix="items")
+                _map_service_errors(renumbered, "items", table, problems, "identifier")
         problems.raise_if_any(_detail(problems))
         raise  # pragma: no cover
     return ImportResult(

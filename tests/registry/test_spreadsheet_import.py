@@ -7,13 +7,19 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from api.resources.bulk import parse_actor_items
 from api.resources.members import parse_member_entries
 from registry.exceptions import ImportFailed
 from registry.importers import spreadsheet
-from registry.importers.spreadsheet import import_actors, read_table
+from registry.importers.spreadsheet import read_table
 from registry.models import Actor, ActorIdentifier, ChangeRecord, Membership
 from registry.services.actors import actor_identifier_add
 from tests.factories import ActorFactory, BodyFactory, CollegeFactory, MembershipFactory
+
+
+def import_actors(*args, **kwargs):
+    """The import as the upload view and the command call it: rows checked as bulk items."""
+    return spreadsheet.import_actors(*args, parse_items=parse_actor_items, **kwargs)
 
 
 def import_members(*args, **kwargs):
@@ -404,3 +410,20 @@ def test_new_identified_actors_not_created_when_another_row_fails(tmp_path, body
         import_members(path, body=body, effective_date=DAY)
     assert set(exc.value.errors) == {"row 3, column 'id acteur'"}
     assert (Actor.objects.count(), ChangeRecord.objects.count()) == before
+
+
+def test_actor_rows_are_checked_as_bulk_items(tmp_path):
+    """A row goes through the bulk item serializer: its bounds and shapes, named by row and
+    column (the service alone did not bound the name)."""
+    path = write_csv(
+        tmp_path / "acteurs.csv",
+        [
+            ["scheme", "identifier", "name", "kind", "category"],
+            ["rna", "W1", "N" * 301, "organization", "association"],
+            ["rna", "W2", "Ok", "organization", "association"],
+        ],
+    )
+    with pytest.raises(ImportFailed) as exc:
+        import_actors(path)
+    assert {(p["row"], p["column"]) for p in exc.value.problems} == {(2, "name")}
+    assert Actor.objects.count() == 0

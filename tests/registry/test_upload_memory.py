@@ -22,6 +22,7 @@ import zlib
 
 import pytest
 
+from api.resources.bulk import parse_actor_items
 from registry.exceptions import ImportFailed
 from registry.importers import spreadsheet, xlsx_guard
 from registry.importers.spreadsheet import import_actors, read_table
@@ -197,7 +198,7 @@ def _import_in_child(name: str, data: bytes) -> dict:
             signal.alarm(60)
             baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             try:
-                import_actors(io.BytesIO(data), filename=name)
+                import_actors(io.BytesIO(data), filename=name, parse_items=parse_actor_items)
                 outcome = {"refused": False}
             except ImportFailed as exc:
                 outcome = {"refused": True, "detail": exc.detail, "errors": exc.errors}

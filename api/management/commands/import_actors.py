@@ -1,9 +1,14 @@
-"""``manage.py import_actors FILE``: create or update actors from a CSV/XLSX file."""
+"""``manage.py import_actors FILE``: create or update actors from a CSV/XLSX file.
+
+In ``api`` because a row is validated by the API's bulk item serializer (the one input
+layer), which the registry may not import.
+"""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from api.resources.bulk import parse_actor_items
 from registry.exceptions import RegistryError, describe
 from registry.importers.spreadsheet import import_actors
 
@@ -23,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, dry_run: bool, **options) -> None:
         try:
-            result = import_actors(file, dry_run=dry_run)
+            result = import_actors(file, dry_run=dry_run, parse_items=parse_actor_items)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
         except RegistryError as exc:
