@@ -24,6 +24,7 @@ from registry.models.body import Body, BodyStatus, BodyType, College, ParityRule
 from registry.models.history import ChangeAction, ChangeRecord
 from registry.models.interaction import Direction, Interaction, InteractionType, Sign
 from registry.models.membership import EndReason, Membership, Role
+from registry.models.merge import ActorMerge
 from registry.models.staff import StaffTerritory
 from registry.models.territory import (
     RelationKind,
@@ -39,6 +40,7 @@ __all__ = [
     "ActorCategory",
     "ActorIdentifier",
     "ActorKind",
+    "ActorMerge",
     "ActorOtherName",
     "Attendance",
     "AttendanceStatus",

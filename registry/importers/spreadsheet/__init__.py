@@ -103,7 +103,6 @@ import io
 import itertools
 import os
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +114,17 @@ from django.db.models import Q
 
 from registry.exceptions import ImportFailed, InvalidInput
 from registry.identifiers import normalise
+from registry.importers.spreadsheet.columns import (
+    ACTOR_COLUMNS,
+    CATEGORY_VALUES,
+    HEADER_ALIASES,
+    KIND_VALUES,
+    MEMBER_COLUMNS,
+    ROLE_VALUES,
+    SCHEME_VALUES,
+    SELECTION_MODE_VALUES,
+)
+from registry.importers.spreadsheet.columns import norm as _norm
 from registry.importers.xlsx_guard import Limits, iter_first_sheet, refused
 from registry.models import ActorIdentifier, Body, EndReason
 from registry.models.actor import ORGANIZATION_CATEGORIES, PERSON_CATEGORIES
@@ -133,162 +143,6 @@ MAX_CELL_CHARS = 32_767
 #: Longest CSV line (a record, its quoted line breaks included), in characters.
 MAX_LINE_CHARS = 1024 * 1024
 
-
-def _norm(text: Any) -> str:
-    """Case-, accent- and punctuation-insensitive form of a header or a value."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    text = text.casefold().replace("(", "").replace(")", "")
-    return re.sub(r"[\s_\-'’.°/]+", " ", text).strip()
-
-
-_HEADERS: dict[str, tuple[str, ...]] = {
-    "actor_id": (
-        "actor_id",
-        "actor",
-        "id acteur",
-        "identifiant acteur",
-        "numero acteur",
-        "n acteur",
-        "no acteur",
-    ),
-    "scheme": ("scheme", "identifier scheme", "schema", "type d'identifiant", "type identifiant"),
-    "identifier": ("identifier", "identifier value", "identifiant", "valeur de l'identifiant"),
-    "issuer": ("issuer", "emetteur"),
-    "name": ("name", "nom"),
-    "kind": ("kind", "type", "nature"),
-    "category": ("category", "categorie"),
-    "college": ("college",),
-    "role": ("role", "fonction"),
-    "selection_mode": (
-        "selection_mode",
-        "mode de selection",
-        "mode de designation",
-    ),
-    "on_behalf_of": ("on_behalf_of", "au titre de", "representant de"),
-    "start_date": ("start_date", "date de debut", "debut"),
-    "external_id": ("external_id", "identifiant externe", "id externe"),
-    "given_name": ("given_name", "first name", "prenom"),
-    "family_name": ("family_name", "last name", "nom de famille"),
-    "description": ("description",),
-    "territory": ("territory", "territoire"),
-    "founding_date": ("founding_date", "date de creation"),
-    "dissolution_date": ("dissolution_date", "date de dissolution"),
-    "power": ("power", "pouvoir"),
-    "interest": ("interest", "interet"),
-    "legitimacy": ("legitimacy", "legitimite"),
-    "urgency": ("urgency", "urgence"),
-}
-HEADER_ALIASES: dict[str, str] = {
-    _norm(alias): name for name, aliases in _HEADERS.items() for alias in aliases
-}
-
-MEMBER_COLUMNS = frozenset(
-    {
-        "actor_id",
-        "scheme",
-        "identifier",
-        "issuer",
-        "name",
-        "kind",
-        "category",
-        "college",
-        "role",
-        "selection_mode",
-        "on_behalf_of",
-        "start_date",
-        "external_id",
-    }
-)
-ACTOR_COLUMNS = frozenset(
-    {
-        "scheme",
-        "identifier",
-        "issuer",
-        "name",
-        "kind",
-        "category",
-        "given_name",
-        "family_name",
-        "description",
-        "territory",
-        "founding_date",
-        "dissolution_date",
-        "power",
-        "interest",
-        "legitimacy",
-        "urgency",
-    }
-)
-
-
-def _values(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
-    return {_norm(word): code for code, words in table.items() for word in words}
-
-
-KIND_VALUES = _values(
-    {
-        "person": ("person", "personne", "individu", "personne physique"),
-        "organization": (
-            "organization",
-            "organisation",
-            "structure",
-            "personne morale",
-        ),
-    }
-)
-CATEGORY_VALUES = _values(
-    {
-        "resident": ("resident", "residente", "habitant", "habitante", "citoyen", "citoyenne"),
-        "elected_official": ("elected_official", "elu", "elue", "elu e", "elu local"),
-        "municipal_agent": ("municipal_agent", "agent municipal", "agent", "agente"),
-        "association": ("association",),
-        "collectivity": ("collectivity", "collectivite", "collectivite territoriale"),
-        "public_service": ("public_service", "service public"),
-        "company": ("company", "entreprise", "societe"),
-        "social_landlord": ("social_landlord", "bailleur social", "bailleur"),
-        "school": ("school", "ecole", "etablissement scolaire"),
-        "collective": ("collective", "collectif", "collectif informel"),
-        "other": ("other", "autre"),
-    }
-)
-ROLE_VALUES = _values(
-    {
-        "member": ("member", "membre"),
-        "president": ("president", "presidente"),
-        "vice_president": ("vice_president", "vice presidente", "vice president"),
-        "secretary": ("secretary", "secretaire"),
-        "facilitator": ("facilitator", "animateur", "animatrice", "animateurice"),
-        "elected_referent": (
-            "elected_referent",
-            "referent elu",
-            "referente elue",
-            "referente elue",
-            "referent elue",
-        ),
-        "technical_referent": ("technical_referent", "referent technique", "referente technique"),
-    }
-)
-SELECTION_MODE_VALUES = _values(
-    {
-        "lot": ("lot", "tirage au sort", "tire au sort"),
-        "election": ("election", "elu", "elue"),
-        "appointment": ("appointment", "nomination", "nomme", "nommee"),
-        "volunteer": ("volunteer", "volontariat", "volontaire", "candidature"),
-        "ex_officio": ("ex_officio", "de droit", "membre de droit"),
-        "designation": ("designation", "designe", "designee"),
-    }
-)
-SCHEME_VALUES = _values(
-    {
-        "siren": ("siren",),
-        "siret": ("siret",),
-        "rna": ("rna",),
-        "rne": ("rne",),
-        "insee": ("insee", "code insee"),
-        "external": ("external", "externe", "interne"),
-        "other": ("other", "autre"),
-    }
-)
 
 #: Service error field -> spreadsheet field.
 _ERROR_FIELDS = {
@@ -506,7 +360,7 @@ def read_table(
     fmt = _format_of(filename or name, format)
     label = _label(filename or name)
     records = _csv_records(data, label) if fmt == "csv" else _xlsx_records(data, label)
-    allowed = set(allowed) if allowed is not None else set(_HEADERS)
+    allowed = set(allowed) if allowed is not None else set(HEADER_ALIASES.values())
     columns: dict[str, str] = {}
     positions: dict[int, str] = {}
     ignored: list[str] = []
