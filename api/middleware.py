@@ -10,7 +10,9 @@ class DatabaseUnavailableMiddleware:
 
     DRF views get the same answer from the exception handler (api.problems); this
     covers plain Django views, in DEBUG too (where ``handler500`` is not called).
-    Errors raised by other middleware reach ``handler500``, which does the same.
+    Errors raised by other middleware reach ``handler500``, which does the same. Only a
+    lost or refused connection or a locked database is a 503 (``is_db_unavailable``):
+    any other database error is a bug, a 500 that clients do not retry.
     """
 
     def __init__(self, get_response):

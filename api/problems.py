@@ -10,6 +10,7 @@ shape from ``handler404``/``handler500``.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from http import HTTPStatus
 
@@ -64,10 +65,25 @@ class ProblemResponse(HttpResponse):
 
 logger = logging.getLogger(__name__)
 
-#: What a lost or refused database connection raises (psycopg's ``AdminShutdown``,
-#: "connection refused", "server closed the connection unexpectedly" and "the
-#: connection is closed" all come out of Django as one of these).
+#: What a lost or refused database connection raises: Django's ``InterfaceError`` ("the
+#: connection is closed"), or an ``OperationalError`` that says so. Other
+#: ``OperationalError``s (SQLite's "no such table" or "expression tree too deep", a
+#: statement timeout) are bugs or bad queries: a 500, logged, never "retry later".
 DB_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+#: SQLSTATE classes and codes of a server that is gone, refuses, or holds a lock:
+#: 08 connection exception, 57P01-57P03 shutdown / cannot connect now, 53300 too many
+#: connections, 55P03 lock not available.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "55P03")
+#: What drivers say (without a SQLSTATE) when the connection is lost or refused, or
+#: SQLite when the database file is locked.
+_UNAVAILABLE_MESSAGE = re.compile(
+    r"connection (failed|refused|timed out|is closed|already closed|to server)"
+    r"|server closed the connection|could not connect|no connection to the server"
+    r"|terminating connection|the database system is (starting up|shutting down)"
+    r"|ssl connection has been closed|timeout expired|too many connections"
+    r"|database (table )?is locked|database is busy|unable to open database file",
+    re.IGNORECASE,
+)
 try:  # Redis (the production cache: throttling, analysis results) down or not answering
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -81,9 +97,25 @@ except ImportError:  # pragma: no cover - redis comes with django-redis
 UNAVAILABLE_ERRORS = DB_UNAVAILABLE_ERRORS + CACHE_UNAVAILABLE_ERRORS
 
 
+def _database_gone(exc: BaseException) -> bool:
+    """An ``OperationalError`` (or its driver cause) about the connection or a lock."""
+    for error in (exc, exc.__cause__):
+        if error is None:
+            continue
+        sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if sqlstate and str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if _UNAVAILABLE_MESSAGE.search(str(error)):
+            return True
+    return False
+
+
 def is_db_unavailable(exc: BaseException | None) -> bool:
-    """The database or the cache server went away: 503 with Retry-After, not 500."""
-    return isinstance(exc, UNAVAILABLE_ERRORS)
+    """The database or the cache server went away (or the database is locked): 503 with
+    Retry-After. Any other database error is a 500: retrying would not help."""
+    if isinstance(exc, (InterfaceError, *CACHE_UNAVAILABLE_ERRORS)):
+        return True
+    return isinstance(exc, OperationalError) and _database_gone(exc)
 
 
 def retry_after_seconds() -> int:

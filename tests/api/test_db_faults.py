@@ -113,6 +113,58 @@ def test_other_database_errors_stay_500(full_client):
     assert response.status_code == 500 and "Retry-After" not in response
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "message",
+    [
+        "expression tree is too large (maximum depth 1000)",
+        "no such table: registry_actor",
+        "canceling statement due to statement timeout",
+        "too many SQL variables",
+    ],
+)
+def test_an_operational_error_that_is_not_a_lost_database_is_a_500(full_client, message):
+    """A query bug must not tell clients to retry after 5 s (they would, forever)."""
+    full_client.raise_request_exception = False
+    with mock.patch.object(ActorViewSet, "list", side_effect=OperationalError(message)):
+        response = full_client.get("/api/actors/")
+    assert response.status_code == 500 and "Retry-After" not in response
+    assert response["Content-Type"] == PROBLEM
+    body = orjson.loads(response.content)
+    assert body["code"] == "server-error" and b"registry_actor" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "message", ["database is locked", "database table is locked", "could not connect to server"]
+)
+def test_a_locked_database_is_a_503(full_client, message):
+    full_client.raise_request_exception = False
+    with mock.patch.object(ActorViewSet, "list", side_effect=OperationalError(message)):
+        assert_503(full_client.get("/api/actors/"))
+
+
+def test_the_sqlstate_of_the_driver_decides():
+    from api.problems import is_db_unavailable
+
+    class Driver(Exception):
+        def __init__(self, sqlstate):
+            super().__init__("some message")
+            self.sqlstate = sqlstate
+
+    def wrapped(sqlstate):
+        error = OperationalError("some message")
+        error.__cause__ = Driver(sqlstate)
+        return error
+
+    assert is_db_unavailable(wrapped("08006")) and is_db_unavailable(wrapped("57P01"))
+    assert is_db_unavailable(wrapped("55P03"))  # lock not available
+    assert not is_db_unavailable(wrapped("57014"))  # statement timeout: a 500
+    assert not is_db_unavailable(wrapped(None))
+    assert is_db_unavailable(InterfaceError("anything"))
+    assert not is_db_unavailable(ValueError("connection refused"))
+
+
 def _plain_view(request):
     raise OperationalError("connection refused: SELECT 1")
 
