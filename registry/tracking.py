@@ -566,3 +566,43 @@ def bulk_delete(instances: Sequence[models.Model]) -> int:
         count, _per_model = collector.delete()
         _write_records(records)
     return count
+
+
+def record_event(
+    action: str,
+    model: type[models.Model],
+    object_id: int,
+    *,
+    label: str,
+    territory_id: int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    """Record a ledger row that is no row change of its own (e.g. an actor's ``merge``).
+
+    Written in the caller's transaction, with the current change context like every
+    other row; the changes that carry the event out are recorded by the functions above.
+    """
+    ctx = current_context()
+
+    class _Named:  # what ``_record`` reads of an instance
+        _meta = model._meta
+        pk = object_id
+
+        def tracking_label(self) -> str:
+            return label
+
+    _write_records(
+        [
+            _record(
+                action,
+                _Named(),  # type: ignore[arg-type]
+                before=before,
+                after=after,
+                ctx=ctx,
+                user_id=ctx.resolve_user_id(),
+                now=_now(),
+                territory_id=territory_id,
+            )
+        ]
+    )

@@ -9,6 +9,10 @@ class ChangeAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Updated")
     DELETE = "delete", _("Deleted")
+    #: An actor merged into another (``registry.services.merge``): the row of the merged
+    #: actor, ``after = {"merged_into": <survivor id>}``, written last in the merge's
+    #: transaction, after the row changes that carry the merge out.
+    MERGE = "merge", _("Merged")
 
 
 class ChangeRecord(models.Model):
@@ -26,7 +30,7 @@ class ChangeRecord(models.Model):
         _("action"),
         max_length=8,
         choices=ChangeAction.choices,
-        help_text=_("Create, update, delete."),
+        help_text=_("Create, update, delete, merge."),
     )
     model = models.CharField(
         _("model"), max_length=64, help_text=_("Which kind of record, e.g. 'registry.membership'.")
