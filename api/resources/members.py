@@ -54,7 +54,13 @@ from registry.models import (
     Role,
     SelectionMode,
 )
-from registry.services.sync import MemberEntry, NewActor, NewPersonalData, membership_sync
+from registry.services.sync import (
+    SEAT_FIELDS,
+    MemberEntry,
+    NewActor,
+    NewPersonalData,
+    membership_sync,
+)
 
 #: Most entries one sync may send (a body of 10,000 members is the benchmark).
 MAX_MEMBERS = 20_000
@@ -179,6 +185,18 @@ class NewPersonalDataSerializer(_ClosedSerializer):
 
 
 class NewActorSerializer(_ClosedSerializer):
+    """A member given by name: created only when no known actor is that member.
+
+    It resolves first to an actor holding one of its ``identifiers``, then to the actor
+    of the body's seat named by the entry's ``external_id`` (current or past), then to
+    a current or past member of the body of the same kind with the same name
+    (accent-, case-, hyphen-, spacing- and word-order-insensitive; ``given_name`` and
+    ``family_name`` count as a name too; ``personal_data.birth_year`` and
+    ``territory`` tell people apart when both sides have them). A known actor found so
+    is not modified. Several candidates: a 422 naming them. Two entries of the list
+    naming the same new person create it once.
+    """
+
     kind = StrictChoiceField(choices=ActorKind.choices, help_text="Person or organization.")
     category = StrictChoiceField(
         choices=ActorCategory.choices, help_text="Actor category (resident, association...)."
@@ -229,7 +247,13 @@ class NewActorSerializer(_ClosedSerializer):
         )
 
 
+_KEEP = " Absent: the stored value of the matched seat is kept (a new seat: {})."
+
+
 class MemberEntrySerializer(_ClosedSerializer):
+    """One member. A seat field absent from the entry keeps the stored value of the seat
+    the entry matches; given empty (``null``, ``""``) it is cleared."""
+
     ignored_keys = READ_ONLY_KEYS
 
     actor = StrictIntegerField(
@@ -241,27 +265,48 @@ class MemberEntrySerializer(_ClosedSerializer):
     identifier = IdentifierRefSerializer(
         required=False, allow_null=True, help_text="The member by an identifier."
     )
-    new_actor = NewActorSerializer(required=False, allow_null=True, help_text="A member to create.")
+    new_actor = NewActorSerializer(
+        required=False,
+        allow_null=True,
+        help_text="The member by name: a known actor it resolves to (identifiers, this "
+        "entry's external_id, the same name among the body's current and past members), "
+        "else a new actor created inline.",
+    )
     college = IdOrNameField(
-        required=False, allow_null=True, help_text="College: its id (integer) or its name (string)."
+        required=False,
+        allow_null=True,
+        help_text='College: its id (integer) or its name (string); null or "" takes the '
+        "member out of its college." + _KEEP.format("no college"),
     )
     role = StrictChoiceField(
-        choices=Role.choices, required=False, help_text="Role (default member)."
+        choices=Role.choices,
+        required=False,
+        help_text="Role. Absent: the member's current seat, whatever its role, is matched "
+        "and keeps its role (a new seat: member).",
     )
     selection_mode = StrictChoiceField(
         choices=SelectionMode.choices,
         required=False,
         allow_blank=True,
-        help_text="Defaults to the college's mode.",
+        help_text='How the member was selected; "" sets the college\'s mode.'
+        + _KEEP.format("the college's mode"),
     )
     on_behalf_of = StrictIntegerField(
-        min_value=1, required=False, allow_null=True, help_text="Organization represented (id)."
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Organization represented (id); null clears it." + _KEEP.format("none"),
     )
     start_date = StrictDateField(
-        required=False, allow_null=True, help_text="Defaults to the effective date."
+        required=False,
+        allow_null=True,
+        help_text="First day of the seat; null: as absent." + _KEEP.format("the effective date"),
     )
     external_id = StrictCharField(
-        max_length=100, required=False, allow_blank=True, help_text="Id of the seat in your system."
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text='Id of the seat in your system; "" clears it.' + _KEEP.format("none"),
     )
 
     def validate(self, attrs):
@@ -275,6 +320,7 @@ class MemberEntrySerializer(_ClosedSerializer):
             on_behalf_of=attrs.get("on_behalf_of"),
             start_date=attrs.get("start_date"),
             external_id=attrs.get("external_id") or "",
+            given=frozenset(name for name in SEAT_FIELDS if name in attrs),
         )
 
 
@@ -324,15 +370,34 @@ class DiffEntrySerializer(serializers.Serializer):
     actor = serializers.IntegerField(
         allow_null=True, help_text="Member id (null for a new actor in a dry run)."
     )
+    name = serializers.CharField(help_text="The member's name.")
     role = serializers.CharField(help_text="Role.")
-    index = serializers.IntegerField(required=False, help_text="Index of the entry sent.")
-    changes = serializers.DictField(required=False, help_text="Changed fields and new values.")
+    index = serializers.IntegerField(
+        required=False, help_text="Index of the entry sent (created and updated)."
+    )
+    changes = serializers.DictField(
+        required=False,
+        help_text="Updated: each changed field and its new value (null: cleared).",
+    )
+    previous = serializers.DictField(
+        required=False, help_text="Updated: each changed field and its stored value before."
+    )
+    end_date = serializers.DateField(required=False, help_text="Ended: the end date set.")
+    end_reason = serializers.CharField(required=False, help_text="Ended: the end reason set.")
 
 
 class WarningSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="seats-exceeded, college-seats-exceeded, parity-breach.")
-    detail = serializers.CharField(help_text="What rule the list breaks.")
+    code = serializers.CharField(
+        help_text="seats-exceeded, college-seats-exceeded, parity-breach, end-kept (a "
+        "membership with a stored end, which a sync never rewrites)."
+    )
+    detail = serializers.CharField(help_text="What rule the list breaks, or what was kept.")
     college = serializers.IntegerField(required=False, help_text="The college concerned.")
+    membership = serializers.IntegerField(required=False, help_text="end-kept: the membership.")
+    actor = serializers.IntegerField(required=False, help_text="end-kept: the member's id.")
+    name = serializers.CharField(required=False, help_text="end-kept: the member's name.")
+    end_date = serializers.DateField(required=False, help_text="end-kept: its stored end date.")
+    end_reason = serializers.CharField(required=False, help_text="end-kept: its stored reason.")
 
 
 class MembersSyncResultSerializer(serializers.Serializer):
@@ -391,10 +456,20 @@ class BodyMembersView(IdempotentMixin, APIView):
     @extend_schema(
         summary="Sync the members of a body",
         description=(
-            "Send the body's complete current member list. Stored memberships that match an "
-            "entry (by external_id, else by actor and role) are updated if they differ; entries "
-            "without a match become new memberships; current memberships absent from the list "
-            "end on `effective_date`. Unchanged memberships are not touched. One bad entry "
+            "Send the body's complete current member list. Each entry resolves to one actor, "
+            "always the same: `actor` (a merged id names its survivor), `identifier`, or "
+            "`new_actor`, which is a known actor when one holds its identifiers, when the "
+            "entry's `external_id` names a seat of the body, or when a current or past member "
+            "has its name (else it is created; several candidates: a 422 naming them). So the "
+            "same list sent twice gives an empty diff, however its members are named. Stored "
+            "memberships that match an entry (by external_id, else by actor and role) are "
+            "updated if they differ; a seat field absent from an entry keeps its stored value, "
+            "one given empty is cleared; entries without a match become new memberships; "
+            "current memberships absent from the list end on `effective_date`. A membership "
+            "that already has an end date is never rewritten: it is kept and a warning "
+            "`end-kept` says so. The diff names each member (`name`); `updated` gives the "
+            "`changes` and the `previous` values. Unchanged memberships are not touched. "
+            "One bad entry "
             "means nothing is written; the error names each entry by its index "
             "(`members.3.actor`). `?dry_run=true` runs the same sync and rolls it back: the "
             "same checks and the same answer, with null ids for the rows it would create. "

@@ -7,9 +7,10 @@ import pytest
 from registry.exceptions import InvalidInput
 from registry.identifiers import normalise
 from registry.models import Actor, ActorIdentifier, ChangeRecord, Membership
-from registry.services import bodies, sync
+from registry.services import bodies
 from registry.services.actors import actor_identifier_add
 from registry.services.sync import MemberEntry, NewActor, membership_sync
+from registry.services.sync import plan as sync_plan
 from tests.factories import ActorFactory, MembershipFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_a_database_refusal_while_applying_names_the_entry_and_writes_nothing(
     body, monkeypatch, dry_run
 ):
     # A race: another writer took the external id between the checks and the insert.
-    monkeypatch.setattr(sync, "_check_external_ids_free", lambda *a, **k: None)
+    monkeypatch.setattr(sync_plan, "_check_external_ids_free", lambda *a, **k: None)
     MembershipFactory(
         body=body, external_id="X", start_date=dt.date(2020, 1, 1), end_date=dt.date(2021, 1, 1)
     )
