@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import Count, Max
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
@@ -13,8 +16,17 @@ from api.filters import (
     choice_filter,
     within_ids,
 )
-from api.scoping import ScopedPrimaryKeyRelatedField
-from registry.models import RelationKind, Territory, TerritoryKind, TerritoryLevel
+from api.resources import exports
+from api.scoping import ACTOR_PATH, Reach, ScopedPrimaryKeyRelatedField
+from registry.importers.spreadsheet.columns import ACTOR_FIELDS
+from registry.models import (
+    Actor,
+    ActorIdentifier,
+    RelationKind,
+    Territory,
+    TerritoryKind,
+    TerritoryLevel,
+)
 from registry.services import territories as services
 
 
@@ -161,6 +173,55 @@ class TerritoryViewSet(RegistryViewSet):
     service_delete = staticmethod(services.territory_delete)
     entity = "territory"
     fixed_on_update = ("parent_links",)
+
+    @extend_schema(
+        summary="Actors of a territory, as a spreadsheet",
+        description=(
+            "Every actor whose territory is this one or lies below it (both hierarchies), "
+            "within the key's reach, as a CSV (`Accept: text/csv`, `?format=csv`, the "
+            "default) or XLSX file (`Accept: " + exports.XLSX_MEDIA_TYPE + "`, "
+            "`?format=xlsx`), in the columns of the actors import "
+            "(`POST /api/actors/import/`), so that the file imports back unchanged. Headers, "
+            "values and dates in the request's language (`Accept-Language: fr`: French "
+            "headers and words, CSV with `;`, UTF-8 with BOM, dates dd/mm/yyyy). One row per "
+            "actor: its id always, one identifier (its `external` one, else its first), the "
+            "territory by id. No personal data. Files only: the same actors as JSON are "
+            "`GET /api/actors/?territory={id}`."
+        ),
+        parameters=[exports.format_param("csv", "xlsx")],
+        responses=exports.file_schema(description="The actors file (attachment)."),
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="actors",
+        renderer_classes=list(exports.FILE_RENDERERS),
+        filter_backends=[],
+        pagination_class=None,
+        ordering=None,
+    )
+    def actors(self, request, *args, **kwargs):
+        territory = self.get_object()
+        actors = Reach.of(request).objects(
+            Actor.objects.filter(territory_id__in=within_ids(territory.pk)), ACTOR_PATH
+        )
+        language = exports.language_of(request)
+        word = "acteurs" if language == "fr" else "actors"
+        sheet = exports.sheet(
+            ACTOR_FIELDS,
+            exports.actor_rows(actors),
+            language=language,
+            title=territory.name,
+            filename=exports.file_name(territory.name, territory.code, word),
+        )
+        version = actors.aggregate(n=Count("id"), last=Max("id"), updated=Max("updated_at")) | {
+            "identifiers": ActorIdentifier.objects.filter(actor__in=actors).aggregate(
+                n=Count("id"), last=Max("id"), updated=Max("updated_at")
+            ),
+            "territory": territory.pk,
+        }
+        return exports.file_response(request, sheet, version=version)
 
     def get_object(self):
         lookup = self.kwargs[self.lookup_field]
