@@ -1,0 +1,204 @@
+"""The members file of a body: each row one current member, synced as a sync entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from typing import IO, Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from registry.identifiers import normalise
+from registry.importers.spreadsheet.cells import (
+    ABSENT,
+    cell,
+    check_kind_category,
+    choice,
+    given,
+    identifier,
+    json_int,
+    parse_date,
+    split_full_name,
+    text,
+)
+from registry.importers.spreadsheet.columns import (
+    CATEGORY_VALUES,
+    KIND_VALUES,
+    MEMBER_COLUMNS,
+    ROLE_VALUES,
+    SELECTION_MODE_VALUES,
+)
+from registry.importers.spreadsheet.lookups import known_identifiers
+from registry.importers.spreadsheet.problems import Problems
+from registry.importers.spreadsheet.reading import Row, Table, _blank, read_table
+from registry.importers.spreadsheet.result import ImportResult, checked_together
+from registry.models import Body, EndReason
+
+#: Membership fields of a row: converter, and the value a blank cell sends (clears).
+#: ``role`` has no blank: an empty cell keeps the stored role (a new seat is a member).
+_SEAT_FIELDS: dict[str, tuple[Callable[[Any], Any], Any]] = {
+    "role": (choice(ROLE_VALUES), ABSENT),
+    "selection_mode": (choice(SELECTION_MODE_VALUES), ""),
+    "start_date": (parse_date, None),
+    "college": (json_int, None),  # an id (digits, or a number cell), else its name
+    "on_behalf_of": (json_int, None),
+    "external_id": (text, ""),
+}
+
+
+def _names(row: Row, table: Table, problems: Problems, kind: Any) -> dict[str, str]:
+    """``name``, ``given_name`` and ``family_name`` of a new actor from the row's name columns."""
+    name = cell(row, "name", problems, text)
+    given_name = cell(row, "given_name", problems, text)
+    family_name = cell(row, "family_name", problems, text)
+    out: dict[str, str] = {}
+    if given(given_name):
+        out["given_name"] = given_name
+    if given(family_name):
+        out["family_name"] = family_name
+    if given(name):
+        out["name"] = name
+        if not out and kind in ("person", ABSENT, None):
+            first, last = split_full_name(name, table.name_order)
+            if first and last:
+                out["given_name"], out["family_name"] = first, last
+    elif out:
+        out["name"] = " ".join(p for p in (out.get("given_name"), out.get("family_name")) if p)
+    return out
+
+
+def _row_entry(row: Row, table: Table, problems: Problems) -> dict[str, Any]:
+    """The sync entry of a row (JSON shape), and its identifier and names (private keys).
+
+    A column absent from the file gives no key (the stored value is kept); a blank cell
+    of a present column clears.
+    """
+    entry: dict[str, Any] = {}
+    before = len(problems.items)
+    for name, (convert, blank) in _SEAT_FIELDS.items():
+        value = cell(row, name, problems, convert, blank=blank)
+        if value is ABSENT or (value is None and not _blank(row.values[name])):
+            continue  # no column (or a blank role): kept; a refused cell: a problem
+        entry[name] = value
+    actor_id = cell(row, "actor_id", problems, json_int)
+    key = identifier(row, problems)
+    if key is not None:
+        scheme, issuer, value = key
+        stored = normalise(scheme, value, issuer)  # known or new: decided on the stored form
+        key = (stored.scheme, stored.issuer, stored.value)
+    kind = cell(row, "kind", problems, choice(KIND_VALUES))
+    category = cell(row, "category", problems, choice(CATEGORY_VALUES))
+    names = _names(row, table, problems, kind)
+    if not given(kind) and ("given_name" in names or table.name_order):
+        kind = "person"  # a row with a given name (or a "Nom Prénom" cell) is a person
+    check_kind_category(row, kind, category, problems)
+    if not given(actor_id) and key is None and not names and len(problems.items) == before:
+        problems.add(
+            row.number,
+            "actor_id" if table.has("actor_id") else "name",
+            _("Identify the member by actor id, identifier (scheme and value) or name."),
+        )
+    new_actor = {k: v for k, v in {"kind": kind, "category": category}.items() if given(v)}
+    new_actor.update(names)
+    return {
+        "entry": entry,
+        "actor_id": actor_id if given(actor_id) else None,
+        "identifier": key,
+        "new_actor": new_actor if "name" in names else None,
+    }
+
+
+def _entry(parsed: dict[str, Any], known: set[tuple[str, str, str]]) -> dict[str, Any]:
+    entry = dict(parsed["entry"])
+    key, new_actor = parsed["identifier"], parsed["new_actor"]
+    if parsed["actor_id"] is not None:
+        entry["actor"] = parsed["actor_id"]
+    elif key is not None and (key in known or new_actor is None):
+        scheme, issuer, value = key
+        entry["identifier"] = {"scheme": scheme, "issuer": issuer, "value": value}
+    elif key is not None:
+        # Not known yet: created with its identifier, so the next import finds it.
+        scheme, issuer, value = key
+        entry["new_actor"] = {
+            **new_actor,
+            "identifiers": [{"scheme": scheme, "issuer": issuer, "value": value}],
+        }
+    elif new_actor is not None:
+        entry["new_actor"] = new_actor
+    return entry
+
+
+def import_members(
+    file: str | os.PathLike | IO,
+    *,
+    body: Body,
+    effective_date: dt.date | None = None,
+    end_reason: str = EndReason.TERM_ENDED,
+    dry_run: bool = False,
+    filename: str | None = None,
+    format: str | None = None,
+    allowed_actors: Q | None = None,
+    allowed_territories: Q | None = None,
+    parse_entries: Callable[[list[dict]], list],
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Make ``body``'s current members the rows of the file (see the package docstring).
+
+    Each row becomes a sync entry in the JSON shape of ``PUT /api/bodies/{id}/members/``
+    (French labels and dates already read), and the entries go through
+    ``parse_entries``: the API's validation of sync entries
+    (``api.resources.members.parse_member_entries``), so a row is checked exactly as a
+    JSON entry, its errors then named by row and column. The registry does not import
+    the API: the caller (the upload view, the ``import_members`` command) passes it.
+    ``progress`` is called with the number of rows read (then with the rest once synced).
+    """
+    from registry.services.sync import membership_sync
+
+    table = read_table(file, filename=filename, format=format, allowed=MEMBER_COLUMNS)
+    problems = Problems(table)
+    parsed, refused = [], set()
+    for index, row in enumerate(table.rows):
+        before = len(problems.items)
+        parsed.append(_row_entry(row, table, problems))
+        if len(problems.items) > before:
+            refused.add(index)
+        if progress is not None and index % 500 == 499:
+            progress(500)
+    if progress is not None:
+        progress(len(table.rows) % 500)
+    lookup = {p["identifier"] for p in parsed if p["identifier"] and p["actor_id"] is None}
+    known = known_identifiers(lookup)
+    members = [_entry(p, known) for p in parsed]
+
+    def sync(indexes: list[int] | None, dry: bool):
+        chosen = members if indexes is None else [members[i] for i in indexes]
+        return membership_sync(
+            body=body,
+            members=parse_entries(chosen),
+            effective_date=effective_date or dt.date.today(),
+            end_reason=end_reason,
+            dry_run=dry,
+            allowed_actors=allowed_actors,
+            allowed_territories=allowed_territories,
+        )
+
+    result = checked_together(
+        sync,
+        len(members),
+        refused,
+        problems,
+        table,
+        prefix="members",
+        default="name",
+        dry_run=dry_run,
+    )
+    return ImportResult(
+        kind="members",
+        rows=len(table.rows),
+        dry_run=dry_run,
+        result=result,
+        ignored_columns=table.ignored_columns,
+        table=table,
+    )
