@@ -8,7 +8,10 @@
   erased answers 409 ``already-erased``; a retry can read that as "done".
 
 Keys limited to a territory reach only the persons of their territory: any
-other id is 404, as elsewhere.
+other id is 404, as elsewhere. A merged id answers 410 with ``merged_into``
+(``api.merged``), erasure included: the caller erases the survivor, which
+pseudonymises what came from the merged record as well
+(``registry.services.gdpr.actor_erase``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import HasScope, access_of
+from api.merged import MergedActorGone, MergedGoneSchema
 from api.personal_data_log import AccessKind, log_personal_data_reads
-from api.schema import ProblemSerializer, RegistryAutoSchema
+from api.schema import ProblemSerializer
 from api.scoping import restrict
 from registry.models import Actor
 from registry.services.gdpr import actor_erase, person_export
@@ -30,7 +34,7 @@ from registry.services.gdpr import actor_erase, person_export
 PROBLEM = "application/problem+json"
 
 
-class GdprSchema(RegistryAutoSchema):
+class GdprSchema(MergedGoneSchema):
     """Adds the problem responses particular to these operations (``extra``: code -> text)."""
 
     extra: ClassVar[dict[str, str]] = {}
@@ -243,7 +247,7 @@ class ErasureSerializer(serializers.Serializer):
 # --- views ---------------------------------------------------------------------------------
 
 
-class _PersonView(APIView):
+class _PersonView(MergedActorGone, APIView):
     permission_classes = [HasScope]
     #: Besides read (GET) or write (POST): personal data is behind its own scope.
     required_scopes = ("personal_data",)

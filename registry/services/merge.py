@@ -15,7 +15,7 @@
   tie of the person with themself (which the registry refuses): it is deleted and
   reported under ``dropped``;
 - the merged actor's **name** is kept as another name of the survivor, note
-  "merged record" (unless the survivor already goes by it);
+  "merged record" (unless the survivor already has that exact spelling);
 - **fields** (the actor's and, for a person, its personal data): a field the
   survivor lacks is filled from the merged record (``filled``); two different values
   are a **conflict**, reported, and the survivor's value is kept unless ``prefer``
@@ -55,7 +55,6 @@ from registry.models import (
 )
 from registry.models.history import ChangeAction
 from registry.models.merge import ActorMerge
-from registry.names import name_key
 from registry.scope import restrict
 from registry.services._common import domain_errors
 
@@ -480,11 +479,12 @@ def _keep_name(name: str, survivor: Actor, result: MergeResult) -> None:
 
     if not name.strip() or name.startswith(PSEUDONYM_PREFIX):
         return
-    known = {name_key(survivor.name)} | {
-        name_key(n)
-        for n in ActorOtherName.objects.filter(actor=survivor).values_list("name", flat=True)
+    # Exact spellings: "QUENTIN Maelle" beside "Maëlle Quentin" is still found by search.
+    known = {
+        survivor.name,
+        *ActorOtherName.objects.filter(actor=survivor).values_list("name", flat=True),
     }
-    if name_key(name) in known:
+    if name in known:
         return
     tracking.create(ActorOtherName(actor=survivor, name=name, note=MERGED_NOTE))
     result.other_name = {"name": name, "note": MERGED_NOTE}
