@@ -43,14 +43,17 @@ class ChangeSerializer(serializers.Serializer):
     position = serializers.CharField(help_text="Cursor just after this change.")
     at = serializers.DateTimeField(help_text="When the change was made (UTC).")
     action = serializers.ChoiceField(
-        choices=["create", "update", "delete"], help_text="create, update or delete (tombstone)."
+        choices=["create", "update", "delete", "merge"],
+        help_text="create, update, delete (tombstone), or merge: actor `id` was merged into "
+        "actor `data.merged_into` (the last change of the merge's transaction, after the "
+        "row changes that carry it out; nothing more to apply).",
     )
     type = serializers.CharField(help_text="Kind of record: territory, actor, body, membership...")
     id = serializers.IntegerField(help_text="Id of the record.")
     data = serializers.DictField(
         allow_null=True,
-        help_text="create: every field; update: the changed fields; delete: null. Foreign "
-        "keys as <name>_id.",
+        help_text="create: every field; update: the changed fields; delete: null; merge: "
+        '`{"merged_into": <id>}`. Foreign keys as <name>_id.',
     )
     previous = serializers.DictField(
         allow_null=True,
@@ -76,7 +79,11 @@ class ChangeFeedView(APIView):
             "Every create, update and delete of every resource after `cursor`, in commit order "
             "(deletions as tombstones with the id), and the `next` cursor. Start without a cursor "
             "to replay everything from the beginning; applying the changes in order reproduces "
-            "the registry. No change is ever skipped, even when transactions commit in another "
+            "the registry. A merge of two actors comes as its row changes (moved memberships, "
+            "attendance, interactions..., the merged actor's tombstone, an `actormerge` "
+            "created), all of one transaction and `request_id`, then one `merge` change on the "
+            'merged actor\'s id with `data: {"merged_into": <id>}`. '
+            "No change is ever skipped, even when transactions commit in another "
             "order than they started. Territory-limited keys see only their territory's changes; "
             "personal data changes need the personal_data scope."
         ),

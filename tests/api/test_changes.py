@@ -44,6 +44,9 @@ def replay(changes) -> dict:
             store[key] = dict(change["data"])
         elif change["action"] == "update":
             store[key].update(change["data"])
+        elif change["action"] == "merge":
+            # Carried out by the changes before it (the merged actor's tombstone included).
+            assert key not in store
         else:
             store.pop(key)
     return store
@@ -216,3 +219,53 @@ def test_a_transaction_that_commits_late_is_not_skipped(full_client):
     assert [c["data"]["name"] for c in seen_later] == ["Écrit d'abord, validé en dernier"]
     # And by id, the late one came first: an id cursor would have skipped it.
     assert seen_later[0]["id"] < seen_first[0]["id"]
+
+
+def test_replaying_a_merge_from_the_feed_gives_the_merged_state(full_client):
+    from registry.models import ChangeRecord
+
+    _region, commune = make_history()
+    survivor = actors.actor_create(
+        kind="person",
+        category="resident",
+        name="Albane Richer",
+        territory=commune,
+        personal_data={
+            "email": "a@example.org",
+            "lawful_basis": "consent",
+            "retention_until": "2030-01-01",
+        },
+    )
+    merged = actors.actor_create(
+        kind="person",
+        category="resident",
+        name="RICHER Albane",
+        territory=commune,
+        identifiers=[{"scheme": "rne", "value": "RNE-77"}],
+        personal_data={"phone": "0611", "lawful_basis": "consent", "retention_until": "2031-01-01"},
+    )
+    body = BodyFactory(territory=commune)
+    memberships.membership_create(actor=survivor, body=body, start_date=dt.date(2024, 1, 1))
+    memberships.membership_create(actor=merged, body=body, start_date=dt.date(2023, 1, 1))
+    _before, cursor = follow(full_client)
+    merged_id = merged.pk
+    response = full_client.post(
+        f"/api/actors/{merged_id}/merge/", {"into": survivor.pk}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    changes, _ = follow(full_client)
+    assert replay(changes) == database_state()
+    merge_changes, _ = follow(full_client, cursor)
+    assert merge_changes[-1]["action"] == "merge"
+    assert (merge_changes[-1]["type"], merge_changes[-1]["id"], merge_changes[-1]["data"]) == (
+        "actor",
+        merged_id,
+        {"merged_into": survivor.pk},
+    )
+    # one change: one request, one transaction
+    assert len({c["request_id"] for c in merge_changes}) == 1
+    rows = ChangeRecord.objects.filter(request_id=merge_changes[0]["request_id"])
+    assert len({r.commit_seq for r in rows}) == 1
+    assert ("delete", "actor", merged_id) in {
+        (c["action"], c["type"], c["id"]) for c in merge_changes
+    }
