@@ -6,34 +6,31 @@ layer), which the registry may not import.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from api.management.commands._spreadsheet import add_common_arguments, run_import
 from api.resources.bulk import parse_actor_items
-from registry.exceptions import RegistryError, describe
 from registry.importers.spreadsheet import import_actors
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update actors from a CSV or XLSX file, each found by its identifier "
-        "(scheme + value); headers in English or French (see registry.importers.spreadsheet). "
-        "One bad row: nothing is written."
+        "Create or update actors from a CSV or XLSX file, each found by its actor id or its "
+        "identifier (scheme + value); headers in English or French (see "
+        "registry.importers.spreadsheet). One bad row: nothing is written, and every "
+        "problem of the file is listed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV or XLSX file, one actor per row.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Show what would change; write nothing."
-        )
+        add_common_arguments(parser)
 
     def handle(self, *args, file: str, dry_run: bool, **options) -> None:
-        try:
-            result = import_actors(file, dry_run=dry_run, parse_items=parse_actor_items)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc}") from exc
-        except RegistryError as exc:
-            raise CommandError(describe(exc)) from exc
-        self.stdout.write(result.summary())
-        if options.get("verbosity", 1) > 1:
-            for line in result.details():
-                self.stdout.write(f"  {line}")
+        run_import(
+            self,
+            file,
+            options,
+            lambda progress: import_actors(
+                file, dry_run=dry_run, parse_items=parse_actor_items, progress=progress
+            ),
+        )

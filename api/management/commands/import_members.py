@@ -10,8 +10,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from api.management.commands._spreadsheet import add_common_arguments, run_import
 from api.resources.members import parse_member_entries
-from registry.exceptions import ImportFailed, RegistryError, describe
 from registry.importers.spreadsheet import import_members
 from registry.models import Body, EndReason
 
@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = (
         "Make a body's current members exactly the rows of a CSV or XLSX file (headers in "
         "English or French; see registry.importers.spreadsheet). Members absent from the "
-        "file end on --date. One bad row: nothing is written."
+        "file end on --date; a column absent from the file keeps the stored values. One bad "
+        "row: nothing is written, and every problem of the file is listed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,9 +36,7 @@ class Command(BaseCommand):
             choices=[r.value for r in EndReason],
             help="Why members absent from the file end (default term_ended).",
         )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Show what would change; write nothing."
-        )
+        add_common_arguments(parser)
 
     def handle(self, *args, body_id: int, file: str, date, end_reason, dry_run, **options):
         try:
@@ -47,20 +46,17 @@ class Command(BaseCommand):
         body = Body.objects.filter(pk=body_id).first()
         if body is None:
             raise CommandError(f"No body with id {body_id}.")
-        try:
-            result = import_members(
+        run_import(
+            self,
+            file,
+            options,
+            lambda progress: import_members(
                 file,
                 body=body,
                 effective_date=effective,
                 end_reason=end_reason,
                 dry_run=dry_run,
                 parse_entries=parse_member_entries,
-            )
-        except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc}") from exc
-        except (ImportFailed, RegistryError) as exc:
-            raise CommandError(describe(exc)) from exc
-        self.stdout.write(result.summary())
-        if options.get("verbosity", 1) > 1:
-            for line in result.details():
-                self.stdout.write(f"  {line}")
+                progress=progress,
+            ),
+        )
