@@ -11,6 +11,13 @@
   still holds, about an anonymous person.
 - ``retention_apply`` erases the persons whose retention date has passed.
 
+A person may hold the records of others merged into it (``registry.services.merge``):
+its identity is its own id and every id merged into it (``ActorMerge``). The export
+and the erasure cover them all: the ledger rows of the merged ids and of what they
+held, and the name each merged record had (``ActorMerge.merged_name``, pseudonymised
+with the person). An erasure addressed to a merged id is refused by the API with the
+410 pointing at the survivor: erasing the survivor erases what came from it too.
+
 The writes go through ``registry.tracking`` like every other write, so the
 erasure itself is a recorded change (with the pseudonym, never the erased
 values). Rewriting past ledger rows is the one exception to "the ledger is
@@ -44,6 +51,7 @@ from registry.models import (
     Membership,
     PersonalData,
 )
+from registry.models.merge import ActorMerge
 
 #: Start of every pseudonym; the rest is random (never derived from an id or a name).
 PSEUDONYM_PREFIX = "Personne anonymisée #"
@@ -107,12 +115,15 @@ _DEPENDENT_REDACTIONS: dict[str, dict[str, Any]] = {
     },
     "registry.actoridentifier": {"value": ERASED, "sources": []},
     "registry.actorothername": {"name": ERASED, "note": "", "sources": []},
+    # The pointer of a record merged into the person: its name was the person's.
+    "registry.actormerge": {"merged_name": None, "sources": []},
 }
 #: Dependents deleted by the erasure: model, and the ledger label their rows keep.
 _DEPENDENT_LABELS = {
     "registry.personaldata": None,  # "Personal data of actor <id>": no data in it
     "registry.actoridentifier": ERASED,
     "registry.actorothername": ERASED,
+    "registry.actormerge": None,  # "<merged id> → <id>": no name in it
 }
 #: Structure kept by the erasure: model label -> the fields naming the actor.
 _STRUCTURE = {
@@ -126,12 +137,20 @@ def _label(model) -> str:
     return model._meta.label_lower
 
 
+def _identity(actor_id: int) -> list[int]:
+    """The actor's id and the ids of the records merged into it (``ActorMerge`` is flat)."""
+    merged = ActorMerge.objects.filter(into_id=actor_id).values_list("merged_id", flat=True)
+    return [actor_id, *sorted(merged)]
+
+
 def _dependent_ids(actor_id: int) -> dict[str, set[int]]:
     """Ids of the personal data, identifiers and other names the actor has or ever had.
 
-    Rows deleted long ago (a replaced identifier, a removed other name) are found
-    through their ledger snapshots, which name the actor in ``actor_id``.
+    Rows deleted long ago (a replaced identifier, a removed other name, the personal
+    data of a record merged into it) are found through their ledger snapshots, which
+    name the actor, or a record merged into it, in ``actor_id``.
     """
+    identity = _identity(actor_id)
     current = {
         _label(PersonalData): PersonalData.objects.filter(actor_id=actor_id),
         _label(ActorIdentifier): ActorIdentifier.objects.filter(actor_id=actor_id),
@@ -142,9 +161,12 @@ def _dependent_ids(actor_id: int) -> dict[str, set[int]]:
         ids[label] = set(qs.values_list("pk", flat=True))
         ids[label] |= set(
             ChangeRecord.objects.filter(model=label)
-            .filter(Q(after__actor_id=actor_id) | Q(before__actor_id=actor_id))
+            .filter(Q(after__actor_id__in=identity) | Q(before__actor_id__in=identity))
             .values_list("object_id", flat=True)
         )
+    ids[_label(ActorMerge)] = set(
+        ActorMerge.objects.filter(into_id=actor_id).values_list("pk", flat=True)
+    )
     return ids
 
 
@@ -166,8 +188,9 @@ def _structure_ids(actor_id: int) -> dict[str, set[int]]:
 
 
 def _records_about(actor_id: int, *groups: dict[str, set[int]]) -> QuerySet[ChangeRecord]:
-    """The ledger rows about the actor and the given records of other models."""
-    match = Q(model=_label(Actor), object_id=actor_id)
+    """The ledger rows about the actor (and the records merged into it) and the given
+    records of other models."""
+    match = Q(model=_label(Actor), object_id__in=_identity(actor_id))
     for group in groups:
         for label, ids in group.items():
             if ids:
@@ -408,6 +431,7 @@ def _names_of(actor: Actor, records: Iterable[ChangeRecord]) -> set[str]:
     """Every name the person had, now or in the ledger (to scrub from record labels)."""
     names = {actor.name, actor.given_name, actor.family_name}
     names |= set(ActorOtherName.objects.filter(actor=actor).values_list("name", flat=True))
+    names |= set(ActorMerge.objects.filter(into=actor).values_list("merged_name", flat=True))
     for record in records:
         if record.model == _label(Actor):
             for side in (record.before or {}, record.after or {}):
@@ -415,6 +439,9 @@ def _names_of(actor: Actor, records: Iterable[ChangeRecord]) -> set[str]:
         elif record.model == _label(ActorOtherName):
             for side in (record.before or {}, record.after or {}):
                 names.add(str(side.get("name") or ""))
+        elif record.model == _label(ActorMerge):
+            for side in (record.before or {}, record.after or {}):
+                names.add(str(side.get("merged_name") or ""))
     # Longest first, so that "Claire Martin" goes before "Claire"; very short names
     # would match inside unrelated words.
     return {n for n in names if len(n.strip()) >= 3 and not _is_pseudonym(n)}
@@ -470,6 +497,10 @@ def _nothing_left(actor: Actor) -> bool:
         and not PersonalData.objects.filter(actor=actor).exists()
         and not ActorIdentifier.objects.filter(actor=actor).exists()
         and not ActorOtherName.objects.filter(actor=actor).exists()
+        and all(
+            _is_pseudonym(n)
+            for n in ActorMerge.objects.filter(into=actor).values_list("merged_name", flat=True)
+        )
     )
 
 
@@ -508,6 +539,12 @@ def actor_erase(*, actor: Actor, reason: str) -> ErasureResult:
             for rows in (personal, identifiers, other_names):
                 if rows:
                     tracking.bulk_delete(rows)
+            tracking.bulk_update(
+                [
+                    (merge, {"merged_name": pseudonym, "sources": []})
+                    for merge in ActorMerge.objects.filter(into=actor)
+                ]
+            )
             tracking.update(
                 actor,
                 {

@@ -219,3 +219,18 @@ def test_merging_the_survivor_again_keeps_every_old_id_one_step_away(full_client
         "Enzo Rivière",
         "Enzo Riviere",
     }
+
+
+def test_erasure_of_a_merged_id_points_to_the_survivor_whose_erasure_covers_both(full_client, pair):
+    survivor, merged, _body = pair
+    merged_id = merged.pk
+    full_client.post(merge_url(merged_id), {"into": survivor.pk}, format="json")
+    gone = full_client.post(
+        f"/api/actors/{merged_id}/erase/", {"reason": "ticket 9"}, format="json"
+    )
+    assert problem_of(gone, 410, "merged")["merged_into"] == survivor.pk
+    assert gone["Location"].endswith(f"/api/actors/{survivor.pk}/erase/")
+    erased = full_client.post(gone["Location"], {"reason": "ticket 9"}, format="json")
+    assert erased.status_code == 200, erased.content
+    assert ActorMerge.objects.get(merged_id=merged_id).merged_name == erased.json()["pseudonym"]
+    assert not ChangeRecord.objects.filter(object_repr__contains="Maelle").exists()

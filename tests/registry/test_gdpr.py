@@ -349,3 +349,44 @@ def test_untracked_writes_are_still_refused_after_an_erasure(person):
     gdpr.actor_erase(actor=person, reason="asked")
     with pytest.raises(tracking.UntrackedWriteError):
         person.save()
+
+
+# --- merged records ------------------------------------------------------------------------
+
+MERGED_NAME, MERGED_EMAIL, MERGED_RNE = (
+    "Claire Martin-Dupont",
+    "claire.md@example.org",
+    "RNE-990011",
+)
+
+
+def test_erasing_the_survivor_erases_what_came_from_the_merged_record(person):
+    from registry.models.merge import ActorMerge
+    from registry.services.merge import actor_merge
+
+    merged = actor_services.actor_create(
+        kind="person",
+        category="elected_official",
+        name=MERGED_NAME,
+        identifiers=[{"scheme": "rne", "value": MERGED_RNE}],
+        personal_data={
+            "email": MERGED_EMAIL,
+            "lawful_basis": "public_task",
+            "retention_until": dt.date(2030, 1, 1),
+        },
+    )
+    actor_services.actor_update(actor=merged, description=f"{MERGED_NAME}, conseillère")
+    merged_id = merged.pk
+    actor_merge(actor=merged, into=person)
+    secrets = (*SECRETS, MERGED_NAME, MERGED_EMAIL, MERGED_RNE)
+    text = everything_as_text() + orjson.dumps(list(ActorMerge.objects.values())).decode()
+    assert {MERGED_NAME, MERGED_EMAIL, MERGED_RNE} <= {s for s in secrets if s in text}
+    exported = orjson.dumps(gdpr.person_export(actor=person)).decode()
+    assert MERGED_EMAIL in exported  # the merged record's history is part of the person's
+    result = gdpr.actor_erase(actor=person, reason="ticket 43")
+    text = everything_as_text() + orjson.dumps(list(ActorMerge.objects.values())).decode()
+    assert [s for s in secrets if s in text] == []
+    assert ActorMerge.objects.get(merged_id=merged_id).merged_name == result.pseudonym
+    assert ChangeRecord.objects.filter(model="registry.actor", object_id=merged_id).exists()
+    with pytest.raises(gdpr.AlreadyErased):
+        gdpr.actor_erase(actor=person, reason="again")
