@@ -25,6 +25,7 @@ from dataclasses import asdict
 from decimal import Decimal
 
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
@@ -179,9 +180,18 @@ class StrictDecimalField(serializers.DecimalField):
 
 
 class ActorItemSerializer(StrictSerializer):
-    """One actor of ``POST /api/actors/bulk/``: its identifier, and the fields to set."""
+    """One actor of ``POST /api/actors/bulk/``: its id or identifier, and the fields to set."""
 
-    identifier = IdentifierKeySerializer(help_text="Finds the actor; given to a new one.")
+    id = StrictIntegerField(
+        min_value=1,
+        required=False,
+        help_text="An existing actor, updated (a merged actor's id names its survivor). "
+        "Give it, the identifier, or both (the identifier is then this actor's, or is added "
+        "to it).",
+    )
+    identifier = IdentifierKeySerializer(
+        required=False, help_text="Finds the actor; given to a new one."
+    )
     kind = StrictChoiceField(choices=ActorKind.choices, required=False, help_text="Kind.")
     category = StrictChoiceField(
         choices=ActorCategory.choices, required=False, help_text="Category."
@@ -209,6 +219,13 @@ class ActorItemSerializer(StrictSerializer):
     interest = _score("Declared interest, 0 to 5.")
     legitimacy = _score("Declared legitimacy, 0 to 5.")
     urgency = _score("Declared urgency, 0 to 5.")
+
+    def validate(self, attrs):
+        if "id" not in attrs and "identifier" not in attrs:
+            raise exceptions.ValidationError(
+                {"identifier": [_("Give the actor's id, or its identifier {scheme, value}.")]}
+            )
+        return attrs
 
 
 class InteractionItemSerializer(StrictSerializer):
@@ -282,8 +299,8 @@ class InteractionBulkSerializer(_BulkRequestSerializer):
 
 #: The serializers declare exactly what the services take (a test guards the copy).
 ITEM_FIELDS = {
-    ActorItemSerializer: ("identifier", ACTOR_UPSERT_FIELDS),
-    InteractionItemSerializer: ("external_id", INTERACTION_UPSERT_FIELDS),
+    ActorItemSerializer: (("id", "identifier"), ACTOR_UPSERT_FIELDS),
+    InteractionItemSerializer: (("external_id",), INTERACTION_UPSERT_FIELDS),
 }
 
 
@@ -296,7 +313,10 @@ def parse_actor_items(raw) -> list:
 class UpsertEntrySerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Index of the item sent.")
     id = serializers.IntegerField(allow_null=True, help_text="Id (null in a dry run).")
-    key = serializers.CharField(help_text="The item's key (identifier or external id).")
+    key = serializers.CharField(
+        help_text="The item's key: identifier (scheme:value), `id:N` for an actor given by "
+        "id only, or external id."
+    )
     changes = serializers.DictField(required=False, help_text="Changed fields: [old, new].")
 
 
@@ -352,8 +372,9 @@ class ActorBulkView(_BulkView):
 
     @extend_schema(
         summary="Upsert actors",
-        description="Up to 5,000 actors keyed by `identifier` ({scheme, value[, issuer]}): new "
-        "ones created, known ones changed where they differ, the rest untouched. Atomic; "
+        description="Up to 5,000 actors keyed by `id` (an existing actor; a merged actor's id "
+        "names its survivor) or `identifier` ({scheme, value[, issuer]}): new ones created, "
+        "known ones changed where they differ, the rest untouched. Atomic; "
         "errors name each item (`items.3.name`). A key limited to a territory sees and "
         "writes only actors within it; one out of it is treated as absent.",
         parameters=[DRY_RUN, IDEMPOTENCY],
@@ -374,7 +395,7 @@ class InteractionBulkView(_BulkView):
     @extend_schema(
         summary="Upsert interactions",
         description="Up to 5,000 interactions keyed by `external_id`; source and target actors "
-        "given by id or identifier. Atomic; errors name each item. A key limited to a "
+        "given by id (a merged actor's id names its survivor) or identifier. Atomic; errors name each item. A key limited to a "
         "territory sees and writes only interactions, actors and bodies within it; one out "
         "of it is treated as absent.",
         parameters=[DRY_RUN, IDEMPOTENCY],

@@ -1,4 +1,4 @@
-"""Bulk upserts: make many actors (by identifier) or interactions (by external id) as sent.
+"""Bulk upserts: make many actors (by id or identifier) or interactions (by external id) as sent.
 
 Both services share one contract, the one of ``membership_sync``:
 
@@ -17,7 +17,10 @@ Both services share one contract, the one of ``membership_sync``:
   checks run (scope included), then the transaction is undone; the answer is the
   same but for the ids of created records, which are ``None``;
 - an item identical to what is stored is not touched, so a second identical
-  call returns an empty diff and adds no ledger row.
+  call returns an empty diff and adds no ledger row;
+- actors are named as everywhere (``registry.services.resolution``): an id an
+  ``ActorMerge`` records as merged names its survivor (within reach, else "no actor
+  with id N", as a missing id), an identifier the actor holding it.
 
 Scope (``reach``)
 =================
@@ -58,12 +61,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from registry import tracking
 from registry.exceptions import InvalidInput
 from registry.identifiers import IdentifierKey, normalise
 from registry.models import Actor, ActorIdentifier, Body, Interaction, Territory
 from registry.scope import within_ids
+from registry.services import resolution
 from registry.services._common import domain_errors
 from registry.services.actors import ACTOR_FIELDS
 from registry.services.interactions import INTERACTION_FIELDS
@@ -247,8 +252,8 @@ def _convert(
     return values
 
 
-def _unknown(raw: Mapping, allowed: Sequence[str], key: str, index: int, errors: _Errors):
-    for name in sorted(set(raw) - set(allowed) - {key}, key=str):
+def _unknown(raw: Mapping, allowed: Sequence[str], key: str, index: int, errors: _Errors, also=()):
+    for name in sorted(set(raw) - set(allowed) - {key, *also}, key=str):
         errors.add(index, str(name), "Unknown or read-only field.")
 
 
@@ -266,29 +271,24 @@ def _in_reach(queryset: models.QuerySet, path: str, reach: int | None) -> models
     return queryset.filter(**{f"{path}__in": _within(reach)})
 
 
-def _actors_by_identifier(keys: set[IdentifierKey], reach: int | None) -> dict[IdentifierKey, int]:
-    """Actor ids (within reach) by key, a query per scheme and issuer per chunk of values.
+def _reach_actors(reach: int | None) -> models.QuerySet | None:
+    return None if reach is None else Actor.objects.filter(territory_id__in=_within(reach))
 
-    Filtering on ``scheme = ? AND issuer = ? AND value IN (...)`` uses the natural-key
-    index; an OR of triples would not.
-    """
-    by_prefix: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for scheme, issuer, value in keys:
-        by_prefix[(scheme, issuer)].append(value)
-    found: dict[IdentifierKey, int] = {}
-    for (scheme, issuer), values in sorted(by_prefix.items()):
-        values.sort()
-        for start in range(0, len(values), _CHUNK):
-            rows = _in_reach(
-                ActorIdentifier.objects.filter(
-                    scheme=scheme, issuer=issuer, value__in=values[start : start + _CHUNK]
-                ),
-                "actor__territory_id",
-                reach,
-            ).values_list("value", "actor_id")
-            for value, actor_id in rows:
-                found[IdentifierKey(scheme, issuer, value)] = actor_id
-    return found
+
+def _actors_by_identifier(keys: set[IdentifierKey], reach: int | None) -> dict[IdentifierKey, int]:
+    """Actor ids (within reach) by key (``registry.services.resolution``, batched)."""
+    return resolution.actors_by_identifier(keys, _reach_actors(reach))
+
+
+def _actors_by_id(ids: set[int], reach: int | None) -> dict[int, int]:
+    """Each given id naming an actor within reach (a merged id: its survivor) -> its id now."""
+    return {
+        given: row.pk for given, row in resolution.actors_by_id(ids, _reach_actors(reach)).items()
+    }
+
+
+def _no_actor(pk: int) -> str:
+    return _("No actor with id %(id)s.") % {"id": pk}
 
 
 def _existing_ids(model: type[models.Model], ids: set[int], path: str, reach) -> set[int]:
@@ -344,9 +344,7 @@ def _write_updates(updates) -> None:
     )
 
 
-def _key_label(key: IdentifierKey) -> str:
-    scheme, issuer, value = key
-    return f"{scheme}:{issuer + ':' if issuer else ''}{value}"
+_key_label = resolution.key_label
 
 
 # --- actors -----------------------------------------------------------------------------
@@ -355,37 +353,57 @@ def _key_label(key: IdentifierKey) -> str:
 def actor_upsert_many(
     *, items: Sequence[Mapping], dry_run: bool = False, reach: int | None = None
 ) -> UpsertResult:
-    """Create or update actors, each found by ``identifier`` ({scheme, value[, issuer]}).
+    """Create or update actors, each found by ``id`` or ``identifier`` ({scheme, value[, issuer]}).
 
-    An item gives ``identifier`` and any of ``ACTOR_UPSERT_FIELDS`` (``territory``
-    as an id); a new actor needs ``kind``, ``category`` and ``name`` and gets the
-    identifier; a known actor changes only the fields the item gives. ``reach``:
-    see the module docstring.
+    An item gives ``id`` (an existing actor: updated; a merged id names its survivor),
+    ``identifier``, or both, and any of ``ACTOR_UPSERT_FIELDS`` (``territory`` as an
+    id). By identifier alone, a new actor needs ``kind``, ``category`` and ``name`` and
+    gets the identifier. With both, the identifier must be the actor's or nobody's (it
+    is then added to the actor). A known actor changes only the fields the item gives.
+    ``reach``: see the module docstring.
     """
     errors = _Errors()
     items = _check_items(items, errors)
     keys: list[IdentifierKey | None] = []
+    ids: list[int | None] = []
     seen: dict[IdentifierKey, int] = {}
     for index, raw in enumerate(items):
         key = _identifier_key(raw.get("identifier")) if isinstance(raw, Mapping) else None
+        pk = raw.get("id") if isinstance(raw, Mapping) else None
         keys.append(key)
+        ids.append(pk if _is_int(pk) else None)
         if not isinstance(raw, Mapping):
             continue
-        if key is None:
-            errors.add(index, "identifier", "Give the identifier as {scheme, value[, issuer]}.")
+        if pk is not None and not _is_int(pk):
+            errors.add(index, "id", _("Give an id (a whole number)."))
             continue
-        if key in seen:
-            errors.add(index, "identifier", f"Same identifier as item {seen[key]}.")
+        if raw.get("identifier") is not None and key is None:
+            errors.add(index, "identifier", _("Give the identifier as {scheme, value[, issuer]}."))
             continue
-        seen[key] = index
-        _unknown(raw, ACTOR_UPSERT_FIELDS, "identifier", index, errors)
+        if key is None and pk is None:
+            errors.add(
+                index,
+                "identifier",
+                _("Give the actor's id, or its identifier as {scheme, value[, issuer]}."),
+            )
+            continue
+        if key is not None:
+            if key in seen:
+                errors.add(
+                    index,
+                    "identifier",
+                    _("Same identifier as item %(index)s.") % {"index": seen[key]},
+                )
+                continue
+            seen[key] = index
+        _unknown(raw, ACTOR_UPSERT_FIELDS, "identifier", index, errors, also=("id",))
 
     def apply() -> UpsertResult:
         known = _actors_by_identifier(set(seen), reach)
+        by_id = _actors_by_id({pk for pk in ids if pk is not None}, reach)
         actors: dict[int, Actor] = {}
-        ids = sorted(set(known.values()))
-        for start in range(0, len(ids), _CHUNK):
-            actors.update(Actor.objects.in_bulk(ids[start : start + _CHUNK]))
+        for batch in resolution.id_batches(set(known.values()) | set(by_id.values())):
+            actors.update({a.pk: a for a in Actor.objects.filter(pk__in=batch)})
         territory_ids = {
             raw["territory"]
             for raw in items
@@ -395,36 +413,48 @@ def actor_upsert_many(
 
         creates: list[tuple[int, Actor, IdentifierKey]] = []
         updates: list[tuple[int, Actor, dict[str, Any], dict[str, Any]]] = []
+        added: list[tuple[int, Actor, IdentifierKey]] = []
         unchanged: list[int] = []
+        first_item: dict[int, int] = {}
         for index, raw in enumerate(items):
-            key = keys[index]
-            if key is None or not isinstance(raw, Mapping) or seen.get(key) != index:
+            key, pk = keys[index], ids[index]
+            if not isinstance(raw, Mapping) or (key is None and pk is None):
+                continue
+            if key is not None and seen.get(key) != index:
                 continue
             values = _convert(Actor, raw, ACTOR_UPSERT_FIELDS, index, errors)
-            identifier = ActorIdentifier(scheme=key.scheme, issuer=key.issuer, value=key.value)
-            try:
-                identifier.clean_fields(exclude=["actor"])
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    for message in messages:
-                        errors.add(index, f"identifier.{name}", message)
-            actor_id = known.get(key)
+            if key is not None:
+                _check_identifier(key, index, errors)
+            actor_id = _item_actor(index, key, pk, known, by_id, errors)
+            if actor_id is False:
+                continue
             if actor_id is None:
                 _check_territory(values, index, errors, territories, reach, required=True)
                 missing = [n for n in _ACTOR_REQUIRED if raw.get(n) in (None, "")]
                 for name in missing:
-                    errors.add(index, name, "Required to create an actor.")
+                    errors.add(index, name, _("Required to create an actor."))
                 actor = Actor(**values)
                 _validate(actor, index, errors, exclude=["territory", *missing])
                 creates.append((index, actor, key))
                 continue
+            if actor_id in first_item:
+                errors.add(
+                    index,
+                    "id" if pk is not None else "identifier",
+                    _("Same actor as item %(index)s.") % {"index": first_item[actor_id]},
+                )
+                continue
+            first_item[actor_id] = index
             _check_territory(
                 values, index, errors, territories, reach, required="territory_id" in values
             )
             actor = actors[actor_id]
+            if key is not None and key not in known:
+                added.append((index, actor, key))
             changes = _changes(actor, values)
             if not changes:
-                unchanged.append(actor_id)
+                if key is None or key in known:
+                    unchanged.append(actor_id)
                 continue
             before = {a: getattr(actor, a) for a in changes}
             for a, v in changes.items():
@@ -434,11 +464,17 @@ def actor_upsert_many(
         errors.raise_if_any("item")
 
         result = UpsertResult(dry_run=dry_run, unchanged=sorted(unchanged))
-        result.updated = [
-            {"index": i, "id": a.pk, "key": _key_label(keys[i]), "changes": _change_summary(ch, b)}
+        label = {
+            i: _key_label(keys[i]) if keys[i] is not None else f"id:{ids[i]}"
+            for i in range(len(items))
+        }
+        summaries = {
+            i: {"index": i, "id": a.pk, "key": label[i], "changes": _change_summary(ch, b)}
             for i, a, ch, b in updates
-        ]
+        }
         _write_updates(updates)
+        _add_identifiers(added, reach, summaries, label)
+        result.updated = [summaries[i] for i in sorted(summaries)]
         hidden = _held_out_of_reach({k for _i, _a, k in creates}, reach)
         created = tracking.bulk_create([a for _i, a, _k in creates], validate=False)
         tracking.bulk_create(
@@ -459,12 +495,70 @@ def actor_upsert_many(
                     a.pk,
                 )
         result.created = [
-            {"index": i, "id": a.pk, "key": _key_label(k)}
+            {"index": i, "id": a.pk, "key": label[i]}
             for (i, _a, k), a in zip(creates, created, strict=True)
         ]
         return result
 
     return _run(apply, dry_run=dry_run)
+
+
+def _check_identifier(key: IdentifierKey, index: int, errors: _Errors) -> None:
+    identifier = ActorIdentifier(scheme=key.scheme, issuer=key.issuer, value=key.value)
+    try:
+        identifier.clean_fields(exclude=["actor"])
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(index, f"identifier.{name}", message)
+
+
+def _item_actor(index, key, pk, known, by_id, errors) -> int | None | bool:
+    """The actor an item names (None: a new one; False: refused, the error added)."""
+    if pk is None:
+        return known.get(key)
+    if pk not in by_id:
+        errors.add(index, "id", _no_actor(pk))
+        return False
+    actor_id = by_id[pk]
+    holder = known.get(key) if key is not None else None
+    if holder is not None and holder != actor_id:
+        errors.add(
+            index,
+            "identifier",
+            _("This identifier belongs to actor %(holder)s, not to actor %(id)s.")
+            % {"holder": holder, "id": actor_id},
+        )
+        return False
+    return actor_id
+
+
+def _add_identifiers(added, reach, summaries, label) -> None:
+    """Identifiers given beside an id that nobody holds: added to the actor, in the diff.
+
+    One held by an actor out of reach is not added (the writer may not see it): logged
+    for the national administrators, as for a creation.
+    """
+    hidden = _held_out_of_reach({k for _i, _a, k in added}, reach)
+    rows = []
+    for index, actor, key in added:
+        if key in hidden:
+            logger.warning(
+                "Bulk upsert: identifier %s is held by actor %s, out of the writer's reach; "
+                "not added to actor %s (merge them).",
+                _key_label(key),
+                hidden[key],
+                actor.pk,
+            )
+            continue
+        rows.append(
+            ActorIdentifier(actor=actor, scheme=key.scheme, issuer=key.issuer, value=key.value)
+        )
+        summary = summaries.setdefault(
+            index, {"index": index, "id": actor.pk, "key": label[index], "changes": {}}
+        )
+        summary["changes"]["identifier"] = [None, _key_label(key)]
+    tracking.bulk_create(rows, validate=False)
 
 
 def _held_out_of_reach(keys: set[IdentifierKey], reach: int | None) -> dict[IdentifierKey, int]:
@@ -535,7 +629,7 @@ def interaction_upsert_many(
 
     def apply() -> UpsertResult:
         by_ident = _actors_by_identifier(ident_keys, reach)
-        known_actors = _existing_ids(Actor, actor_ids, "territory_id", reach)
+        known_actors = _actors_by_id(actor_ids, reach)
         known_bodies = _existing_ids(Body, body_ids, "territory_id", reach)
         known_territories = _existing_ids(Territory, territory_ids, "id", reach)
         stored: dict[str, Interaction] = {}
@@ -633,11 +727,14 @@ def _resolve_actor(ref, name, index, errors, by_ident, known_actors) -> int | No
     if how == "identifier":
         pk = by_ident.get(value)
         if pk is None:
-            errors.add(index, name, f"No actor with identifier {_key_label(value)}.")
+            errors.add(
+                index, name, _("No actor with identifier %(key)s.") % {"key": _key_label(value)}
+            )
         return pk
     if value not in known_actors:
-        errors.add(index, name, f"No actor with id {value}.")
-    return value
+        errors.add(index, name, _no_actor(value))
+        return value
+    return known_actors[value]  # a merged id: its survivor
 
 
 def _external_ids_out_of_reach(external_ids: set[str], reach: int | None) -> dict[str, int]:
