@@ -59,8 +59,9 @@ def _names(row: Row, table: Table, problems: Problems, kind: Any) -> dict[str, s
     if given(family_name):
         out["family_name"] = family_name
     if given(name):
+        split = not out and kind in ("person", ABSENT, None)
         out["name"] = name
-        if not out and kind in ("person", ABSENT, None):
+        if split:
             first, last = split_full_name(name, table.name_order)
             if first and last:
                 out["given_name"], out["family_name"] = first, last

@@ -43,7 +43,30 @@ IDENTIFYING = frozenset({"actor_id", "identifier", "name", "given_name", "family
 #: Headers of a single full-name column that say the order of its words.
 GIVEN_FIRST = frozenset(norm(h) for h in ("prénom nom", "prénom et nom", "first name last name"))
 FAMILY_FIRST = frozenset(norm(h) for h in ("nom prénom", "nom et prénom", "last name first name"))
-_FRENCH_HEADERS = frozenset(norm(c.fr) for c in COLUMNS) - frozenset(norm(c.en) for c in COLUMNS)
+#: French aliases (``columns.COLUMNS`` does not say which alias is in which language).
+_FRENCH_ALIASES = (
+    "nom",
+    "nom prénom",
+    "prénom nom",
+    "nom et prénom",
+    "prénom et nom",
+    "nom d'usage",
+    "identifiant acteur",
+    "numéro acteur",
+    "n° acteur",
+    "schéma",
+    "type identifiant",
+    "valeur de l'identifiant",
+    "nature",
+    "fonction",
+    "mode de sélection",
+    "représentant de",
+    "début",
+    "id externe",
+)
+_FRENCH_HEADERS = frozenset(norm(h) for h in (*(c.fr for c in COLUMNS), *_FRENCH_ALIASES)) - {
+    norm(c.en) for c in COLUMNS
+}
 _ENGLISH_HEADERS = frozenset(norm(c.en) for c in COLUMNS) - frozenset(norm(c.fr) for c in COLUMNS)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from registry.exceptions import InvalidInput
+from registry.importers.spreadsheet.columns import COLUMN_BY_FIELD
 from registry.importers.spreadsheet.problems import Problems, map_service_errors
 from registry.importers.spreadsheet.reading import Table
 
@@ -118,6 +119,9 @@ class ImportResult:
         return text
 
     def _header(self, name: str) -> str:
+        """The file's header of a changed field (``external`` is ``external_id``'s)."""
+        if name not in COLUMN_BY_FIELD and f"{name}_id" in COLUMN_BY_FIELD:
+            name = f"{name}_id"
         return self.table.column(name) if self.table is not None else name
 
     def _who(self, item: Any) -> str:
