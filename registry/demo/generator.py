@@ -48,6 +48,7 @@ from registry.demo.scenario import (
     DEMO_SOURCES,
     HOSTS,
     MARKER_ISSUER,
+    PLANTED_DUPLICATES,
     PLANTED_INTERACTIONS,
     PLANTED_ORGS,
     PLANTED_PERSONS,
@@ -352,6 +353,8 @@ class _Generator:
         self._interactions()
         self.writer.flush()
         self.log(f"interactions written ({time.perf_counter() - t0:.1f}s)")
+        self._duplicates()
+        self.writer.flush()
 
     # --- territories ---------------------------------------------------------------
 
@@ -1722,6 +1725,72 @@ class _Generator:
                     ],
                 )
             )
+
+    # --- planted duplicates ------------------------------------------------------------
+
+    def _duplicates(self) -> None:
+        """Second records of planted actors (``PLANTED_DUPLICATES``), with no random draw."""
+        for spec in PLANTED_DUPLICATES:
+            if spec.original in self.planted_person:
+                self._duplicate_person(spec, self.planted_person[spec.original])
+            else:
+                self._duplicate_org(spec, self.planted_org[spec.original])
+
+    def _duplicate_person(self, spec, idx: int) -> None:
+        actor = Actor(
+            kind="person",
+            category=self.a_cat[idx],
+            name=spec.name,
+            given_name=spec.given_name,
+            family_name=spec.family_name,
+            territory_id=self.a_terr[idx],
+            sources=DEMO_SOURCES,
+        )
+        self.writer.now([actor])
+        if spec.personal_data:
+            first = PersonalData.objects.get(actor_id=self.a_id[idx])
+            self.writer.add(
+                PersonalData(
+                    actor=actor,
+                    email=first.email if spec.same_email else "",
+                    gender=first.gender,
+                    birth_year=first.birth_year,
+                    lawful_basis="consent",
+                    retention_until=first.retention_until,
+                )
+            )
+        body = self.body_by_key[spec.body]
+        plan = next(p for p in self.plans if p.spec.key == spec.body)
+        college = next((c for c in plan.colleges if c and c.name == spec.college), None)
+        self.writer.add(
+            Membership(
+                actor=actor,
+                body=body,
+                college=college,
+                role="member",
+                selection_mode=college.selection_mode if college else "",
+                start_date=spec.start,
+            )
+        )
+
+    def _duplicate_org(self, spec, idx: int) -> None:
+        actor = Actor(
+            kind="organization",
+            category=self.a_cat[idx],
+            name=spec.name,
+            territory_id=self.a_terr[idx],
+            sources=DEMO_SOURCES,
+        )
+        self.writer.now([actor])
+        siren = (
+            ActorIdentifier.objects.filter(actor_id=self.a_id[idx], scheme="siren")
+            .values_list("value", flat=True)
+            .first()
+        )
+        if siren:
+            siret = next(v for last in range(10) if _luhn_ok(v := f"{siren}0001{last}"))
+            if self._identifier("siret", siret):
+                self.writer.add(ActorIdentifier(actor=actor, scheme="siret", value=siret))
 
     def _key_actor(self, key: str) -> int:
         kind, _, rest = key.partition(":")

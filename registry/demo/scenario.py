@@ -41,6 +41,13 @@ CESER with colleges  "Conseil économique, social et environnemental régional
                      bodies (CESER, aînés and CCSPL de Blois).
 conflicts            ``PLANTED_INTERACTIONS``: a conflict, oppositions (one to a
                      body), a funding tie, an alliance.
+duplicates           ``PLANTED_DUPLICATES``: a second record of a planted person
+                     spelled another way ("BESSIERES Rodolphe", "Armèle
+                     Quintard"), seated in a body the first record is not in,
+                     and of a planted organization ("TOIT COMMUN VAL D OISE",
+                     with a SIRET of the first one's SIREN): the duplicates
+                     endpoint pairs them, and the interlock analysis counts
+                     each record apart until they are merged.
 healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
                      "Conseil de quartier Belleville", "Conseil des aînés de
                      Blois": full, active, regular meetings, answered opinions.
@@ -220,6 +227,56 @@ PLANTED_INTERACTIONS = (
     ("person:martine", "ur_solidarite", "representation", "directed", 4, 1),
     ("ur_solidarite", "fed_artisans", "alliance", "mutual", 3, 1),
     ("person:thierry", "host:paris", "hierarchy", "directed", 5, 1),
+)
+
+# --- planted duplicates -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateSpec:
+    """A second record of a planted person (or organization), spelled another way.
+
+    A person's duplicate is seated (from ``start``) in ``body``, one its first record
+    does not sit in, and has the first record's birth year (and email with
+    ``same_email``); an organization's duplicate holds a SIRET made of the first
+    record's SIREN. Written last, without drawing from the generator's random
+    stream, so the rest of the data set is the same with or without them.
+    """
+
+    original: str  # a PersonSpec or OrgSpec key
+    name: str
+    given_name: str = ""
+    family_name: str = ""
+    body: str = ""  # a body key (persons)
+    college: str = ""
+    same_email: bool = False
+    personal_data: bool = True
+    start: dt.date = dt.date(2026, 3, 1)
+
+
+PLANTED_DUPLICATES = (
+    # "Nom Prénom" in capitals, accent dropped: same birth year and email.
+    DuplicateSpec(
+        "rodolphe",
+        "BESSIERES Rodolphe",
+        "Rodolphe",
+        "BESSIERES",
+        body="P5",
+        college="Collège des habitants",
+        same_email=True,
+    ),
+    # A typo, and no personal data: found by the name alone.
+    DuplicateSpec(
+        "armelle",
+        "Armèle Quintard",
+        "Armèle",
+        "Quintard",
+        body="P2",
+        college="Collège des habitants",
+        personal_data=False,
+    ),
+    # An organization written in capitals without punctuation, holding a SIRET of its SIREN.
+    DuplicateSpec("toit", "TOIT COMMUN VAL D OISE"),
 )
 
 # --- bodies --------------------------------------------------------------------------
@@ -615,6 +672,18 @@ PLANTED: dict[str, object] = {
     "multi_members": MULTI_MEMBERS,
     "conflicts": (),  # filled below, by name
 }
+
+
+def _duplicate_pair(spec: DuplicateSpec) -> tuple[str, str]:
+    original = next(
+        (p.name for p in PLANTED_PERSONS if p.key == spec.original),
+        None,
+    ) or next(o.name for o in PLANTED_ORGS if o.key == spec.original)
+    return original, spec.name
+
+
+#: The planted duplicates as (name of the first record, name of the second).
+PLANTED["duplicates"] = tuple(_duplicate_pair(d) for d in PLANTED_DUPLICATES)
 
 #: Bodies seated with parity respected (max_gap_1, gap <= 1 among current members).
 PARITY_RESPECTED = (body_name("G1"), body_name("C1"))

@@ -310,6 +310,32 @@ class TestDemoDataSet:
         assert m.Interaction.objects.filter(target_body__isnull=False).count() > 500
         assert m.Interaction.objects.filter(sign=-1).count() > 500
 
+    def test_planted_duplicates_are_found(self, demo):
+        """Each planted duplicate sits apart from its first record and the scan pairs them."""
+        from registry.matching import actor_duplicates
+
+        found = {}
+        for territory in m.Territory.objects.filter(level="region", code__in=["11", "24"]):
+            for pair in actor_duplicates(territory_id=territory.pk, personal=True).pairs:
+                found[frozenset((pair.a.name, pair.b.name))] = pair
+        for first, second in PLANTED["duplicates"]:
+            a, b = m.Actor.objects.get(name=first), m.Actor.objects.get(name=second)
+            assert a.kind == b.kind and a.territory_id == b.territory_id
+            seats = m.Membership.objects.current_on(REF)
+            bodies_a = set(seats.filter(actor=a).values_list("body", flat=True))
+            bodies_b = set(seats.filter(actor=b).values_list("body", flat=True))
+            assert not bodies_a & bodies_b, (first, second)
+            if a.kind == "person":
+                assert bodies_b, second
+            pair = found.get(frozenset((first, second)))
+            assert pair is not None, f"{first!r} / {second!r} not paired"
+            codes = {r.code for r in pair.reasons}
+            assert {"name_similarity", "same_territory"} <= codes, codes
+        codes_of = lambda f, s: {r.code for r in found[frozenset((f, s))].reasons}  # noqa: E731
+        (rodolphe, toit) = PLANTED["duplicates"][0], PLANTED["duplicates"][2]
+        assert {"same_birth_year", "same_email"} <= codes_of(*rodolphe)
+        assert "shared_identifier" in codes_of(*toit)
+
     def test_data_is_plausible(self, demo):
         # invented contact data only
         emails = m.PersonalData.objects.values_list("email", flat=True)
