@@ -175,3 +175,120 @@ def test_sync_does_not_touch_other_bodies():
     membership_sync(body=body_a, members=[], effective_date=DAY)
     other.refresh_from_db()
     assert other.end_date is None
+
+
+# --- absent means keep (issue 11) -------------------------------------------------------
+
+
+def test_a_field_absent_from_an_entry_keeps_the_stored_value(body):
+    a = ActorFactory(name="Héloïse Garnier")
+    org = ActorFactory(kind="organization", category="association", name="Amicale")
+    full = {
+        "actor": a.pk,
+        "college": "Habitants",
+        "role": "president",
+        "on_behalf_of": org.pk,
+        "external_id": "CQ-1",
+    }
+    membership_sync(body=body, members=[full], effective_date=DAY)
+    before = ChangeRecord.objects.count()
+    result = membership_sync(body=body, members=[{"actor": a.pk}], effective_date=D(2026, 4, 1))
+    assert result.is_empty, result
+    assert ChangeRecord.objects.count() == before
+    seat = Membership.objects.get()
+    assert (seat.college.name, seat.role, seat.on_behalf_of_id, seat.external_id) == (
+        "Habitants",
+        "president",
+        org.pk,
+        "CQ-1",
+    )
+
+
+def test_a_field_given_empty_clears_it_and_the_diff_names_old_and_new(body):
+    a = ActorFactory(name="Héloïse Garnier")
+    org = ActorFactory(kind="organization", category="association", name="Amicale")
+    membership_sync(
+        body=body,
+        members=[
+            {"actor": a.pk, "college": "Habitants", "on_behalf_of": org.pk, "external_id": "E"}
+        ],
+        effective_date=DAY,
+    )
+    habitants = body.colleges.get(name="Habitants").pk
+    result = membership_sync(
+        body=body,
+        members=[{"actor": a.pk, "college": None, "on_behalf_of": None, "external_id": ""}],
+        effective_date=D(2026, 4, 1),
+        dry_run=True,
+    )
+    (updated,) = result.updated
+    assert updated["name"] == "Héloïse Garnier"
+    assert updated["changes"] == {"college": None, "on_behalf_of": None, "external_id": ""}
+    assert updated["previous"] == {"college": habitants, "on_behalf_of": org.pk, "external_id": "E"}
+    assert Membership.objects.get().college_id == habitants  # a dry run
+
+
+def test_the_diff_names_created_and_ended_members(body):
+    stay, leave = ActorFactory(name="Reste"), ActorFactory(name="Part")
+    first = membership_sync(
+        body=body, members=[{"actor": stay.pk}, {"actor": leave.pk}], effective_date=DAY
+    )
+    assert [c["name"] for c in first.created] == ["Reste", "Part"]
+    result = membership_sync(body=body, members=[{"actor": stay.pk}], effective_date=D(2026, 4, 1))
+    assert result.ended == [
+        {
+            "id": Membership.objects.get(actor=leave).pk,
+            "actor": leave.pk,
+            "name": "Part",
+            "role": "member",
+            "end_date": D(2026, 4, 1),
+            "end_reason": "term_ended",
+        }
+    ]
+
+
+# --- a stored end is never rewritten ------------------------------------------------------
+
+
+def test_a_stored_end_is_kept_and_said_so(body):
+    resigned = ActorFactory(name="Odile Marchand")
+    stays = ActorFactory(name="Basile Perrin")
+    seat = MembershipFactory(
+        actor=resigned,
+        body=body,
+        start_date=D(2025, 1, 1),
+        end_date=D(2026, 8, 31),
+        end_reason="resigned",
+    )
+    before = ChangeRecord.objects.filter(object_id=str(seat.pk)).count()
+    result = membership_sync(body=body, members=[{"actor": stays.pk}], effective_date=D(2026, 2, 1))
+    assert result.ended == []
+    seat.refresh_from_db()
+    assert (seat.end_date, seat.end_reason) == (D(2026, 8, 31), "resigned")
+    assert ChangeRecord.objects.filter(object_id=str(seat.pk)).count() == before
+    (kept,) = [w for w in result.warnings if w["code"] == "end-kept"]
+    assert (kept["membership"], kept["name"], kept["end_date"], kept["end_reason"]) == (
+        seat.pk,
+        "Odile Marchand",
+        D(2026, 8, 31),
+        "resigned",
+    )
+    assert "Odile Marchand" in kept["detail"] and "2026-08-31" in kept["detail"]
+    # Named in the list with other values: not updated either, and said so.
+    again = membership_sync(
+        body=body,
+        members=[{"actor": stays.pk}, {"actor": resigned.pk, "college": "Habitants"}],
+        effective_date=D(2026, 2, 1),
+    )
+    assert again.is_empty and seat.pk in again.unchanged
+    assert [w["membership"] for w in again.warnings if w["code"] == "end-kept"] == [seat.pk]
+    seat.refresh_from_db()
+    assert seat.college_id is None
+
+
+def test_an_entry_without_role_matches_the_member_s_seat_whatever_its_role(body):
+    a = ActorFactory()
+    membership_sync(body=body, members=[{"actor": a.pk, "role": "president"}], effective_date=DAY)
+    result = membership_sync(body=body, members=[{"actor": a.pk}], effective_date=D(2026, 4, 1))
+    assert result.is_empty
+    assert Membership.objects.get().role == "president"

@@ -64,8 +64,12 @@ def _summary(m: Membership, name: str, **extra: Any) -> dict[str, Any]:
     return {"id": m.pk, "actor": m.actor_id, "name": name, "role": m.role, **extra}
 
 
+#: Attnames named as the entry names them (``external_id`` stays itself).
+_ENTRY_NAMES = {"college_id": "college", "on_behalf_of_id": "on_behalf_of"}
+
+
 def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
-    return {k.removesuffix("_id"): tracking._jsonable(v) for k, v in changes.items()}
+    return {_ENTRY_NAMES.get(k, k): tracking._jsonable(v) for k, v in changes.items()}
 
 
 def _create_actors(plan: Plan, entries: list[Entry]) -> None:
