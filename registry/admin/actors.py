@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import transaction
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin.base import (
+    ReadOnlyAdminMixin,
     TrackedInline,
     TrackedModelAdmin,
     TrackedStackedInline,
@@ -15,7 +21,12 @@ from registry.admin.base import (
 )
 from registry.admin.filters import within
 from registry.admin.labels import related_column
+from registry.admin.scope import scope_of
+from registry.exceptions import RegistryError
 from registry.models import Actor, ActorIdentifier, ActorKind, ActorOtherName, PersonalData
+from registry.models.merge import ActorMerge
+from registry.scope import restrict
+from registry.services.merge import actor_merge
 
 
 class PersonalDataPermissionMixin:
@@ -63,6 +74,65 @@ class PersonalDataInline(PersonalDataPermissionMixin, TrackedStackedInline):
     show_change_link = False
 
 
+class MergeIntoForm(forms.Form):
+    """The actor the selected ones are merged into (within the staff member's territory)."""
+
+    into = forms.ModelChoiceField(
+        queryset=Actor.objects.none(),
+        widget=forms.NumberInput,
+        label=_("Id of the actor to keep"),
+        help_text=_("One of the selected actors, or any other actor of the same kind."),
+        error_messages={"invalid_choice": _("No actor with this id within your reach.")},
+    )
+
+    def __init__(self, *args, territory: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = restrict(Actor.objects.all(), "territory_id", territory)
+
+
+@admin.action(description=_("Merge into…"), permissions=["change", "delete"])
+def merge_into(modeladmin, request, queryset):
+    """Merge the selected actors into one actor (chosen on the next page), all or nothing.
+
+    The selection is the admin's own queryset, so a staff member limited to a territory
+    selects only within it, and the actor kept is looked up within it too.
+    """
+    scope = scope_of(request)
+    selected = list(queryset.order_by("pk"))
+    form = MergeIntoForm(
+        request.POST if "apply" in request.POST else None,
+        territory=scope,
+        initial={"into": selected[0].pk if selected else None},
+    )
+    if form.is_bound and form.is_valid():
+        into = form.cleaned_data["into"]
+        merged = [a for a in selected if a.pk != into.pk]
+        try:
+            with transaction.atomic(), modeladmin.tracked(request):
+                for actor in merged:
+                    actor_merge(actor=actor.pk, into=into.pk, reach=scope)
+        except RegistryError as error:
+            problems = [m for messages_ in error.errors.values() for m in messages_]
+            modeladmin.message_user(request, " ".join([error.detail, *problems]), messages.ERROR)
+            return None
+        modeladmin.message_user(
+            request,
+            gettext("%(count)d actor(s) merged into %(into)s.")
+            % {"count": len(merged), "into": into},
+            messages.SUCCESS,
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": gettext("Merge into…"),
+        "actors": selected,
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/registry/actor/merge_into.html", context)
+
+
 @admin.register(Actor)
 class ActorAdmin(TrackedModelAdmin):
     list_display = (
@@ -77,6 +147,7 @@ class ActorAdmin(TrackedModelAdmin):
     list_select_related = ("territory",)
     search_fields = ("name", "given_name", "family_name", "=identifiers__value")
     autocomplete_fields = ("territory",)
+    actions = (merge_into,)
     inlines = (IdentifierInline, OtherNameInline, PersonalDataInline)
     readonly_fields = ("is_pseudonymised", "created_at", "updated_at")
     fieldsets = (
@@ -190,3 +261,14 @@ class PersonalDataAdmin(PersonalDataPermissionMixin, TrackedModelAdmin):
         "updated_at",
     )
     fixed_on_change = ("actor",)
+
+
+@admin.register(ActorMerge)
+class ActorMergeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Merged ids and the actor each now points to: made by "merge into…", never by hand."""
+
+    list_display = ("merged_id", "merged_name", "into")
+    list_select_related = ("into",)
+    search_fields = ("=merged_id", "merged_name", "into__name")
+    fields = ("merged_id", "merged_name", "into", "report", "created_at")
+    readonly_fields = fields

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from registry.models import (
+    Actor,
     Body,
     BodyType,
     ChangeRecord,
@@ -21,6 +22,7 @@ from registry.models import (
     TerritoryLevel,
     TerritoryRelation,
 )
+from registry.models.merge import ActorMerge
 from registry.services import actors, territories
 from tests.factories import (
     ActorFactory,
@@ -40,7 +42,7 @@ REGISTRY_ADMINS = sorted(
     (m for m in admin.site._registry if m._meta.app_label == "registry"),
     key=lambda m: m._meta.model_name,
 )
-READ_ONLY = {ChangeRecord, TerritoryClosure}
+READ_ONLY = {ChangeRecord, TerritoryClosure, ActorMerge}
 
 
 def url(model, view: str, *args) -> str:
@@ -113,6 +115,9 @@ def sample_data():
     from registry.models import ActorOtherName
 
     tracking.create(ActorOtherName(actor=person, name="P."))
+    from registry.services.merge import actor_merge
+
+    actor_merge(actor=ActorFactory(territory=commune), into=person)
     from django.contrib.auth import get_user_model
 
     from registry.models import StaffTerritory
@@ -580,3 +585,59 @@ def test_admin_speaks_french_with_a_french_browser(admin_client, sample_data):
     content = response.content.decode()
     assert "Conseil de quartier" in content
     assert "Instances" in content or "instances" in content
+
+
+# --- the "merge into…" action on actors --------------------------------------------------------
+
+
+def _merge_post(client, selected, into=None):
+    data = {"action": "merge_into", "_selected_action": [a.pk for a in selected]}
+    if into is not None:
+        data.update(apply="yes", into=into)
+    return client.post(url(Actor, "changelist"), data, follow=into is not None)
+
+
+def test_merge_into_asks_for_the_actor_kept_then_merges_the_others(admin_client):
+    from registry.models.merge import ActorMerge
+
+    kept, twin, third = (
+        ActorFactory(name=n) for n in ("Odile Ferrand", "FERRAND Odile", "O. Ferrand")
+    )
+    MembershipFactory(actor=twin, start_date=dt.date(2024, 1, 1))
+    page = _merge_post(admin_client, [kept, twin, third])
+    assert page.status_code == 200
+    assert b"Odile Ferrand" in page.content and b'name="into"' in page.content
+    done = _merge_post(admin_client, [kept, twin, third], into=kept.pk)
+    assert done.status_code == 200
+    assert "2 actor(s) merged into Odile Ferrand." in [str(m) for m in done.context["messages"]]
+    assert set(ActorMerge.objects.values_list("merged_id", flat=True)) == {twin.pk, third.pk}
+    assert Membership.objects.filter(actor=kept).count() == 1
+    assert ChangeRecord.objects.filter(action="merge", via="admin").count() == 2
+
+
+def test_merge_into_refuses_another_kind_and_merges_nothing(admin_client):
+    person, org = ActorFactory(), OrganizationFactory()
+    done = _merge_post(admin_client, [person], into=org.pk)
+    assert any("same kind" in str(m) for m in done.context["messages"])
+    assert Actor.objects.filter(pk=person.pk).exists()
+
+
+def test_limited_staff_merge_only_within_their_territory(client, django_user_model):
+    from registry.models import StaffTerritory
+    from registry.models.merge import ActorMerge
+
+    here = territories.territory_create(level=TerritoryLevel.COMMUNE, code="37261", name="Tours")
+    there = territories.territory_create(level=TerritoryLevel.COMMUNE, code="41018", name="Blois")
+    user = django_user_model.objects.create_user("agent37", password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="registry"))
+    StaffTerritory.objects.create(user=user, territory=here)
+    client.force_login(user)
+    inside, twin = ActorFactory(territory=here), ActorFactory(territory=here)
+    outside = ActorFactory(territory=there)
+    # the actor kept outside: refused as an unknown id, nothing merged
+    page = _merge_post(client, [inside], into=outside.pk)
+    assert "No actor with this id within your reach." in page.content.decode()
+    # an outside actor posted in the selection is not in the admin's queryset: left alone
+    _merge_post(client, [twin, outside], into=inside.pk)
+    assert list(ActorMerge.objects.values_list("merged_id", flat=True)) == [twin.pk]
+    assert Actor.objects.filter(pk=outside.pk).exists()
