@@ -11,7 +11,8 @@ those the import reads, in the request's language:
   (``président``, ``value_label``); CSV with ``;``, UTF-8 with a BOM, dates
   ``dd/mm/yyyy``: what a French spreadsheet opens right.
 - XLSX (openpyxl, write-only): one sheet, a header row, real date cells (shown in the
-  language's order), strings always stored as strings (never as formulas).
+  language's order), strings always stored as strings (never as formulas), integers
+  as numbers (as text beyond 2**53, which a spreadsheet's double would round).
 
 One row per member (or actor). ``actor_id`` is always filled; ``name``, ``given_name``
 and ``family_name`` are written as stored (a person's display name and its parts, so
@@ -64,6 +65,8 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 LABELLED_FIELDS = frozenset({"kind", "category", "role", "selection_mode", "scheme"})
 #: Characters that make a spreadsheet read a CSV cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Largest integer a spreadsheet's number cell (a double) holds exactly.
+MAX_EXACT_NUMBER = 2**53
 
 
 def language_of(request) -> str:
@@ -180,6 +183,8 @@ class XLSXRenderer(BaseRenderer):
                 out = WriteOnlyCell(sheet_, value=value)
                 out.number_format = date_format
                 return out
+            if isinstance(value, int) and abs(value) > MAX_EXACT_NUMBER:
+                return str(value)  # a spreadsheet number is a double: text keeps every digit
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 if value.startswith("="):

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from registry.importers.spreadsheet.columns import ACTOR_FIELDS, COLUMN_BY_FIELD, MEMBER_FIELDS
+from api.resources import exports
+from registry.importers.spreadsheet import parse_date, read_table
+from registry.importers.spreadsheet.cells import json_int, text, whole_number
+from registry.importers.spreadsheet.columns import (
+    ACTOR_FIELDS,
+    CATEGORY_VALUES,
+    COLUMN_BY_FIELD,
+    KIND_VALUES,
+    MEMBER_FIELDS,
+    norm,
+)
 from tests.api.export_world import (
     XLSX,
     actors_url,
@@ -393,3 +406,69 @@ def test_schema_offers_the_files(tmp_path):
         "csv",
         "xlsx",
     ]
+
+
+# --- property: what the renderers write, the import reads back ---------------------------
+
+_TEXT = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Cn", "Zl", "Zp")),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+_ACTOR_ROW = st.fixed_dictionaries(
+    {
+        "actor_id": st.integers(min_value=1, max_value=2**63 - 1),
+        "name": _TEXT,
+        "given_name": st.one_of(st.none(), _TEXT),
+        "description": st.one_of(st.none(), _TEXT),
+        "kind": st.sampled_from(["person", "organization"]),
+        "category": st.sampled_from(sorted(CATEGORY_VALUES.values())),
+        "founding_date": st.one_of(
+            st.none(), st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(9999, 12, 31))
+        ),
+        "power": st.one_of(st.none(), st.integers(min_value=0, max_value=5)),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_ACTOR_ROW, min_size=1, max_size=5),
+    fmt=st.sampled_from(["csv", "xlsx"]),
+    language=st.sampled_from(["en", "fr"]),
+)
+def test_cells_written_are_the_cells_read(rows, fmt, language):
+    """Any text, date, number and value word an export writes, the import reads back as it
+    was (CSV text that a spreadsheet would run as a formula comes back with its ``'``)."""
+    data = exports.sheet(ACTOR_FIELDS, rows, language=language, title="t", filename="f")
+    renderer = exports.CSVRenderer() if fmt == "csv" else exports.XLSXRenderer()
+    content = renderer.render(data)
+    table = read_table(io.BytesIO(content), format=fmt, allowed=ACTOR_FIELDS)
+    assert len(table.rows) == len(rows)
+    for sent, got in zip(rows, table.rows, strict=True):
+        values = got.values
+        assert json_int(values["actor_id"]) == sent["actor_id"]
+        for name in ("name", "given_name", "description"):
+            expected = sent[name]
+            if expected and fmt == "csv" and expected.startswith(exports.FORMULA_STARTS):
+                expected = "'" + expected
+            assert (text(values[name]) if values[name] not in (None, "") else None) == expected
+        assert KIND_VALUES[norm(values["kind"])] == sent["kind"]
+        assert CATEGORY_VALUES[norm(values["category"])] == sent["category"]
+        founding = values["founding_date"]
+        assert (parse_date(founding) if founding not in (None, "") else None) == sent[
+            "founding_date"
+        ]
+        power = values["power"]
+        assert (whole_number(power) if power not in (None, "") else None) == sent["power"]
+
+
+def test_xlsx_keeps_every_digit_of_a_large_id():
+    rows = [{"actor_id": 2**53 + 1, "name": "Grand Identifiant"}, {"actor_id": 7, "name": "Sept"}]
+    data = exports.sheet(ACTOR_FIELDS, rows, language="en", title="t", filename="f")
+    table = read_table(io.BytesIO(exports.XLSXRenderer().render(data)), format="xlsx")
+    assert [json_int(r.values["actor_id"]) for r in table.rows] == [2**53 + 1, 7]
