@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from rest_framework import exceptions, serializers
 
 from api.auth import access_of
@@ -65,7 +66,8 @@ def gone_response(request, actor_id: int, into_id: int) -> ProblemResponse:
     doc = problem(
         410,
         code=GONE_CODE,
-        detail=f"Actor {actor_id} was merged into actor {into_id}: use {into_id}.",
+        detail=gettext("Actor %(old)s was merged into actor %(new)s: use %(new)s.")
+        % {"old": actor_id, "new": into_id},
         instance=request.path,
         request_id=getattr(getattr(request, "_request", request), "request_id", ""),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
@@ -323,7 +324,9 @@ class ActorViewSet(MergedActorGone, RegistryViewSet):
             "other names move; a tie between the two records is deleted (`dropped`). The "
             "merged name stays an other name of the survivor (note `merged record`). Fields "
             "(and personal data) the survivor lacks are filled; values that differ are "
-            "`conflicts`, the survivor's kept unless `prefer` names the field. The merged id "
+            "`conflicts`, the survivor's kept unless `prefer` names the field (personal data "
+            "moves whatever the key's scopes; its values are shown, and chosen by `prefer`, "
+            "only with the `personal_data` scope). The merged id "
             "then answers every actor route with 410 `merged` and `merged_into`. Same kind "
             "only, not into itself, not into a merged or missing id (422 on `into`). Scope "
             "`write`; a key limited to a territory merges only two actors within it (404 "
@@ -346,7 +349,7 @@ class ActorViewSet(MergedActorGone, RegistryViewSet):
         personal = access.has("personal_data")
         if not personal:
             refused = {
-                f"prefer.{name}": ["Choosing personal data needs the personal_data scope."]
+                f"prefer.{name}": [gettext("Choosing personal data needs the personal_data scope.")]
                 for name in prefer
                 if name.startswith(merge_services.PERSONAL_PREFIX)
             }
