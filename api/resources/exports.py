@@ -352,6 +352,21 @@ def member_rows(memberships: QuerySet, reach: Reach) -> Iterator[dict]:
         yield out
 
 
+def members_file(request, body, memberships: QuerySet, *, day: dt.date, version: Any) -> Response:
+    """``GET /api/bodies/{id}/members/`` as a file: the members of ``memberships`` (those
+    current on ``day``) as the key may see them; ``version`` the JSON list's ETag."""
+    language = language_of(request)
+    word = "membres" if language == "fr" else "members"
+    data = sheet(
+        MEMBER_FIELDS,
+        member_rows(memberships, Reach.of(request)),
+        language=language,
+        title=body.name,
+        filename=file_name(body.name, word, day.isoformat()),
+    )
+    return file_response(request, data, version=[version, day])
+
+
 def actor_rows(actors: QuerySet) -> Iterator[dict]:
     """The rows of an actors file (keyed by ``ACTOR_FIELDS``) for ``actors`` (already
     limited to what the key may read); two queries."""
