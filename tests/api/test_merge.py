@@ -234,3 +234,23 @@ def test_erasure_of_a_merged_id_points_to_the_survivor_whose_erasure_covers_both
     assert erased.status_code == 200, erased.content
     assert ActorMerge.objects.get(merged_id=merged_id).merged_name == erased.json()["pseudonym"]
     assert not ChangeRecord.objects.filter(object_repr__contains="Maelle").exists()
+
+
+def test_refusals_and_the_410_speak_french_when_asked(full_client, pair):
+    survivor, merged, _body = pair
+    org = OrganizationFactory()
+    fr = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    body = problem_of(
+        full_client.post(merge_url(merged.pk), {"into": org.pk}, format="json", **fr), 422
+    )
+    assert body["detail"] == "Seuls deux acteurs de même nature peuvent être fusionnés."
+    assert body["errors"][0]["detail"] == (
+        f"L’acteur {org.pk} est de nature « Organisation », l’acteur {merged.pk} de nature "
+        "« Personne »."
+    )
+    merged_id = merged.pk
+    full_client.post(merge_url(merged_id), {"into": survivor.pk}, format="json")
+    gone = problem_of(full_client.get(f"/api/actors/{merged_id}/", **fr), 410)
+    assert gone["detail"] == (
+        f"L’acteur {merged_id} a été fusionné dans l’acteur {survivor.pk} : utilisez {survivor.pk}."
+    )
