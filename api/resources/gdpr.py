@@ -186,7 +186,7 @@ class ExportInteractionSerializer(serializers.Serializer):
 class ExportChangeSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Position in the change ledger.")
     at = serializers.DateTimeField(help_text="When the change was made (UTC).")
-    action = serializers.CharField(help_text="create, update or delete.")
+    action = serializers.CharField(help_text="create, update, delete or merge.")
     type = serializers.CharField(help_text="Kind of record: actor, personaldata, membership...")
     object_id = serializers.IntegerField(help_text="Id of the changed record.")
     object_repr = serializers.CharField(help_text="Label of the record.")
