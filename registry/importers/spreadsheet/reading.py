@@ -36,7 +36,8 @@ from registry.importers.spreadsheet.limits import (
     MAX_UPLOAD_BYTES,
 )
 from registry.importers.spreadsheet.problems import Problems
-from registry.importers.xlsx_guard import Limits, iter_first_sheet, refused
+from registry.importers.spreadsheet.xlsx import iter_first_sheet
+from registry.importers.xlsx_guard import Limits, refused
 
 #: Fields a header row must hold one of (a row of titles holds none).
 IDENTIFYING = frozenset({"actor_id", "identifier", "name", "given_name", "family_name"})
