@@ -166,13 +166,7 @@ def test_scoped_export_imports_back_unchanged(api_client_factory, world, fmt, la
 # --- actors ------------------------------------------------------------------------------
 
 #: Every exported actor row carries its ``Id acteur``, which the actors import sends as the
-#: bulk item's ``id``: until bulk actor items accept ``id``, the import refuses those rows.
-NEEDS_BULK_ID = pytest.mark.xfail(
-    strict=True,
-    reason="bulk actor items do not accept 'id' yet (helper H1: api.resources.bulk / "
-    "registry.services.upserts): the actors import sends the 'Id acteur' column as the "
-    "item's id and gets 'Unknown or read-only field'",
-)
+#: bulk item's ``id``: actors without any identifier are found too.
 
 
 def commune_actors(world) -> set[int]:
@@ -183,7 +177,6 @@ def commune_actors(world) -> set[int]:
     )
 
 
-@NEEDS_BULK_ID
 @pytest.mark.parametrize(("fmt", "language"), FORMATS)
 def test_actors_export_imports_back_unchanged(full_client, world, fmt, language):
     records = ChangeRecord.objects.count()
@@ -196,7 +189,6 @@ def test_actors_export_imports_back_unchanged(full_client, world, fmt, language)
     assert ChangeRecord.objects.count() == records
 
 
-@NEEDS_BULK_ID
 @pytest.mark.parametrize(("fmt", "language"), FORMATS)
 def test_actors_edited_cells_are_exactly_the_changes(full_client, world, fmt, language):
     content = export(full_client, actors_url(world.commune), fmt, language)
