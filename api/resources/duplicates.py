@@ -148,8 +148,9 @@ class ActorDuplicatesView(APIView):
             reach_territory_id=access.territory_id,
             personal=personal,
             min_score=query["min_score"],
+            limit=query["limit"],
         )
-        shown = result.pairs[: query["limit"]]
+        shown = result.pairs
         if personal:
             log_personal_data_reads(
                 request=request,
@@ -164,8 +165,8 @@ class ActorDuplicatesView(APIView):
             {
                 "territory_id": territory_id,
                 "scanned": result.scanned,
-                "count": len(result.pairs),
-                "truncated": len(result.pairs) > len(shown),
+                "count": result.count,
+                "truncated": result.count > len(shown),
                 "personal_data": personal,
                 "results": [_pair(p) for p in shown],
             }

@@ -15,6 +15,7 @@ from registry.matching import (
     load_records,
     normalise_phone,
     scan,
+    score_of,
 )
 from registry.models import Actor
 from registry.services.actors import actor_create
@@ -252,6 +253,46 @@ def test_a_name_rewritten_always_pairs(name, upper, swap):
     other = other.upper() if upper else other
     found = pairs_of([person(1, name), person(2, other)])
     assert (1, 2) in found
+
+
+given_names = st.sampled_from(["Marie", "Marié", "Mari", "Jean", "Jeanne", "Paul"])
+family_names = st.sampled_from(["Dupont", "DUPONT", "Dupond", "Martin", "Martine", "Roux"])
+person_records = st.builds(
+    lambda pk, g, f, t, y, e, ph, ident: person(
+        pk,
+        f"{g} {f}",
+        territory_id=t,
+        birth_year=y,
+        email=e,
+        phone=ph,
+        identifiers=((ident[0], "", ident[1]),) if ident else (),
+    ),
+    st.integers(1, 10**6),
+    given_names,
+    family_names,
+    st.sampled_from([None, 1, 2]),
+    st.sampled_from([None, 1960, 1961]),
+    st.sampled_from(["", "a@example.org", "A@example.org ", "b@example.org"]),
+    st.sampled_from(["", "01 99 00 12 34", "+33199001234", "02 00 00 00 00"]),
+    st.sampled_from(
+        [None, ("siren", "732829320"), ("siret", "73282932000074"), ("external", "X-00001")]
+    ),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(person_records, min_size=2, max_size=15, unique_by=lambda r: r.id), st.booleans())
+def test_the_scores_at_once_are_the_scores_of_the_reasons(records, personal):
+    """The vectorised scores (``_scores``) say what the listed reasons add up to."""
+    result = scan(records, personal=personal, min_score=0)
+    assert result.count == len(result.pairs)
+    for pair in result.pairs:
+        assert pair.score == score_of(pair.reasons), pair
+        if not personal:
+            assert not any(r.personal for r in pair.reasons)
+    assert [(p.a.id, p.b.id, p.score) for p in result.pairs] == result.found
+    limited = scan(records, personal=personal, min_score=0, limit=3)
+    assert limited.pairs == result.pairs[:3] and limited.found == result.found
 
 
 # --- from the database -------------------------------------------------------------------
