@@ -331,7 +331,8 @@ class ActorViewSet(MergedActorGone, RegistryViewSet):
             "only, not into itself, not into a merged or missing id (422 on `into`). Scope "
             "`write`; a key limited to a territory merges only two actors within it (404 "
             "for this id otherwise, 422 for `into` as for a missing one). `?dry_run=true`: "
-            "the real run, rolled back, the same answer."
+            "the real run, rolled back, the same answer. A retried merge answers 410 `merged` "
+            "(it was done)."
         ),
         parameters=[DRY_RUN],
         request=MergeRequestSerializer,
