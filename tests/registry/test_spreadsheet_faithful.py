@@ -234,6 +234,16 @@ def test_a_file_without_headers_says_where_they_are_expected_and_which_are_known
     assert "Identifier scheme" in message and "Type d'identifiant" in message
 
 
+def test_a_members_file_without_an_identifying_column_says_so_with_its_other_problems():
+    body = BodyFactory()
+    rows = [["Liste des membres"], ["Rôle", "Date de début"], ["membre", "31/02/2025"]]
+    with pytest.raises(ImportFailed) as caught:
+        import_members(csv_file(rows), body=body, effective_date=DAY)
+    by_place = {(p["row"], p["column"]): p["message"] for p in caught.value.problems}
+    assert "'Id acteur', 'Identifiant', 'Nom complet'" in by_place[(2, None)]
+    assert (3, "Date de début") in by_place
+
+
 # --- 4. every problem at once, in the file's own headers, in French -----------------------
 
 

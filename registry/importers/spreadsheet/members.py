@@ -32,7 +32,7 @@ from registry.importers.spreadsheet.columns import (
 )
 from registry.importers.spreadsheet.lookups import known_identifiers
 from registry.importers.spreadsheet.problems import Problems
-from registry.importers.spreadsheet.reading import Row, Table, _blank, read_table
+from registry.importers.spreadsheet.reading import IDENTIFYING, Row, Table, _blank, read_table
 from registry.importers.spreadsheet.result import ImportResult, checked_together
 from registry.models import Body, EndReason
 
@@ -70,7 +70,9 @@ def _names(row: Row, table: Table, problems: Problems, kind: Any) -> dict[str, s
     return out
 
 
-def _row_entry(row: Row, table: Table, problems: Problems) -> dict[str, Any]:
+def _row_entry(
+    row: Row, table: Table, problems: Problems, identified: bool = True
+) -> dict[str, Any]:
     """The sync entry of a row (JSON shape), and its identifier and names (private keys).
 
     A column absent from the file gives no key (the stored value is kept); a blank cell
@@ -95,7 +97,8 @@ def _row_entry(row: Row, table: Table, problems: Problems) -> dict[str, Any]:
     if not given(kind) and ("given_name" in names or table.name_order):
         kind = "person"  # a row with a given name (or a "Nom Prénom" cell) is a person
     check_kind_category(row, kind, category, problems)
-    if not given(actor_id) and key is None and not names and len(problems.items) == before:
+    unnamed = not given(actor_id) and key is None and not names
+    if identified and unnamed and len(problems.items) == before:
         problems.add(
             row.number,
             "actor_id" if table.has("actor_id") else "name",
@@ -159,16 +162,30 @@ def import_members(
 
     table = read_table(file, filename=filename, format=format, allowed=MEMBER_COLUMNS)
     problems = Problems(table)
+    identified = bool(IDENTIFYING & set(table.columns))
+    if not identified:
+        problems.add(
+            table.header_row,
+            None,
+            _("Identify the members with a column %(columns)s.")
+            % {
+                "columns": ", ".join(
+                    f"'{table.column(n)}'" for n in ("actor_id", "identifier", "name")
+                )
+            },
+        )
     parsed, refused = [], set()
     for index, row in enumerate(table.rows):
         before = len(problems.items)
-        parsed.append(_row_entry(row, table, problems))
+        parsed.append(_row_entry(row, table, problems, identified))
         if len(problems.items) > before:
             refused.add(index)
         if progress is not None and index % 500 == 499:
             progress(500)
     if progress is not None:
         progress(len(table.rows) % 500)
+    if not identified:  # the rows cannot be found: their cells are checked, not the database
+        problems.raise_if_any(_("The file has no column that identifies the members."))
     lookup = {p["identifier"] for p in parsed if p["identifier"] and p["actor_id"] is None}
     known = known_identifiers(lookup)
     members = [_entry(p, known) for p in parsed]

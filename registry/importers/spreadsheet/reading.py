@@ -304,11 +304,14 @@ def read_table(
     rows: list[Row] = []
     with contextlib.closing(records):
         first = list(itertools.islice(records, HEADER_SCAN_ROWS))
-        best, best_score = None, 0
+        # The row with an identifying column and the most known headers; else a row of
+        # two known headers or more (the import then says which column is missing).
+        best, best_score = None, (False, 1)
         for number, record in enumerate(first, start=1):
             positions, columns, _ignored, _dups = _map_headers(record, allowed)
-            if IDENTIFYING & set(columns) and len(columns) > best_score:
-                best, best_score = number, len(columns)
+            score = (bool(IDENTIFYING & set(columns)), len(columns))
+            if score > best_score and (score[0] or score[1] >= 2):
+                best, best_score = number, score
         if not any(not _blank(c) for record in first for c in record):
             raise ImportFailed(
                 _("The file is empty."),
