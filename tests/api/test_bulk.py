@@ -129,3 +129,39 @@ def test_upload_without_file_is_a_problem(full_client, places):
     response = full_client.post(reverse("actor-import"), {})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "file"
+
+
+def test_actor_items_by_id_over_http_merged_ids_and_scope(api_client_factory, places):
+    from registry import tracking
+    from registry.models import ActorMerge
+
+    region, commune, elsewhere = places
+    url = reverse("actor-bulk")
+    actor = ActorFactory(name="Sans identifiant", territory=commune)
+    gone = ActorFactory(territory=commune)
+    old = gone.pk
+    tracking.delete(gone)
+    tracking.create(ActorMerge(merged_id=old, into=actor, merged_name="Doublon"))
+    client = api_client_factory(territory=region)
+    response = client.post(url, {"items": [{"id": old, "name": "Nommée"}]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["updated"] == [
+        {
+            "index": 0,
+            "id": actor.pk,
+            "key": f"id:{old}",
+            "changes": {"name": ["Sans identifiant", "Nommée"]},
+        }
+    ]
+    outside = ActorFactory(territory=elsewhere)
+    for pk in (outside.pk, 10**12):
+        refused = client.post(url, {"items": [{"id": pk, "name": "X"}]}, format="json")
+        assert refused.status_code == 422
+        assert [(e["field"], e["detail"]) for e in refused.json()["errors"]] == [
+            ("items.0.id", f"No actor with id {pk}.")
+        ]
+    neither = client.post(url, {"items": [{"name": "X"}]}, format="json")
+    assert neither.status_code == 422
+    assert [e["field"] for e in neither.json()["errors"]] == ["items.0.identifier"]
+    french = client.post(url, {"items": [{"id": 10**12}]}, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.json()["errors"][0]["detail"] == f"Aucun acteur avec l'id {10**12}."

@@ -215,3 +215,80 @@ def test_idempotency_keys_expire_after_the_documented_time(full_client, body, pl
     assert response.status_code == 200
     assert "Idempotent-Replayed" not in response
     assert Membership.objects.filter(actor=b).exists()
+
+
+def test_absent_keys_keep_and_null_clears_over_http(full_client, body, places):
+    a = ActorFactory(name="Salomé Vasseur", territory=places[1])
+    first = put(
+        full_client,
+        body,
+        {"effective_date": "2026-01-01", "members": [{"actor": a.pk, "college": "Habitants"}]},
+    )
+    assert first.status_code == 200, first.content
+    kept = put(full_client, body, {"effective_date": "2026-02-01", "members": [{"actor": a.pk}]})
+    assert kept.json()["updated"] == [] and len(kept.json()["unchanged"]) == 1
+    assert Membership.objects.get(body=body).college.name == "Habitants"
+    cleared = put(
+        full_client,
+        body,
+        {"effective_date": "2026-03-01", "members": [{"actor": a.pk, "college": None}]},
+    )
+    (updated,) = cleared.json()["updated"]
+    college = body.colleges.get(name="Habitants").pk
+    assert (updated["name"], updated["changes"], updated["previous"]) == (
+        "Salomé Vasseur",
+        {"college": None},
+        {"college": college},
+    )
+    assert Membership.objects.get(body=body).college_id is None
+
+
+def test_sync_errors_in_french(full_client, body):
+    response = put(
+        full_client,
+        body,
+        {"members": [{"actor": 10**12}, {"actor": 10**12 + 1, "college": "Nulle part"}]},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["detail"] == "2 entrées de membres ne sont pas valides ; rien n'a été écrit."
+    details = {e["field"]: e["detail"] for e in problem["errors"]}
+    assert details["members.0.actor"] == f"Aucun acteur avec l'id {10**12}."
+    assert details["members.1.college"] == "Cette instance n'a pas de collège 'Nulle part'."
+
+
+def test_ambiguous_new_actor_names_the_candidates(full_client, body, places):
+    from registry.services.sync import membership_sync
+
+    twins = [
+        {
+            "new_actor": {
+                "kind": "person",
+                "category": "resident",
+                "name": "Camille Morel",
+                "personal_data": {
+                    "lawful_basis": "consent",
+                    "retention_until": dt.date(2030, 1, 1),
+                    "birth_year": year,
+                },
+            },
+            "role": role,
+        }
+        for year, role in ((1960, "member"), (1990, "president"))
+    ]
+    membership_sync(body=body, members=twins, effective_date=dt.date(2026, 1, 1))
+    response = put(
+        full_client,
+        body,
+        {
+            "members": [
+                {"new_actor": {"kind": "person", "category": "resident", "name": "MOREL Camille"}}
+            ]
+        },
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "members.0.new_actor"
+    for actor in body.memberships.values_list("actor_id", flat=True):
+        assert f"{actor} (Camille Morel)" in error["detail"]
