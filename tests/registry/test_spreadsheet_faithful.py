@@ -337,6 +337,22 @@ def test_five_thousand_identifier_rows_dry_run_and_real_run_agree():
     assert again.is_empty and len(again.result.unchanged) == 5000
 
 
+def test_five_thousand_actor_rows_dry_run_and_real_run_agree():
+    rows = [["Type d'identifiant", "Identifiant", "Nom", "Type", "Catégorie"]]
+    rows += [
+        ["rna", f"W{n:09d}", f"Association {n}", "organisation", "association"] for n in range(5000)
+    ]
+    data = csv_file(rows, "acteurs.csv").getvalue()
+    dry = import_actors(io.BytesIO(data), filename="acteurs.csv", dry_run=True)
+    assert Actor.objects.count() == 0
+    real = import_actors(io.BytesIO(data), filename="acteurs.csv")
+    assert len(dry.result.created) == len(real.result.created) == 5000
+    ids = [[a.pk, f"Association {n}"] for n, a in enumerate(Actor.objects.order_by("pk"))]
+    by_id = [["Id acteur", "Nom complet"], *ids]
+    again = import_actors(csv_file(by_id, "acteurs.csv"), dry_run=True)
+    assert again.is_empty and len(again.result.unchanged) == 5000
+
+
 # --- 8. actors by id ----------------------------------------------------------------------
 
 
