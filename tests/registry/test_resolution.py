@@ -331,3 +331,18 @@ def test_personal_data_birth_year_is_read_from_the_stored_record(body):
     assert PersonalData.objects.get().birth_year == 1990
     again = sync(body, [person("BENALI Nadia", personal_data={**pd})], day=LATER)
     assert again.is_empty
+
+
+def test_a_dry_run_names_known_actors_found_by_name_and_nulls_new_ones(body):
+    sync(body, [person("Marie Dupont")])
+    marie = Actor.objects.get()
+    result = sync(
+        body,
+        [{**person("DUPONT Marie"), "role": "president"}, person("Paul Martin")],
+        day=LATER,
+        dry_run=True,
+    )
+    by_name = {c["name"]: c["actor"] for c in result.created}
+    assert by_name == {"Marie Dupont": marie.pk, "Paul Martin": None}
+    assert [e["name"] for e in result.ended] == ["Marie Dupont"]
+    assert Actor.objects.count() == 1

@@ -128,8 +128,9 @@ def membership_sync(
             transaction.set_rollback(True)
     if dry_run:
         # Ids of rows that were never committed mean nothing: the contract is null.
-        new_actor_ids = {e.actor_id for e in the_plan.creates if e.given.new_actor is not None}
-        new_actor_ids -= {e.actor_id for e in entries if e.given.new_actor is None}
+        new_actor_ids = {
+            e.actor_id for e in the_plan.creates if e.new_actor is not None or e.shares is not None
+        }
         for created in result.created:
             created["id"] = None
             if created["actor"] in new_actor_ids:
