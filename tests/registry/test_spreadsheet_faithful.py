@@ -405,3 +405,36 @@ def test_commands_speak_french_show_the_dry_run_and_never_a_traceback(tmp_path, 
     with pytest.raises(CommandError) as caught:
         call_command("import_actors", str(tmp_path / "absent.csv"), "--no-progress")
     assert "absent.csv" in str(caught.value)
+
+
+# --- any cell: a result or problems named by the file's headers, never a crash ------------
+
+HEADERS = ["Id acteur", "Type d'identifiant", "Identifiant", "Nom", "Prénom", "Type"]
+HEADERS += ["Catégorie", "Collège", "Rôle", "Au titre de", "Date de début", "Identifiant externe"]
+KNOWN_HEADERS = {c.en for c in spreadsheet.columns.COLUMNS} | {
+    c.fr for c in spreadsheet.columns.COLUMNS
+}
+cell_text = st.one_of(
+    st.just(""),
+    st.sampled_from(["externe", "P-0", "membre", "habitant", "personne", "01/02/2025", "1"]),
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters=';\n\r"\x00'), max_size=8
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    columns=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6, unique=True),
+    data=st.data(),
+)
+def test_any_cells_give_a_result_or_problems_named_by_headers(columns, data):
+    body = BodyFactory()
+    rows = [columns] + [
+        [data.draw(cell_text) for _ in columns] for _ in range(data.draw(st.integers(1, 4)))
+    ]
+    try:
+        import_members(csv_file(rows), body=body, effective_date=DAY, dry_run=True)
+    except ImportFailed as exc:
+        for problem in getattr(exc, "problems", []):
+            assert problem["column"] in (None, *columns, *KNOWN_HEADERS), problem
