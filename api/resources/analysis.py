@@ -34,6 +34,7 @@ from api.analysis import runner
 from api.analysis.kinds import FORMATS, AnalysisInputError
 from api.auth import HasScope, access_of
 from api.base import etag_matches as matches
+from api.merged import MergedActorGone, MergedGoneSchema
 from api.params import (
     QueryBooleanField,
     QueryDateField,
@@ -433,10 +434,11 @@ def _visible_actor(request, pk: int) -> Actor:
     return actor
 
 
-class ActorNetworkView(AnalysisView):
-    """Ego network of an actor."""
+class ActorNetworkView(MergedActorGone, AnalysisView):
+    """Ego network of an actor (a merged id answers 410, see api.merged)."""
 
     kind = "actor-network"
+    schema = MergedGoneSchema()
 
     @extend_schema(
         operation_id="analysis_actor_network",

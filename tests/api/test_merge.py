@@ -161,20 +161,40 @@ def test_a_scoped_key_merges_only_within_its_territory(api_client_factory, place
     assert Actor.objects.filter(pk=far.pk).exists()
 
 
+#: A request body per actor-id route (method, path as the OpenAPI document lists it).
+ACTOR_ROUTE_BODIES: dict[tuple[str, str], dict | None] = {
+    ("get", "/api/actors/{pk}/"): None,
+    ("put", "/api/actors/{pk}/"): {"kind": "person", "category": "resident", "name": "X"},
+    ("patch", "/api/actors/{pk}/"): {"name": "X"},
+    ("delete", "/api/actors/{pk}/"): None,
+    ("get", "/api/actors/{pk}/history/"): None,
+    ("get", "/api/actors/{pk}/personal-data-export/"): None,
+    ("post", "/api/actors/{pk}/erase/"): {"reason": "ticket 7"},
+    ("post", "/api/actors/{pk}/merge/"): {"into": 1},
+    ("get", "/api/analysis/actors/{pk}/network"): None,
+}
+
+
+def actor_id_routes() -> set[tuple[str, str]]:
+    """Every route whose path id is an actor id, as the OpenAPI document lists them."""
+    from drf_spectacular.generators import EndpointEnumerator
+
+    return {
+        (method.lower(), path)
+        for path, _regex, method, _callback in EndpointEnumerator().get_api_endpoints()
+        if path.startswith(("/api/actors/{pk}", "/api/analysis/actors/{pk}"))
+    }
+
+
+def test_every_actor_id_route_is_checked_for_merged_ids():
+    """A new route taking an actor id fails here until the 410 test sends it a request."""
+    assert actor_id_routes() == set(ACTOR_ROUTE_BODIES)
+
+
 def actor_routes(actor_id: int) -> list[tuple[str, str, dict | None]]:
     return [
-        ("get", f"/api/actors/{actor_id}/", None),
-        (
-            "put",
-            f"/api/actors/{actor_id}/",
-            {"kind": "person", "category": "resident", "name": "X"},
-        ),
-        ("patch", f"/api/actors/{actor_id}/", {"name": "X"}),
-        ("delete", f"/api/actors/{actor_id}/", None),
-        ("get", f"/api/actors/{actor_id}/history/", None),
-        ("get", f"/api/actors/{actor_id}/personal-data-export/", None),
-        ("post", f"/api/actors/{actor_id}/erase/", {"reason": "ticket 7"}),
-        ("post", f"/api/actors/{actor_id}/merge/", {"into": 1}),
+        (method, path.replace("{pk}", str(actor_id)), body)
+        for (method, path), body in sorted(ACTOR_ROUTE_BODIES.items())
     ]
 
 

@@ -508,7 +508,20 @@ def _crud_cases() -> list[Case]:
     return cases
 
 
-REFERENCES: list[Case] = _crud_cases() + _sync_cases() + _bulk_cases() + _import_cases()
+def _merge_cases() -> list[Case]:
+    route = ("POST", "/api/actors/{pk}/merge/")
+
+    def build(w, ref):
+        url = f"/api/actors/{w.inside.organization.pk}/merge/?dry_run=true"
+        return Request("POST", url, {"into": ref})
+
+    # One actor of each kind per side: the inside control would merge across kinds (422).
+    return [Case(route, "body into", pk_of("person"), MISSING, build, control=False)]
+
+
+REFERENCES: list[Case] = (
+    _crud_cases() + _sync_cases() + _bulk_cases() + _import_cases() + _merge_cases()
+)
 #: Write routes whose body names no other object, with the reason.
 WITHOUT_REFERENCES = {
     **{
