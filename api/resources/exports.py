@@ -11,8 +11,9 @@ those the import reads, in the request's language:
   (``président``, ``value_label``); CSV with ``;``, UTF-8 with a BOM, dates
   ``dd/mm/yyyy``: what a French spreadsheet opens right.
 - XLSX (openpyxl, write-only): one sheet, a header row, real date cells (shown in the
-  language's order), strings always stored as strings (never as formulas), integers
-  as numbers (as text beyond 2**53, which a spreadsheet's double would round).
+  language's order; text before 1900, which spreadsheets cannot show), strings always
+  stored as strings (never as formulas), integers as numbers (as text beyond 2**53,
+  which a spreadsheet's double would round).
 
 One row per member (or actor). ``actor_id`` is always filled; ``name``, ``given_name``
 and ``family_name`` are written as stored (a person's display name and its parts, so
@@ -67,6 +68,9 @@ LABELLED_FIELDS = frozenset({"kind", "category", "role", "selection_mode", "sche
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Largest integer a spreadsheet's number cell (a double) holds exactly.
 MAX_EXACT_NUMBER = 2**53
+#: Earliest date a spreadsheet's date cell shows right (Excel's serial 61, after its
+#: fictitious 29/02/1900); earlier dates are written as text, which the import reads too.
+FIRST_SPREADSHEET_DATE = dt.date(1900, 3, 1)
 
 
 def language_of(request) -> str:
@@ -112,13 +116,20 @@ def sheet(
 # --- renderers --------------------------------------------------------------------------
 
 
+def date_text(value: dt.date, language: str) -> str:
+    """A date as text: ``dd/mm/yyyy`` in French, ISO otherwise (four-digit years)."""
+    if language == "fr":
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+    return value.isoformat()
+
+
 def _csv_cell(value: Any, language: str) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
+        return date_text(value, language)
     text = str(value)
     if isinstance(value, str) and text.startswith(FORMULA_STARTS):
         return "'" + text
@@ -179,6 +190,8 @@ class XLSXRenderer(BaseRenderer):
         def cell(value: Any) -> Any:
             if isinstance(value, dt.datetime):
                 value = value.date()
+            if isinstance(value, dt.date) and value < FIRST_SPREADSHEET_DATE:
+                return date_text(value, data.language)  # no date cell before 1900 (Excel)
             if isinstance(value, dt.date):
                 out = WriteOnlyCell(sheet_, value=value)
                 out.number_format = date_format

@@ -428,7 +428,7 @@ _ACTOR_ROW = st.fixed_dictionaries(
         "kind": st.sampled_from(["person", "organization"]),
         "category": st.sampled_from(sorted(CATEGORY_VALUES.values())),
         "founding_date": st.one_of(
-            st.none(), st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(9999, 12, 31))
+            st.none(), st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
         ),
         "power": st.one_of(st.none(), st.integers(min_value=0, max_value=5)),
     }
@@ -472,3 +472,13 @@ def test_xlsx_keeps_every_digit_of_a_large_id():
     data = exports.sheet(ACTOR_FIELDS, rows, language="en", title="t", filename="f")
     table = read_table(io.BytesIO(exports.XLSXRenderer().render(data)), format="xlsx")
     assert [json_int(r.values["actor_id"]) for r in table.rows] == [2**53 + 1, 7]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_dates_before_1900_are_text_in_xlsx(language):
+    rows = [{"actor_id": 1, "name": "Société de 1850", "founding_date": dt.date(1850, 3, 2)}]
+    data = exports.sheet(ACTOR_FIELDS, rows, language=language, title="t", filename="f")
+    table = read_table(io.BytesIO(exports.XLSXRenderer().render(data)), format="xlsx")
+    cell = table.rows[0].values["founding_date"]
+    assert cell == ("02/03/1850" if language == "fr" else "1850-03-02")
+    assert parse_date(cell) == dt.date(1850, 3, 2)
