@@ -7,14 +7,23 @@ from unittest import mock
 
 import orjson
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
+from django.utils import translation
 
 from api.models import ALL_SCOPES
 from tests.api.conftest import client_for, make_key
 from tests.factories import BodyFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """LocaleMiddleware leaves the last request's language active in the thread."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import zipfile
 import zlib
 
 import pytest
+from django.utils import translation
 
 from api.resources.bulk import parse_actor_items
 from registry.exceptions import ImportFailed
@@ -316,7 +317,7 @@ def test_too_many_shared_strings_are_refused(monkeypatch):
     assert "more than 1000 shared strings" in message and "plus de 1000 chaînes" in message
     shared[1] = (b"<si><t>a</t></si>", 1000)
     # 1,000 strings are read: the file is refused for its headers only ("a" is none).
-    with pytest.raises(ImportFailed) as caught:
+    with translation.override("en"), pytest.raises(ImportFailed) as caught:
         read_table(io.BytesIO(_xlsx(sheet, shared)), filename="mille.xlsx")
     assert caught.value.detail.startswith("No header row found")
 

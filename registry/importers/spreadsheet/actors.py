@@ -21,15 +21,15 @@ from registry.importers.spreadsheet.cells import (
     text,
     whole_number,
 )
-from registry.importers.spreadsheet.columns import ACTOR_COLUMNS, CATEGORY_VALUES, KIND_VALUES
+from registry.importers.spreadsheet.columns import ACTOR_COLUMNS
 from registry.importers.spreadsheet.problems import Problems
 from registry.importers.spreadsheet.reading import Row, Table, _blank, read_table
 from registry.importers.spreadsheet.result import ImportResult, checked_together
 
 #: field -> (converter, what a blank cell sends: ABSENT keeps the stored value).
 _FIELDS: dict[str, tuple[Callable[[Any], Any], Any]] = {
-    "kind": (choice(KIND_VALUES), ABSENT),
-    "category": (choice(CATEGORY_VALUES), ABSENT),
+    "kind": (choice("kind"), ABSENT),
+    "category": (choice("category"), ABSENT),
     "name": (text, ABSENT),
     "given_name": (text, ""),
     "family_name": (text, ""),

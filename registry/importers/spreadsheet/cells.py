@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from registry.importers.spreadsheet.columns import SCHEME_VALUES, norm
+from registry.importers.spreadsheet.columns import VALUES, norm, value_label
 from registry.importers.spreadsheet.problems import Problems
 from registry.importers.spreadsheet.reading import Row, _blank
 from registry.models.actor import ORGANIZATION_CATEGORIES, PERSON_CATEGORIES
@@ -48,13 +49,16 @@ def parse_date(value: Any) -> dt.date:
     )
 
 
-def choice(table: Mapping[str, str]) -> Callable[[Any], str]:
-    """A converter reading a code or any of its words (``VALUES[field]``)."""
+def choice(name: str) -> Callable[[Any], str]:
+    """A converter reading a code of field ``name`` or any of its words (``VALUES``);
+    a refusal lists the values as files of the active language write them."""
+    table = VALUES[name]
 
     def convert(value: Any) -> str:
         code = table.get(norm(value))
         if code is None:
-            known = sorted(set(table.values()))
+            language = "fr" if (translation.get_language() or "").startswith("fr") else "en"
+            known = sorted({value_label(name, c, language) for c in table.values()})
             raise ValueError(
                 _("Unknown value %(value)r; expected one of: %(known)s.")
                 % {"value": str(value).strip()[:50], "known": ", ".join(known)}
@@ -117,7 +121,7 @@ def given(value: Any) -> bool:
 def identifier(row: Row, problems: Problems) -> tuple[str, str, str] | None:
     """(scheme, issuer, value) of the row's identifier columns, or None."""
     value = cell(row, "identifier", problems, text)
-    scheme = cell(row, "scheme", problems, choice(SCHEME_VALUES))
+    scheme = cell(row, "scheme", problems, choice("scheme"))
     issuer = cell(row, "issuer", problems, text)
     issuer = issuer if given(issuer) else ""
     if not given(value):

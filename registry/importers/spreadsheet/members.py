@@ -24,23 +24,19 @@ from registry.importers.spreadsheet.cells import (
     text,
 )
 from registry.importers.spreadsheet.columns import (
-    CATEGORY_VALUES,
-    KIND_VALUES,
     MEMBER_COLUMNS,
-    ROLE_VALUES,
-    SELECTION_MODE_VALUES,
 )
 from registry.importers.spreadsheet.lookups import known_identifiers
 from registry.importers.spreadsheet.problems import Problems
 from registry.importers.spreadsheet.reading import IDENTIFYING, Row, Table, _blank, read_table
 from registry.importers.spreadsheet.result import ImportResult, checked_together
-from registry.models import Body, EndReason
+from registry.models import Actor, Body, College, EndReason
 
 #: Membership fields of a row: converter, and the value a blank cell sends (clears).
 #: ``role`` has no blank: an empty cell keeps the stored role (a new seat is a member).
 _SEAT_FIELDS: dict[str, tuple[Callable[[Any], Any], Any]] = {
-    "role": (choice(ROLE_VALUES), ABSENT),
-    "selection_mode": (choice(SELECTION_MODE_VALUES), ""),
+    "role": (choice("role"), ABSENT),
+    "selection_mode": (choice("selection_mode"), ""),
     "start_date": (parse_date, None),
     "college": (json_int, None),  # an id (digits, or a number cell), else its name
     "on_behalf_of": (json_int, None),
@@ -91,8 +87,8 @@ def _row_entry(
         scheme, issuer, value = key
         stored = normalise(scheme, value, issuer)  # known or new: decided on the stored form
         key = (stored.scheme, stored.issuer, stored.value)
-    kind = cell(row, "kind", problems, choice(KIND_VALUES))
-    category = cell(row, "category", problems, choice(CATEGORY_VALUES))
+    kind = cell(row, "kind", problems, choice("kind"))
+    category = cell(row, "category", problems, choice("category"))
     names = _names(row, table, problems, kind)
     if not given(kind) and ("given_name" in names or table.name_order):
         kind = "person"  # a row with a given name (or a "Nom Prénom" cell) is a person
@@ -219,4 +215,23 @@ def import_members(
         result=result,
         ignored_columns=table.ignored_columns,
         table=table,
+        labels=_labels(body, result),
     )
+
+
+def _labels(body: Body, result: Any) -> dict[str, dict[Any, str]]:
+    """The names of the colleges and represented organizations the changes give by id."""
+    changed = [u for u in result.updated if isinstance(u, dict)]
+    ids = {
+        value
+        for u in changed
+        for values in (u.get("changes") or {}, u.get("previous") or {})
+        for name, value in values.items()
+        if name == "on_behalf_of" and isinstance(value, int)
+    }
+    labels: dict[str, dict[Any, str]] = {}
+    if any("college" in (u.get("changes") or {}) for u in changed):
+        labels["college"] = dict(College.objects.filter(body=body).values_list("pk", "name"))
+    if ids:
+        labels["on_behalf_of"] = dict(Actor.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return labels

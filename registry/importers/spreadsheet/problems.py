@@ -132,8 +132,15 @@ def map_service_errors(
                 name = default
             if name == "non_field_errors":
                 name = None
+            absent = name is not None and not table.has(name)
             for message in messages:
-                problems.add(row, name, rows_named(str(message), table, indexes))
+                message = rows_named(str(message), table, indexes)
+                if absent:  # a value the entry needs and the file has no column for
+                    message = _("%(message)s (the file has no column '%(column)s')") % {
+                        "message": message,
+                        "column": table.column(name),
+                    }
+                problems.add(row, name, message)
         else:
             for message in messages:
                 problems.add(None, None if key in ("non_field_errors", prefix) else key, message)

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from registry.exceptions import InvalidInput
-from registry.importers.spreadsheet.columns import COLUMN_BY_FIELD
+from registry.importers.spreadsheet.columns import COLUMN_BY_FIELD, VALUES, value_label
 from registry.importers.spreadsheet.problems import Problems, map_service_errors
 from registry.importers.spreadsheet.reading import Table
 
@@ -69,6 +70,10 @@ def _value(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def _language() -> str:
+    return "fr" if (translation.get_language() or "en").startswith("fr") else "en"
+
+
 @dataclass
 class ImportResult:
     """What an import did (or would do, in a dry run)."""
@@ -79,6 +84,9 @@ class ImportResult:
     result: Any  # SyncResult or UpsertResult
     ignored_columns: list[str] = field(default_factory=list)
     table: Table | None = field(default=None, repr=False)
+    #: field -> {stored value: label}: how the listing of changes names ids (colleges,
+    #: represented organizations).
+    labels: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -135,6 +143,15 @@ class ImportResult:
 
     def _changes(self, item: dict) -> str:
         changes, previous = item.get("changes") or {}, item.get("previous") or {}
+        language = _language()
+
+        def shown(name: str, value: Any) -> str:
+            field_ = name if name in COLUMN_BY_FIELD else f"{name}_id"
+            if field_ in VALUES and isinstance(value, str):
+                value = value_label(field_, value, language)
+            label = self.labels.get(name, {}).get(value)
+            return f"{_value(label)} (#{value})" if label else _value(value)
+
         parts = []
         for name, new in changes.items():
             header = self._header(name)
@@ -144,15 +161,19 @@ class ImportResult:
             if new is None or new == "":
                 parts.append(
                     _("%(column)s cleared (was %(old)s)")
-                    % {"column": header, "old": _value(previous.get(name))}
+                    % {"column": header, "old": shown(name, previous.get(name))}
                 )
             elif name in previous:
                 parts.append(
                     _("%(column)s: %(old)s → %(new)s")
-                    % {"column": header, "old": _value(previous[name]), "new": _value(new)}
+                    % {
+                        "column": header,
+                        "old": shown(name, previous[name]),
+                        "new": shown(name, new),
+                    }
                 )
             else:
-                parts.append(_("%(column)s: %(new)s") % {"column": header, "new": _value(new)})
+                parts.append(_("%(column)s: %(new)s") % {"column": header, "new": shown(name, new)})
         return "; ".join(parts)
 
     def details(self) -> list[str]:
