@@ -27,6 +27,14 @@ from tests.factories import ActorFactory, BodyFactory, CollegeFactory, Membershi
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
+
+
 DAY = dt.date(2025, 9, 1)
 
 

@@ -6,6 +6,7 @@ import io
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from api.resources.bulk import parse_actor_items
 from api.resources.members import parse_member_entries
@@ -28,6 +29,14 @@ def import_members(*args, **kwargs):
 
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
+
 
 DAY = dt.date(2025, 9, 1)
 

@@ -39,6 +39,13 @@ DOC_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
+
+
 def _deflate(pieces: list[tuple[bytes, int]]) -> tuple[bytes, int, int]:
     """Raw deflate of ``piece * times`` for each piece, its CRC and size, built fast: each
     piece is compressed once after a full flush, so its repeats are the same bytes."""
