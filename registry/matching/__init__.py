@@ -63,7 +63,7 @@ from registry.matching.evidence import (
     score_of,
 )
 from registry.matching.records import Record, load_records
-from registry.matching.scan import DEFAULT_MIN_SCORE, Pair, Scan, actor_duplicates, scan
+from registry.matching.scanning import DEFAULT_MIN_SCORE, Pair, Scan, actor_duplicates, scan
 
 __all__ = [
     "DEFAULT_MIN_SCORE",

@@ -1,7 +1,7 @@
 """The evidence that two actors are one: the reasons, their points, exact-evidence keys.
 
 One row per kind of reason (``REASONS``); ``evidence_of`` finds the reasons of a
-pair, ``score`` adds up their points. ``registry.matching.scan`` sums the same
+pair, ``score`` adds up their points. ``registry.matching.scanning`` sums the same
 points for all pairs at once (and a test checks that both agree).
 """
 

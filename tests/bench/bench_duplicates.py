@@ -256,21 +256,26 @@ def main() -> None:
     baseline = time.perf_counter() - start
     assert len(rows) == len(actors)
 
-    def timed(fn):
-        start = time.perf_counter()
+    cpu: dict[str, float] = {}
+
+    def timed(fn, label=""):
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
+        cpu[label] = time.process_time() - start_cpu
         return time.perf_counter() - start, result
 
     start = time.perf_counter()
     records = matching.load_records(Actor.objects.all(), personal=True)
     load = time.perf_counter() - start
     scan_plain, plain = timed(
-        lambda: matching.actor_duplicates(territory_id=dept.pk, personal=False, limit=100)
+        lambda: matching.actor_duplicates(territory_id=dept.pk, personal=False, limit=100),
+        "plain",
     )
     scan_personal, with_pd = timed(
-        lambda: matching.actor_duplicates(territory_id=dept.pk, personal=True, limit=100)
+        lambda: matching.actor_duplicates(territory_id=dept.pk, personal=True, limit=100),
+        "personal",
     )
-    blocking, _ = timed(lambda: matching.scan(records, personal=True, limit=100))
+    blocking, _ = timed(lambda: matching.scan(records, personal=True, limit=100), "blocking")
 
     _key, secret = make_key(scopes=("read", "personal_data"))
     client = APIClient()
@@ -304,16 +309,24 @@ def main() -> None:
     hits_pd, count_pd = recall(with_pd)
     print(f"baseline (read id, kind, name, territory of every actor): {baseline:6.2f} s")
     print(f"records read (3-4 queries, with personal data):          {load:6.2f} s")
-    print(f"blocking + rapidfuzz on records already read:            {blocking:6.2f} s")
+    print(
+        f"blocking + rapidfuzz on records already read:            {blocking:6.2f} s "
+        f"(CPU {cpu['blocking']:.2f} s)"
+    )
     print(
         f"scan without personal data (read + scan):                {scan_plain:6.2f} s "
-        f"({scan_plain / baseline:.1f}x the baseline), {count_plain:,} pairs"
+        f"({scan_plain / baseline:.1f}x the baseline, CPU {cpu['plain']:.2f} s), "
+        f"{count_plain:,} pairs"
     )
     print(
         f"scan with personal data (read + scan):                   {scan_personal:6.2f} s "
-        f"({scan_personal / baseline:.1f}x the baseline), {count_pd:,} pairs"
+        f"({scan_personal / baseline:.1f}x the baseline, CPU {cpu['personal']:.2f} s), "
+        f"{count_pd:,} pairs"
     )
     print(f"GET /api/actors/duplicates/ (limit 100):                 {http:6.2f} s")
+    print(
+        f"machine load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     print(
         f"brute force, all pairs with rapidfuzz cdist (estimated): {brute:6.1f} s "
         f"(1,000 x {len(keys):,} took {probe_s:.2f} s)"

@@ -378,3 +378,19 @@ def test_a_merged_actor_is_gone_from_the_scan(world):
         tracking.delete(world["b"])
     found = actor_duplicates(territory_id=world["region"].pk)
     assert (world["a"].pk, world["b"].pk) not in {(p.a.id, p.b.id) for p in found.pairs}
+
+
+def test_a_large_block_is_split_and_still_pairs(monkeypatch):
+    from registry.matching import blocking
+
+    records = [
+        person(1, "Marie Dupont"),
+        person(2, "DUPONT Marie"),
+        person(3, "Marie Dupond"),
+        *(person(10 + i, f"Marie Nom{chr(97 + i % 26)}{i}") for i in range(40)),
+    ]
+    whole = {(p.a.id, p.b.id) for p in scan(records, min_score=0).pairs}
+    monkeypatch.setattr(blocking, "MAX_NAME_BLOCK", 5)
+    split = {(p.a.id, p.b.id) for p in scan(records, min_score=0).pairs}
+    assert {(1, 2), (1, 3), (2, 3)} <= split
+    assert split <= whole
