@@ -13,6 +13,8 @@ each a ``new_actor`` with one identifier:
 - the same members sent again by identifier (nothing to change);
 - the same inline new actors sent again (each resolves to the actor the real run
   created: nothing to change, no one created; issue 11);
+- the same people by name only, spelled "FAMILY Given" (no identifier, no external id:
+  each found among the body's members by name);
 - baseline: a plain ``bulk_create`` of N actors, N identifiers and N memberships
   (no validation, no ledger), timed and rolled back.
 
@@ -120,6 +122,12 @@ def main() -> None:
     resent, answer = put(new)
     assert len(answer["unchanged"]) == n and not answer["created"], answer["created"][:3]
     assert Actor.objects.count() == n
+    by_name = [
+        {"new_actor": {"kind": "person", "category": "resident", "name": f"{i} HABITANT"}}
+        for i in range(n)
+    ]
+    named, answer = put(by_name)
+    assert len(answer["unchanged"]) == n and not answer["created"], answer["created"][:3]
 
     class Rollback(Exception):
         pass
@@ -146,6 +154,7 @@ def main() -> None:
     print(f"real run:       {real:7.2f} s  ({real / baseline:.1f}x the baseline)")
     print(f"same again:     {same:7.2f} s  (by identifier)")
     print(f"new list again: {resent:7.2f} s  (the inline new actors resolved, none created)")
+    print(f"by name only:   {named:7.2f} s  (found by name among the members)")
     print(f"baseline:       {baseline:7.2f} s  (bulk_create of actors, identifiers, seats)")
     verdict = "within" if real <= REQUEST_BUDGET_S else "OVER"
     print(f"request budget: {verdict} {REQUEST_BUDGET_S:.0f} s")
