@@ -77,7 +77,7 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "55P03")
 #: What drivers say (without a SQLSTATE) when the connection is lost or refused, or
 #: SQLite when the database file is locked.
 _UNAVAILABLE_MESSAGE = re.compile(
-    r"connection (failed|refused|timed out|is closed|already closed|to server)"
+    r"connection (failed|refused|timed out|is closed|already closed|is lost|is bad|to server)"
     r"|server closed the connection|could not connect|no connection to the server"
     r"|terminating connection|the database system is (starting up|shutting down)"
     r"|ssl connection has been closed|timeout expired|too many connections"
