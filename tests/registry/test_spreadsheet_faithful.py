@@ -322,6 +322,37 @@ def test_the_dry_run_lists_per_member_each_field_changed(council):
     assert not any("Chloé Durand" in line for line in lines)
 
 
+def test_an_import_dated_before_a_stored_end_keeps_it_and_says_so(tmp_path):
+    """A resignation of 31/08/2026 is not rewritten by a list dated 01/02/2026."""
+    body = BodyFactory()
+    actor = ActorFactory(name="Denise Roux")
+    actor_identifier_add(actor=actor, scheme="external", value="R-1")
+    seat = MembershipFactory(
+        body=body, actor=actor, end_date=dt.date(2026, 8, 31), end_reason="resigned"
+    )
+    path = tmp_path / "membres.csv"
+    path.write_bytes(
+        csv_file([["Identifiant", "Type d'identifiant"], ["Z-9", "externe"]]).getvalue()
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError):  # Z-9 is no one: the file is refused...
+        call_command("import_members", str(body.pk), str(path), "--date", "2026-02-01", stdout=out)
+    other = ActorFactory(name="Zoé Blanc")
+    actor_identifier_add(actor=other, scheme="external", value="Z-9")
+    call_command(
+        "import_members",
+        str(body.pk),
+        str(path),
+        "--date",
+        "2026-02-01",
+        "--no-progress",
+        stdout=out,
+    )
+    seat.refresh_from_db()
+    assert (seat.end_date, seat.end_reason) == (dt.date(2026, 8, 31), "resigned")
+    assert "Warning" in out.getvalue() and "Denise Roux" in out.getvalue(), out.getvalue()
+
+
 # --- 6. 5,000 rows on SQLite (and PostgreSQL) ---------------------------------------------
 
 
