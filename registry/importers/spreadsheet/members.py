@@ -90,7 +90,8 @@ def _row_entry(
     kind = cell(row, "kind", problems, choice("kind"))
     category = cell(row, "category", problems, choice("category"))
     names = _names(row, table, problems, kind)
-    if not given(kind) and ("given_name" in names or table.name_order):
+    no_kind = kind is ABSENT or (kind is None and _blank(row.values["kind"]))
+    if no_kind and ("given_name" in names or table.name_order):
         kind = "person"  # a row with a given name (or a "Nom Prénom" cell) is a person
     check_kind_category(row, kind, category, problems)
     unnamed = not given(actor_id) and key is None and not names
