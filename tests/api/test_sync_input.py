@@ -175,13 +175,25 @@ objects = st.dictionaries(st.text(min_size=1, max_size=3), st.integers(), min_si
 def wrong_types(path: str):
     """Values of every JSON type the field at ``path`` does not take."""
     if path in TEXT_FIELDS:
-        return st.one_of(st.booleans(), st.integers(), st.floats(allow_nan=False), lists, objects)
+        return st.one_of(
+            st.booleans(),
+            st.integers(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            lists,
+            objects,
+        )
     if path in INT_FIELDS:
         return st.one_of(
-            st.booleans(), st.floats(allow_nan=False), st.text(max_size=5), lists, objects
+            st.booleans(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(max_size=5),
+            lists,
+            objects,
         )
     if path == "college":
-        return st.one_of(st.booleans(), st.floats(allow_nan=False), lists, objects)
+        return st.one_of(
+            st.booleans(), st.floats(allow_nan=False, allow_infinity=False), lists, objects
+        )
     if path in OBJECT_FIELDS:
         return st.one_of(scalars, lists)
     return st.one_of(scalars, objects)  # lists
