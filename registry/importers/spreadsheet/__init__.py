@@ -132,7 +132,11 @@ are in the active language (French under ``Accept-Language: fr``, or the command
 
 Modules: ``limits`` (bounds), ``reading`` (files, header row), ``cells`` (values),
 ``problems`` (messages), ``members`` and ``actors`` (the two imports), ``result``
-(``ImportResult``, the checks made together), ``lookups`` (batched queries).
+(``ImportResult``, the checks made together), ``lookups`` (batched queries), ``xlsx``
+(the sheet's cells, read by expat through the guard's bounded archive).
+
+Progress: both imports take ``progress`` (called with the number of rows read); the
+commands show it with tqdm on stderr (``--no-progress`` to turn it off).
 """
 
 from __future__ import annotations
