@@ -7,8 +7,9 @@ declared dimension ignored). The shared strings and the sheet's rows, which make
 the time of a large file, are read here by one expat pass each, with openpyxl's
 rules for values (``data_only``: a formula's cached value; numbers as ``int`` or
 ``float``; a number in a date style as a ``datetime``; booleans; inline strings; the
-text of rich strings without their phonetic runs): what ``iter_first_sheet`` yields,
-about five times faster.
+text of rich strings without their phonetic runs): what
+``xlsx_guard.iter_first_sheet`` yields, in less than half the time (5,000 rows of 10
+cells: 0.7 s instead of 1.7 s).
 """
 
 from __future__ import annotations
