@@ -7,9 +7,11 @@ import datetime as dt
 import io
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registry.exceptions import ImportFailed
 from registry.importers import xlsx_guard
 from registry.importers.spreadsheet import xlsx
 from registry.importers.spreadsheet.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORDS, MAX_ROWS
@@ -101,3 +103,19 @@ def test_rich_text_inline_strings_formulas_and_errors():
     ours, theirs = both(_xlsx(sheet_xml, shared))
     assert _trim(ours) == _trim(theirs)
     assert _trim(ours)[1][:2] == ["externe", "Ab cd"] and _trim(ours)[4] == [None, "y"]
+
+
+def test_cell_references_are_read_as_the_guard_reads_them():
+    """A reference of many letters is its first three (as the guard bounds it), never a
+    column number that would size a huge row."""
+    long = "A" * 40 + "2"
+    sheet_xml = (
+        f'<sheetData><row r="2"><c r="{long}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    )
+    rows = list(xlsx.iter_first_sheet(_xlsx(sheet_xml), limits=LIMITS, filename="t.xlsx"))
+    assert len(rows[1]) == 703 and rows[1][-1] == "x"  # AAA
+    beyond = (
+        '<sheetData><row r="2"><c r="zzz2" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    )
+    with pytest.raises(ImportFailed):
+        list(xlsx.iter_first_sheet(_xlsx(beyond), limits=LIMITS, filename="t.xlsx"))

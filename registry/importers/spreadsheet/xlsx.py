@@ -15,32 +15,33 @@ cells: 0.7 s instead of 1.7 s).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 from xml.parsers.expat import ParserCreate
 
-from registry.importers.xlsx_guard import BoundedArchive, Limits, check_directory
+from registry.importers.xlsx_guard import BoundedArchive, Limits, check_directory, refused
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROW, _C, _V, _IS, _T, _R, _RPH, _SI = (
     f"{_MAIN} {tag}" for tag in ("row", "c", "v", "is", "t", "r", "rPh", "si")
 )
+#: A cell reference's column letters, as ``xlsx_guard`` reads them.
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})")
 #: Bytes read from a part at a time (the guard scans them first).
 _CHUNK = 64 * 1024
 
 
 def _column(reference: str | None, previous: int) -> int:
-    if not reference:
+    """The column of a cell's ``r``, read as the guard reads it (its first one to three
+    letters), so that the guard's bound on columns holds here too."""
+    match = _CELL_REF.match(reference or "")
+    if not match:
         return previous + 1
     number = 0
-    for char in reference:
-        if "A" <= char <= "Z":
-            number = number * 26 + ord(char) - 64
-        elif "a" <= char <= "z":
-            number = number * 26 + ord(char) - 96
-        else:
-            break
-    return number or previous + 1
+    for char in match.group(1).upper():
+        number = number * 26 + ord(char) - 64
+    return number
 
 
 def _row_number(reference: str | None, previous: int) -> int:
@@ -248,6 +249,12 @@ def iter_first_sheet(data: bytes, *, limits: Limits, filename: str | None) -> It
                     yield []
                     expected += 1
                 width = max(cells, default=0)
+                if width > limits.columns:  # the guard refuses it first; never allocated
+                    raise refused(
+                        filename,
+                        f"row {number}: more than {limits.columns} columns.",
+                        f"ligne {number} : plus de {limits.columns} colonnes.",
+                    )
                 record: list[Any] = [None] * width
                 for column, value in cells.items():
                     record[column - 1] = value
