@@ -16,7 +16,8 @@ for all pairs at once with numpy, and only the ``limit`` best get their reasons.
 - Every actor is known by its name keys (``registry.names.person_keys``: the
   display name, the given + family names, and its other names), folded and with
   their words sorted, so "DUPONT Marie", "Marie Dupont" and "Marie-Dupont" give
-  one key and are identical (similarity 100).
+  one key and are identical (similarity 100); a name with particles ("Le Gall",
+  "De La Tour") also has the key with them glued ("Legall", "Delatour").
 - Each word of a key (stop words such as "de", "la" and one-letter words left
   out) is a block ``(kind, word)``: the actors whose names share that word
   exactly. Within it the keys are compared written with that word first, then the

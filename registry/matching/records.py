@@ -5,7 +5,45 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from registry.names import person_keys
+from registry.names import fold, person_keys
+
+#: Particles of family names that lists write apart or glued ("Le Gall" / "Legall",
+#: "De La Tour" / "Delatour"): a key with them glued to the next word is added.
+PARTICLES = frozenset(
+    [
+        "d",
+        "de",
+        "del",
+        "della",
+        "des",
+        "di",
+        "du",
+        "l",
+        "la",
+        "le",
+        "les",
+        "mac",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+    ]
+)
+
+
+def glued_key(text: str) -> str:
+    """The name key of ``text`` with its particles glued to the word after them."""
+    words, out, pending = fold(text).split(), [], ""
+    for word in words:
+        if word in PARTICLES:
+            pending += word
+            continue
+        out.append(pending + word)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return " ".join(sorted(out))
 
 
 @dataclass
@@ -27,10 +65,14 @@ class Record:
     keys: frozenset[str] = field(default=frozenset(), init=False)
 
     def __post_init__(self) -> None:
+        names = [self.name, *self.other_names]
+        if self.given_name or self.family_name:
+            names.append(f"{self.given_name} {self.family_name}")
         keys = set(person_keys(self.name, self.given_name, self.family_name))
         for other in self.other_names:
             keys |= person_keys(other)
-        self.keys = frozenset(keys)
+        keys |= {glued_key(n) for n in names if any(w in PARTICLES for w in fold(n).split())}
+        self.keys = frozenset(k for k in keys if k)
 
 
 def load_records(actors, *, personal: bool) -> list[Record]:

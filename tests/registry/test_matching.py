@@ -49,6 +49,9 @@ def codes(pair) -> set[str]:
         ("Jean-Édouard Lestrade", "Jean Edouard Lestrade"),
         ("Marie  Dupont ", "marie-dupont"),
         ("Anne-Sophie de La Tour", "DE LA TOUR Anne Sophie"),
+        ("Marie Le Gall", "LEGALL Marie"),  # particles glued
+        ("Anne De La Tour", "Anne Delatour"),
+        ("Paul d'Arc", "DARC Paul"),
     ],
 )
 def test_spellings_of_one_name_are_identical(left, right):
