@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from api.auth import HasScope, access_of
 from api.params import QueryIntegerField, TerritoryRefField, query_of, territory_param
 from api.personal_data_log import log_personal_data_reads
-from registry.matching import DEFAULT_MIN_SCORE, Pair, Record, actor_duplicates
+from registry.matching import DEFAULT_MIN_SCORE, REASONS, Pair, Record, actor_duplicates
 from registry.selectors.popolo import territory_exists, territory_within
 
 NO_TERRITORY = "No territory you may read has this id or key."
@@ -58,17 +58,7 @@ _ACTOR = inline_serializer(
 _REASON = inline_serializer(
     "DuplicateReason",
     fields={
-        "code": serializers.ChoiceField(
-            choices=[
-                "name_similarity",
-                "same_territory",
-                "shared_identifier",
-                "same_birth_year",
-                "different_birth_year",
-                "same_email",
-                "same_phone",
-            ]
-        ),
+        "code": serializers.ChoiceField(choices=[e.code for e in REASONS]),
         "value": serializers.JSONField(
             allow_null=True, help_text="The similarity (0-100), the year, the identifiers..."
         ),
