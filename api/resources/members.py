@@ -36,6 +36,7 @@ from api.inputs import (
     StrictIntegerField,
     validated_many,
 )
+from api.resources import exports
 from api.resources.bodies import BodySerializer
 from api.resources.bulk import DRY_RUN, IDEMPOTENCY, _dry_run, _upload
 from api.resources.memberships import MembershipSerializer
@@ -425,11 +426,36 @@ class BodyMembersView(IdempotentMixin, APIView):
 
     permission_classes = [HasScope]
 
+    def get_renderers(self):
+        # The reads also answer CSV and XLSX (Accept or ?format=csv|xlsx); writes JSON only.
+        renderers = super().get_renderers()
+        if getattr(getattr(self, "request", None), "method", "GET") in ("GET", "HEAD"):
+            renderers += [renderer() for renderer in exports.FILE_RENDERERS]
+        return renderers
+
     @extend_schema(
         summary="Current members of a body",
-        description="The memberships of the body current on `as_of` (default today).",
-        parameters=[OpenApiParameter("as_of", dt.date, description="Date (default today).")],
-        responses=MembershipSerializer(many=True),
+        description=(
+            "The memberships of the body current on `as_of` (default today). As a "
+            "spreadsheet with `Accept: text/csv` or `Accept: " + exports.XLSX_MEDIA_TYPE + "` "
+            "(or `?format=csv` / `?format=xlsx`): one row per member in the columns of the "
+            "members import (`POST /api/bodies/{id}/members/import/`), so that the file "
+            "imports back unchanged; headers, values and dates in the request's language "
+            "(`Accept-Language: fr`: French headers and words, CSV with `;`, UTF-8 with BOM, "
+            "dates dd/mm/yyyy). The actor id is always given; one identifier per member (its "
+            "`external` one, else its first); the college by name, `on_behalf_of` by id. "
+            "A member from outside a scoped key's territory shows its id and name only. "
+            "No personal data."
+        ),
+        parameters=[
+            OpenApiParameter("as_of", dt.date, description="Date (default today)."),
+            exports.format_param("json", "csv", "xlsx"),
+        ],
+        responses=exports.file_schema(
+            MembershipSerializer(many=True),
+            description="The current members: JSON (the default), or a CSV or XLSX "
+            "attachment in the import's own columns.",
+        ),
     )
     def get(self, request, pk: int):
         body = reachable_body(request, pk)
@@ -447,11 +473,13 @@ class BodyMembersView(IdempotentMixin, APIView):
             .select_related("actor", "body", "college", "on_behalf_of")
             .order_by("id")
         )
-        etag = members_etag(request, body)
+        etag = members_etag(request, body, day)
+        if exports.wants_file(request):
+            return exports.members_file(request, body, rows, day=day, version=etag)
         if etag_matches(request.headers.get("If-None-Match"), etag):
-            return Response(status=304, headers={"ETag": etag})
+            return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
         data = MembershipSerializer(rows, many=True, context={"request": request}).data
-        return Response(data, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag, "Vary": "Accept"})
 
     @extend_schema(
         summary="Sync the members of a body",
@@ -479,8 +507,9 @@ class BodyMembersView(IdempotentMixin, APIView):
             "the member list's own representation (`id`, `url`, `end_date`...) are ignored, "
             "any other unknown key is refused. "
             "Send `Idempotency-Key` to make retries safe and `If-Match` with the ETag of "
-            "`GET /api/bodies/{id}/members/` to refuse a sync based on a stale read: it changes "
-            "with the body and with any of its memberships."
+            "`GET /api/bodies/{id}/members/` (today's list, no `as_of`) to refuse a sync based "
+            "on a stale read: it changes with the body, with any of its memberships and with "
+            "the day."
         ),
         parameters=[
             DRY_RUN,
@@ -521,12 +550,13 @@ class BodyMembersView(IdempotentMixin, APIView):
         header = request.headers.get("If-Match")
         if header is None or header.strip() == "*":
             return
-        if not etag_matches(header, members_etag(request, body)):
+        if not etag_matches(header, members_etag(request, body, today())):
             raise PreconditionFailed()
 
 
-def members_etag(request, body: Body) -> str:
-    """The version of a body's member list: moves with the body and with any membership.
+def members_etag(request, body: Body, day: dt.date) -> str:
+    """The version of a body's member list on ``day``: moves with the body, with any
+    membership and with the day (the list current on another day is another list).
 
     Any membership created, changed or deleted moves the count, the highest id or
     the latest ``updated_at`` (every tracked write stamps it); one aggregate query.
@@ -535,7 +565,7 @@ def members_etag(request, body: Body) -> str:
     stats = Membership.objects.filter(body=body).aggregate(
         n=Count("id"), last=Max("id"), updated=Max("updated_at")
     )
-    return etag_of({"body": full, "memberships": stats})
+    return etag_of({"body": full, "memberships": stats, "day": day.isoformat()})
 
 
 class MembersUploadSerializer(_ClosedSerializer):

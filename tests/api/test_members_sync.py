@@ -292,3 +292,23 @@ def test_ambiguous_new_actor_names_the_candidates(full_client, body, places):
     assert error["field"] == "members.0.new_actor"
     for actor in body.memberships.values_list("actor_id", flat=True):
         assert f"{actor} (Camille Morel)" in error["detail"]
+
+
+def test_the_member_list_etag_is_the_list_of_its_day(full_client, body, places):
+    # The list current on another day is another list: its ETag never answers 304 for
+    # today's, and only today's ETag is a valid If-Match for a sync (which acts on today).
+    a = ActorFactory(territory=places[1])
+    put(full_client, body, {"members": [{"actor": a.pk}]})
+    url = reverse("body-members", kwargs={"pk": body.pk})
+    today_tag = full_client.get(url)["ETag"]
+    past = full_client.get(url, {"as_of": "2001-01-01"})
+    assert past.json() == []
+    assert past["ETag"] != today_tag
+    assert full_client.get(url, HTTP_IF_NONE_MATCH=past["ETag"]).status_code == 200
+    assert (
+        full_client.get(url, {"as_of": "2001-01-01"}, HTTP_IF_NONE_MATCH=past["ETag"]).status_code
+        == 304
+    )
+    stale = put(full_client, body, {"members": []}, HTTP_IF_MATCH=past["ETag"])
+    assert stale.status_code == 412
+    assert put(full_client, body, {"members": []}, HTTP_IF_MATCH=today_tag).status_code == 200
