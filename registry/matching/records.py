@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from registry.names import fold, person_keys
 
 #: Particles of family names that lists write apart or glued ("Le Gall" / "Legall",
-#: "De La Tour" / "Delatour"): a key with them glued to the next word is added.
+#: "De La Tour" / "Delatour"): a person's key with them glued to the next word is added.
 PARTICLES = frozenset(
     [
         "d",
@@ -71,7 +71,9 @@ class Record:
         keys = set(person_keys(self.name, self.given_name, self.family_name))
         for other in self.other_names:
             keys |= person_keys(other)
-        keys |= {glued_key(n) for n in names if any(w in PARTICLES for w in fold(n).split())}
+        # Persons only: in an organization's name "de", "du" are words, not a family's.
+        if self.kind == "person" and any(w in PARTICLES for key in keys for w in key.split()):
+            keys |= {glued_key(n) for n in names}
         self.keys = frozenset(k for k in keys if k)
 
 
