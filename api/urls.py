@@ -21,6 +21,7 @@ from api.resources.analysis import (
 from api.resources.bodies import BodyViewSet, CollegeViewSet
 from api.resources.bulk import ActorBulkView, ActorImportView, InteractionBulkView
 from api.resources.changes import ChangeFeedView
+from api.resources.duplicates import ActorDuplicatesView
 from api.resources.gdpr import ActorEraseView, PersonalDataExportView
 from api.resources.health import HealthView
 from api.resources.interactions import InteractionViewSet
@@ -52,6 +53,7 @@ urlpatterns = [
     path("api/changes/", ChangeFeedView.as_view(), name="change-feed"),
     path("api/health/", HealthView.as_view(), name="health"),
     path("api/actors/bulk/", ActorBulkView.as_view(), name="actor-bulk"),
+    path("api/actors/duplicates/", ActorDuplicatesView.as_view(), name="actor-duplicates"),
     path(
         "api/actors/<int:pk>/personal-data-export/",
         PersonalDataExportView.as_view(),
