@@ -78,6 +78,14 @@ class DateRangeField(fields.DateRangeField):
     def __init__(self, *args, **kwargs):
         fields.RangeField.__init__(self, (DateField(), DateField()), *args, **kwargs)
 
+    def compress(self, data_list):
+        # A blank text (" ") is "not given" for DateField, but not for MultiValueField's
+        # own emptiness test: both ends None then made slice(None, None), which the range
+        # filter passed to the database as a date (a 500).
+        if not data_list or all(v is None for v in data_list):
+            return None
+        return super().compress(data_list)
+
 
 class DecimalField(forms.DecimalField):
     """A decimal number written with ASCII digits (``Decimal()`` reads ``"٣"`` as 3)."""

@@ -110,6 +110,9 @@ def analysis_parameters(net) -> list[tuple[str, dict, str, str]]:
         ("/api/analysis/stakeholders", territory, "seed", "integer"),
         ("/api/analysis/stakeholders", territory, "threshold", "integer"),
         ("/api/analysis/interlocks", territory, "min_shared", "integer"),
+        ("/api/actors/duplicates/", {}, "territory", "territory"),
+        ("/api/actors/duplicates/", territory, "min_score", "integer"),
+        ("/api/actors/duplicates/", territory, "limit", "integer"),
     ]
     return out
 
@@ -394,3 +397,12 @@ def test_a_nul_in_a_text_or_choice_parameter_is_a_400_naming_it(client, net):
     # PostgreSQL refuses NUL in a string literal (a DataError, a 500, if it got there).
     for path, name in text_filters():
         assert_refused(get(client, path, {name: "a\x00b"}), name, "a\x00b")
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u3000 "])
+def test_a_blank_date_range_end_is_not_given(client, net, blank):
+    # Found by the property above: a blank end made both ends None, a slice the range
+    # filter sent to the database as a date (500).
+    response = get(client, "/api/bodies/", {"founding_date_after": blank})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == get(client, "/api/bodies/", {}).json()["count"]
