@@ -47,18 +47,20 @@ class DuplicatesQuery(serializers.Serializer):
     )
 
 
-_ACTOR = inline_serializer(
-    "DuplicateActor",
-    fields={
-        "id": serializers.IntegerField(),
-        "name": serializers.CharField(),
-        "kind": serializers.CharField(help_text="person or organization"),
-    },
-)
+class DuplicateActorSerializer(serializers.Serializer):
+    """One record of a candidate pair."""
+
+    id = serializers.IntegerField(help_text="Id of the actor.")
+    name = serializers.CharField(help_text="Its display name.")
+    kind = serializers.CharField(help_text="person or organization")
+
+
 _REASON = inline_serializer(
     "DuplicateReason",
     fields={
-        "code": serializers.ChoiceField(choices=[e.code for e in REASONS]),
+        "code": serializers.ChoiceField(
+            choices=[e.code for e in REASONS], help_text="What the two records share."
+        ),
         "value": serializers.JSONField(
             allow_null=True, help_text="The similarity (0-100), the year, the identifiers..."
         ),
@@ -80,12 +82,15 @@ DUPLICATES_DOC = inline_serializer(
             child=inline_serializer(
                 "DuplicatePair",
                 fields={
-                    "a": _ACTOR,
-                    "b": _ACTOR,
+                    "a": DuplicateActorSerializer(help_text="One record (the lower id)."),
+                    "b": DuplicateActorSerializer(help_text="The other record."),
                     "score": serializers.IntegerField(help_text="0-100."),
-                    "reasons": serializers.ListField(child=_REASON),
+                    "reasons": serializers.ListField(
+                        child=_REASON, help_text="Why they may be the same, with their points."
+                    ),
                 },
-            )
+            ),
+            help_text="Candidate pairs, best score first.",
         ),
     },
 )
