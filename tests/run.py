@@ -3,12 +3,46 @@
 PostgreSQL is used when ``DATABASE_URL`` names one, or when a server answers
 on 127.0.0.1:5432 (user postgres, trust auth). With
 ``REGISTRY_REQUIRE_POSTGRES=1`` (set by .ci/run) an unreachable server is a
-failure, not a skip. Extra arguments go to pytest.
+failure, not a skip. Extra arguments go to both pytest passes.
 
 Both passes run the whole suite, the seeded fuzz run (tests/fuzz) included, with
 its fixed, deterministic budget (``FUZZ_EXAMPLES`` and ``FUZZ_SEED`` are dropped
 from the environment here: the long run and other seeds are run by hand, see
 tests/fuzz/test_schemathesis.py).
+
+How it stays under 10 minutes on a 2-core machine (it took ~40 serially: SQLite
+~6-12 min, PostgreSQL ~17-27 min, depending on the load) without dropping a check:
+
+- **The two passes run side by side**, each in its own process tree, and each spread
+  over ``TEST_WORKERS`` (default 2) pytest-xdist workers with ``--dist loadfile``: a
+  file's tests stay together on one worker, in their order, so module-scoped fixtures
+  (the seeded demo data of tests/fuzz, tests/graph/test_planted_cases.py, ...) are built
+  once per file as before. pytest-django gives each worker its own test database
+  (``test_<name>_gw0``, ``_gw1``; SQLite: its own in-memory database). The suite is
+  xdist-safe: the servers it starts (test_db_faults' private PostgreSQL and gunicorn)
+  take free ports, files go to ``tmp_path``, the Redis test uses a key prefix of its own.
+  Each pass's output is kept in a file and printed whole when the pass ends, so the two
+  never interleave. ``TEST_WORKERS=0`` runs each pass in one process (no xdist), and
+  ``TEST_SERIAL=1`` runs the passes one after the other, as before.
+- **Tests that can reach no database run once**, on the SQLite pass: the PostgreSQL pass
+  sets ``REGISTRY_DATABASE_TESTS_ONLY=1`` and tests/conftest.py deselects every test with
+  no ``django_db`` mark, no database fixture and no ``postgres`` mark (pure graph
+  algorithms, the OpenAPI schema, settings and deployment checks in subprocesses that use
+  SQLite whatever the pass: ~370 tests). pytest-django refuses such a test any query, so
+  its result cannot depend on the database. A by-hand ``DATABASE_URL=postgres://...
+  pytest`` still runs everything.
+- **Cheaper hashing and commits in tests/settings.py**: passwords hashed with MD5 (the
+  admin tests' users; PBKDF2 costs ~0.3 s a hash; API keys keep their own hasher), and
+  ``synchronous_commit=off`` on PostgreSQL (migrations and transactional tests no longer
+  wait for the disk at each commit).
+- **Bytecode is cached**: ``PYTHONDONTWRITEBYTECODE`` is dropped from the children's
+  environment, so every worker (and the second pass) loads the compiled project and the
+  rewritten test modules from ``__pycache__`` instead of compiling them again (~5 s of
+  CPU per process).
+
+What stays slow and why: the fuzz file (~100 s of CPU on SQLite, ~180 s on PostgreSQL,
+one worker, as its fixture seeds the database once), and the PostgreSQL pass as a whole
+(each query is a round trip to the server, whose CPU the tests share).
 """
 
 from __future__ import annotations
@@ -16,6 +50,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +59,20 @@ BIN = Path(sys.executable).parent
 LOCAL_PG = "postgres://postgres@127.0.0.1:5432/registry"
 #: Variables that would change the fuzz run's budget or seed: the test command keeps its own.
 FUZZ_KNOBS = ("FUZZ_EXAMPLES", "FUZZ_SEED")
+#: Dropped too: with it, every process compiles the whole project and the tests again.
+DROPPED = (*FUZZ_KNOBS, "PYTHONDONTWRITEBYTECODE")
+#: Read by tests/conftest.py: run only the tests that can reach the database.
+DATABASE_TESTS_ONLY = "REGISTRY_DATABASE_TESTS_ONLY"
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    full = {k: v for k, v in os.environ.items() if k not in DROPPED}
+    return {**full, **(extra or {})}
 
 
 def run(title: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
     print(f"\n=== {title}: {' '.join(cmd)}", flush=True)
-    full = {k: v for k, v in os.environ.items() if k not in FUZZ_KNOBS}
-    return subprocess.run(cmd, cwd=ROOT, env={**full, **(env or {})}).returncode == 0
+    return subprocess.run(cmd, cwd=ROOT, env=child_env(env)).returncode == 0
 
 
 def postgres_url() -> str | None:
@@ -45,7 +89,51 @@ def postgres_url() -> str | None:
         return None
 
 
+def xdist_args() -> list[str]:
+    workers = os.environ.get("TEST_WORKERS", "2")
+    if not workers.isdigit():
+        sys.exit(f"TEST_WORKERS must be a number of workers (0: no xdist), not {workers!r}")
+    return ["-n", workers, "--dist", "loadfile"] if int(workers) > 0 else []
+
+
+def run_passes(passes: list[tuple[str, list[str], dict[str, str]]]) -> dict[str, bool]:
+    """Start every pass at once (``TEST_SERIAL=1``: one after the other); print each
+    pass's output whole as it ends, with its wall time."""
+    if os.environ.get("TEST_SERIAL") == "1":
+        results = {}
+        for title, cmd, env in passes:
+            started = time.monotonic()
+            results[title] = run(title, cmd, env)
+            print(f"=== {title}: {time.monotonic() - started:.0f} s", flush=True)
+        return results
+    running = []
+    with tempfile.TemporaryDirectory(prefix="registry-tests-") as logs:
+        for n, (title, cmd, env) in enumerate(passes):
+            print(f"=== started {title}: {' '.join(cmd)}", flush=True)
+            log = open(Path(logs) / f"{n}.log", "w+b")  # noqa: SIM115 - closed below
+            process = subprocess.Popen(
+                cmd, cwd=ROOT, env=child_env(env), stdout=log, stderr=subprocess.STDOUT
+            )
+            running.append((title, process, log, time.monotonic()))
+        results = {}
+        while running:
+            for item in list(running):
+                title, process, log, started = item
+                if process.poll() is None:
+                    continue
+                running.remove(item)
+                log.seek(0)
+                print(f"\n=== {title} ({time.monotonic() - started:.0f} s)", flush=True)
+                sys.stdout.buffer.write(log.read())
+                sys.stdout.flush()
+                log.close()
+                results[title] = process.returncode == 0
+            time.sleep(0.5)
+    return results
+
+
 def main(pytest_args: list[str]) -> int:
+    started = time.monotonic()
     manage_env = {"SECRET_KEY": "test-only-not-secret"}
     sqlite_env = {"DATABASE_URL": "sqlite:///:memory:"}
     results: dict[str, bool] = {}
@@ -58,14 +146,15 @@ def main(pytest_args: list[str]) -> int:
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
         {**manage_env, **sqlite_env},
     )
-    pytest = [sys.executable, "-m", "pytest", *pytest_args]
-    results["pytest sqlite"] = run("pytest on SQLite", pytest, sqlite_env)
+    pytest = [sys.executable, "-m", "pytest", *xdist_args(), *pytest_args]
+    passes = [("pytest sqlite", pytest, sqlite_env)]
     pg = postgres_url()
     if pg:
-        results["pytest postgresql"] = run("pytest on PostgreSQL", pytest, {"DATABASE_URL": pg})
+        passes.append(("pytest postgresql", pytest, {"DATABASE_URL": pg, DATABASE_TESTS_ONLY: "1"}))
     elif os.environ.get("REGISTRY_REQUIRE_POSTGRES") == "1":
         results["pytest postgresql"] = False
-    print("\n=== summary")
+    results.update(run_passes(passes))
+    print(f"\n=== summary ({time.monotonic() - started:.0f} s)")
     for name, ok in results.items():
         print(f"  {'ok  ' if ok else 'FAIL'} {name}")
     return 0 if all(results.values()) else 1
