@@ -47,6 +47,7 @@ one worker, as its fixture seeds the database once), and the PostgreSQL pass as 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -93,7 +94,12 @@ def xdist_args() -> list[str]:
     workers = os.environ.get("TEST_WORKERS", "2")
     if not workers.isdigit():
         sys.exit(f"TEST_WORKERS must be a number of workers (0: no xdist), not {workers!r}")
-    return ["-n", workers, "--dist", "loadfile"] if int(workers) > 0 else []
+    if int(workers) == 0:
+        return []
+    if importlib.util.find_spec("xdist") is None:
+        print("pytest-xdist is not installed (make install): each pass runs in one process.")
+        return []
+    return ["-n", workers, "--dist", "loadfile"]
 
 
 def run_passes(passes: list[tuple[str, list[str], dict[str, str]]]) -> dict[str, bool]:
