@@ -29,7 +29,8 @@ of queries whatever the size (identifiers come in one query, by subquery).
 
 CSV cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return) are written with a leading ``'`` (OWASP's
-CSV-injection advice); XLSX needs none.
+CSV-injection advice), which the CSV import drops again
+(``registry.importers.spreadsheet.formulas``); XLSX needs none.
 """
 
 from __future__ import annotations
@@ -58,14 +59,13 @@ from registry.importers.spreadsheet.columns import (
     MEMBER_FIELDS,
     value_label,
 )
+from registry.importers.spreadsheet.formulas import guard
 from registry.models import ActorIdentifier, IdentifierScheme
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Fields written as a value word of the language (``value_label``), not as typed.
 LABELLED_FIELDS = frozenset({"kind", "category", "role", "selection_mode", "scheme"})
-#: Characters that make a spreadsheet read a CSV cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Largest integer a spreadsheet's number cell (a double) holds exactly.
 MAX_EXACT_NUMBER = 2**53
 #: Earliest date a spreadsheet's date cell shows right (Excel's serial 61, after its
@@ -131,9 +131,7 @@ def _csv_cell(value: Any, language: str) -> str:
     if isinstance(value, dt.date):
         return date_text(value, language)
     text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return guard(text) if isinstance(value, str) else text
 
 
 class CSVRenderer(BaseRenderer):

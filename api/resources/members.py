@@ -195,12 +195,25 @@ class NewActorSerializer(_ClosedSerializer):
     ``family_name`` count as a name too; ``personal_data.birth_year`` and
     ``territory`` tell people apart when both sides have them). A known actor found so
     is not modified. Several candidates: a 422 naming them. Two entries of the list
-    naming the same new person create it once.
+    naming the same new person create it once. ``kind`` and ``category`` are needed only
+    when nothing matches and the actor is created (else ``new_actor.category`` is refused,
+    saying so). An identifier held by an actor out of a scoped key's reach is answered as
+    a free one: the actor is created without it.
     """
 
-    kind = StrictChoiceField(choices=ActorKind.choices, help_text="Person or organization.")
+    kind = StrictChoiceField(
+        choices=ActorKind.choices,
+        required=False,
+        help_text="Person or organization. Needed only to create the actor: an entry that "
+        "resolves to a known actor may omit it (resolution by name then considers members "
+        "of any kind); one that creates an actor without it is refused.",
+    )
     category = StrictChoiceField(
-        choices=ActorCategory.choices, help_text="Actor category (resident, association...)."
+        choices=ActorCategory.choices,
+        required=False,
+        help_text="Actor category (resident, association...). Needed only to create the "
+        "actor: an entry that resolves to a known actor may omit it; one that creates an "
+        "actor without it is refused.",
     )
     name = StrictCharField(max_length=300, help_text="Display name.")
     given_name = StrictCharField(
@@ -236,8 +249,8 @@ class NewActorSerializer(_ClosedSerializer):
 
     def validate(self, attrs):
         return NewActor(
-            kind=attrs["kind"],
-            category=attrs["category"],
+            kind=attrs.get("kind") or None,
+            category=attrs.get("category") or None,
             name=attrs["name"],
             given_name=attrs.get("given_name", ""),
             family_name=attrs.get("family_name", ""),

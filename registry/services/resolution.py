@@ -13,12 +13,13 @@ through them. An entry names its actor, in this order:
 3. by the **external id of a seat** of the body (current or past): a ``new_actor``
    entry whose ``external_id`` names a seat is that seat's actor;
 4. for an inline ``new_actor``, by **name** among the body's current and past members
-   of the same kind: their key sets (``registry.names.person_keys``: display name,
+   of the same kind (of any kind when the entry gives none): their key sets (``registry.names.person_keys``: display name,
    given + family names, insensitive to accents, case, hyphens, spacing and word
    order) meet. Birth year (``personal_data.birth_year``) and territory tell two
    people apart only when both sides have them.
 
-One match: that actor (not modified). None: a new actor is created. Several: the
+One match: that actor (not modified). None: a new actor is created (then, and only
+then, the entry must give its kind and category). Several: the
 entry is refused, naming the candidates (ids and names). Two new actors of one list
 with a common key and nothing telling them apart are one person, created once (each
 entry is a seat of that person).
@@ -194,13 +195,16 @@ class Person(NamedTuple):
     keys: frozenset[str]
 
 
-def body_people(body_id: int, kinds: set[str], actors: QuerySet | None = None) -> list[Person]:
-    """The body's current and past members of ``kinds`` (within ``actors``), once each."""
+def body_people(
+    body_id: int, kinds: set[str | None], actors: QuerySet | None = None
+) -> list[Person]:
+    """The body's current and past members of ``kinds`` (within ``actors``), once each;
+    ``None`` among ``kinds`` (an entry that gives no kind): members of any kind."""
     if not kinds:
         return []
-    qs = Actor.objects.filter(
-        pk__in=Membership.objects.filter(body_id=body_id).values("actor_id"), kind__in=kinds
-    )
+    qs = Actor.objects.filter(pk__in=Membership.objects.filter(body_id=body_id).values("actor_id"))
+    if None not in kinds:
+        qs = qs.filter(kind__in=kinds)
     if actors is not None:
         qs = qs.filter(pk__in=actors.values("pk"))
     rows = qs.values_list(
@@ -219,8 +223,9 @@ def body_people(body_id: int, kinds: set[str], actors: QuerySet | None = None) -
 
 
 def same_person(a: Person, b: Person) -> bool:
-    """Whether two records may name one person: a common key, nothing telling them apart."""
-    if a.kind != b.kind or not (a.keys & b.keys):
+    """Whether two records may name one person: a common key, nothing telling them apart
+    (a kind, a birth year or a territory tells them apart only when both sides have it)."""
+    if (a.kind and b.kind and a.kind != b.kind) or not (a.keys & b.keys):
         return False
     if a.birth_year is not None and b.birth_year is not None and a.birth_year != b.birth_year:
         return False

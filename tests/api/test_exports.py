@@ -419,6 +419,15 @@ _TEXT = (
     .map(str.strip)
     .filter(bool)
 )
+#: Texts a spreadsheet would run as a formula, or that start with quotes before such a
+#: character (the guard must read back exactly whatever the text).
+_FORMULA_TEXT = st.builds(
+    lambda quotes, start, rest: ("'" * quotes + start + rest).strip(),
+    st.integers(min_value=0, max_value=2),
+    st.sampled_from(["=", "+", "-", "@", "'", "\t"]),
+    st.one_of(st.just(""), _TEXT),
+).filter(bool)
+_TEXT = st.one_of(_TEXT, _FORMULA_TEXT)
 _ACTOR_ROW = st.fixed_dictionaries(
     {
         "actor_id": st.integers(min_value=1, max_value=2**63 - 1),
@@ -443,7 +452,8 @@ _ACTOR_ROW = st.fixed_dictionaries(
 )
 def test_cells_written_are_the_cells_read(rows, fmt, language):
     """Any text, date, number and value word an export writes, the import reads back as it
-    was (CSV text that a spreadsheet would run as a formula comes back with its ``'``)."""
+    was, CSV text that a spreadsheet would run as a formula included (the export's
+    guarding ``'`` is dropped again on reading)."""
     data = exports.sheet(ACTOR_FIELDS, rows, language=language, title="t", filename="f")
     renderer = exports.CSVRenderer() if fmt == "csv" else exports.XLSXRenderer()
     content = renderer.render(data)
@@ -454,8 +464,6 @@ def test_cells_written_are_the_cells_read(rows, fmt, language):
         assert json_int(values["actor_id"]) == sent["actor_id"]
         for name in ("name", "given_name", "description"):
             expected = sent[name]
-            if expected and fmt == "csv" and expected.startswith(exports.FORMULA_STARTS):
-                expected = "'" + expected
             assert (text(values[name]) if values[name] not in (None, "") else None) == expected
         assert KIND_VALUES[norm(values["kind"])] == sent["kind"]
         assert CATEGORY_VALUES[norm(values["category"])] == sent["category"]

@@ -184,7 +184,7 @@ def import_members(
     if not identified:  # the rows cannot be found: their cells are checked, not the database
         problems.raise_if_any(_("The file has no column that identifies the members."))
     lookup = {p["identifier"] for p in parsed if p["identifier"] and p["actor_id"] is None}
-    known = known_identifiers(lookup)
+    known = known_identifiers(lookup, allowed_actors)
     members = [_entry(p, known) for p in parsed]
 
     def sync(indexes: list[int] | None, dry: bool):

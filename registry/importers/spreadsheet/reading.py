@@ -26,6 +26,7 @@ from registry.importers.spreadsheet.columns import (
     HEADER_ALIASES,
     norm,
 )
+from registry.importers.spreadsheet.formulas import unguard
 from registry.importers.spreadsheet.limits import (
     HEADER_SCAN_ROWS,
     MAX_CELL_CHARS,
@@ -210,7 +211,7 @@ def _csv_records(data: bytes, filename: str | None) -> Iterator[list[Any]]:
                     f"row {row}, column {column}: more than {MAX_CELL_CHARS} characters.",
                     f"ligne {row}, colonne {column} : plus de {MAX_CELL_CHARS} caractères.",
                 )
-        yield record
+        yield [unguard(cell) for cell in record]
 
 
 def _xlsx_records(data: bytes, filename: str | None) -> Iterator[list[Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import DataError, IntegrityError, transaction
@@ -14,6 +15,8 @@ from registry.models import Body, College, Membership
 from registry.services import resolution
 from registry.services.sync.entries import Entry, SyncResult
 from registry.services.sync.plan import Plan, new_seat_values
+
+logger = logging.getLogger("registry.services.sync")
 
 
 def _load(body: Body, pks: list[int]) -> dict[int, Membership]:
@@ -84,6 +87,15 @@ def _create_actors(plan: Plan, entries: list[Entry]) -> None:
     _create_naming_entries(
         [(e.index, i) for e in new for i in e.new_identifiers], "new_actor.identifiers"
     )
+    for e in new:
+        for key, holder in e.hidden_identifiers:
+            logger.warning(
+                "Membership sync: identifier %s is held by actor %s, out of the writer's "
+                "reach; actor %s created without it (merge them).",
+                resolution.key_label(key),
+                holder,
+                e.new_actor.pk,
+            )
     _create_naming_entries(
         [(e.index, e.new_personal_data) for e in new if e.new_personal_data is not None],
         "new_actor.personal_data",

@@ -42,11 +42,16 @@ class NewPersonalData:
 
 @dataclass(frozen=True)
 class NewActor:
-    """An actor to create inline (unless it resolves to a known one); territory: the body's."""
+    """An actor to create inline (unless it resolves to a known one); territory: the body's.
 
-    kind: str
-    category: str
+    ``kind`` and ``category`` are needed only to create it: an entry that resolves to a
+    known actor needs neither (``None``: not given; resolution by name then looks at
+    members of any kind).
+    """
+
     name: str
+    kind: str | None = None
+    category: str | None = None
     given_name: str = ""
     family_name: str = ""
     description: str = ""
@@ -177,6 +182,9 @@ class Entry:
     new_actor: Actor | None = None
     new_identifiers: list[ActorIdentifier] = field(default_factory=list)
     new_personal_data: PersonalData | None = None
+    #: Identifiers of the new actor held by an actor out of the writer's reach, with that
+    #: actor's id: not stored (the writer may not know they exist), logged once created.
+    hidden_identifiers: list[tuple[IdentifierKey, int]] = field(default_factory=list)
 
     @property
     def role(self) -> str:

@@ -201,11 +201,16 @@ def prepare_new_actors(
 ) -> None:
     """Build and validate the inline new actors, their identifiers and personal data.
 
-    The same checks as ``actor_create`` (the models' own validation, identifiers not
-    held by another actor), done for all of them at once; the territory, when given,
-    must exist and lie within ``allowed_territories``. An entry sharing an earlier
-    entry's new person adds its identifiers to it (and its personal data if the
-    first had none).
+    The same checks as ``actor_create`` (the models' own validation), done for all of
+    them at once; the territory, when given, must exist and lie within
+    ``allowed_territories``; ``kind`` and ``category``, optional in an entry that
+    resolves to a known actor, are required here. An entry sharing an earlier entry's
+    new person adds its identifiers to it (and its personal data if the first had none).
+
+    An identifier already held reaches this point only when its holder is out of the
+    writer's reach (a holder it may name is the entry's actor): as in the bulk upserts
+    (``registry.services.upserts``), the actor is created without it, the answer being
+    exactly that of a free identifier, and the collision is logged once the actor exists.
     """
     new = [e for e in entries if e.given.new_actor is not None and e.actor_id is None]
     if not new:
@@ -226,11 +231,6 @@ def prepare_new_actors(
         for position, key in enumerate(spec.identifiers):
             path = f"new_actor.identifiers.{position}"
             target = owner or entry
-            if key in held:
-                errors.add(
-                    entry.index, path, _("This identifier already belongs to another actor.")
-                )
-                continue
             if key in first_use:
                 if first_use[key] != target.index:
                     errors.add(
@@ -247,6 +247,11 @@ def prepare_new_actors(
                 identifier.clean_fields(exclude=["actor"])
             except ValidationError as exc:
                 errors.add_django(entry.index, f"{path}.", exc)
+            if key in held:
+                # Held by an actor the writer may not name (one it may name resolved the
+                # entry): answered as a free identifier, not stored (upserts' rule).
+                target.hidden_identifiers.append((key, held[key]))
+                continue
             target.new_identifiers.append(identifier)
         if spec.personal_data is not None and (owner is None or owner.new_personal_data is None):
             _build_personal_data(owner or entry, entry, spec, errors)
@@ -254,6 +259,9 @@ def prepare_new_actors(
 
 def _build_actor(body: Body, entry: Entry, errors: Errors, known_territories: set[int]) -> None:
     spec = entry.given.new_actor
+    missing = [name for name in ("kind", "category") if not getattr(spec, name)]
+    for name in missing:
+        errors.add(entry.index, f"new_actor.{name}", _needed(name))
     territory_id = spec.territory_id if spec.territory_id is not None else body.territory_id
     if spec.territory_id is not None and spec.territory_id not in known_territories:
         errors.add(
@@ -263,8 +271,8 @@ def _build_actor(body: Body, entry: Entry, errors: Errors, known_territories: se
         )
         territory_id = None
     actor = Actor(
-        kind=spec.kind,
-        category=spec.category,
+        kind=spec.kind or "",
+        category=spec.category or "",
         name=spec.name,
         given_name=spec.given_name,
         family_name=spec.family_name,
@@ -272,14 +280,29 @@ def _build_actor(body: Body, entry: Entry, errors: Errors, known_territories: se
         territory_id=territory_id,
     )
     try:
-        actor.full_clean(exclude=["territory"], validate_unique=False, validate_constraints=False)
+        actor.full_clean(
+            exclude=["territory", *missing], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         errors.add_django(entry.index, "new_actor.", exc)
     entry.new_actor = actor
 
 
+def _needed(name: str) -> str:
+    if name == "kind":
+        return _(
+            "Needed to create this member: no current or past member of the body matched "
+            "the entry (by identifier, external id or name). Give the kind (person or "
+            "organization)."
+        )
+    return _(
+        "Needed to create this member: no current or past member of the body matched the "
+        "entry (by identifier, external id or name). Give the category."
+    )
+
+
 def _build_personal_data(target: Entry, entry: Entry, spec, errors: Errors) -> None:
-    if spec.kind != ActorKind.PERSON:
+    if spec.kind and spec.kind != ActorKind.PERSON:
         errors.add(entry.index, "new_actor.personal_data", _("Only persons have personal data."))
     record = PersonalData(actor=target.new_actor, **spec.personal_data.values())
     try:
