@@ -224,3 +224,43 @@ def test_actors_edited_cells_are_exactly_the_changes(full_client, world, fmt, la
     assert (world.amicale.category, world.amicale.power) == ("collective", 5)
     assert world.jean.given_name == "Jean-Baptiste"
     assert Actor.objects.filter(pk=world.nadia.pk).exists()
+
+
+# --- CSV formula guard --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_formula_like_text_round_trips_exactly_in_csv(full_client, world, language):
+    # The export writes "'=Collectif" (a spreadsheet runs "=..." as a formula); the import
+    # drops that one "'" again, and text already starting with a quote keeps its own.
+    from registry.services.actors import actor_update
+
+    actor_update(actor=world.amicale, name="=Collectif des Coteaux", description="'+33 en tête")
+    actor_update(actor=world.jean, description="-")
+    records = ChangeRecord.objects.count()
+    content = export(full_client, actors_url(world.commune), "csv", language)
+    _delimiter, rows = read_csv(content)
+    cells = {cell for row in rows for cell in row}
+    assert {"'=Collectif des Coteaux", "''+33 en tête", "'-"} <= cells
+    response = upload(full_client, reverse("actor-import"), content, "csv", language)
+    assert response.status_code == 200, response.content
+    result = response.json()
+    assert result["created"] == result["updated"] == []
+    assert ChangeRecord.objects.count() == records
+    world.amicale.refresh_from_db()
+    assert (world.amicale.name, world.amicale.description) == (
+        "=Collectif des Coteaux",
+        "'+33 en tête",
+    )
+
+
+def test_only_the_csv_guard_quote_is_dropped():
+    from registry.importers.spreadsheet import read_table
+
+    content = b"Name,Description\n'=A,'abc\n''=B,'\n'@C,x\n"
+    table = read_table(io.BytesIO(content), format="csv")
+    assert [(r.values["name"], r.values["description"]) for r in table.rows] == [
+        ("=A", "'abc"),
+        ("'=B", "'"),
+        ("@C", "x"),
+    ]
