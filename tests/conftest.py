@@ -109,3 +109,15 @@ def vacuum_bloated_tables(config) -> None:
         )
         for (table,) in cursor.fetchall():
             cursor.execute(f"VACUUM {table}")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """LocaleMiddleware leaves the last request's language active in the thread: a French
+    request must not make a later test's messages French."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
