@@ -24,6 +24,7 @@ from api.analysis.runner import Request
 from api.params import QueryDateField, parse_id
 from graph import loaders
 from graph.renewal import ALERT, INDICATOR_CODES, WATCH, Assessment, rank_bodies
+from registry.importers.spreadsheet.formulas import guard
 from registry.models import Territory
 from registry.models.territory import TerritoryLevel
 
@@ -137,15 +138,9 @@ def report_rows(ranking: tuple[Assessment, ...], lang: str) -> list[dict[str, ob
     return rows
 
 
-#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_cell(value: object) -> object:
     """Text that a spreadsheet would run as a formula, quoted to stay text; numbers stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return guard(value) if isinstance(value, str) else value
 
 
 def to_csv(rows: list[dict[str, object]]) -> str:
