@@ -12,6 +12,8 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from api import headers as wire_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env(
@@ -183,14 +185,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = False  # the API authenticates by header (API key), not cookies
-CORS_ALLOW_HEADERS = (
-    *cors_default_headers,
-    "if-match",
-    "if-none-match",
-    "idempotency-key",
-    "x-request-id",
-)
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID", "Idempotent-Replayed"]
+# The API's own headers, from their one declaration (api.headers).
+CORS_ALLOW_HEADERS = (*cors_default_headers, *wire_headers.cors_allow_headers())
+CORS_EXPOSE_HEADERS = wire_headers.cors_expose_headers()
 
 LOGGING = {
     "version": 1,
