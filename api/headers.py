@@ -168,17 +168,12 @@ def _etag(operation: Operation, status: str) -> Presence:
     return None
 
 
-#: Answered before the view method runs (authentication, throttling, request size): never
-#: a stored answer, so never replayed.
-_BEFORE_THE_VIEW = frozenset({"401", "403", "413", "414", "429"})
-
-
 def _replayed(operation: Operation, status: str) -> Presence:
-    if IDEMPOTENT not in operation.behaviours or status.startswith("5"):
-        return None
-    if status in _BEFORE_THE_VIEW or status in STATUSES[IDEMPOTENT]:
-        return None
-    return "optional"
+    # Only what the view method returns is stored (an error it raises is not, nor an
+    # answer given before it runs): its 2xx answers.
+    if IDEMPOTENT in operation.behaviours and status.startswith("2"):
+        return "optional"
+    return None
 
 
 def _retry_after(operation: Operation, status: str) -> Presence:

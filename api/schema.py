@@ -169,20 +169,23 @@ def _delete_may_be_refused(model, seen: frozenset = frozenset()) -> bool:
     return False
 
 
-def _header_component(auto_schema, header: headers.Header, kind: str, required: bool) -> dict:
-    """A reference to the header's component (registered once per schema)."""
-    if kind == ResolvedComponent.PARAMETER:
-        schema = {"in": "header", "name": header.name, "description": header.description}
-        schema |= {"required": True} if required else {}
-        schema["schema"] = dict(header.schema)
-    else:
-        schema = {"description": header.description, "schema": dict(header.schema)}
-        schema |= {"required": True} if required else {}
+def _header_parameter(header: headers.RequestHeader) -> dict:
+    """A request header as an operation parameter (inline: clients read ``name`` and ``in``)."""
+    return {
+        "in": "header",
+        "name": header.name,
+        "schema": dict(header.schema),
+        "description": header.description,
+    }
+
+
+def _header_component(auto_schema, header: headers.ResponseHeader, required: bool) -> dict:
+    """A reference to the response header's component (registered once per schema)."""
+    schema = {"description": header.description, "schema": dict(header.schema)}
+    schema |= {"required": True} if required else {}
     component = ResolvedComponent(
-        name=header.component
-        if required or kind == ResolvedComponent.PARAMETER
-        else f"{header.component}-optional",
-        type=kind,
+        name=header.component if required else f"{header.component}-optional",
+        type=ResolvedComponent.HEADER,
         object=header.name,
         schema=schema,
     )
@@ -222,7 +225,7 @@ class RegistryAutoSchema(AutoSchema):
                 if presence is None:
                     continue
                 response.setdefault("headers", {})[header.name] = _header_component(
-                    self, header, ResolvedComponent.HEADER, presence == "required"
+                    self, header, presence == "required"
                 )
         operation["responses"] = dict(sorted(responses.items()))
         return operation
@@ -248,9 +251,7 @@ class RegistryAutoSchema(AutoSchema):
         parameters = [
             p for p in parameters if not (p.get("in") == "header" and p.get("name") in names)
         ]
-        parameters += [
-            _header_component(self, header, ResolvedComponent.PARAMETER, False) for header in read
-        ]
+        parameters += [_header_parameter(header) for header in read]
         return parameters
 
     def _map_basic_serializer(self, serializer, direction):
