@@ -6,11 +6,17 @@ file is uploaded; the committed schema says the same.
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib.util
 import io
+import json
 import re
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
@@ -278,3 +284,203 @@ def test_every_answer_has_the_headers_and_status_its_operation_declares(wire, sc
     assert not wire.wrong, "\n".join(wire.wrong)
     statuses = {status for _p, _m, status in wire.seen}
     assert {"200", "204", "304", "400", "409", "412", "414", "422"} <= statuses, statuses
+
+
+def test_every_operation_declares_what_throttling_and_a_lost_cache_answer(
+    wire, schema, monkeypatch
+):
+    """429 (Retry-After) once over the key's rate, 503 (Retry-After) with the cache down."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from api.auth import KeyRateThrottle
+
+    world = _world()
+    monkeypatch.setattr(KeyRateThrottle, "THROTTLE_RATES", {"key": "1/min"})
+    for path, method, _operation in every_operation(schema):
+        wire.send(path, method, url_of(path, world))
+    wire.client.raise_request_exception = False  # a 5xx is reported, which the client re-raises
+    with mock.patch.object(KeyRateThrottle.cache, "get", side_effect=RedisConnectionError("x")):
+        for path, method, _operation in every_operation(schema):
+            if path != "/api/health/":
+                wire.send(path, method, url_of(path, world))
+    assert not wire.wrong, "\n".join(wire.wrong)
+    statuses = {status for _p, _m, status in wire.seen}
+    assert {"429", "503"} <= statuses
+
+
+def test_the_statuses_of_particular_states_are_declared_where_they_happen(wire, schema, settings):
+    world = _world()
+    territory = world["territory"]
+    # 201: the new object's ETag and Location.
+    created = wire.send(
+        "/api/meetings/",
+        "post",
+        "/api/meetings/",
+        body={"body": world["bodies"], "date": "2025-06-01"},
+    )
+    assert created.status_code == 201, created.content
+    assert created["Location"].endswith(f"/api/meetings/{created.json()['id']}/")
+    # 409: a row others depend on; 204 where nothing can protect it.
+    for resource in ("territories", "actors", "colleges"):
+        path = f"/api/{resource}/{{id}}/"
+        assert wire.send(path, "delete", url_of(path, world)).status_code == 409
+    # 413: a body over the bound, a Popolo export over its bound.
+    big = {"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)}
+    path = "/api/actors/{id}/"
+    assert wire.send(path, "patch", url_of(path, world), body=big).status_code == 413
+    settings.POPOLO_MAX_RECORDS = 0
+    path = "/api/export/popolo"
+    assert wire.send(path, "get", url_of(path, world)).status_code == 413
+    # 202 with the job's Location, the job itself, and 413 over the analysis bound.
+    analysis = settings.REGISTRY_ANALYSIS
+    settings.REGISTRY_ANALYSIS = {**analysis, "SYNC_MAX_NODES": 0}
+    path = "/api/analysis/influence-map"
+    queued = wire.send(path, "get", url_of(path, world))
+    assert queued.status_code == 202, queued.content
+    job = wire.send("/api/analysis/jobs/{job_id}/", "get", queued["Location"])
+    assert job.status_code == 200
+    settings.REGISTRY_ANALYSIS = {**analysis, "MAX_NODES": 0}
+    assert wire.send(path, "get", url_of(path, world)).status_code == 413
+    settings.REGISTRY_ANALYSIS = analysis
+    # 200 then 304 with the analysis cache's header.
+    first = wire.send(path, "get", url_of(path, world))
+    assert first.status_code == 200 and first["X-Analysis-Cache"] in ("hit", "miss")
+    again = wire.send(path, "get", url_of(path, world), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["X-Analysis-Cache"] == "hit"
+    # 410 on the routes of a merged actor, with Location.
+    merged = ActorFactory(territory=territory)
+    path = "/api/actors/{id}/merge/"
+    done = wire.send(path, "post", f"/api/actors/{merged.pk}/merge/", body={"into": world["other"]})
+    assert done.status_code == 200, done.content
+    gone = {**world, "actors": merged.pk}
+    for path, method, _operation in every_operation(schema):
+        if method == "get" and path.startswith(("/api/actors/{id}", "/api/analysis/actors/")):
+            answer = wire.send(path, method, url_of(path, gone))
+            assert answer.status_code == 410, (path, answer.content)
+    assert not wire.wrong, "\n".join(wire.wrong)
+
+
+def test_a_retry_while_the_first_request_runs_is_409_with_retry_after(db, schema):
+    """The idempotency layer's own 409, on each operation that honours Idempotency-Key."""
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from api.idempotency import _fingerprint
+    from api.models import IdempotencyRecord
+
+    world = _world()
+    api_key, key = make_key(scopes=ALL_SCOPES)
+    wire = Wire(schema, client_for(key))
+    honouring = [
+        (path, method)
+        for path, method, operation in every_operation(schema)
+        if "Idempotency-Key" in request_headers(schema, operation)
+    ]
+    assert len(honouring) >= 4
+    for path, method in honouring:
+        url = url_of(path, world)
+        running = RequestFactory().generic(method.upper(), url, b"{}", "application/json")
+        IdempotencyRecord.objects.create(
+            owner=f"key:{api_key.prefix}",
+            key=f"busy {path}",
+            fingerprint=_fingerprint(running),
+            lease_until=timezone.now() + dt.timedelta(minutes=5),
+        )
+        answer = wire.send(path, method, url, body={}, HTTP_IDEMPOTENCY_KEY=f"busy {path}")
+        assert answer.status_code == 409, (path, answer.content)
+        assert int(answer["Retry-After"]) > 0
+    assert not wire.wrong, "\n".join(wire.wrong)
+
+
+def test_every_write_with_a_precondition_and_every_conditional_read_is_declared(schema):
+    """If-Match on every PUT/PATCH/DELETE (all honour it), 412 exactly there; 304 exactly
+    where If-None-Match is read; Idempotency-Key with the bounds the server enforces."""
+    for path, method, operation in operations(schema):
+        taken = request_headers(schema, operation)
+        codes = set(operation["responses"])
+        where = f"{method.upper()} {path}"
+        assert ("If-Match" in taken) == (method in ("put", "patch", "delete")), where
+        assert ("412" in codes) == ("If-Match" in taken), where
+        assert ("304" in codes) == ("If-None-Match" in taken), where
+        queues = path.startswith("/api/analysis/") and "/jobs/" not in path
+        assert ("202" in codes) == queues, where
+        if "Idempotency-Key" in taken:
+            assert "409" in codes, where
+    from api.idempotency import MAX_KEY_LENGTH, _key_error
+
+    spec = next(
+        p
+        for _path, _method, operation in operations(schema)
+        for p in operation.get("parameters", [])
+        if p.get("name") == "Idempotency-Key"
+    )["schema"]
+    assert spec["maxLength"] == MAX_KEY_LENGTH and spec["minLength"] == 1
+    pattern = re.compile(spec["pattern"])
+    for candidate in ("a", "k" * MAX_KEY_LENGTH, " x ", "   ", "é", "a\x00b", "a\nb", ""):
+        assert (pattern.fullmatch(candidate) is not None) == (_key_error(candidate) is None), repr(
+            candidate
+        )
+
+
+# --- a generated client --------------------------------------------------------------------
+
+CLIENT_CHECK = """
+import importlib, inspect, json, pkgutil, sys
+package = importlib.import_module("registry_client")
+failed = []
+for info in pkgutil.walk_packages(package.__path__, "registry_client."):
+    try:
+        importlib.import_module(info.name)
+    except Exception as exc:
+        failed.append(f"{info.name}: {exc!r}")
+missing = []
+for module, wanted in json.loads(sys.argv[1]).items():
+    try:
+        taken = inspect.signature(importlib.import_module(module).sync_detailed).parameters
+    except Exception as exc:
+        missing.append(f"{module}: {exc!r}")
+        continue
+    missing += [f"{module}: no {name}" for name in wanted if name not in taken]
+print(json.dumps({"failed": failed, "missing": missing}))
+"""
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("openapi_python_client") is None,
+    reason="openapi-python-client is not installed (the `test` extras)",
+)
+def test_a_client_generated_from_the_schema_imports_and_takes_the_declared_headers(
+    schema, tmp_path
+):
+    config = tmp_path / "config.yaml"
+    config.write_text("post_hooks: []\n")  # no ruff run over the generated code
+    out = tmp_path / "registry_client"
+    generated = subprocess.run(
+        [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(COMMITTED)]
+        + ["--meta", "none", "--output-path", str(out), "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    assert "Warning" not in generated.stdout + generated.stderr, generated.stdout
+    wanted = {
+        f"registry_client.api.{_snake(operation['tags'][0])}.{_snake(operation['operationId'])}": [
+            _snake(name) for name in sorted(request_headers(schema, operation))
+        ]
+        for _path, _method, operation in operations(schema)
+    }
+    checked = subprocess.run(
+        [sys.executable, "-c", CLIENT_CHECK, json.dumps(wanted)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert checked.returncode == 0, checked.stderr
+    outcome = json.loads(checked.stdout)
+    assert outcome == {"failed": [], "missing": []}, outcome
