@@ -537,7 +537,8 @@ def document(resource: str, plural: str, extra: dict | None = None):
         "destroy": extend_schema(
             summary=f"Delete a {resource}",
             description=f"Deletes a {resource} (and what cascades from it, all recorded). "
-            "Refused with 409 while other records depend on it.",
+            "Send `If-Match` with the ETag you read to refuse deleting what changed since "
+            "(412). Where other records can depend on it, refused with 409 while they do.",
         ),
     }
     base.update(extra or {})

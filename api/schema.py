@@ -284,9 +284,7 @@ class RegistryAutoSchema(AutoSchema):
         model = getattr(getattr(self.view, "queryset", None), "model", None)
         if method == "DELETE" and model is not None and _delete_may_be_refused(model):
             extra["409"] = "Other records still depend on it (problem+json)."
-        extra["503"] = "The database or the cache does not answer: retry after Retry-After " + (
-            "(problem+json)."
-        )
+        extra["503"] = "The database or the cache is away: retry after Retry-After (problem+json)."
         for code, description in extra.items():
             if code in responses:
                 continue
