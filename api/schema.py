@@ -17,6 +17,7 @@ from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
 from api import headers
@@ -213,6 +214,11 @@ class RegistryAutoSchema(AutoSchema):
         """Whether the view authenticates the request (which also checks its size, api.auth)."""
         return type(self.view).perform_authentication is APIView.perform_authentication
 
+    def _negotiates(self) -> bool:
+        """Whether content negotiation may refuse the Accept header (DRF's, a 406)."""
+        negotiation = self.view.content_negotiation_class
+        return negotiation.select_renderer is DefaultContentNegotiation.select_renderer
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
@@ -272,6 +278,8 @@ class RegistryAutoSchema(AutoSchema):
             extra["403"] = "The key lacks the scope (problem+json)."
         if self._authenticates() or self.view.throttle_classes:
             extra["429"] = "Too many requests: retry after Retry-After (problem+json)."
+        if self._negotiates():
+            extra["406"] = "No media type of the Accept header is served here (problem+json)."
         if self._is_detail() or method != "GET" or getattr(self.view, "answers_not_found", False):
             extra["404"] = "Not found, or outside the key's territory (problem+json)."
         if method in ("POST", "PUT", "PATCH"):

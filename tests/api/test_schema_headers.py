@@ -249,6 +249,7 @@ def test_every_answer_has_the_headers_and_status_its_operation_declares(wire, sc
         multipart = (path, method) in UPLOADS
         body = upload_body(path) if multipart else None
         wire.send(path, method, url.split("?")[0] + LONG_QUERY)
+        wire.send(path, method, url, HTTP_ACCEPT="application/x-unheard-of")  # 406
         if method in ("put", "patch", "delete"):
             stale = wire.send(path, method, url, HTTP_IF_MATCH=STALE)
             assert "If-Match" in declared, f"{method.upper()} {path} does not declare If-Match"
@@ -283,7 +284,7 @@ def test_every_answer_has_the_headers_and_status_its_operation_declares(wire, sc
             assert answer.status_code == 200, (path, answer.content)
     assert not wire.wrong, "\n".join(wire.wrong)
     statuses = {status for _p, _m, status in wire.seen}
-    assert {"200", "204", "304", "400", "409", "412", "414", "422"} <= statuses, statuses
+    assert {"200", "204", "304", "400", "406", "409", "412", "414", "422"} <= statuses, statuses
 
 
 def test_every_operation_declares_what_throttling_and_a_lost_cache_answer(
