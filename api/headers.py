@@ -246,6 +246,16 @@ ANALYSIS_CACHE_STATUS = ResponseHeader(
     schema={"type": "string", "enum": ["hit", "miss"]},
     where=_analysis_cache,
 )
+WWW_AUTHENTICATE = ResponseHeader(
+    "WWW-Authenticate",
+    "The scheme to authenticate with: `Api-Key` (send `Authorization: Api-Key <key>`).",
+    where=lambda operation, status: "required" if status == "401" else None,
+)
+LINK = ResponseHeader(
+    "Link",
+    'On 410, the record that holds the id now: `<url>; rel="alternate"`.',
+    where=lambda operation, status: "required" if status == "410" else None,
+)
 CONTENT_LANGUAGE = ResponseHeader(
     "Content-Language",
     "The language of the labels and messages of the answer (from Accept-Language).",
@@ -261,6 +271,8 @@ RESPONSE_HEADERS: tuple[ResponseHeader, ...] = (
     LOCATION,
     ANALYSIS_CACHE_STATUS,
     CONTENT_LANGUAGE,
+    WWW_AUTHENTICATE,
+    LINK,
 )
 
 

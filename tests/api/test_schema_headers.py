@@ -287,15 +287,21 @@ def test_every_answer_has_the_headers_and_status_its_operation_declares(wire, sc
     assert {"200", "204", "304", "400", "406", "409", "412", "414", "422"} <= statuses, statuses
 
 
-def test_every_operation_declares_what_throttling_and_a_lost_cache_answer(
+def test_every_operation_declares_what_no_key_throttling_and_a_lost_cache_answer(
     wire, schema, monkeypatch
 ):
-    """429 (Retry-After) once over the key's rate, 503 (Retry-After) with the cache down."""
+    """401 (WWW-Authenticate) without a key, 429 (Retry-After) once over the key's rate,
+    503 (Retry-After) with the cache down."""
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     from api.auth import KeyRateThrottle
 
     world = _world()
+    anonymous = Wire(schema, APIClient())
+    for path, method, _operation in every_operation(schema):
+        anonymous.send(path, method, url_of(path, world))
+    assert not anonymous.wrong, "\n".join(anonymous.wrong)
+    assert "401" in {status for _p, _m, status in anonymous.seen}
     monkeypatch.setattr(KeyRateThrottle, "THROTTLE_RATES", {"key": "1/min"})
     for path, method, _operation in every_operation(schema):
         wire.send(path, method, url_of(path, world))
