@@ -26,6 +26,16 @@ from rest_framework.response import Response
 
 from api import fastlist, inputs
 from api.auth import access_of
+from api.headers import (
+    CONDITIONAL_READ,
+    CREATES,
+    ETAG,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    PRECONDITION,
+    VERSIONED_WRITE,
+    behaves,
+)
 from api.pagination import RegistryPagination
 from api.params import QueryBooleanField, check_value
 from api.scoping import restrict
@@ -361,13 +371,14 @@ class RegistryViewSet(viewsets.ModelViewSet):
         context = {**self.get_serializer_context(), "full_representation": True}
         return self.get_serializer_class()(instance, context=context).data
 
+    @behaves(CONDITIONAL_READ)
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         serializer = self.get_serializer(instance)
         tag = etag_of(self.full_data(instance))
-        if etag_matches(request.headers.get("If-None-Match"), tag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-        return Response(serializer.data, headers={"ETag": tag})
+        if etag_matches(request.headers.get(IF_NONE_MATCH.name), tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={ETAG.name: tag})
+        return Response(serializer.data, headers={ETAG.name: tag})
 
     def get_object(self):
         # A write reads its object for the If-Match check and again to apply the
@@ -380,7 +391,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
 
     def check_precondition(self, instance) -> None:
         """``If-Match``: refuse a write based on a stale representation (412)."""
-        header = self.request.headers.get("If-Match")
+        header = self.request.headers.get(IF_MATCH.name)
         if header is None:
             return
         if header.strip() == "*":
@@ -415,15 +426,22 @@ class RegistryViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         type(self).service_delete(**{self.entity: instance})
 
+    @behaves(VERSIONED_WRITE, CREATES)
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
         return self._with_fresh_etag(response)
 
+    @behaves(VERSIONED_WRITE, PRECONDITION)
     def update(self, request, *args, **kwargs):
         self.check_precondition(self.get_object())
         response = super().update(request, *args, **kwargs)
         return self._with_fresh_etag(response)
 
+    @behaves(VERSIONED_WRITE, PRECONDITION)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)  # update(), with its marks
+
+    @behaves(PRECONDITION)
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
         self.check_precondition(instance)
@@ -435,7 +453,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
         if pk is not None:
             instance = self.get_queryset().get(pk=pk)
             response.data = self.get_serializer(instance).data
-            response["ETag"] = etag_of(self.full_data(instance))
+            response[ETAG.name] = etag_of(self.full_data(instance))
         return response
 
     # --- history -------------------------------------------------------------
@@ -519,7 +537,8 @@ def document(resource: str, plural: str, extra: dict | None = None):
         "destroy": extend_schema(
             summary=f"Delete a {resource}",
             description=f"Deletes a {resource} (and what cascades from it, all recorded). "
-            "Refused with 409 while other records depend on it.",
+            "Send `If-Match` with the ETag you read to refuse deleting what changed since "
+            "(412). Where other records can depend on it, refused with 409 while they do.",
         ),
     }
     base.update(extra or {})

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from rest_framework import exceptions, serializers
 
 from api.auth import access_of
+from api.headers import LINK, LOCATION
 from api.problems import ProblemResponse, problem
 from api.schema import ProblemSerializer, RegistryAutoSchema
 from registry.models import Actor
@@ -74,7 +75,7 @@ def gone_response(request, actor_id: int, into_id: int) -> ProblemResponse:
     doc["merged_into"] = into_id
     doc["survivor"] = survivor
     return ProblemResponse(
-        doc, headers={"Location": location, "Link": f'<{survivor}>; rel="alternate"'}
+        doc, headers={LOCATION.name: location, LINK.name: f'<{survivor}>; rel="alternate"'}
     )
 
 

@@ -24,6 +24,7 @@ from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 
+from api.headers import RETRY_AFTER
 from registry.exceptions import RegistryError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -157,7 +158,7 @@ def service_unavailable(request, exc: BaseException | None = None) -> ProblemRes
             instance=request.path,
             request_id=getattr(request, "request_id", ""),
         ),
-        headers={"Retry-After": str(wait)},
+        headers={RETRY_AFTER.name: str(wait)},
     )
 
 

@@ -1,4 +1,10 @@
-"""OpenAPI (drf-spectacular): the API-key security scheme and problem responses everywhere."""
+"""OpenAPI (drf-spectacular): the API-key security scheme, problem responses, headers.
+
+Every operation gets the problem responses it can give and the headers it reads
+and answers, from the declarations of ``api.headers`` and the behaviours the
+view's code is marked with (``api.headers.behaves``): a status or a header is in
+the schema where the code that answers or sets it runs, not where prose says so.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,12 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
-from rest_framework import serializers
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import permissions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.views import APIView
+
+from api import headers
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -135,8 +146,95 @@ def _narrowable(serializer) -> bool:
     )
 
 
+def _delete_may_be_refused(model, seen: frozenset = frozenset()) -> bool:
+    """Whether deleting a ``model`` row can meet a PROTECT (or RESTRICT) foreign key.
+
+    What its delete cascades to counts too: Django refuses the whole delete when a
+    cascaded row is protected, and the services turn that into a 409
+    (``registry.services._common.protected_delete``).
+    """
+    from django.db import models as m
+
+    for relation in model._meta.related_objects:
+        on_delete = getattr(relation, "on_delete", None)
+        if on_delete in (m.PROTECT, m.RESTRICT):
+            return True
+        related = relation.related_model
+        if (
+            on_delete is m.CASCADE
+            and related not in seen
+            and related is not model
+            and _delete_may_be_refused(related, seen | {model})
+        ):
+            return True
+    return False
+
+
+def _header_parameter(header: headers.RequestHeader) -> dict:
+    """A request header as an operation parameter (inline: clients read ``name`` and ``in``)."""
+    return {
+        "in": "header",
+        "name": header.name,
+        "schema": dict(header.schema),
+        "description": header.description,
+    }
+
+
+def _header_component(auto_schema, header: headers.ResponseHeader, required: bool) -> dict:
+    """A reference to the response header's component (registered once per schema)."""
+    schema = {"description": header.description, "schema": dict(header.schema)}
+    schema |= {"required": True} if required else {}
+    component = ResolvedComponent(
+        name=header.component if required else f"{header.component}-optional",
+        type=ResolvedComponent.HEADER,
+        object=header.name,
+        schema=schema,
+    )
+    auto_schema.registry.register_on_missing(component)
+    return component.ref
+
+
 class RegistryAutoSchema(AutoSchema):
-    """Adds the problem responses each operation can give."""
+    """Adds the problem responses each operation can give and the headers of api.headers."""
+
+    def _view_method(self):
+        action = getattr(self.view, "action", None)
+        return getattr(self.view, action or self.method.lower(), None)
+
+    def _operation(self) -> headers.Operation:
+        from django.conf import settings
+
+        return headers.Operation(
+            method=self.method,
+            behaviours=headers.behaviours_of(type(self.view), self._view_method()),
+            middleware=tuple(settings.MIDDLEWARE),
+        )
+
+    def _authenticates(self) -> bool:
+        """Whether the view authenticates the request (which also checks its size, api.auth)."""
+        return type(self.view).perform_authentication is APIView.perform_authentication
+
+    def _negotiates(self) -> bool:
+        """Whether content negotiation may refuse the Accept header (DRF's, a 406)."""
+        negotiation = self.view.content_negotiation_class
+        return negotiation.select_renderer is DefaultContentNegotiation.select_renderer
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        wire = self._operation()
+        responses = operation.get("responses", {})
+        for status, response in responses.items():
+            for header in headers.RESPONSE_HEADERS:
+                presence = header.where(wire, status)
+                if presence is None:
+                    continue
+                response.setdefault("headers", {})[header.name] = _header_component(
+                    self, header, presence == "required"
+                )
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
 
     def _insert_min_max(self, field, content):
         super()._insert_min_max(field, content)
@@ -153,6 +251,13 @@ class RegistryAutoSchema(AutoSchema):
                 # An empty query parameter (``?updated_since=``, as an HTML filter form
                 # sends it) is the same as leaving it out, everywhere in the API.
                 parameter["allowEmptyValue"] = True
+        wire = self._operation()
+        read = [header for header in headers.REQUEST_HEADERS if header.applies(wire)]
+        names = {header.name for header in read}
+        parameters = [
+            p for p in parameters if not (p.get("in") == "header" and p.get("name") in names)
+        ]
+        parameters += [_header_parameter(header) for header in read]
         return parameters
 
     def _map_basic_serializer(self, serializer, direction):
@@ -165,29 +270,39 @@ class RegistryAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         method = self.method.upper()
-        extra = {
-            "400": "Bad request: malformed parameters or body (problem+json).",
-            "401": "No valid API key (problem+json).",
-            "403": "The key lacks the scope (problem+json).",
-            "414": "The query string is too long (problem+json).",
-            "429": "Too many requests; see Retry-After (problem+json).",
-        }
+        extra = {"400": "Bad request: malformed parameters or body (problem+json)."}
+        if self._authenticates():
+            extra["401"] = "No valid API key (problem+json)."
+            extra["414"] = "The query string is too long (problem+json)."
+        if any(p is not permissions.AllowAny for p in self.view.permission_classes):
+            extra["403"] = "The key lacks the scope (problem+json)."
+        if self._authenticates() or self.view.throttle_classes:
+            extra["429"] = "Too many requests: retry after Retry-After (problem+json)."
+        if self._negotiates():
+            extra["406"] = "No media type of the Accept header is served here (problem+json)."
         if self._is_detail() or method != "GET" or getattr(self.view, "answers_not_found", False):
             extra["404"] = "Not found, or outside the key's territory (problem+json)."
         if method in ("POST", "PUT", "PATCH"):
             extra["413"] = "The request body is too large (problem+json)."
-            extra["415"] = "Unsupported media type (problem+json)."
+            extra["415"] = "Unsupported media type: send JSON (problem+json)."
             extra["422"] = "Invalid input: each field at fault is named (problem+json)."
-        if method in ("PUT", "PATCH", "DELETE"):
-            extra["412"] = "If-Match does not match the current ETag (problem+json)."
-        if method == "DELETE":
+        for behaviour in sorted(self._operation().behaviours):
+            for code, description in headers.STATUSES.get(behaviour, {}).items():
+                extra[code] = f"{extra[code]} Or: {description}" if code in extra else description
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        if method == "DELETE" and model is not None and _delete_may_be_refused(model):
             extra["409"] = "Other records still depend on it (problem+json)."
+        extra["503"] = "The database or the cache is away: retry after Retry-After (problem+json)."
         for code, description in extra.items():
-            if code not in responses:
-                responses[code] = self._get_response_for_code(
-                    ProblemSerializer, code, media_types=["application/problem+json"]
-                )
-                responses[code]["description"] = description
+            if code in responses:
+                continue
+            if code == "304":
+                responses[code] = {"description": description}
+                continue
+            responses[code] = self._get_response_for_code(
+                ProblemSerializer, code, media_types=["application/problem+json"]
+            )
+            responses[code]["description"] = description
         return responses
 
     def _resolve_path_parameters(self, variables):

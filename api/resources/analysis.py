@@ -34,6 +34,17 @@ from api.analysis import runner
 from api.analysis.kinds import FORMATS, AnalysisInputError
 from api.auth import HasScope, access_of
 from api.base import etag_matches as matches
+from api.headers import (
+    ANALYSIS_CACHE,
+    ANALYSIS_CACHE_STATUS,
+    BOUNDED_READ,
+    CONDITIONAL_READ,
+    ETAG,
+    IF_NONE_MATCH,
+    LOCATION,
+    QUEUES_JOB,
+    behaves,
+)
 from api.merged import MergedActorGone, MergedGoneSchema
 from api.params import (
     QueryBooleanField,
@@ -239,6 +250,7 @@ class FormatParamNegotiation(DefaultContentNegotiation):
         return kept
 
 
+@behaves(CONDITIONAL_READ, ANALYSIS_CACHE, QUEUES_JOB, BOUNDED_READ)
 class AnalysisView(APIView):
     """Shared steps: scope, territory access, cache lookup, job or computation."""
 
@@ -290,12 +302,12 @@ class AnalysisView(APIView):
                 raise exceptions.ValidationError({error.field: [str(error)]}) from None
         etag = f'"{found.version}-{ask.key()[9:25]}"'
         headers = {
-            "ETag": etag,
-            "X-Analysis-Cache": "hit" if found.cached else "miss",
+            ETAG.name: etag,
+            ANALYSIS_CACHE_STATUS.name: "hit" if found.cached else "miss",
             "Cache-Control": "private, no-cache",
             "Vary": "Accept, Authorization",
         }
-        if matches(request.headers.get("If-None-Match", ""), etag):
+        if matches(request.headers.get(IF_NONE_MATCH.name, ""), etag):
             response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = HttpResponse(found.payload, content_type=found.content_type)
@@ -317,7 +329,7 @@ class AnalysisView(APIView):
             result = compute_analysis.get_result(job_id)
         location = f"/api/analysis/jobs/{result.id}/"
         return Response(
-            job_document(result), status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+            job_document(result), status=status.HTTP_202_ACCEPTED, headers={LOCATION.name: location}
         )
 
 

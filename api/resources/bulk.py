@@ -63,9 +63,6 @@ from registry.services.upserts import (
 from registry.validators import MAX_LINKS, MAX_NOTE_LENGTH, MAX_URL_LENGTH
 
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing.")
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, description="Makes retries safe."
-)
 UNKNOWN_FIELD = "Unknown or read-only field."
 
 
@@ -377,7 +374,7 @@ class ActorBulkView(_BulkView):
         "known ones changed where they differ, the rest untouched. Atomic; "
         "errors name each item (`items.3.name`). A key limited to a territory sees and "
         "writes only actors within it; one out of it is treated as absent.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request=ActorBulkSerializer,
         responses=UpsertResultSerializer,
     )
@@ -398,7 +395,7 @@ class InteractionBulkView(_BulkView):
         "given by id (a merged actor's id names its survivor) or identifier. Atomic; errors name each item. A key limited to a "
         "territory sees and writes only interactions, actors and bodies within it; one out "
         "of it is treated as absent.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request=InteractionBulkSerializer,
         responses=UpsertResultSerializer,
     )
@@ -429,7 +426,7 @@ class ActorImportView(IdempotentMixin, APIView):
         description="A CSV or XLSX file of actors (French or English headers, see the README); "
         "the same upsert as /api/actors/bulk/, the same territory rule in the dry run as in "
         "the real run. Errors name the row and column.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request={"multipart/form-data": UploadSerializer},
         responses=UpsertResultSerializer,
     )

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from api.auth import HasScope, access_of
 from api.base import PreconditionFailed, etag_matches, etag_of
 from api.filters import today
+from api.headers import CONDITIONAL_READ, ETAG, IF_MATCH, IF_NONE_MATCH, PRECONDITION, behaves
 from api.idempotency import IdempotentMixin, idempotent
 from api.inputs import (
     StrictCharField,
@@ -38,7 +39,7 @@ from api.inputs import (
 )
 from api.resources import exports
 from api.resources.bodies import BodySerializer
-from api.resources.bulk import DRY_RUN, IDEMPOTENCY, _dry_run, _upload
+from api.resources.bulk import DRY_RUN, _dry_run, _upload
 from api.resources.memberships import MembershipSerializer
 from api.scoping import restrict, within_ids
 from registry.identifiers import normalise
@@ -470,6 +471,7 @@ class BodyMembersView(IdempotentMixin, APIView):
             "attachment in the import's own columns.",
         ),
     )
+    @behaves(CONDITIONAL_READ)
     def get(self, request, pk: int):
         body = reachable_body(request, pk)
         raw = request.query_params.get("as_of")
@@ -489,10 +491,10 @@ class BodyMembersView(IdempotentMixin, APIView):
         etag = members_etag(request, body, day)
         if exports.wants_file(request):
             return exports.members_file(request, body, rows, day=day, version=etag)
-        if etag_matches(request.headers.get("If-None-Match"), etag):
-            return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
+        if etag_matches(request.headers.get(IF_NONE_MATCH.name), etag):
+            return Response(status=304, headers={ETAG.name: etag, "Vary": "Accept"})
         data = MembershipSerializer(rows, many=True, context={"request": request}).data
-        return Response(data, headers={"ETag": etag, "Vary": "Accept"})
+        return Response(data, headers={ETAG.name: etag, "Vary": "Accept"})
 
     @extend_schema(
         summary="Sync the members of a body",
@@ -524,19 +526,11 @@ class BodyMembersView(IdempotentMixin, APIView):
             "on a stale read: it changes with the body, with any of its memberships and with "
             "the day."
         ),
-        parameters=[
-            DRY_RUN,
-            IDEMPOTENCY,
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                description="The ETag of the member list (GET /api/bodies/{id}/members/).",
-            ),
-        ],
+        parameters=[DRY_RUN],
         request=MembersSyncRequestSerializer,
         responses=MembersSyncResultSerializer,
     )
+    @behaves(PRECONDITION)
     @idempotent
     def put(self, request, pk: int):
         body = reachable_body(request, pk)
@@ -560,7 +554,7 @@ class BodyMembersView(IdempotentMixin, APIView):
         return Response(asdict(result))
 
     def _check_if_match(self, request, body: Body) -> None:
-        header = request.headers.get("If-Match")
+        header = request.headers.get(IF_MATCH.name)
         if header is None or header.strip() == "*":
             return
         if not etag_matches(header, members_etag(request, body, today())):
@@ -602,7 +596,7 @@ class MembersImportView(IdempotentMixin, APIView):
         description="A CSV or XLSX file of the body's complete current members (French or "
         "English headers, see the README): the same sync as PUT /api/bodies/{id}/members/, "
         "each row checked as a sync entry. Errors name the row and column.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request={"multipart/form-data": MembersUploadSerializer},
         responses={200: OpenApiTypes.OBJECT},
     )

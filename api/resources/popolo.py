@@ -37,6 +37,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import access_of
+from api.headers import BOUNDED_READ, behaves
 from api.params import territory_param
 from api.personal_data_log import log_personal_data_reads
 from api.scoping import Reach, outside_actor, within_ids
@@ -382,6 +383,7 @@ class PopoloExportView(APIView):
         ],
         responses={200: POPOLO_SCHEMA},
     )
+    @behaves(BOUNDED_READ)
     def get(self, request):
         territory_id = territory_param(request, not_found=NotFound())
         as_of = _as_of_param(request)

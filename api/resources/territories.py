@@ -16,6 +16,7 @@ from api.filters import (
     choice_filter,
     within_ids,
 )
+from api.headers import CONDITIONAL_READ, behaves
 from api.resources import exports
 from api.scoping import ACTOR_PATH, Reach, ScopedPrimaryKeyRelatedField
 from registry.importers.spreadsheet.columns import ACTOR_FIELDS
@@ -201,6 +202,7 @@ class TerritoryViewSet(RegistryViewSet):
         pagination_class=None,
         ordering=None,
     )
+    @behaves(CONDITIONAL_READ)
     def actors(self, request, *args, **kwargs):
         territory = self.get_object()
         actors = Reach.of(request).objects(
