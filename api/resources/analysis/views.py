@@ -14,18 +14,10 @@ poll at ``/api/analysis/jobs/{id}/``.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
-from rest_framework import exceptions, renderers, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, renderers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,168 +27,34 @@ from api.analysis.kinds import FORMATS, AnalysisInputError
 from api.auth import HasScope, access_of
 from api.base import etag_matches as matches
 from api.merged import MergedActorGone, MergedGoneSchema
-from api.params import (
-    QueryBooleanField,
-    QueryDateField,
-    QueryIdField,
-    QueryIntegerField,
-    TerritoryRefField,
-    check_value,
-    query_of,
-    territory_param,
+from api.params import query_of, territory_param
+from api.resources.analysis import schemas
+from api.resources.analysis.queries import (
+    NO_TERRITORY,
+    ActorNetworkQuery,
+    AnalysisQuery,
+    InfluenceMapQuery,
+    InterlocksQuery,
+    PathsQuery,
+    StakeholdersQuery,
+    _one,
+    as_of_param,
+    choices_param,
 )
 from api.scoping import ACTOR_PATH, Reach
 from graph import loaders
 from registry.models import Actor, ActorCategory, Body, InteractionType
 from registry.selectors.popolo import territory_exists, territory_within
 
-# --- parameters --------------------------------------------------------------------------
-
-
-def _one(request, name: str) -> str:
-    return (request.query_params.get(name) or "").strip()
-
-
-# Every parameter is read by a field of the input layer (api.params): ASCII digits within
-# 64 bits for numbers and ids, YYYY-MM-DD between 1900 and 2999 for dates (the renewal
-# indicators count terms and ages back in years: year 1 was a 500). Each view declares its
-# query as one serializer, used both for validation (``query_of``) and for the OpenAPI
-# document (``extend_schema(parameters=[...])``).
-
-
-class AnalysisQuery(serializers.Serializer):
-    """The parameters of every analysis."""
-
-    territory = TerritoryRefField(
-        help_text="Territory analysed, with everything below it (both hierarchies): id or "
-        "`level:code` (e.g. `commune:75056`). Defaults to the key's own territory for a key "
-        "limited to one."
-    )
-    as_of = QueryDateField(help_text="Date of the analysis (YYYY-MM-DD); default today.")
-
-
-class SeededQuery(AnalysisQuery):
-    seed = QueryIntegerField(
-        default=0,
-        min_value=0,
-        max_value=2**31 - 1,
-        help_text="Seed of the randomised steps (Louvain, sampled betweenness, layout); "
-        "default 0. Same inputs and seed give the same answer, byte for byte.",
-    )
-
-
-class InfluenceMapQuery(SeededQuery):
-    min_weight = QueryIntegerField(
-        default=1, min_value=1, max_value=5, help_text="Drop ties lighter than this (1-5)."
-    )
-    memberships = QueryBooleanField(
-        default=True, help_text="Include memberships as ties (default true)."
-    )
-
-
-class ActorNetworkQuery(AnalysisQuery):
-    radius = QueryIntegerField(
-        default=1, min_value=0, max_value=4, help_text="Ties away (1-4, default 1)."
-    )
-
-
-class PathsQuery(AnalysisQuery):
-    def get_fields(self):
-        # "from" is a Python keyword, so it cannot be a class attribute.
-        return {
-            **super().get_fields(),
-            "from": QueryIdField(required=True, help_text="Actor id."),
-            "to": QueryIdField(required=True, help_text="Actor id."),
-        }
-
-
-class InterlocksQuery(AnalysisQuery):
-    min_shared = QueryIntegerField(
-        default=1,
-        min_value=1,
-        max_value=1000,
-        help_text="Only pairs sharing at least this many members (default 1).",
-    )
-
-
-class StakeholdersQuery(SeededQuery):
-    threshold = QueryIntegerField(
-        default=3, min_value=1, max_value=5, help_text="High from this score (1-5, default 3)."
-    )
-
-
-def as_of_param(request) -> dt.date:
-    day = check_value(QueryDateField(), "as_of", request.query_params.get("as_of"))
-    return day or timezone.localdate()
-
-
-def choices_param(request, name: str, choices) -> tuple[str, ...]:
-    values = sorted({v.strip() for v in request.query_params.getlist(name) if v.strip()})
-    unknown = [v for v in values if v not in choices.values]
-    if unknown:
-        raise exceptions.ValidationError(
-            {
-                name: [
-                    f"Unknown value(s): {', '.join(unknown)}. Choose among: {', '.join(choices.values)}."
-                ]
-            }
-        )
-    return tuple(values)
-
-
-NO_TERRITORY = "No territory you may analyse has this id or key."
-
-
-# --- OpenAPI pieces ------------------------------------------------------------------------
-
-ANALYSIS_DOC = inline_serializer(
-    "AnalysisDocument",
-    fields={
-        "territory_id": serializers.IntegerField(help_text="Territory analysed."),
-        "as_of": serializers.DateField(help_text="Date of the analysis."),
-        "nodes": serializers.IntegerField(help_text="Nodes (actors and bodies) in the graph."),
-        "facts": serializers.IntegerField(help_text="Memberships and interactions in the graph."),
-    },
-)
-EGO_DOC = inline_serializer(
-    "ActorNetworkDocument",
-    fields={
-        "territory_id": serializers.IntegerField(help_text="Territory analysed."),
-        "as_of": serializers.DateField(help_text="Date of the analysis."),
-        "center": serializers.CharField(help_text="Node of the actor (`a<id>`)."),
-        "radius": serializers.IntegerField(help_text="Ties away."),
-        "nodes": serializers.ListField(
-            child=serializers.DictField(),
-            help_text="The nodes of the ego network (node, distance, kind, label, attributes), "
-            "the actor first, then by distance.",
-        ),
-        "facts": serializers.ListField(
-            child=serializers.DictField(),
-            help_text="The memberships and interactions among them (u, v, key, relation, "
-            "type, weight, sign, body).",
-        ),
-    },
-)
-JOB = inline_serializer(
-    "AnalysisJob",
-    fields={
-        "id": serializers.CharField(help_text="Job id."),
-        "status": serializers.CharField(help_text="READY (queued), RUNNING, SUCCESSFUL or FAILED."),
-        "enqueued_at": serializers.DateTimeField(help_text="When it was queued."),
-        "finished_at": serializers.DateTimeField(
-            allow_null=True, help_text="When it finished, if it has."
-        ),
-        "result_url": serializers.CharField(
-            help_text="Where the answer is served (from the cache) once the job succeeded."
-        ),
-        "error": serializers.CharField(
-            allow_null=True, help_text="Why it failed, if it did (no trace)."
-        ),
-    },
-)
 ACCEPTED = OpenApiResponse(
-    JOB, description="Too large to compute in the request: queued; poll the job (Location)."
+    schemas.AnalysisJobSerializer,
+    description="Too large to compute in the request: queued; poll the job (Location).",
 )
+
+
+def answers(serializer, description: str) -> dict:
+    """The responses of a JSON analysis: the answer, or a job to poll."""
+    return {200: OpenApiResponse(serializer, description=description), 202: ACCEPTED}
 
 
 class PassThroughRenderer(renderers.BaseRenderer):
@@ -396,11 +254,19 @@ class InfluenceMapView(AnalysisView):
             ),
         ],
         responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, FORMATS["gexf"]): OpenApiTypes.STR,
-            (200, FORMATS["graphml"]): OpenApiTypes.STR,
-            (200, FORMATS["svg"]): OpenApiTypes.STR,
-            (202, "application/json"): ACCEPTED,
+            (200, FORMATS["json"]): OpenApiResponse(
+                schemas.InfluenceMapSerializer, description="The map as node-link JSON."
+            ),
+            (200, FORMATS["gexf"]): OpenApiResponse(
+                OpenApiTypes.STR, description="The map as a GEXF 1.2 file (Gephi)."
+            ),
+            (200, FORMATS["graphml"]): OpenApiResponse(
+                OpenApiTypes.STR, description="The map as a GraphML file."
+            ),
+            (200, FORMATS["svg"]): OpenApiResponse(
+                OpenApiTypes.STR, description="A picture of the map (SVG)."
+            ),
+            (202, FORMATS["json"]): ACCEPTED,
         },
     )
     def get(self, request):
@@ -449,7 +315,7 @@ class ActorNetworkView(MergedActorGone, AnalysisView):
             "distance in ties, and the memberships and interactions among them."
         ),
         parameters=[ActorNetworkQuery],
-        responses={200: EGO_DOC, 202: ACCEPTED},
+        responses=answers(schemas.ActorNetworkSerializer, "The ego network."),
     )
     def get(self, request, pk: int):
         actor = _visible_actor(request, pk)
@@ -479,7 +345,7 @@ class PathsView(AnalysisView):
             "`found` is false when they are not connected."
         ),
         parameters=[PathsQuery],
-        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+        responses=answers(schemas.PathsSerializer, "The paths, or found false."),
     )
     def get(self, request):
         query = query_of(request, PathsQuery)
@@ -502,7 +368,7 @@ class InterlocksView(AnalysisView):
             "of bodies they sit in (the usual suspects)."
         ),
         parameters=[InterlocksQuery],
-        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+        responses=answers(schemas.InterlocksSerializer, "The interlocks."),
     )
     def get(self, request):
         params = {"min_shared": query_of(request, InterlocksQuery)["min_shared"]}
@@ -525,7 +391,7 @@ class StakeholdersView(AnalysisView):
             "actor's PageRank), and `power_source` says so."
         ),
         parameters=[StakeholdersQuery],
-        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+        responses=answers(schemas.StakeholdersSerializer, "The grids."),
     )
     def get(self, request):
         query = query_of(request, StakeholdersQuery)
@@ -552,7 +418,7 @@ class BodyRenewalView(AnalysisView):
             "`territory` (default: the body's territory)."
         ),
         parameters=[AnalysisQuery],
-        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+        responses=answers(schemas.BodyRenewalSerializer, "The assessment."),
     )
     def get(self, request, pk: int):
         body = (
@@ -583,7 +449,7 @@ class RenewalRankingView(AnalysisView):
             "are settings (README, Consultant)."
         ),
         parameters=[AnalysisQuery],
-        responses={200: ANALYSIS_DOC, 202: ACCEPTED},
+        responses=answers(schemas.RenewalRankingSerializer, "The ranking."),
     )
     def get(self, request):
         return self.answer(request, territory_id=self.territory(request), params={})
@@ -611,7 +477,7 @@ class AnalysisJobView(APIView):
                 description="Id of the job, from the 202 answer's Location.",
             )
         ],
-        responses={200: JOB},
+        responses={200: OpenApiResponse(schemas.AnalysisJobSerializer, description="The job.")},
     )
     def get(self, request, job_id):
         from api.analysis.tasks import compute_analysis
