@@ -35,7 +35,7 @@ from registry.services.interactions import interaction_create
 from registry.services.memberships import membership_create, membership_update
 
 from .conftest import client_for, make_key
-from .test_analysis import AS_OF, World, world  # noqa: F401  (the fixture)
+from .test_analysis import AS_OF, world  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -273,6 +273,15 @@ def test_renewal_with_every_indicator_known_matches_the_schema(client, world, ri
     assert len(detail["vacancy"]["colleges"]) == 2
     assert detail["turnover"]["left_by_reason"] == {"resigned": 1}
     assert detail["age_gap"]["members"] and detail["parity"]["threshold_on"] == "gap"
+    # The other parity rules grade the minority share, with no alert threshold for "none".
+    for rule, threshold in (("balanced", [0.4, 0.25]), ("none", [0.4, None])):
+        body_update(body=rich, parity_rule=rule)
+        doc = check(
+            get(client, f"/api/analysis/bodies/{rich.pk}/renewal", territory=world.c.pk), path
+        )
+        parity = next(i for i in doc["indicators"] if i["code"] == "parity")
+        assert parity["threshold"] == threshold
+        assert parity["detail"]["threshold_on"] == "minority_share"
 
 
 def test_renewal_with_unknown_indicators_matches_the_schema(client, world):  # noqa: F811

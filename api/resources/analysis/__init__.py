@@ -1,8 +1,10 @@
 """Analysis endpoints: influence maps, ego networks, paths, interlocks, stakeholder grids, renewal.
 
-``queries`` declares the parameters of each view, ``views`` the views, and
-``schemas`` the shape of every answer (for the OpenAPI document: the answers
-are rendered by ``api.analysis.kinds``).
+``queries`` declares the parameters of each view; ``base`` what every view
+shares (scope, territory access, cache, jobs, file formats: its docstring
+says the rules); ``views`` the views, one per route; ``schemas`` the shape of
+every answer, for the OpenAPI document (the answers themselves are rendered by
+``api.analysis.kinds`` from the dataclasses of ``graph``).
 """
 
 from api.resources.analysis.views import (

@@ -24,7 +24,7 @@ from api.params import (
 )
 
 
-def _one(request, name: str) -> str:
+def raw_param(request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()
 
 
