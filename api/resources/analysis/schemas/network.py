@@ -14,7 +14,7 @@ from api.resources.analysis.schemas.fields import NodeId, Pair, Scalar, Vocabula
 from graph.influence import BETWEENNESS_METHODS
 from graph.model import NODE_KINDS, RELATIONS
 from graph.stakeholders import ATTRIBUTES, POWER_SOURCES, QUADRANTS, SALIENCE_CLASSES
-from registry.models import ActorKind, BodyStatus
+from registry.models import ActorKind, BodyStatus, Sign
 
 
 def node_kind(**kwargs) -> Vocabulary:
@@ -200,7 +200,7 @@ class FactSerializer(serializers.Serializer):
     )
     type = serializers.CharField(help_text="Role code (membership) or interaction type code.")
     weight = serializers.FloatField(help_text="Strength: by role for a membership, 1-5 else.")
-    sign = serializers.IntegerField(help_text="+1 or -1 (an opposition or a conflict).")
+    sign = Vocabulary("SignEnum", Sign, help_text="-1 for an opposition or a conflict, else 1.")
     body = NodeId(allow_null=True, help_text="The body it goes through, if any.")
 
 
