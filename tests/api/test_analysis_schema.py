@@ -387,6 +387,7 @@ HEADER = list(network.AnalysisHeaderSerializer().fields)
         (network.FactSerializer, _names(paths.Fact)),
         (network.EgoNodeSerializer, _names(paths.EgoNode)),
         (network.StepSerializer, _names(paths.Step)),
+        (network.ActorNetworkSerializer, ["territory_id", *_names(paths.EgoNetwork)]),
         (network.PathSerializer, _names(paths.Path)),
         (network.PathsSerializer, HEADER + _names(paths.Paths)),
         (network.BodyPairSerializer, _names(interlocks.BodyPair)),

@@ -27,11 +27,17 @@ def node_ids(help_text: str) -> serializers.ListField:
     return serializers.ListField(child=NodeId(), help_text=help_text)
 
 
-class AnalysisHeaderSerializer(serializers.Serializer):
-    """What every answer starts with: the territory, the date and the graph's size."""
+class AnalysisPlaceSerializer(serializers.Serializer):
+    """What every answer starts with: the territory and the date."""
 
     territory_id = serializers.IntegerField(help_text="Territory analysed (with all below it).")
     as_of = serializers.DateField(help_text="Date of the analysis.")
+
+
+class AnalysisHeaderSerializer(AnalysisPlaceSerializer):
+    """The territory, the date and the graph's size (an ego network lists its nodes and
+    facts instead)."""
+
     nodes = serializers.IntegerField(help_text="Nodes (actors and bodies) in the graph.")
     facts = serializers.IntegerField(help_text="Memberships and interactions in the graph.")
 
@@ -219,11 +225,9 @@ class EgoNodeSerializer(serializers.Serializer):
     )
 
 
-class ActorNetworkSerializer(serializers.Serializer):
+class ActorNetworkSerializer(AnalysisPlaceSerializer):
     """The ego network of an actor."""
 
-    territory_id = serializers.IntegerField(help_text="Territory analysed.")
-    as_of = serializers.DateField(help_text="Date of the analysis.")
     center = NodeId(help_text="Node of the actor (`a<id>`).")
     radius = serializers.IntegerField(help_text="Ties away.")
     nodes = EgoNodeSerializer(
