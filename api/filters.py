@@ -1,4 +1,10 @@
-"""Filter pieces shared by the resources (django-filter)."""
+"""Filter pieces shared by the resources (django-filter).
+
+Every filter value of a kind that ``registry.params`` knows (id, whole number, date,
+boolean, territory reference) is read by it, through the same fields as the views'
+parameters (``api.params``), so ``?as_of=`` on a list and on an analysis accept and
+refuse the same texts with the same message.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,8 @@ from rest_framework.filters import OrderingFilter
 
 from api import params
 from api.scoping import within_ids
+from registry import params as grammar
+from registry.params import ParamError
 
 
 class InputFormField(forms.Field):
@@ -97,20 +105,15 @@ class DecimalField(forms.DecimalField):
 
 
 class MultipleIntegerField(forms.Field):
-    """Repeated ids (``?id=1&id=2``); also accepts ``1,2``. Each one as ``params.parse_id``."""
+    """Repeated ids (``?id=1&id=2``), also ``1,2``: ``registry.params.parse_ids``."""
 
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value):
-        if not value:
-            return []
-        items = [v for raw in value for v in str(raw).split(",") if v.strip()]
-        ids = [params.parse_id(v) for v in items]
-        if None in ids:
-            raise forms.ValidationError(
-                "Give ids: whole numbers written with the digits 0-9.", code="invalid"
-            )
-        return ids
+        try:
+            return grammar.parse_ids(value or ())
+        except ParamError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
 
 class MultipleChoiceField(forms.MultipleChoiceField):
@@ -161,7 +164,7 @@ class MultipleIdFilter(filters.Filter):
 
 
 class TerritoryRefField(forms.Field):
-    """A territory given by id (``42``) or natural key (``commune:75056``): ``params``' grammar."""
+    """A territory given by id (``42``) or natural key (``commune:75056``): ``registry.params``."""
 
     def clean(self, value):
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -171,10 +174,10 @@ class TerritoryRefField(forms.Field):
 
 def resolve_territory(value: str) -> int:
     try:
-        ref = params.parse_territory_ref(value)
-    except ValueError as error:
-        raise forms.ValidationError(str(error), code="invalid") from None
-    pk = params.territory_pk(ref)
+        ref = grammar.parse_territory_ref(value)
+    except ParamError as error:
+        raise forms.ValidationError(error.message, code=error.code) from None
+    pk = grammar.territory_pk(ref)
     # Unknown territory: match nothing rather than reveal what exists.
     return -1 if pk is None else pk
 

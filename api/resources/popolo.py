@@ -37,7 +37,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import access_of
-from api.params import territory_param
+from api.params import QueryDateField, check_value, territory_param
 from api.personal_data_log import log_personal_data_reads
 from api.scoping import Reach, outside_actor, within_ids
 from registry.models import Actor, Body, Territory
@@ -335,13 +335,7 @@ def _ensure_exportable(territory_id: int, scope_id: int | None) -> None:
 
 
 def _as_of_param(request) -> dt.date | None:
-    raw = (request.query_params.get("as_of") or "").strip()
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+    return check_value(QueryDateField(), "as_of", request.query_params.get("as_of"))
 
 
 class PopoloExportView(APIView):
