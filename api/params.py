@@ -3,7 +3,7 @@
 A query parameter that carries an id, a number, a date, a boolean or a territory
 is read by a field of ``api.inputs`` (with ``allow_string=True``: a query string is
 text) or of this module, each deciding through ``registry.params``, never by
-``int()``, ``str.isdigit()`` or ``date.fromisoformat()`` on the raw text. The same
+``int()``, ``str.isdigit()`` or ``date.fromisoformat`` on the raw text. The same
 functions read the list filters (``api.filters``) and the management commands'
 options, so a text is accepted or refused alike at every door, with one message.
 
@@ -34,6 +34,12 @@ TERRITORY_REF_HELP = MESSAGES["territory"]
 TERRITORY_REF_PATTERN = (
     r"^\s*([0-9]{1,19}|(" + "|".join(grammar.TerritoryLevel.values) + r"):\S.*)\s*$"
 )
+#: The OpenAPI schema of a territory reference, wherever one is a parameter.
+TERRITORY_REF_SCHEMA = {
+    "type": "string",
+    "pattern": TERRITORY_REF_PATTERN,
+    "example": "commune:75056",
+}
 
 
 def parse_id(value: object) -> int | None:
@@ -81,9 +87,7 @@ class QueryDateField(StrictDateField):
         super().__init__(**kwargs)
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": TERRITORY_REF_PATTERN, "example": "commune:75056"}
-)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class TerritoryRefField(serializers.Field):
     """A territory reference, id or ``level:code``, as parsed by ``parse_territory_ref``."""
 

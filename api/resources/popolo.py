@@ -41,7 +41,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import access_of
-from api.params import QueryDateField, check_value, territory_param
+from api.params import TERRITORY_REF_SCHEMA, QueryDateField, check_value, territory_param
 from api.personal_data_log import log_personal_data_reads
 from api.scoping import Reach, outside_actor, within_ids
 from registry.models import Actor, Body, Territory
@@ -386,7 +386,7 @@ class PopoloExportView(APIView):
         parameters=[
             OpenApiParameter(
                 "territory",
-                OpenApiTypes.STR,
+                TERRITORY_REF_SCHEMA,
                 required=True,
                 description="Territory id or natural key `level:code` (e.g. `commune:75056`).",
             ),
