@@ -210,7 +210,9 @@ def resolve_territory(value: object) -> Territory | None:
     return Territory.objects.filter(level=level, code=code).first()
 
 
-def option(name: str, parse: Callable[[object], T], value: object, *, required: bool = False):
+def option(
+    name: str, parse: Callable[[object], T], value: object, *, required: bool = False
+) -> T | None:
     """A command's option ``value`` through ``parse``; else a ``CommandError`` naming it.
 
     ``name`` as the user types it (``--as-of``), so the message says which option to

@@ -194,6 +194,47 @@ def bool_texts():
     ).filter(_not_blank)
 
 
+# --- the grammar itself -----------------------------------------------------------------------
+
+GRAMMAR = [
+    (params.parse_territory_ref, " 42 ", 42),
+    (params.parse_territory_ref, "commune:75056", ("commune", "75056")),
+    (params.parse_territory_ref, "quartier:75118-Q04", ("quartier", "75118-Q04")),
+    (params.parse_territory_ref, "id:42", None),
+    (params.parse_territory_ref, "75118-Q04", None),
+    (params.parse_territory_ref, "planet:3", None),
+    (params.parse_territory_ref, "commune: 75056", None),
+    (params.parse_territory_ref, "٤٢", None),
+    (params.parse_territory_ref, str(2**63), None),
+    (params.parse_date, " 2024-02-29 ", dt.date(2024, 2, 29)),
+    (params.parse_date, "2023-02-29", None),
+    (params.parse_date, "20240101", None),
+    (params.parse_date, "2024-W01-1", None),
+    (params.parse_date, "2024-1-1", None),
+    (params.parse_date, "1899-12-31", None),
+    (params.parse_bool, " TRUE ", True),
+    (params.parse_bool, "0", False),
+    (params.parse_bool, "yes", None),
+    (params.parse_id, "007", 7),
+    (params.parse_id, str(2**63 - 1), 2**63 - 1),
+    (params.parse_id, "-1", None),
+    (params.parse_id, "+1", None),
+    (params.parse_id, "²", None),
+    (params.parse_int, "-12", -12),
+    (params.parse_int, str(-(2**63) - 1), None),
+    (params.parse_int, True, None),
+]
+
+
+@pytest.mark.parametrize(("parse", "text", "expected"), GRAMMAR)
+def test_the_grammar(parse, text, expected):
+    if expected is None:
+        with pytest.raises(params.ParamError):
+            parse(text)
+    else:
+        assert parse(text) == expected
+
+
 # --- the properties -----------------------------------------------------------------------------
 
 
