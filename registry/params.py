@@ -140,18 +140,27 @@ def parse_bool(value: object) -> bool:
         raise ParamError("boolean") from None
 
 
+def iso_date(value: object) -> dt.date:
+    """``YYYY-MM-DD`` text (digits 0-9) as a date of any year: the syntax of ``parse_date``.
+
+    For data that is not a parameter (a spreadsheet cell may hold an 1850 founding
+    date); a parameter is read by ``parse_date``, which bounds the year.
+    """
+    match = _DATE.fullmatch(_text(value, "date"))
+    if not match:
+        raise ParamError("date")
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise ParamError("date") from None
+
+
 def parse_date(value: object) -> dt.date:
     """A date (not a datetime), or ``YYYY-MM-DD`` text, between 1900 and 2999."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         day = value
     else:
-        match = _DATE.fullmatch(_text(value, "date"))
-        if not match:
-            raise ParamError("date")
-        try:
-            day = dt.date(*(int(g) for g in match.groups()))
-        except ValueError:
-            raise ParamError("date") from None
+        day = iso_date(value)
     if not DATE_MIN <= day <= DATE_MAX:
         raise ParamError("date")
     return day

@@ -42,9 +42,7 @@ def parse_date(value: Any) -> dt.date:
             day, month, year = (int(g) for g in match.groups())
             return dt.date(year, month, day)
         if _ISO_DATE.match(text):
-            return params.parse_date(text[:10])
-    except params.ParamError as exc:
-        raise ValueError(f"{text[:50]!r}: {exc.message}") from exc
+            return params.iso_date(text[:10])
     except ValueError as exc:
         raise ValueError(_("%(value)r is not a real date.") % {"value": text[:50]}) from exc
     raise ValueError(
