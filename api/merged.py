@@ -29,6 +29,7 @@ from api.problems import ProblemResponse, problem
 from api.schema import ProblemSerializer, RegistryAutoSchema
 from registry.models import Actor
 from registry.models.merge import ActorMerge
+from registry.params import ParamError, parse_id
 from registry.scope import restrict
 
 GONE_CODE = "merged"
@@ -89,8 +90,8 @@ class MergedActorGone:
         if isinstance(exc, Http404 | exceptions.NotFound):
             raw = getattr(self, "kwargs", {}).get(self.actor_id_kwarg)
             try:
-                actor_id = int(raw)
-            except (TypeError, ValueError):
+                actor_id = parse_id(raw)  # not int(): "٣" is 3 to it, and 2**70 a 500
+            except ParamError:
                 actor_id = None
             if actor_id is not None:
                 into_id = survivor_of(actor_id, self.request)

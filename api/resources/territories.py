@@ -28,6 +28,7 @@ from registry.models import (
     TerritoryKind,
     TerritoryLevel,
 )
+from registry.params import ParamError, parse_territory_ref
 from registry.services import territories as services
 
 
@@ -226,14 +227,21 @@ class TerritoryViewSet(RegistryViewSet):
         return exports.file_response(request, sheet, version=version)
 
     def get_object(self):
-        lookup = self.kwargs[self.lookup_field]
-        if ":" in str(lookup):
-            level, _sep, code = lookup.partition(":")
-            # self.kwargs stays as routed: update() looks the object up twice (If-Match).
-            queryset = self.filter_queryset(self.get_queryset())
-            from django.shortcuts import get_object_or_404
+        """The territory of the path, an id or ``level:code`` (``registry.params``'s grammar).
 
-            obj = get_object_or_404(queryset, level=level, code=code)
-            self.check_object_permissions(self.request, obj)
-            return obj
-        return super().get_object()
+        A reference that is not one (an unknown level, ``id:N``) names no territory: 404.
+        """
+        from django.http import Http404
+        from django.shortcuts import get_object_or_404
+
+        try:
+            ref = parse_territory_ref(self.kwargs[self.lookup_field])
+        except ParamError:
+            raise Http404 from None
+        if isinstance(ref, int):
+            return super().get_object()
+        # self.kwargs stays as routed: update() looks the object up twice (If-Match).
+        level, code = ref
+        obj = get_object_or_404(self.filter_queryset(self.get_queryset()), level=level, code=code)
+        self.check_object_permissions(self.request, obj)
+        return obj
