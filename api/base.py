@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from api import fastlist, inputs
 from api.auth import access_of
+from api.inputs.references import REFERENCE_FIELDS
 from api.pagination import RegistryPagination
 from api.params import QueryBooleanField, check_value
 from api.scoping import restrict
@@ -140,6 +141,13 @@ class RegistrySerializer(serializers.ModelSerializer):
             kwargs["max_length"] = inputs.TEXT_MAX_LENGTH
         if field_name == "id" and not kwargs.get("help_text"):
             kwargs["help_text"] = "Unique id, never reused."
+        return field_class, kwargs
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        # A territory or an actor: by id or by natural key (api.inputs.references).
+        if field_class is self.serializer_related_field:
+            field_class = REFERENCE_FIELDS.get(relation_info.related_model, field_class)
         return field_class, kwargs
 
     def _scope_relations(self) -> None:

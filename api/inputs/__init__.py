@@ -21,6 +21,9 @@ declarations.
   analyses accept).
 - ``StrictJSONParser``: JSON request bodies with duplicate keys refused
   (Python's and orjson's parsers keep the last one silently).
+
+References to other objects (an id or a natural key) are read by the fields of
+``api.inputs.references``.
 """
 
 from __future__ import annotations
