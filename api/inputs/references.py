@@ -167,6 +167,12 @@ class NaturalKeyRelatedField(StrictPrimaryKeyRelatedField):
             found = self.lookup(keys, self.get_queryset())
             self._resolved.update({key: found.get(key) for key in keys})
 
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for every relation (a form's empty select); JSON has null.
+        if data == "" and not _form_request(self):
+            self.fail("invalid")
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         key = self.parse_key(data)
         if key is None:
