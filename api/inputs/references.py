@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, serializers
 
@@ -210,8 +211,9 @@ class TerritoryReferenceField(NaturalKeyRelatedField):
     model = Territory
     territory_path = "id"
     default_error_messages = {
-        "invalid": 'Give a territory id (a JSON integer) or its key "level:code" '
-        '(e.g. "commune:75056").'
+        "invalid": gettext_lazy(
+            'Give a territory id (a JSON integer) or its key "level:code" (e.g. "commune:75056").'
+        )
     }
 
     def parse_key(self, data):
@@ -267,8 +269,10 @@ class ActorReferenceField(NaturalKeyRelatedField):
     model = Actor
     territory_path = "territory_id"
     default_error_messages = {
-        "invalid": "Give an actor id (a JSON integer) or one of its identifiers "
-        "{{scheme, value[, issuer]}}."
+        "invalid": gettext_lazy(
+            "Give an actor id (a JSON integer) or one of its identifiers "
+            "{{scheme, value[, issuer]}}."
+        )
     }
 
     def parse_key(self, data):

@@ -292,6 +292,10 @@ def _row(row: dict, created) -> dict:
     return {
         **row,
         "object_id": own.get(row["object_id"], row["object_id"]),
+        # The territory the change is filed under: a new territory's own.
+        "territory_id": created.get("registry.territory", {}).get(
+            row["territory_id"], row["territory_id"]
+        ),
         "before": _values(row["before"], fks, created),
         "after": _values(row["after"], fks, created),
     }
@@ -605,3 +609,30 @@ def test_a_generated_client_sends_both_forms(tmp_path, monkeypatch):
     assert m.BodyRequest(territory=3, **body).to_dict()["territory"] == 3
     parsed = m.MemberEntryRequest.from_dict({"actor": {"scheme": "external", "value": "A"}})
     assert isinstance(parsed.actor, m.IdentifierKeyRequest)
+
+
+def test_the_messages_speak_french(world):
+    def detail(value, field="territory"):
+        response = world.client.post(
+            "/api/actors/",
+            {"kind": "organization", "category": "association", "name": "A", field: value},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="fr",
+        )
+        assert response.status_code == 422, response.content
+        [error] = orjson.loads(response.content)["errors"]
+        return error["detail"]
+
+    assert detail("commune:99999") == "Aucun territoire avec la clé commune:99999."
+    assert detail("commune").startswith("Donnez l'id d'un territoire")
+    response = world.client.post(
+        "/api/memberships/",
+        {"actor": "P-1", "body": world.body.pk, "start_date": "2025-01-01"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    [error] = orjson.loads(response.content)["errors"]
+    assert error["detail"] == (
+        "Donnez l'id d'un acteur (un entier JSON) ou l'un de ses identifiants "
+        "{scheme, value[, issuer]}."
+    )
