@@ -111,7 +111,7 @@ class NaturalKeyRelatedField(StrictPrimaryKeyRelatedField):
     first, one query per batch, then each entry reads its own from the field's cache.
     """
 
-    #: The model, the path from it to its territory id (the reach), the messages' noun.
+    #: The model referenced, and the path from it to its territory id (the writer's reach).
     model: ClassVar[type[models.Model]]
     territory_path: ClassVar[str]
 
@@ -164,9 +164,14 @@ class NaturalKeyRelatedField(StrictPrimaryKeyRelatedField):
                 continue
             if key is not None and key not in self._resolved:
                 keys.add(key)
-        if keys:
-            found = self.lookup(keys, self.get_queryset())
-            self._resolved.update({key: found.get(key) for key in keys})
+        if not keys:
+            return
+        queryset = self.get_queryset()
+        found = self.lookup(keys, queryset)
+        if not self.as_pk:  # the objects themselves, in one more query
+            objects = queryset.in_bulk(set(found.values()))
+            found = {key: objects.get(pk) for key, pk in found.items()}
+        self._resolved.update({key: found.get(key) for key in keys})
 
     def run_validation(self, data=serializers.empty):
         # DRF reads "" as null for every relation (a form's empty select); JSON has null.
@@ -192,10 +197,10 @@ class NaturalKeyRelatedField(StrictPrimaryKeyRelatedField):
                 ) from None
         if key not in self._resolved:
             self.prefetch([data])
-        pk = self._resolved[key]
-        if pk is None:
+        value = self._resolved[key]  # the id (as_pk) or the object
+        if value is None:
             raise exceptions.ValidationError(self.missing_key(key), code="does_not_exist")
-        return pk if self.as_pk else self.get_queryset().get(pk=pk)
+        return value
 
     def to_representation(self, value):
         return value if isinstance(value, int) else super().to_representation(value)
