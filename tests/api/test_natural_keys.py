@@ -426,7 +426,13 @@ JSON_VALUES = st.recursive(
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.integers(min_value=10**12)
     | st.integers(max_value=0)
-    | st.text(max_size=120),
+    | st.text(max_size=120)
+    # key-shaped: level:code texts, identifiers of real schemes with any value
+    | st.builds("{}:{}".format, st.text(max_size=12), st.text(max_size=12))
+    | st.fixed_dictionaries(
+        {"scheme": st.sampled_from(["siren", "external", "RNA", " rne "]), "value": st.text()},
+        optional={"issuer": st.text(max_size=5)},
+    ),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(
