@@ -36,6 +36,7 @@ from api.headers import (
     VERSIONED_WRITE,
     behaves,
 )
+from api.inputs.references import REFERENCE_FIELDS
 from api.pagination import RegistryPagination
 from api.params import QueryBooleanField, check_value
 from api.scoping import restrict
@@ -150,6 +151,13 @@ class RegistrySerializer(serializers.ModelSerializer):
             kwargs["max_length"] = inputs.TEXT_MAX_LENGTH
         if field_name == "id" and not kwargs.get("help_text"):
             kwargs["help_text"] = "Unique id, never reused."
+        return field_class, kwargs
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        # A territory or an actor: by id or by natural key (api.inputs.references).
+        if field_class is self.serializer_related_field:
+            field_class = REFERENCE_FIELDS.get(relation_info.related_model, field_class)
         return field_class, kwargs
 
     def _scope_relations(self) -> None:

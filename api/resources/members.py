@@ -37,6 +37,12 @@ from api.inputs import (
     StrictIntegerField,
     validated_many,
 )
+from api.inputs.references import (
+    REF_QUERYSETS,
+    ActorReferenceField,
+    RefListSerializer,
+    TerritoryReferenceField,
+)
 from api.resources import exports
 from api.resources.bodies import BodySerializer
 from api.resources.bulk import DRY_RUN, _dry_run, _upload
@@ -45,6 +51,7 @@ from api.scoping import restrict, within_ids
 from registry.identifiers import normalise
 from registry.importers.spreadsheet import import_members
 from registry.models import (
+    Actor,
     ActorCategory,
     ActorKind,
     Body,
@@ -63,6 +70,7 @@ from registry.services.sync import (
     NewPersonalData,
     membership_sync,
 )
+from registry.services.sync.resolve import reachable
 
 #: Most entries one sync may send (a body of 10,000 members is the benchmark).
 MAX_MEMBERS = 20_000
@@ -224,8 +232,10 @@ class NewActorSerializer(_ClosedSerializer):
         max_length=150, required=False, allow_blank=True, help_text="Of a person."
     )
     description = StrictCharField(required=False, allow_blank=True, help_text="Free description.")
-    territory = StrictIntegerField(
-        min_value=1, required=False, help_text="Territory id (default: the body's territory)."
+    territory = TerritoryReferenceField(
+        as_pk=True,
+        required=False,
+        help_text="Territory: id or level:code (default: the body's territory).",
     )
     identifiers = IdentifierRefSerializer(
         many=True, required=False, max_length=MAX_IDENTIFIERS, help_text="Its identifiers."
@@ -271,11 +281,11 @@ class MemberEntrySerializer(_ClosedSerializer):
 
     ignored_keys = READ_ONLY_KEYS
 
-    actor = StrictIntegerField(
-        min_value=1,
+    actor = ActorReferenceField(
+        as_pk=True,
         required=False,
         allow_null=True,
-        help_text="Id of the member (or give identifier / new_actor).",
+        help_text="The member: id or identifier (or give identifier / new_actor).",
     )
     identifier = IdentifierRefSerializer(
         required=False, allow_null=True, help_text="The member by an identifier."
@@ -306,11 +316,12 @@ class MemberEntrySerializer(_ClosedSerializer):
         help_text='How the member was selected; "" sets the college\'s mode.'
         + _KEEP.format("the college's mode"),
     )
-    on_behalf_of = StrictIntegerField(
-        min_value=1,
+    on_behalf_of = ActorReferenceField(
+        as_pk=True,
         required=False,
         allow_null=True,
-        help_text="Organization represented (id); null clears it." + _KEEP.format("none"),
+        help_text="Organization represented (id or identifier); null clears it."
+        + _KEEP.format("none"),
     )
     start_date = StrictDateField(
         required=False,
@@ -323,6 +334,9 @@ class MemberEntrySerializer(_ClosedSerializer):
         allow_blank=True,
         help_text='Id of the seat in your system; "" clears it.' + _KEEP.format("none"),
     )
+
+    class Meta:
+        list_serializer_class = RefListSerializer
 
     def validate(self, attrs):
         return MemberEntry(
@@ -425,6 +439,26 @@ class MembersSyncResultSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text="Ids left untouched."
     )
     warnings = WarningSerializer(many=True, help_text="Rules the list breaks (recorded anyway).")
+
+
+def reference_context(request, view, body: Body, effective_date: dt.date) -> dict:
+    """The serializer context of a body's member entries: the actors they may name by
+    identifier are those the sync lets them name by id (``reachable``: the key's
+    territory, and the body's current members wherever they live)."""
+    context = {"request": request, "view": view}
+    actors, _territories = actor_scope(request)
+    if actors is not None:
+        context[REF_QUERYSETS] = {Actor: reachable(body, actors, effective_date)}
+    return context
+
+
+def _effective_date(raw) -> dt.date:
+    """The sync's ``effective_date`` as given (today when absent or bad: the serializer
+    then names it), read before the entries to know which actors they may name."""
+    try:
+        return StrictDateField().run_validation(raw) if raw is not None else today()
+    except serializers.ValidationError:
+        return today()
 
 
 def reachable_body(request, pk: int) -> Body:
@@ -536,8 +570,10 @@ class BodyMembersView(IdempotentMixin, APIView):
         body = reachable_body(request, pk)
         self._check_if_match(request, body)
         dry_run = _dry_run(request)
+        raw_date = request.data.get("effective_date") if isinstance(request.data, Mapping) else None
         serializer = MembersSyncRequestSerializer(
-            data=request.data, context={"request": request, "view": self}
+            data=request.data,
+            context=reference_context(request, self, body, _effective_date(raw_date)),
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -608,11 +644,12 @@ class MembersImportView(IdempotentMixin, APIView):
         options = MembersUploadSerializer(data={**form, "file": upload})
         options.is_valid(raise_exception=True)
         actors, territories = actor_scope(request)
-        context = {"request": request, "view": self}
+        effective_date = options.validated_data.get("effective_date") or today()
+        context = reference_context(request, self, body, effective_date)
         outcome = import_members(
             upload,
             body=body,
-            effective_date=options.validated_data.get("effective_date") or today(),
+            effective_date=effective_date,
             end_reason=options.validated_data.get("end_reason") or EndReason.TERM_ENDED,
             dry_run=_dry_run(request),
             filename=upload.name,

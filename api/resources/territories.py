@@ -17,8 +17,9 @@ from api.filters import (
     within_ids,
 )
 from api.headers import CONDITIONAL_READ, behaves
+from api.inputs.references import TerritoryReferenceField
 from api.resources import exports
-from api.scoping import ACTOR_PATH, Reach, ScopedPrimaryKeyRelatedField
+from api.scoping import ACTOR_PATH, Reach
 from registry.importers.spreadsheet.columns import ACTOR_FIELDS
 from registry.models import (
     Actor,
@@ -88,11 +89,7 @@ class ParentLinkSerializer(serializers.Serializer):
     # Scoped: a key limited to a territory attaches new territories under its own only (one
     # link to a parent out of reach would graft it into another tree), and a parent out of
     # reach is refused exactly as one that does not exist.
-    territory = ScopedPrimaryKeyRelatedField(
-        territory_path="id",
-        queryset=Territory.objects.all(),
-        help_text="Id of the containing territory.",
-    )
+    territory = TerritoryReferenceField(help_text="The containing territory: id or level:code.")
     kind = serializers.ChoiceField(choices=RelationKind.choices, help_text="Which hierarchy.")
 
 

@@ -27,6 +27,9 @@ the list filters and the management commands; the fields add what JSON adds (a
 JSON integer or boolean is typed, a string is not one).
 - ``StrictJSONParser``: JSON request bodies with duplicate keys refused
   (Python's and orjson's parsers keep the last one silently).
+
+References to other objects (an id or a natural key) are read by the fields of
+``api.inputs.references``.
 """
 
 from __future__ import annotations
