@@ -39,7 +39,7 @@ from api.inputs import (
     _form_request,
     parse_ascii_int,
 )
-from api.params import TERRITORY_REF_MAX_LENGTH, parse_territory_ref
+from registry.params import TERRITORY_REF_MAX_LENGTH, parse_territory_ref
 from registry.identifiers import normalise
 from registry.models import Actor, IdentifierScheme, Territory
 from registry.scope import restrict
