@@ -265,7 +265,7 @@ def test_a_territory_reference_has_one_verdict_at_every_door(client, world, data
         ),
     )
     through_command = _command_verdict(
-        lambda: renewal_report("--territory", text), "--territory", _csv_bodies
+        lambda: renewal_report(f"--territory={text}"), "--territory", _csv_bodies
     )
     assert through_filter == through_analysis == through_command, text
     try:
@@ -293,7 +293,11 @@ def test_a_date_has_one_verdict_at_every_door(client, world, data):
     through_command = _command_verdict(
         lambda: (
             call_command(
-                "renewal_report", "--territory", str(commune.pk), "--as-of", text, stdout=StringIO()
+                "renewal_report",
+                "--territory",
+                str(commune.pk),
+                f"--as-of={text}",
+                stdout=StringIO(),
             )
             or ""
         ),
@@ -301,7 +305,7 @@ def test_a_date_has_one_verdict_at_every_door(client, world, data):
         lambda out: "accepted",
     )
     retention = _command_verdict(
-        lambda: call_command("apply_retention", "--date", text, "--dry-run", stdout=StringIO()),
+        lambda: call_command("apply_retention", f"--date={text}", "--dry-run", stdout=StringIO()),
         "--date",
         lambda out: "accepted",
     )
@@ -337,7 +341,9 @@ def test_an_id_has_one_verdict_at_every_door(client, world, data):
         return frozenset({params.parse_id(text)})
 
     through_command = _command_verdict(
-        lambda: call_command("import_members", text, "/nonexistent/members.csv", stdout=StringIO()),
+        lambda: call_command(
+            "import_members", "--", text, "/nonexistent/members.csv", stdout=StringIO()
+        ),
         "body_id",
         import_verdict,
     )
