@@ -29,6 +29,7 @@ from api.resources.members import BodyMembersView, MembersImportView
 from api.resources.memberships import MembershipViewSet
 from api.resources.popolo import PopoloExportView
 from api.resources.territories import TerritoryViewSet
+from api.resources.webhooks import WebhookViewSet
 
 router = DefaultRouter()
 router.register("territories", TerritoryViewSet, basename="territory")
@@ -39,6 +40,7 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
