@@ -5,65 +5,270 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0004_idempotency_lease'),
-        ('registry', '0010_changerecord_merge_action'),
+        ("api", "0004_idempotency_lease"),
+        ("registry", "0010_changerecord_merge_action"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookSubscription',
+            name="WebhookSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payload_url', models.URLField(help_text='Where the deliveries are POSTed (http or https, public addresses).', max_length=2000, verbose_name='payload URL')),
-                ('description', models.CharField(blank=True, default='', help_text='What it is for.', max_length=200, verbose_name='description')),
-                ('resource_types', models.JSONField(blank=True, default=list, help_text='Kinds of record to deliver changes of (empty: all).', verbose_name='resource types')),
-                ('actions', models.JSONField(blank=True, default=list, help_text='Actions to deliver (empty: all).', verbose_name='actions')),
-                ('secret', models.CharField(help_text='Standard Webhooks signing secret (whsec_...), shown once at creation.', max_length=100, verbose_name='secret')),
-                ('active', models.BooleanField(default=True, help_text='Whether deliveries are made.', verbose_name='active')),
-                ('disabled_reason', models.CharField(blank=True, choices=[('failures', 'Too many failed deliveries in a row'), ('key', 'The owner key is revoked, expired or lacks the read scope'), ('territory', "The territory is no longer within the owner key's scope"), ('owner', 'Turned off by its owner')], default='', help_text='Why the subscription was turned off (empty while active).', max_length=16, verbose_name='disabled reason')),
-                ('disabled_at', models.DateTimeField(blank=True, null=True, verbose_name='disabled at')),
-                ('consecutive_failures', models.PositiveIntegerField(default=0, help_text='Failed attempts since the last successful delivery.', verbose_name='consecutive failures')),
-                ('cursor_seq', models.BigIntegerField(default=0, help_text='Feed position delivered up to: commit.', verbose_name='cursor (commit)')),
-                ('cursor_record', models.BigIntegerField(default=0, help_text='Feed position delivered up to: record.', verbose_name='cursor (record)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('owner', models.ForeignKey(help_text='API key that owns the subscription; deliveries carry what it may read.', on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to='api.apikey')),
-                ('territory', models.ForeignKey(blank=True, help_text="Only changes in this territory or below (within the key's own scope).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.territory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "payload_url",
+                    models.URLField(
+                        help_text="Where the deliveries are POSTed (http or https, public addresses).",
+                        max_length=2000,
+                        verbose_name="payload URL",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="What it is for.",
+                        max_length=200,
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "resource_types",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Kinds of record to deliver changes of (empty: all).",
+                        verbose_name="resource types",
+                    ),
+                ),
+                (
+                    "actions",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Actions to deliver (empty: all).",
+                        verbose_name="actions",
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(
+                        help_text="Standard Webhooks signing secret (whsec_...), shown once at creation.",
+                        max_length=100,
+                        verbose_name="secret",
+                    ),
+                ),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Whether deliveries are made.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "disabled_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("failures", "Too many failed deliveries in a row"),
+                            ("key", "The owner key is revoked, expired or lacks the read scope"),
+                            (
+                                "territory",
+                                "The territory is no longer within the owner key's scope",
+                            ),
+                            ("owner", "Turned off by its owner"),
+                        ],
+                        default="",
+                        help_text="Why the subscription was turned off (empty while active).",
+                        max_length=16,
+                        verbose_name="disabled reason",
+                    ),
+                ),
+                (
+                    "disabled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="disabled at"),
+                ),
+                (
+                    "consecutive_failures",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Failed attempts since the last successful delivery.",
+                        verbose_name="consecutive failures",
+                    ),
+                ),
+                (
+                    "cursor_seq",
+                    models.BigIntegerField(
+                        default=0,
+                        help_text="Feed position delivered up to: commit.",
+                        verbose_name="cursor (commit)",
+                    ),
+                ),
+                (
+                    "cursor_record",
+                    models.BigIntegerField(
+                        default=0,
+                        help_text="Feed position delivered up to: record.",
+                        verbose_name="cursor (record)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        help_text="API key that owns the subscription; deliveries carry what it may read.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhooks",
+                        to="api.apikey",
+                    ),
+                ),
+                (
+                    "territory",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Only changes in this territory or below (within the key's own scope).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.territory",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'webhook subscription',
-                'verbose_name_plural': 'webhook subscriptions',
-                'ordering': ['id'],
+                "verbose_name": "webhook subscription",
+                "verbose_name_plural": "webhook subscriptions",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(help_text='The webhook-id header: the same on every attempt of this delivery.', max_length=64, unique=True, verbose_name='message id')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('failed', 'Failed (subscription disabled)')], default='pending', help_text='pending (to send or retry), delivered (2xx), failed (gave up).', max_length=10, verbose_name='status')),
-                ('changes', models.PositiveIntegerField(help_text='Changes in the batch.', verbose_name='changes')),
-                ('from_seq', models.BigIntegerField(help_text='Feed position before the batch: commit.')),
-                ('from_record', models.BigIntegerField(help_text='Feed position before the batch: record.')),
-                ('upto_seq', models.BigIntegerField(help_text='Feed position after the batch: commit.')),
-                ('upto_record', models.BigIntegerField(help_text='Feed position after the batch: record.')),
-                ('body', models.TextField(blank=True, default='', help_text='The signed JSON body (until delivered).', verbose_name='body')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(db_index=True, help_text='When to try (again); while an attempt runs, when its lease ends.', verbose_name='next attempt at')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='last attempt at')),
-                ('response_code', models.PositiveSmallIntegerField(blank=True, help_text='HTTP status of the last attempt.', null=True, verbose_name='response code')),
-                ('error', models.CharField(blank=True, default='', help_text='Why the last attempt failed (empty when it answered 2xx).', max_length=300, verbose_name='error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered at')),
-                ('subscription', models.ForeignKey(help_text='The subscription delivered to.', on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='api.webhooksubscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "message_id",
+                    models.CharField(
+                        help_text="The webhook-id header: the same on every attempt of this delivery.",
+                        max_length=64,
+                        unique=True,
+                        verbose_name="message id",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed (subscription disabled)"),
+                        ],
+                        default="pending",
+                        help_text="pending (to send or retry), delivered (2xx), failed (gave up).",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "changes",
+                    models.PositiveIntegerField(
+                        help_text="Changes in the batch.", verbose_name="changes"
+                    ),
+                ),
+                (
+                    "from_seq",
+                    models.BigIntegerField(help_text="Feed position before the batch: commit."),
+                ),
+                (
+                    "from_record",
+                    models.BigIntegerField(help_text="Feed position before the batch: record."),
+                ),
+                (
+                    "upto_seq",
+                    models.BigIntegerField(help_text="Feed position after the batch: commit."),
+                ),
+                (
+                    "upto_record",
+                    models.BigIntegerField(help_text="Feed position after the batch: record."),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True,
+                        default="",
+                        help_text="The signed JSON body (until delivered).",
+                        verbose_name="body",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        help_text="When to try (again); while an attempt runs, when its lease ends.",
+                        verbose_name="next attempt at",
+                    ),
+                ),
+                (
+                    "last_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last attempt at"),
+                ),
+                (
+                    "response_code",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="HTTP status of the last attempt.",
+                        null=True,
+                        verbose_name="response code",
+                    ),
+                ),
+                (
+                    "error",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Why the last attempt failed (empty when it answered 2xx).",
+                        max_length=300,
+                        verbose_name="error",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="delivered at"),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        help_text="The subscription delivered to.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="api.webhooksubscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'webhook delivery',
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'delivered'), _negated=True), fields=('subscription',), name='webhook_one_undelivered_batch')],
+                "verbose_name": "webhook delivery",
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "delivered"), _negated=True),
+                        fields=("subscription",),
+                        name="webhook_one_undelivered_batch",
+                    )
+                ],
             },
         ),
     ]

@@ -102,7 +102,10 @@ def is_allowed(address: IPAddress) -> bool:
     networks = _allowed_networks()
     inner = embedded_ipv4(address)
     return any(
-        a in n for n in networks for a in (address, inner) if a is not None and a.version == n.version
+        a in n
+        for n in networks
+        for a in (address, inner)
+        if a is not None and a.version == n.version
     )
 
 

@@ -113,9 +113,7 @@ def log_personal_data(subscription, batch: Batch, *, message_id: str) -> None:
         auth=subscription.owner,
         user=None,
         method="POST",
-        _request=SimpleNamespace(
-            path=f"/api/webhooks/{subscription.pk}/", request_id=message_id
-        ),
+        _request=SimpleNamespace(path=f"/api/webhooks/{subscription.pk}/", request_id=message_id),
     )
     log_personal_reads(request, batch.records)
 

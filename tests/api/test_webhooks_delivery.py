@@ -186,9 +186,7 @@ def test_a_new_subscription_starts_after_the_changes_made_before_it(receiver):
     actors.actor_create(kind="person", category="resident", name="Nouveau", territory=territory)
     deliver_all()
     [payload] = receiver.payloads(sub["secret"])
-    assert [(c["type"], c["action"]) for c in payload["data"]["changes"]] == [
-        ("actor", "create")
-    ]
+    assert [(c["type"], c["action"]) for c in payload["data"]["changes"]] == [("actor", "create")]
 
 
 def test_resource_types_and_actions_pick_the_changes_and_the_cursor_moves_past_the_rest(
@@ -343,12 +341,15 @@ def test_changes_outside_the_territory_are_never_delivered(receiver):
     narrow = subscribe(client, receiver.url, territory=inside.pk)
     for territory in (inside, sibling, outside):
         actors.actor_create(
-            kind="person", category="resident", name=f"Habitant {territory.name}", territory=territory
+            kind="person",
+            category="resident",
+            name=f"Habitant {territory.name}",
+            territory=territory,
         )
     deliver_all()
 
     names = {}
-    for headers, body in receiver.requests:
+    for _headers, body in receiver.requests:
         payload = json.loads(body)
         names.setdefault(payload["data"]["subscription"], []).extend(
             c["data"]["name"] for c in payload["data"]["changes"] if c["type"] == "actor"
