@@ -40,7 +40,6 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("interactions", InteractionViewSet, basename="interaction")
-router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -53,6 +52,23 @@ urlpatterns = [
     ),
     path("api/bodies/<int:pk>/members/", BodyMembersView.as_view(), name="body-members"),
     path("api/changes/", ChangeFeedView.as_view(), name="change-feed"),
+    # Webhook subscriptions are a key's own settings, not registry data: not in the router
+    # (whose resources are the territory-scoped records).
+    path(
+        "api/webhooks/",
+        WebhookViewSet.as_view({"get": "list", "post": "create"}),
+        name="webhook-list",
+    ),
+    path(
+        "api/webhooks/<int:pk>/",
+        WebhookViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="webhook-detail",
+    ),
+    path(
+        "api/webhooks/<int:pk>/deliveries/",
+        WebhookViewSet.as_view({"get": "deliveries"}),
+        name="webhook-deliveries",
+    ),
     path("api/health/", HealthView.as_view(), name="health"),
     path("api/actors/bulk/", ActorBulkView.as_view(), name="actor-bulk"),
     path("api/actors/duplicates/", ActorDuplicatesView.as_view(), name="actor-duplicates"),
