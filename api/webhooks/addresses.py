@@ -17,6 +17,7 @@ are allowed all the same (a receiver on the same machine or network).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -133,12 +134,27 @@ def parse(url: str) -> tuple[str, str, int, str]:
     return scheme, parts.hostname, port or (443 if scheme == "https" else 80), path
 
 
+#: A DNS label (after IDNA encoding): letters, digits and inner hyphens, 63 at most.
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+
+
+def _valid_host_name(host: str) -> bool:
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    labels = ascii_host.removesuffix(".").split(".")
+    return len(ascii_host) <= 253 and all(_LABEL.match(label) for label in labels)
+
+
 def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address ``host`` resolves to now (an address literal is itself)."""
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
+    if not _valid_host_name(host):
+        raise RefusedAddress(_("Give a valid host name or address."))
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
