@@ -152,6 +152,7 @@ class WebhookSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {"id": {"help_text": "Unique id, never reused."}}
         read_only_fields = [
             "disabled_reason",
             "disabled_at",
@@ -219,6 +220,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "next",
         ]
         read_only_fields = fields
+        extra_kwargs = {"id": {"help_text": "Unique id, never reused."}}
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_after(self, obj) -> str:

@@ -72,7 +72,9 @@ class WebhookSubscription(models.Model):
         default="",
         help_text=_("Why the subscription was turned off (empty while active)."),
     )
-    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    disabled_at = models.DateTimeField(
+        _("disabled at"), null=True, blank=True, help_text=_("When it was turned off.")
+    )
     consecutive_failures = models.PositiveIntegerField(
         _("consecutive failures"),
         default=0,
@@ -84,8 +86,12 @@ class WebhookSubscription(models.Model):
     cursor_record = models.BigIntegerField(
         _("cursor (record)"), default=0, help_text=_("Feed position delivered up to: record.")
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = models.DateTimeField(
+        _("created at"), auto_now_add=True, help_text=_("When the subscription was made (UTC).")
+    )
+    updated_at = models.DateTimeField(
+        _("updated at"), auto_now=True, help_text=_("When it last changed (UTC).")
+    )
 
     class Meta:
         verbose_name = _("webhook subscription")
@@ -140,13 +146,17 @@ class WebhookDelivery(models.Model):
     body = models.TextField(
         _("body"), blank=True, default="", help_text=_("The signed JSON body (until delivered).")
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text=_("Attempts made so far (a running one included).")
+    )
     next_attempt_at = models.DateTimeField(
         _("next attempt at"),
         db_index=True,
         help_text=_("When to try (again); while an attempt runs, when its lease ends."),
     )
-    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(
+        _("last attempt at"), null=True, blank=True, help_text=_("When the last attempt ended.")
+    )
     response_code = models.PositiveSmallIntegerField(
         _("response code"), null=True, blank=True, help_text=_("HTTP status of the last attempt.")
     )
@@ -157,8 +167,12 @@ class WebhookDelivery(models.Model):
         default="",
         help_text=_("Why the last attempt failed (empty when it answered 2xx)."),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("created at"), auto_now_add=True, help_text=_("When the batch was made (UTC).")
+    )
+    delivered_at = models.DateTimeField(
+        _("delivered at"), null=True, blank=True, help_text=_("When it was answered with a 2xx.")
+    )
 
     class Meta:
         verbose_name = _("webhook delivery")
