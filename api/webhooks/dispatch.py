@@ -6,7 +6,9 @@ At least once, in commit order, safe with several workers:
    another worker holds (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL;
    SQLite has one writer at a time); take its undelivered batch, or make the
    next one from its cursor (``payloads.next_batch``) as a ``WebhookDelivery``
-   row with its body and message id; count the attempt and lease it
+   row with its ledger rows and message id; render the body from those rows as
+   the feed shows them to the key now (``payloads.records_now``: an erasure
+   since the last attempt is honoured); count the attempt and lease it
    (``next_attempt_at`` = now + the timeout + a margin). Committed before
    anything is sent.
 2. *send*, outside any transaction (``sending.post``).
@@ -17,7 +19,7 @@ At least once, in commit order, safe with several workers:
    failure in a row disables the subscription.
 
 A worker killed between 1 and 3 leaves the delivery pending with its lease: when
-the lease ends, the next round sends the same body under the same
+the lease ends, the next round sends the same changes under the same
 ``webhook-id`` again. One undelivered batch per subscription (a database
 constraint) keeps the order: batch n+1 is made after batch n got its 2xx.
 
@@ -172,9 +174,15 @@ def claim(*, now: dt.datetime, exclude: set[int]) -> tuple[int, Job | None] | No
             delivery = _make_delivery(subscription, now)
             if delivery is None:
                 return subscription.pk, None
+        records = payloads.records_now(subscription, delivery)
+        if not records:  # all of it erased or out of the key's reach since: nothing to send
+            _delivered(subscription, delivery, now)
+            delivery.save()
+            return subscription.pk, None
         delivery.attempts += 1
         delivery.next_attempt_at = now + dt.timedelta(seconds=lease_seconds())
         delivery.save(update_fields=["attempts", "next_attempt_at"])
+        payloads.log_personal_data(subscription, records, message_id=delivery.message_id)
         return subscription.pk, Job(
             subscription_id=subscription.pk,
             delivery_id=delivery.pk,
@@ -182,7 +190,7 @@ def claim(*, now: dt.datetime, exclude: set[int]) -> tuple[int, Job | None] | No
             url=subscription.payload_url,
             secret=subscription.secret,
             message_id=delivery.message_id,
-            body=delivery.body,
+            body=payloads.render(subscription, delivery, records),
         )
 
 
@@ -196,20 +204,29 @@ def _make_delivery(subscription: WebhookSubscription, now: dt.datetime):
             subscription.cursor_record = batch.upto.record_id
             subscription.save(update_fields=["cursor_seq", "cursor_record", "updated_at"])
         return None
-    message_id = payloads.new_message_id()
-    delivery = WebhookDelivery.objects.create(
+    return WebhookDelivery.objects.create(
         subscription=subscription,
-        message_id=message_id,
+        message_id=payloads.new_message_id(),
         changes=len(batch.records),
+        record_ids=[record.pk for record in batch.records],
         from_seq=start.seq,
         from_record=start.record_id,
         upto_seq=batch.upto.seq,
         upto_record=batch.upto.record_id,
-        body=payloads.render(subscription, batch, at=now),
         next_attempt_at=now,
     )
-    payloads.log_personal_data(subscription, batch, message_id=message_id)
-    return delivery
+
+
+def _delivered(subscription: WebhookSubscription, delivery: WebhookDelivery, now) -> None:
+    """The batch is done: the cursor moves past it, in the caller's transaction."""
+    delivery.status = DeliveryStatus.DELIVERED
+    delivery.delivered_at = now
+    subscription.cursor_seq = delivery.upto_seq
+    subscription.cursor_record = delivery.upto_record
+    subscription.consecutive_failures = 0
+    subscription.save(
+        update_fields=["cursor_seq", "cursor_record", "consecutive_failures", "updated_at"]
+    )
 
 
 def record(
@@ -235,16 +252,8 @@ def record(
         delivery.response_code = outcome.status_code
         delivery.error = outcome.error
         if outcome.ok:
-            delivery.status = DeliveryStatus.DELIVERED
-            delivery.delivered_at = now
-            delivery.body = ""
+            _delivered(subscription, delivery, now)
             delivery.save()
-            subscription.cursor_seq = delivery.upto_seq
-            subscription.cursor_record = delivery.upto_record
-            subscription.consecutive_failures = 0
-            subscription.save(
-                update_fields=["cursor_seq", "cursor_record", "consecutive_failures", "updated_at"]
-            )
             return "delivered"
         subscription.consecutive_failures += 1
         subscription.save(update_fields=["consecutive_failures", "updated_at"])

@@ -112,7 +112,7 @@ class WebhookDelivery(models.Model):
     """One batch of changes for one subscription, and how its attempts went.
 
     Made before the first attempt and kept until a 2xx answer, whatever happens
-    to the worker in between: a retry resends the same body under the same
+    to the worker in between: a retry resends the same changes under the same
     ``message_id`` (the ``webhook-id`` header receivers deduplicate by). A
     subscription has at most one undelivered batch at a time, so batches arrive
     in commit order.
@@ -143,8 +143,14 @@ class WebhookDelivery(models.Model):
     from_record = models.BigIntegerField(help_text=_("Feed position before the batch: record."))
     upto_seq = models.BigIntegerField(help_text=_("Feed position after the batch: commit."))
     upto_record = models.BigIntegerField(help_text=_("Feed position after the batch: record."))
-    body = models.TextField(
-        _("body"), blank=True, default="", help_text=_("The signed JSON body (until delivered).")
+    record_ids = models.JSONField(
+        _("records"),
+        default=list,
+        help_text=_(
+            "Ledger rows of the batch. The body is rendered from them at each attempt, as "
+            "the feed shows them to the key then: an erasure or a narrower scope since the "
+            "first attempt removes data, nothing is ever added under the same message id."
+        ),
     )
     attempts = models.PositiveIntegerField(
         _("attempts"), default=0, help_text=_("Attempts made so far (a running one included).")

@@ -89,24 +89,50 @@ def next_batch(subscription) -> Batch:
     return Batch(records, upto)
 
 
-def render(subscription, batch: Batch, *, at: dt.datetime) -> str:
+def records_now(subscription, delivery) -> list:
+    """The delivery's changes as the feed shows them to the key now, in commit order.
+
+    The ledger rows the batch was made of (``delivery.record_ids``) that the key may
+    still read, read again: an erasure since the first attempt rewrote them, a scope
+    the key lost since then leaves them out. Never more than the first attempt had, so
+    a receiver that deduplicates by message id loses nothing.
+    """
+    wanted = set(delivery.record_ids)
+    upto = FeedPosition(delivery.upto_seq, delivery.upto_record)
+    position = FeedPosition(delivery.from_seq, delivery.from_record)
+    access = subscription_access(subscription)
+    found: list = []
+    while position < upto:
+        page = feed_records(position, limit=SCAN_LIMIT, access=access)
+        if not page:
+            break
+        for record in page:
+            position = position_of(record)
+            if position > upto:
+                break
+            if record.pk in wanted:
+                found.append(record)
+    return found
+
+
+def render(subscription, delivery, records: list) -> str:
     """The JSON body of a delivery (what is signed and sent, byte for byte)."""
     payload = {
         "type": EVENT_TYPE,
-        "timestamp": at,
+        "timestamp": delivery.created_at,
         "data": {
             "subscription": subscription.pk,
-            "changes": [feed_item(record) for record in batch.records],
-            "next": encode_cursor(batch.upto),
+            "changes": [feed_item(record) for record in records],
+            "next": encode_cursor(FeedPosition(delivery.upto_seq, delivery.upto_record)),
         },
     }
     return ORJSONRenderer().render(payload).decode()
 
 
-def log_personal_data(subscription, batch: Batch, *, message_id: str) -> None:
-    """The GDPR read log of the persons whose personal data the batch carries.
+def log_personal_data(subscription, records: list, *, message_id: str) -> None:
+    """The GDPR read log of the persons whose personal data an attempt carries.
 
-    Logged as a read by the owner key, with the subscription's API path and the
+    Logged at each attempt, as a read by the owner key, with the subscription's API path and the
     message id in place of a request's.
     """
     request = SimpleNamespace(
@@ -115,7 +141,7 @@ def log_personal_data(subscription, batch: Batch, *, message_id: str) -> None:
         method="POST",
         _request=SimpleNamespace(path=f"/api/webhooks/{subscription.pk}/", request_id=message_id),
     )
-    log_personal_reads(request, batch.records)
+    log_personal_reads(request, records)
 
 
 def signed_headers(secret: str, message_id: str, body: str, *, at: dt.datetime) -> dict:

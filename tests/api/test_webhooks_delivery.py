@@ -28,6 +28,7 @@ from standardwebhooks import Webhook
 from api.models import DeliveryStatus, PersonalDataAccess, WebhookDelivery, WebhookSubscription
 from api.webhooks import dispatch
 from registry.services import actors, bodies
+from registry.services.gdpr import actor_erase
 from registry.services.territories import territory_create
 from tests.api.conftest import client_for, make_key
 from tests.api.test_sync_killed import _Database
@@ -324,6 +325,40 @@ def test_no_personal_data_without_the_scope_and_logged_reads_with_it(receiver):
     logged = PersonalDataAccess.objects.get()
     assert (logged.actor_id, logged.api_key) == (person.pk, personal.prefix)
     assert logged.path == f"/api/webhooks/{full['id']}/"
+
+
+def test_a_retry_after_an_erasure_no_longer_carries_the_erased_person(receiver, settings):
+    _key, secret_key = make_key(scopes=("read", "personal_data"))
+    sub = subscribe(client_for(secret_key), receiver.url, resource_types=["actor", "personaldata"])
+    territory = territory_create(level="commune", code="28185", name="Goussainville")
+    person = actors.actor_create(
+        kind="person",
+        category="resident",
+        name="Jeanne Effacée",
+        territory=territory,
+        personal_data={
+            "email": "jeanne@example.org",
+            "lawful_basis": "consent",
+            "retention_until": "2030-01-01",
+        },
+    )
+    receiver.statuses.put(500)
+    clock = Clock()
+    assert dispatch.deliver_round(now=clock).failed == 1
+    assert "Jeanne Effacée" in receiver.requests[0][1]
+    assert "jeanne@example.org" in receiver.requests[0][1]
+
+    actor_erase(actor=person, reason="request of the person")
+    clock.advance(settings.WEBHOOKS_RETRY_BASE_SECONDS)
+    assert dispatch.deliver_round(now=clock).delivered == 1
+    first, retry = receiver.requests[:2]
+    assert first[0]["webhook-id"] == retry[0]["webhook-id"]
+    assert "Jeanne" not in retry[1] and "jeanne@example.org" not in retry[1]
+    changes = receiver.payloads(sub["secret"])[1]["data"]["changes"]
+    assert [(c["type"], c["action"]) for c in changes][:2] == [
+        ("actor", "create"),
+        ("personaldata", "create"),
+    ]
 
 
 def test_changes_outside_the_territory_are_never_delivered(receiver):
