@@ -29,6 +29,7 @@ Time is a parameter (``now``), so tests move the clock instead of sleeping.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from api.webhooks.models import (
     WebhookSubscription,
 )
 
+logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 #: Added to the timeout for the lease of an attempt: how long a killed worker's attempt
 #: holds its delivery before another worker resends it.
@@ -105,7 +107,11 @@ def deliver_round(
         seen.add(subscription_id)
         if job is None:
             continue
-        outcome = send(job, dt.datetime.now(dt.UTC))
+        try:
+            outcome = send(job, dt.datetime.now(dt.UTC))
+        except Exception as exc:  # one receiver's oddity must not stop the others' deliveries
+            logger.exception("webhook %s: attempt failed unexpectedly", job.message_id)
+            outcome = sending.Outcome(error=f"{type(exc).__name__}: {exc}"[:300])
         state = record(job, outcome, now=now(), rand=rand)
         if state == "delivered":
             result.delivered += 1

@@ -511,3 +511,31 @@ def test_a_worker_killed_after_sending_redelivers_the_same_message(receiver, tmp
     assert receiver.payloads(sub["secret"])[1]["data"]["changes"][0]["type"] == "territory"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
+
+
+def test_the_command_delivers_one_round_with_once(receiver):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _key, secret_key = make_key(scopes=("read",))
+    sub = subscribe(client_for(secret_key), receiver.url)
+    territory_create(level="commune", code="28185", name="Goussainville")
+    out = StringIO()
+    call_command("deliver_webhooks", "--once", stdout=out)
+    assert "1 delivered, 0 failed" in out.getvalue()
+    assert len(receiver.payloads(sub["secret"])) == 1
+
+
+def test_an_unexpected_error_of_one_attempt_is_a_failed_attempt(receiver):
+    _key, secret_key = make_key(scopes=("read",))
+    subscribe(client_for(secret_key), receiver.url)
+    territory_create(level="commune", code="28185", name="Goussainville")
+
+    def broken(job, at):
+        raise ValueError("odd receiver")
+
+    assert dispatch.deliver_round(now=Clock(), send=broken).failed == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    assert delivery.error == "ValueError: odd receiver"

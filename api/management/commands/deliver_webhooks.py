@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 
@@ -10,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from api.webhooks.dispatch import deliver_round
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -42,12 +45,20 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, stop)
         while True:
             close_old_connections()
-            result = deliver_round()
-            if result.delivered or result.failed:
-                self.stdout.write(
-                    f"webhooks: {result.delivered} delivered, {result.failed} failed, "
-                    f"{result.disabled} subscription(s) disabled"
-                )
+            try:
+                result = deliver_round()
+            except Exception:
+                if once:
+                    raise
+                # The database gone for a while: what was claimed is leased, and retried
+                # by the next round once it is back.
+                logger.exception("webhooks: the round failed; trying again")
+            else:
+                if result.delivered or result.failed:
+                    self.stdout.write(
+                        f"webhooks: {result.delivered} delivered, {result.failed} failed, "
+                        f"{result.disabled} subscription(s) disabled"
+                    )
             if once or stopping:
                 return
             time.sleep(interval)
