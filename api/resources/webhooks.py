@@ -275,9 +275,13 @@ class WebhookViewSet(
     STATE_FIELDS = ("active", "disabled_reason", "disabled_at", "consecutive_failures")
 
     def get_queryset(self):
-        queryset = WebhookSubscription.objects.filter(owner=self.request.auth).order_by("id")
+        queryset = (
+            WebhookSubscription.objects.filter(owner=self.request.auth)
+            .select_related("territory")
+            .order_by("id")
+        )
         if self.request.method == "PATCH":
-            queryset = queryset.select_for_update()
+            queryset = queryset.select_for_update(of=("self",))
         return queryset
 
     def get_object(self):

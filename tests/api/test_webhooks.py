@@ -346,3 +346,23 @@ def test_backoff_grows_exponentially_with_bounded_jitter(settings):
     ]
     assert [backoff_seconds(n, rand=lambda: 0.0) for n in (1, 2, 10**6)] == [5, 10, 150]
     assert dt.timedelta(seconds=backoff_seconds(3)) <= dt.timedelta(seconds=40)
+
+
+def test_the_list_costs_the_same_queries_for_2_or_12_subscriptions(db, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    territory = territory_create(level="commune", code="28185", name="Goussainville")
+    _key, client = owner
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        create(client, territory=territory.pk)
+    few = queries()
+    for _ in range(10):
+        create(client, territory=territory.pk)
+    assert queries() == few
