@@ -323,3 +323,5 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ChangeRecordActionEnum"] = (
 )
 #: httpx logs every request's URL at INFO: a receiver's URL may carry its own token.
 LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
+#: After a secret rotation, deliveries are signed with the old secret too for this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = env.float("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24.0)

@@ -65,6 +65,11 @@ urlpatterns = [
         name="webhook-detail",
     ),
     path(
+        "api/webhooks/<int:pk>/rotate-secret/",
+        WebhookViewSet.as_view({"post": "rotate_secret"}),
+        name="webhook-rotate-secret",
+    ),
+    path(
         "api/webhooks/<int:pk>/deliveries/",
         WebhookViewSet.as_view({"get": "deliveries"}),
         name="webhook-deliveries",

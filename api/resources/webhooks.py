@@ -8,6 +8,8 @@ the dispatcher (``manage.py deliver_webhooks``) makes them.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -194,6 +196,16 @@ class WebhookCreatedSerializer(WebhookSerializer):
         fields = [*WebhookSerializer.Meta.fields, "secret"]
 
 
+class WebhookSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(
+        read_only=True, help_text="The new signing secret (whsec_...): shown in this answer only."
+    )
+    previous_secret_until = serializers.DateTimeField(
+        read_only=True,
+        help_text="Until when deliveries also carry a signature by the previous secret.",
+    )
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     after = serializers.SerializerMethodField(
         help_text="Change feed cursor before the batch's first change."
@@ -280,7 +292,7 @@ class WebhookViewSet(
             .select_related("territory")
             .order_by("id")
         )
-        if self.request.method == "PATCH":
+        if self.request.method in ("PATCH", "POST"):
             queryset = queryset.select_for_update(of=("self",))
         return queryset
 
@@ -359,6 +371,35 @@ class WebhookViewSet(
         self._check_precondition(instance)
         instance.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Rotate the signing secret",
+        description="A new secret, shown in this answer only. For "
+        "WEBHOOKS_SECRET_OVERLAP_HOURS (24) deliveries carry two signatures, by the new and "
+        "by the previous secret (Standard Webhooks: space-separated in webhook-signature), "
+        "so the receiver can switch without losing a delivery. The body is empty.",
+        request=None,
+        responses=WebhookSecretSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object()
+            now = timezone.now()
+            # The secret in use keeps signing for a while; one rotated before it stops.
+            instance.previous_secret = instance.secret
+            instance.previous_secret_until = now + dt.timedelta(
+                hours=settings.WEBHOOKS_SECRET_OVERLAP_HOURS
+            )
+            instance.secret = payloads.new_secret()
+            instance.save(
+                update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"]
+            )
+        return Response(
+            WebhookSecretSerializer(
+                {"secret": instance.secret, "previous_secret_until": instance.previous_secret_until}
+            ).data
+        )
 
     @extend_schema(
         summary="Delivery log of a webhook subscription",

@@ -63,7 +63,7 @@ class Job:
     delivery_id: int
     attempt: int
     url: str
-    secret: str
+    secrets: tuple[str, ...]
     message_id: str
     body: str
 
@@ -122,7 +122,7 @@ def deliver_round(
 
 def send_job(job: Job, at: dt.datetime) -> sending.Outcome:
     """The HTTP attempt, signed at ``at`` (the real time: receivers check it)."""
-    headers = payloads.signed_headers(job.secret, job.message_id, job.body, at=at)
+    headers = payloads.signed_headers(job.secrets, job.message_id, job.body, at=at)
     return sending.post(job.url, headers=headers, body=job.body)
 
 
@@ -194,7 +194,7 @@ def claim(*, now: dt.datetime, exclude: set[int]) -> tuple[int, Job | None] | No
             delivery_id=delivery.pk,
             attempt=delivery.attempts,
             url=subscription.payload_url,
-            secret=subscription.secret,
+            secrets=tuple(subscription.signing_secrets(now)),
             message_id=delivery.message_id,
             body=payloads.render(subscription, delivery, records),
         )

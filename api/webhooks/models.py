@@ -61,6 +61,19 @@ class WebhookSubscription(models.Model):
         max_length=100,
         help_text=_("Standard Webhooks signing secret (whsec_...), shown once at creation."),
     )
+    previous_secret = models.CharField(
+        _("previous secret"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("The secret before the last rotation, still signing until the time below."),
+    )
+    previous_secret_until = models.DateTimeField(
+        _("previous secret until"),
+        null=True,
+        blank=True,
+        help_text=_("Until when deliveries carry a signature by the previous secret too."),
+    )
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Whether deliveries are made.")
     )
@@ -100,6 +113,13 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"webhook {self.pk} -> {self.payload_url}"
+
+    def signing_secrets(self, now) -> list[str]:
+        """The secrets a delivery is signed with now: the secret, and the previous one
+        for a while after a rotation (Standard Webhooks: one signature per secret)."""
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class DeliveryStatus(models.TextChoices):

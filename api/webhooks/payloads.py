@@ -144,12 +144,15 @@ def log_personal_data(subscription, records: list, *, message_id: str) -> None:
     log_personal_reads(request, records)
 
 
-def signed_headers(secret: str, message_id: str, body: str, *, at: dt.datetime) -> dict:
-    """The Standard Webhooks headers (and the content type) of one attempt at ``at``."""
+def signed_headers(
+    secrets: list[str] | tuple[str, ...], message_id: str, body: str, *, at: dt.datetime
+) -> dict:
+    """The Standard Webhooks headers (and the content type) of one attempt at ``at``: one
+    signature per secret, space-separated (during a rotation, the new and the old)."""
     return {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "webhook-id": message_id,
         "webhook-timestamp": str(floor(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(message_id, at, body),
+        "webhook-signature": " ".join(Webhook(s).sign(message_id, at, body) for s in secrets),
     }

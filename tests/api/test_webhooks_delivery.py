@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from standardwebhooks import Webhook
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from api.models import DeliveryStatus, PersonalDataAccess, WebhookDelivery, WebhookSubscription
 from api.webhooks import dispatch
@@ -539,3 +539,33 @@ def test_an_unexpected_error_of_one_attempt_is_a_failed_attempt(receiver):
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
     assert delivery.error == "ValueError: odd receiver"
+
+
+def test_after_a_rotation_deliveries_are_signed_by_both_secrets_for_a_while(receiver, settings):
+    settings.WEBHOOKS_SECRET_OVERLAP_HOURS = 1
+    _key, secret_key = make_key(scopes=("read",))
+    client = client_for(secret_key)
+    sub = subscribe(client, receiver.url)
+    rotated = client.post(f"/api/webhooks/{sub['id']}/rotate-secret/")
+    assert rotated.status_code == 200, rotated.content
+    new = rotated.json()["secret"]
+    assert new.startswith("whsec_") and new != sub["secret"]
+    assert "secret" not in client.get(f"/api/webhooks/{sub['id']}/").json()
+
+    territory = territory_create(level="commune", code="28185", name="Goussainville")
+    clock = Clock()
+    dispatch.deliver_round(now=clock)
+    assert receiver.payloads(sub["secret"]) == receiver.payloads(new)  # both verify
+    assert len(receiver.requests[0][0]["webhook-signature"].split(" ")) == 2
+
+    clock.advance(3601)
+    actors.actor_create(kind="person", category="resident", name="Après", territory=territory)
+    dispatch.deliver_round(now=clock)
+    headers, body = receiver.requests[1]
+    Webhook(new).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(sub["secret"]).verify(body, headers)
+    _other, other_key = make_key(scopes=("read",), name="other")
+    assert (
+        client_for(other_key).post(f"/api/webhooks/{sub['id']}/rotate-secret/").status_code == 404
+    )
