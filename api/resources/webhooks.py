@@ -331,11 +331,14 @@ class WebhookViewSet(
                     }
                 )
             start = last_position()
+            off = serializer.validated_data.get("active") is False
             instance = serializer.save(
                 owner=owner,
                 secret=payloads.new_secret(),
                 cursor_seq=start.seq,
                 cursor_record=start.record_id,
+                disabled_reason=DisabledReason.OWNER if off else "",
+                disabled_at=timezone.now() if off else None,
             )
         data = WebhookCreatedSerializer(instance, context=self.get_serializer_context()).data
         return Response(

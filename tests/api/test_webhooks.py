@@ -366,3 +366,10 @@ def test_the_list_costs_the_same_queries_for_2_or_12_subscriptions(db, owner):
     for _ in range(10):
         create(client, territory=territory.pk)
     assert queries() == few
+
+
+def test_a_subscription_made_off_says_its_owner_turned_it_off(db, owner):
+    _key, client = owner
+    made = create(client, active=False).json()
+    assert (made["active"], made["disabled_reason"]) == (False, "owner")
+    assert made["disabled_at"] is not None
