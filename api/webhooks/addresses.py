@@ -126,6 +126,8 @@ def parse(url: str) -> tuple[str, str, int, str]:
         raise RefusedAddress(
             _("Give a URL without a user name or password: the signature authenticates us.")
         )
+    if port == 0:
+        raise RefusedAddress(_("Give an http or https URL."))
     if parts.fragment:
         raise RefusedAddress(_("Give a URL without a fragment (#...)."))
     path = parts.path or "/"

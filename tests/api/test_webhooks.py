@@ -181,6 +181,8 @@ def test_a_key_holds_a_bounded_number_of_subscriptions(db, owner, settings):
         ({"payload_url": "https://93.184.215.14/a b"}, "payload_url"),
         ({"payload_url": "https://93.184.215.14:99999/"}, "payload_url"),
         ({"payload_url": "https:///nohost"}, "payload_url"),
+        ({"payload_url": "https://93.184.215.14:0/"}, "payload_url"),
+        ({"payload_url": "https://exa_mple.org/"}, "payload_url"),
         ({"payload_url": "https://" + "a" * 2000 + ".org/"}, "payload_url"),
         ({"resource_types": ["personaldata"]}, "resource_types"),
     ],
