@@ -294,3 +294,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=2_621_440)
 API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="300/min")
 #: Most actors and bodies one Popolo export may hold; over it, 413.
 POPOLO_MAX_RECORDS = env.int("POPOLO_MAX_RECORDS", default=100_000)
+
+# --- webhooks (api.webhooks) ---------------------------------------------------------
+
+#: Networks a webhook receiver may be in although they are loopback, private, link-local
+#: or otherwise not public (CIDR, comma-separated), e.g. "127.0.0.1/32" for a receiver on
+#: the same machine. Empty by default: every such address is refused (SSRF).
+WEBHOOKS_ALLOW_PRIVATE = env.list("WEBHOOKS_ALLOW_PRIVATE", default=[])
+#: Seconds allowed to connect to a receiver, and again to send and to read its answer.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+#: A subscription is disabled after this many failed attempts in a row (PATCH active=true
+#: turns it on again).
+WEBHOOKS_MAX_FAILURES = env.int("WEBHOOKS_MAX_FAILURES", default=10)
+#: Retries wait about base * 2^(attempt - 1) seconds (equal jitter: between half and all
+#: of it), never more than the maximum.
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=3600.0)
+#: Most changes in one delivery.
+WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=100)
+#: How often `manage.py deliver_webhooks` looks for new changes (seconds).
+WEBHOOKS_POLL_SECONDS = env.float("WEBHOOKS_POLL_SECONDS", default=2.0)
+#: Most subscriptions one API key may hold.
+WEBHOOKS_MAX_PER_KEY = env.int("WEBHOOKS_MAX_PER_KEY", default=20)
+#: One enum of the ledger's actions (object histories, webhook filters).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ChangeRecordActionEnum"] = (
+    "registry.models.ChangeAction"
+)
+#: httpx logs every request's URL at INFO: a receiver's URL may carry its own token.
+LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
+#: After a secret rotation, deliveries are signed with the old secret too for this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = env.float("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24.0)
