@@ -37,7 +37,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from api.models import ApiKey, IdempotencyRecord
-from api.problems import ProblemResponse, problem
+from api.problems import ProblemResponse, header_error, problem
 
 MAX_KEY_LENGTH = 200
 HEADER = "Idempotency-Key"
@@ -92,7 +92,7 @@ def _refuse(
 ) -> ProblemResponse:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return ProblemResponse(
-        problem(status, code=code, detail=detail, errors=errors, instance=request.path),
+        problem(status, request=request, code=code, detail=detail, errors=errors),
         headers=headers,
     )
 
@@ -146,7 +146,7 @@ def idempotent(method):
                 400,
                 "bad-idempotency-key",
                 error,
-                errors=[{"field": HEADER, "code": "invalid", "detail": error}],
+                errors=[header_error(HEADER, "invalid", error)],
             )
         owner, fingerprint = _owner(request), _fingerprint(request)
         now = timezone.now()

@@ -77,29 +77,48 @@ class RegistrySchemaGenerator(SchemaGenerator):
 
 
 class FieldErrorSerializer(serializers.Serializer):
-    """One field at fault."""
+    """One field at fault, and where it is: in the body, the query string or a header.
+
+    Exactly one of ``pointer``, ``parameter`` and ``header`` is given, except for a
+    cross-field error of the query string (``field`` is ``non_field_errors``), which
+    has none.
+    """
 
     field = serializers.CharField(
-        help_text="The field at fault (dotted path), or non_field_errors."
+        help_text="The field at fault (dotted path), the query parameter or the header, "
+        "or non_field_errors."
     )
     pointer = serializers.CharField(
         required=False,
-        help_text="JSON pointer to the field in the request body (absent for a header).",
+        help_text="An error in the request body: JSON pointer to the field (`#/name`, "
+        "`#/items/0/name`).",
+    )
+    parameter = serializers.CharField(
+        required=False, help_text="An error in the query string: the parameter's name."
+    )
+    header = serializers.CharField(
+        required=False, help_text="An error in a request header: the header's name."
     )
     code = serializers.CharField(help_text="Machine-readable error code.")
     detail = serializers.CharField(help_text="What is wrong, for a person.")
 
 
 class ProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document: every error the API answers has this shape."""
 
-    type = serializers.CharField(help_text="URI reference of the problem type.")
+    type = serializers.CharField(
+        help_text="URI reference of the problem type, `/api/problems/<code>`: a page that "
+        "says what it means and what to do (HTML, or JSON with `Accept: application/json`)."
+    )
     title = serializers.CharField(help_text="Short summary of the problem type.")
     status = serializers.IntegerField(help_text="HTTP status code.")
     detail = serializers.CharField(help_text="Explanation of this occurrence.")
-    code = serializers.CharField(help_text="Stable machine-readable code.")
-    instance = serializers.CharField(required=False, help_text="The request path.")
-    request_id = serializers.CharField(required=False, help_text="Id of the request, to quote.")
+    code = serializers.CharField(help_text="Stable machine-readable code (the type's last part).")
+    instance = serializers.CharField(help_text="The request path.")
+    request_id = serializers.CharField(
+        help_text="Id of the request, the same as the `X-Request-ID` response header: quote "
+        "it when reporting a problem."
+    )
     errors = FieldErrorSerializer(many=True, required=False, help_text="Field errors, if any.")
 
 
