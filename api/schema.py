@@ -79,9 +79,9 @@ class RegistrySchemaGenerator(SchemaGenerator):
 class FieldErrorSerializer(serializers.Serializer):
     """One field at fault, and where it is: in the body, the query string or a header.
 
-    Exactly one of ``pointer``, ``parameter`` and ``header`` is given, except for a
-    cross-field error of the query string (``field`` is ``non_field_errors``), which
-    has none.
+    Exactly one of `pointer`, `parameter` and `header` is given, except for a
+    cross-field error of the query string (`field` is `non_field_errors`), which has
+    none.
     """
 
     field = serializers.CharField(

@@ -286,7 +286,9 @@ class ProblemFormatter(ExceptionFormatter):
             ]
         elif isinstance(exc, exceptions.ValidationError):
             code, detail = "invalid-input", "The request body or parameters are not valid."
-            errors = [field_error(request, e.attr, e.code, e.detail) for e in flatten_errors(exc.detail)]
+            errors = [
+                field_error(request, e.attr, e.code, e.detail) for e in flatten_errors(exc.detail)
+            ]
         else:
             code = HTTP_CODES.get(status) or str(getattr(exc, "default_code", "error"))
             flat = flatten_errors(exc.detail)
@@ -332,9 +334,7 @@ class ProblemExceptionHandler(ExceptionHandler):
 
 
 def _django_problem(request, status: int) -> HttpResponse:
-    return ProblemResponse(
-        problem(status, request=request)
-    )
+    return ProblemResponse(problem(status, request=request))
 
 
 @csrf_exempt

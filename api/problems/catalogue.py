@@ -185,9 +185,7 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
         "membership-overlap",
         (422,),
         _("Membership overlap"),
-        _(
-            "The membership overlaps another one of the same actor in the same body and role."
-        ),
+        _("The membership overlaps another one of the same actor in the same body and role."),
         _("End the current membership first, or change the dates so the periods do not meet."),
     ),
     ProblemType(
