@@ -224,6 +224,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"key": env("API_THROTTLE_RATE", default="6000/min")},
     "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
+    # An unknown ?format= is a 400 naming the parameter, not DRF's 404.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.FormatParameterNegotiation",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
