@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
@@ -101,6 +101,15 @@ class _ProblemPages(APIView):
 
 
 _MEDIA = "HTML (`text/html`, the default) or JSON (`Accept: application/json`)."
+_FORMAT = OpenApiParameter(
+    "format",
+    str,
+    enum=["html", "json"],
+    description="The representation, as `Accept` would choose it: `html` or `json`.",
+)
+_CODE = OpenApiParameter(
+    "code", str, OpenApiParameter.PATH, description="The problem's code (`type`'s last part)."
+)
 
 
 class ProblemTypeView(_ProblemPages):
@@ -114,6 +123,7 @@ class ProblemTypeView(_ProblemPages):
         + " In French with `Accept-Language: fr`. No API key needed.",
         tags=["problems"],
         auth=[],
+        parameters=[_CODE, _FORMAT],
         responses={
             (200, "application/json"): OpenApiResponse(
                 ProblemTypeSerializer, description="The problem type."
@@ -139,6 +149,7 @@ class ProblemTypeListView(_ProblemPages):
         description="Every problem type the API may answer with: " + _MEDIA + " No API key needed.",
         tags=["problems"],
         auth=[],
+        parameters=[_FORMAT],
         responses={
             (200, "application/json"): OpenApiResponse(
                 ProblemTypeSerializer(many=True), description="Every problem type."
