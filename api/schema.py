@@ -179,7 +179,35 @@ class RegistryAutoSchema(AutoSchema):
         if direction == "response" and _narrowable(serializer):
             # ``?fields=`` and ``?brief=true`` keep only some fields, any of them.
             result.pop("required", None)
+            self._expandable_as_one_of(serializer, result, direction)
         return result
+
+    def _expandable_as_one_of(self, serializer, result: dict, direction) -> None:
+        """An expandable relation is its id, or with ``?expand=`` the related object's
+        brief form (its own component, ``<Resource>Brief``): a ``oneOf`` of the two."""
+        from api.base import brief_serializer
+
+        if getattr(serializer, "brief_form", False):
+            return  # a brief form embedded by ?expand= is not expanded further
+        for name, path in getattr(serializer, "expandable", {}).items():
+            prop = result.get("properties", {}).get(name)
+            if prop is None or "oneOf" in prop:
+                continue
+            brief = self.resolve_serializer(brief_serializer(path), direction)
+            kept = ("description", "nullable", "readOnly")
+            one_of = {
+                "oneOf": [{k: v for k, v in prop.items() if k not in kept}, brief.ref],
+                **{k: prop[k] for k in kept if k in prop},
+            }
+            text = prop.get("description", "")
+            text += f" Its id; with `?expand={name}`, the object's brief form ({brief.name})."
+            if name in getattr(serializer, "reach_limited", ()):
+                text += (
+                    " An actor from outside a territory-scoped key's territory is then its "
+                    "id and name only."
+                )
+            one_of["description"] = text.strip()
+            result["properties"][name] = one_of
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -249,7 +249,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ActorKindEnum": "registry.models.ActorKind"},
+    # A choice set used by a component and its brief form (?expand=) needs its name given.
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "registry.models.ActorKind",
+        "BodyStatusEnum": "registry.models.body.BodyStatus",
+    },
     "SCHEMA_PATH_PREFIX": "/api/",
     "SORT_OPERATIONS": False,
     "DEFAULT_GENERATOR_CLASS": "api.schema.RegistrySchemaGenerator",
