@@ -91,7 +91,8 @@ class FieldErrorSerializer(serializers.Serializer):
     pointer = serializers.CharField(
         required=False,
         help_text="An error in the request body: JSON pointer to the field (`#/name`, "
-        "`#/items/0/name`).",
+        "`#/items/0/name`); in an uploaded spreadsheet, `#/file` (`field` names the row "
+        "and column).",
     )
     parameter = serializers.CharField(
         required=False, help_text="An error in the query string: the parameter's name."

@@ -35,7 +35,7 @@ from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 
 from api.problems.catalogue import BY_CODE, GENERIC_CODE_OF_STATUS, PROBLEM_BASE, generic_code
-from registry.exceptions import RegistryError
+from registry.exceptions import ImportFailed, RegistryError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 WRITE_METHODS = ("POST", "PUT", "PATCH")
@@ -258,10 +258,14 @@ def locate(request, attr: str | None) -> dict:
     return {"pointer": _pointer(attr)}
 
 
-def field_error(request, attr: str | None, code: str, message) -> dict:
+#: The form field that carries an uploaded spreadsheet: where an import's row errors are.
+UPLOAD_FIELD = "file"
+
+
+def field_error(request, attr: str | None, code: str, message, *, place=None) -> dict:
     return {
         "field": attr or "non_field_errors",
-        **locate(request, attr),
+        **(place or locate(request, attr)),
         "code": code,
         "detail": str(message),
     }
@@ -279,8 +283,12 @@ class ProblemFormatter(ExceptionFormatter):
         status = exc.status_code
         if isinstance(exc, DomainAPIException):
             code, detail = exc.error.code, exc.error.detail
+            # A spreadsheet's errors name a row and column (``field``) of the uploaded file.
+            place = (
+                {"pointer": f"#/{UPLOAD_FIELD}"} if isinstance(exc.error, ImportFailed) else None
+            )
             errors = [
-                field_error(request, field, code, message)
+                field_error(request, field, code, message, place=place)
                 for field, messages in exc.error.errors.items()
                 for message in messages
             ]
