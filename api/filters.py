@@ -16,12 +16,12 @@ from django.utils import timezone
 from django_filters import fields
 from django_filters.fields import IsoDateTimeField
 from django_filters.utils import get_model_field
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
 from api import params
+from api.id_schema import TERRITORY_REF_SCHEMA
 from api.scoping import within_ids
 
 
@@ -179,14 +179,14 @@ def resolve_territory(value: str) -> int:
     return -1 if pk is None else pk
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class TerritoryRefFilter(filters.Filter):
     """A filter taking a territory id or natural key (``level:code``)."""
 
     field_class = TerritoryRefField
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class WithinTerritoryFilter(filters.Filter):
     """Rows whose territory is the given one or lies below it, through both hierarchies."""
 

@@ -22,10 +22,10 @@ An empty parameter (``?as_of=``, as a form sends it) is "not given".
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
+from api.id_schema import TERRITORY_REF_SCHEMA
 from api.inputs import (
     INT64_MAX,
     INT64_MIN,
@@ -116,7 +116,7 @@ class QueryDateField(StrictDateField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class TerritoryRefField(serializers.Field):
     """A territory reference, id or ``level:code``, as parsed by ``parse_territory_ref``."""
 

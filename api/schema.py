@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -10,6 +12,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
+
+from api.id_schema import ID_SCHEMA, TERRITORY_REF_SCHEMA
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -74,6 +78,65 @@ class RegistrySchemaGenerator(SchemaGenerator):
     """The same schema from every run: paths in URL order, methods in a fixed order."""
 
     endpoint_inspector_cls = _Endpoints
+
+
+# --- ids: one type everywhere ------------------------------------------------------------
+
+#: Names of ids that are no model relation: the merge target, the change's object, the
+#: analysis path's ends, the filters on attendees and members, the merged actor's survivor.
+EXTRA_ID_NAMES = frozenset(
+    {"id", "merged_into", "object_id", "from", "to", "attendee", "member", "membership"}
+)
+
+
+def id_names() -> frozenset[str]:
+    """Names that hold the id of a resource: every relation of a registry or api model (and
+    its ``_id`` column), and ``EXTRA_ID_NAMES``."""
+    from django.apps import apps
+
+    names = set(EXTRA_ID_NAMES)
+    for label in ("registry", "api"):
+        for model in apps.get_app_config(label).get_models():
+            for field in model._meta.get_fields():
+                if field.is_relation and field.concrete:
+                    names |= {field.name, field.attname}
+    return frozenset(names)
+
+
+def _as_id(node: dict) -> None:
+    """An integer id schema (or an array or ``oneOf`` holding one) as ``ID_SCHEMA``: the
+    64-bit format, no bounds (those of an input field are its column's, not an id's)."""
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        _as_id(node["items"])
+    for branch in node.get("oneOf", ()):
+        _as_id(branch)
+    if node.get("type") == "integer":
+        for key in ("minimum", "maximum", "format"):
+            node.pop(key, None)
+        node.update(ID_SCHEMA)
+
+
+def one_id_type(result, generator, request, public):
+    """Postprocessing hook: every id of a resource has the one type ``ID_SCHEMA``, in the
+    parameters and in the bodies and answers (``tests/api/test_schema_ids.py``); every
+    ``territory`` parameter, read by the one grammar of ``api.params.parse_territory_ref``,
+    is a ``TERRITORY_REF_SCHEMA``."""
+    # Schemas given once (``extend_schema_field``, the constants) are shared between
+    # operations: each is made its own before it is changed.
+    result = copy.deepcopy(result)
+    names = id_names()
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for name, prop in (component.get("properties") or {}).items():
+            if name in names:
+                _as_id(prop)
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", ()) if isinstance(operation, dict) else ():
+                if parameter["name"] == "territory" and parameter["schema"].get("type") == "string":
+                    parameter["schema"] = copy.deepcopy(TERRITORY_REF_SCHEMA)
+                if parameter["name"] in names:
+                    _as_id(parameter["schema"])
+    return result
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -243,10 +306,16 @@ class RegistryAutoSchema(AutoSchema):
         model = getattr(getattr(self.view, "queryset", None), "model", None)
         label = model._meta.verbose_name if model is not None else "object"
         for parameter in parameters:
-            if parameter["name"] == "id" and not parameter.get("description"):
+            if parameter["name"] != "id":
+                continue
+            # A path id is an id like any other (a router's lookup regex made it a string);
+            # the territory routes take its natural key too.
+            natural_key = ":" in getattr(self.view, "lookup_value_regex", "")
+            parameter["schema"] = copy.deepcopy(TERRITORY_REF_SCHEMA if natural_key else ID_SCHEMA)
+            if not parameter.get("description"):
                 parameter["description"] = f"Id of the {label}." + (
                     " Its natural key `level:code` (e.g. `commune:75056`) works too."
-                    if ":" in getattr(self.view, "lookup_value_regex", "")
+                    if natural_key
                     else ""
                 )
         return parameters

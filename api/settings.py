@@ -257,6 +257,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/",
     "SORT_OPERATIONS": False,
     "DEFAULT_GENERATOR_CLASS": "api.schema.RegistrySchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Every id of a resource of one type (api.schema.ID_SCHEMA).
+        "api.schema.one_id_type",
+    ],
 }
 
 #: How long the answer to a request with an Idempotency-Key is kept for replay.

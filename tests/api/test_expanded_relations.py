@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from api.base import RegistrySerializer, brief_serializer
+from api.id_schema import ID_SCHEMA
 from api.urls import router
 from tests.factories import (
     ActorFactory,
@@ -65,7 +66,7 @@ def test_each_expandable_field_is_its_id_or_its_brief_object(url, serializer):
         brief = _component(brief_serializer(path))
         one_of = properties[name].get("oneOf")
         assert one_of, f"{_component(serializer)}.{name}: no oneOf [id, {brief}]"
-        assert one_of[0] == {"type": "integer"}, one_of
+        assert one_of[0] == ID_SCHEMA, one_of
         assert one_of[1] == {"$ref": f"#/components/schemas/{brief}"}, one_of
         assert f"?expand={name}" in properties[name]["description"]
         brief_fields = set(COMPONENTS[brief]["properties"])
