@@ -180,8 +180,9 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code (the type's last part).")
     instance = serializers.CharField(help_text="The request path.")
     request_id = serializers.CharField(
-        help_text="Id of the request, the same as the `X-Request-ID` response header: quote "
-        "it when reporting a problem."
+        help_text="Id of the request, the same as the `X-Request-ID` response header (a "
+        "replayed answer, `Idempotent-Replayed: true`, keeps the first request's): quote it "
+        "when reporting a problem."
     )
     errors = FieldErrorSerializer(many=True, required=False, help_text="Field errors, if any.")
 
