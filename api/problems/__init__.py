@@ -36,6 +36,7 @@ from rest_framework import exceptions
 
 from api.problems.catalogue import BY_CODE, GENERIC_CODE_OF_STATUS, PROBLEM_BASE, generic_code
 from registry.exceptions import ImportFailed, RegistryError
+from registry.middleware import request_id_of as _request_id_of
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 WRITE_METHODS = ("POST", "PUT", "PATCH")
@@ -50,20 +51,15 @@ __all__ = ["PROBLEM_BASE", "HTTP_CODES", "ProblemResponse", "problem", "request_
 
 
 def request_id_of(request) -> str:
-    """The request's id, as ``registry.middleware`` sets it and echoes in ``X-Request-ID``.
+    """The request's id (``registry.middleware.request_id_of``), for Django's or DRF's request.
 
     A problem made before that middleware ran (by one placed before it) gets the id the
-    middleware would have given, kept on the request; ``ProblemResponse`` echoes it.
+    middleware would have given; ``ProblemResponse`` echoes it in ``X-Request-ID``.
     """
     django_request = getattr(request, "_request", request)
     if django_request is None:
         return uuid.uuid4().hex
-    request_id = getattr(django_request, "request_id", "")
-    if not request_id:
-        request_id = (django_request.headers.get(REQUEST_ID_HEADER) or "")[:64]
-        request_id = request_id or uuid.uuid4().hex
-        django_request.request_id = request_id
-    return request_id
+    return _request_id_of(django_request)
 
 
 class ProblemResponse(HttpResponse):
