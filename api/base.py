@@ -104,6 +104,42 @@ class ApiUrlField(serializers.HyperlinkedIdentityField):
         return f"{parts[0]}{pk}{parts[1]}"
 
 
+#: The brief serializer classes made by ``brief_serializer``, by dotted path.
+_BRIEF_CLASSES: dict[str, type] = {}
+
+
+def brief_serializer(path: str) -> type[RegistrySerializer]:
+    """The brief form of the resource serializer at ``path``, as a class of its own.
+
+    ``?expand=actor`` embeds an ``ActorBriefSerializer``: the ``ActorSerializer``
+    keeping ``Meta.brief_fields``. A class of its own so that the OpenAPI schema has
+    its component (``ActorBrief``), which the expandable field's ``oneOf`` [id, brief
+    object] refers to (``api.schema.RegistryAutoSchema``).
+    """
+    cls = _BRIEF_CLASSES.get(path)
+    if cls is None:
+        full = import_string(path)
+
+        def __init__(self, *args, **kwargs):
+            kwargs["brief"] = True
+            full.__init__(self, *args, **kwargs)
+
+        model = full.Meta.model._meta.verbose_name
+        cls = type(
+            full.__name__.removesuffix("Serializer") + "BriefSerializer",
+            (full,),
+            {
+                "__init__": __init__,
+                "brief_form": True,
+                "__module__": full.__module__,
+                "__doc__": f"The brief form of the related {model}, as `?expand=` embeds "
+                f"it (fields: {', '.join(full.Meta.brief_fields)}).",
+            },
+        )
+        _BRIEF_CLASSES[path] = cls
+    return cls
+
+
 class RegistrySerializer(serializers.ModelSerializer):
     """A model serializer with ``?fields=``, ``?brief=true`` and ``?expand=`` on reads.
 
@@ -119,6 +155,9 @@ class RegistrySerializer(serializers.ModelSerializer):
     serializer_related_field = inputs.StrictPrimaryKeyRelatedField
 
     expandable: ClassVar[dict[str, str]] = {}
+    #: Expandable actors that a territory-scoped key sees as id and name only when they
+    #: are from outside its territory (documented in the schema).
+    reach_limited: ClassVar[tuple[str, ...]] = ()
     #: Related fields whose choices a territory-scoped key sees only within its territory:
     #: field name -> path from the related model to its territory id.
     scoped_relations: ClassVar[dict[str, str]] = {}
@@ -195,7 +234,7 @@ class RegistrySerializer(serializers.ModelSerializer):
                 }
             )
         for name in expand:
-            self.fields[name] = import_string(self.expandable[name])(brief=True, read_only=True)
+            self.fields[name] = brief_serializer(self.expandable[name])(read_only=True)
         wanted = _csv_params(request, "fields")
         if wanted:
             unknown = sorted(set(wanted) - set(self.fields))

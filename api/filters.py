@@ -27,6 +27,7 @@ from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
 from api import params
+from api.id_schema import TERRITORY_REF_SCHEMA
 from api.scoping import within_ids
 from registry import params as grammar
 from registry.params import ParamError
@@ -181,14 +182,14 @@ def resolve_territory(value: str) -> int:
     return -1 if pk is None else pk
 
 
-@extend_schema_field(params.TERRITORY_REF_SCHEMA)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class TerritoryRefFilter(filters.Filter):
     """A filter taking a territory id or natural key (``level:code``)."""
 
     field_class = TerritoryRefField
 
 
-@extend_schema_field(params.TERRITORY_REF_SCHEMA)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class WithinTerritoryFilter(filters.Filter):
     """Rows whose territory is the given one or lies below it, through both hierarchies."""
 

@@ -45,7 +45,7 @@ from api.headers import (
     behaves,
 )
 from api.models import ApiKey, IdempotencyRecord
-from api.problems import ProblemResponse, problem
+from api.problems import ProblemResponse, header_error, problem
 
 MAX_KEY_LENGTH = IDEMPOTENCY_KEY.schema["maxLength"]
 HEADER = IDEMPOTENCY_KEY.name
@@ -100,7 +100,7 @@ def _refuse(
 ) -> ProblemResponse:
     headers = {RETRY_AFTER.name: str(retry_after)} if retry_after is not None else None
     return ProblemResponse(
-        problem(status, code=code, detail=detail, errors=errors, instance=request.path),
+        problem(status, request=request, code=code, detail=detail, errors=errors),
         headers=headers,
     )
 
@@ -154,7 +154,7 @@ def idempotent(method):
                 400,
                 "bad-idempotency-key",
                 error,
-                errors=[{"field": HEADER, "code": "invalid", "detail": error}],
+                errors=[header_error(HEADER, "invalid", error)],
             )
         owner, fingerprint = _owner(request), _fingerprint(request)
         now = timezone.now()

@@ -70,8 +70,7 @@ def gone_response(request, actor_id: int, into_id: int) -> ProblemResponse:
         code=GONE_CODE,
         detail=gettext("Actor %(old)s was merged into actor %(new)s: use %(new)s.")
         % {"old": actor_id, "new": into_id},
-        instance=request.path,
-        request_id=getattr(getattr(request, "_request", request), "request_id", ""),
+        request=request,
     )
     doc["merged_into"] = into_id
     doc["survivor"] = survivor

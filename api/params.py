@@ -23,23 +23,14 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
+from api.id_schema import TERRITORY_REF_SCHEMA
 from api.inputs import StrictBooleanField, StrictDateField, StrictIntegerField
 from registry import params as grammar
 from registry.params import MESSAGES, ParamError, parse_territory_ref, territory_pk
 
-__all__ = ["parse_territory_ref", "territory_pk"]
+__all__ = ["TERRITORY_REF_SCHEMA", "parse_territory_ref", "territory_pk"]
 
 TERRITORY_REF_HELP = MESSAGES["territory"]
-#: What the OpenAPI document says a territory reference looks like.
-TERRITORY_REF_PATTERN = (
-    r"^\s*([0-9]{1,19}|(" + "|".join(grammar.TerritoryLevel.values) + r"):\S.*)\s*$"
-)
-#: The OpenAPI schema of a territory reference, wherever one is a parameter.
-TERRITORY_REF_SCHEMA = {
-    "type": "string",
-    "pattern": TERRITORY_REF_PATTERN,
-    "example": "commune:75056",
-}
 
 
 def parse_id(value: object) -> int | None:

@@ -8,6 +8,8 @@ the schema where the code that answers or sets it runs, not where prose says so.
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -21,6 +23,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
 from api import headers
+from api.id_schema import ID_SCHEMA, TERRITORY_REF_SCHEMA
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -87,30 +90,110 @@ class RegistrySchemaGenerator(SchemaGenerator):
     endpoint_inspector_cls = _Endpoints
 
 
+# --- ids: one type everywhere ------------------------------------------------------------
+
+#: Names of ids that are no model relation: the merge target, the change's object, the
+#: analysis path's ends, the filters on attendees and members, the merged actor's survivor.
+EXTRA_ID_NAMES = frozenset(
+    {"id", "merged_into", "object_id", "from", "to", "attendee", "member", "membership"}
+)
+
+
+def id_names() -> frozenset[str]:
+    """Names that hold the id of a resource: every relation of a registry or api model (and
+    its ``_id`` column), and ``EXTRA_ID_NAMES``."""
+    from django.apps import apps
+
+    names = set(EXTRA_ID_NAMES)
+    for label in ("registry", "api"):
+        for model in apps.get_app_config(label).get_models():
+            for field in model._meta.get_fields():
+                if field.is_relation and field.concrete:
+                    names |= {field.name, field.attname}
+    return frozenset(names)
+
+
+def _as_id(node: dict) -> None:
+    """An integer id schema (or an array or ``oneOf`` holding one) as ``ID_SCHEMA``: the
+    64-bit format, no bounds (those of an input field are its column's, not an id's)."""
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        _as_id(node["items"])
+    for branch in node.get("oneOf", ()):
+        _as_id(branch)
+    if node.get("type") == "integer":
+        for key in ("minimum", "maximum", "format"):
+            node.pop(key, None)
+        node.update(ID_SCHEMA)
+
+
+def one_id_type(result, generator, request, public):
+    """Postprocessing hook: every id of a resource has the one type ``ID_SCHEMA``, in the
+    parameters and in the bodies and answers (``tests/api/test_schema_ids.py``); every
+    ``territory`` parameter, read by the one grammar of ``api.params.parse_territory_ref``,
+    is a ``TERRITORY_REF_SCHEMA``."""
+    # Schemas given once (``extend_schema_field``, the constants) are shared between
+    # operations: each is made its own before it is changed.
+    result = copy.deepcopy(result)
+    names = id_names()
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for name, prop in (component.get("properties") or {}).items():
+            if name in names:
+                _as_id(prop)
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", ()) if isinstance(operation, dict) else ():
+                if parameter["name"] == "territory" and parameter["schema"].get("type") == "string":
+                    parameter["schema"] = copy.deepcopy(TERRITORY_REF_SCHEMA)
+                if parameter["name"] in names:
+                    _as_id(parameter["schema"])
+    return result
+
+
 class FieldErrorSerializer(serializers.Serializer):
-    """One field at fault."""
+    """One field at fault, and where it is: in the body, the query string or a header.
+
+    Exactly one of `pointer`, `parameter` and `header` is given, except for a
+    cross-field error of the query string (`field` is `non_field_errors`), which has
+    none.
+    """
 
     field = serializers.CharField(
-        help_text="The field at fault (dotted path), or non_field_errors."
+        help_text="The field at fault (dotted path), the query parameter or the header, "
+        "or non_field_errors."
     )
     pointer = serializers.CharField(
         required=False,
-        help_text="JSON pointer to the field in the request body (absent for a header).",
+        help_text="An error in the request body: JSON pointer to the field (`#/name`, "
+        "`#/items/0/name`); in an uploaded spreadsheet, `#/file` (`field` names the row "
+        "and column).",
+    )
+    parameter = serializers.CharField(
+        required=False, help_text="An error in the query string: the parameter's name."
+    )
+    header = serializers.CharField(
+        required=False, help_text="An error in a request header: the header's name."
     )
     code = serializers.CharField(help_text="Machine-readable error code.")
     detail = serializers.CharField(help_text="What is wrong, for a person.")
 
 
 class ProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document: every error the API answers has this shape."""
 
-    type = serializers.CharField(help_text="URI reference of the problem type.")
+    type = serializers.CharField(
+        help_text="URI reference of the problem type, `/api/problems/<code>`: a page that "
+        "says what it means and what to do (HTML, or JSON with `Accept: application/json`)."
+    )
     title = serializers.CharField(help_text="Short summary of the problem type.")
     status = serializers.IntegerField(help_text="HTTP status code.")
     detail = serializers.CharField(help_text="Explanation of this occurrence.")
-    code = serializers.CharField(help_text="Stable machine-readable code.")
-    instance = serializers.CharField(required=False, help_text="The request path.")
-    request_id = serializers.CharField(required=False, help_text="Id of the request, to quote.")
+    code = serializers.CharField(help_text="Stable machine-readable code (the type's last part).")
+    instance = serializers.CharField(help_text="The request path.")
+    request_id = serializers.CharField(
+        help_text="Id of the request, the same as the `X-Request-ID` response header (a "
+        "replayed answer, `Idempotent-Replayed: true`, keeps the first request's): quote it "
+        "when reporting a problem."
+    )
     errors = FieldErrorSerializer(many=True, required=False, help_text="Field errors, if any.")
 
 
@@ -265,7 +348,35 @@ class RegistryAutoSchema(AutoSchema):
         if direction == "response" and _narrowable(serializer):
             # ``?fields=`` and ``?brief=true`` keep only some fields, any of them.
             result.pop("required", None)
+            self._expandable_as_one_of(serializer, result, direction)
         return result
+
+    def _expandable_as_one_of(self, serializer, result: dict, direction) -> None:
+        """An expandable relation is its id, or with ``?expand=`` the related object's
+        brief form (its own component, ``<Resource>Brief``): a ``oneOf`` of the two."""
+        from api.base import brief_serializer
+
+        if getattr(serializer, "brief_form", False):
+            return  # a brief form embedded by ?expand= is not expanded further
+        for name, path in getattr(serializer, "expandable", {}).items():
+            prop = result.get("properties", {}).get(name)
+            if prop is None or "oneOf" in prop:
+                continue
+            brief = self.resolve_serializer(brief_serializer(path), direction)
+            kept = ("description", "nullable", "readOnly")
+            one_of = {
+                "oneOf": [{k: v for k, v in prop.items() if k not in kept}, brief.ref],
+                **{k: prop[k] for k in kept if k in prop},
+            }
+            text = prop.get("description", "")
+            text += f" Its id; with `?expand={name}`, the object's brief form ({brief.name})."
+            if name in getattr(serializer, "reach_limited", ()):
+                text += (
+                    " An actor from outside a territory-scoped key's territory is then its "
+                    "id and name only."
+                )
+            one_of["description"] = text.strip()
+            result["properties"][name] = one_of
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -310,10 +421,16 @@ class RegistryAutoSchema(AutoSchema):
         model = getattr(getattr(self.view, "queryset", None), "model", None)
         label = model._meta.verbose_name if model is not None else "object"
         for parameter in parameters:
-            if parameter["name"] == "id" and not parameter.get("description"):
+            if parameter["name"] != "id":
+                continue
+            # A path id is an id like any other (a router's lookup regex made it a string);
+            # the territory routes take its natural key too.
+            natural_key = ":" in getattr(self.view, "lookup_value_regex", "")
+            parameter["schema"] = copy.deepcopy(TERRITORY_REF_SCHEMA if natural_key else ID_SCHEMA)
+            if not parameter.get("description"):
                 parameter["description"] = f"Id of the {label}." + (
                     " Its natural key `level:code` (e.g. `commune:75056`) works too."
-                    if ":" in getattr(self.view, "lookup_value_regex", "")
+                    if natural_key
                     else ""
                 )
         return parameters

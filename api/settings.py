@@ -223,6 +223,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"key": env("API_THROTTLE_RATE", default="6000/min")},
     "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
+    # An unknown ?format= is a 400 naming the parameter, not DRF's 404.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.FormatParameterNegotiation",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -246,10 +248,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ActorKindEnum": "registry.models.ActorKind"},
+    # A choice set used by a component and its brief form (?expand=) needs its name given.
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "registry.models.ActorKind",
+        "BodyStatusEnum": "registry.models.body.BodyStatus",
+    },
     "SCHEMA_PATH_PREFIX": "/api/",
     "SORT_OPERATIONS": False,
     "DEFAULT_GENERATOR_CLASS": "api.schema.RegistrySchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Every id of a resource of one type (api.schema.ID_SCHEMA).
+        "api.schema.one_id_type",
+    ],
 }
 
 #: How long the answer to a request with an Idempotency-Key is kept for replay.

@@ -28,6 +28,7 @@ from api.resources.interactions import InteractionViewSet
 from api.resources.members import BodyMembersView, MembersImportView
 from api.resources.memberships import MembershipViewSet
 from api.resources.popolo import PopoloExportView
+from api.resources.problem_pages import ProblemTypeListView, ProblemTypeView
 from api.resources.territories import TerritoryViewSet
 from api.resources.webhooks import WebhookViewSet
 
@@ -107,6 +108,10 @@ urlpatterns = [
     ),
     path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
     path("api/analysis/jobs/<uuid:job_id>/", AnalysisJobView.as_view(), name="analysis-job"),
+    # The pages of the problem ``type`` URIs (``/api/problems/<code>``, no trailing slash,
+    # as problems have carried them).
+    path("api/problems/", ProblemTypeListView.as_view(), name="problem-types"),
+    path("api/problems/<slug:code>", ProblemTypeView.as_view(), name="problem-type"),
     path("api/", include(router.urls)),
     re_path(r"^api/", not_found),
     path("api-auth/", include("rest_framework.urls")),

@@ -39,9 +39,9 @@ from api.inputs import (
     _form_request,
     parse_ascii_int,
 )
-from registry.params import TERRITORY_REF_MAX_LENGTH, parse_territory_ref
 from registry.identifiers import normalise
 from registry.models import Actor, IdentifierScheme, Territory
+from registry.params import TERRITORY_REF_MAX_LENGTH, parse_territory_ref
 from registry.scope import restrict
 from registry.services.resolution import actors_by_identifier, key_label, text_batches
 

@@ -26,7 +26,12 @@ from decimal import Decimal
 
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -272,6 +277,64 @@ class UpsertResultSerializer(serializers.Serializer):
     unchanged = serializers.ListField(child=serializers.IntegerField(), help_text="Ids as sent.")
 
 
+class ImportedFileSerializer(serializers.Serializer):
+    """What a spreadsheet import adds to the answer of the call it stands for."""
+
+    rows = serializers.IntegerField(help_text="Data rows read from the file.")
+    ignored_columns = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Columns of the file that no field takes, left out (as headed in the file).",
+    )
+
+
+class ActorImportResultSerializer(UpsertResultSerializer, ImportedFileSerializer):
+    """The answer of an actors import: the bulk upsert's, and what was read from the file.
+
+    A dry run (``?dry_run=true``) answers the same, with ``dry_run`` true and the ids of
+    records it would create null; nothing is written.
+    """
+
+
+def import_examples(dry_run: dict, real_run: dict) -> list[OpenApiExample]:
+    """The two answers of an import, as OpenAPI examples: a dry run and the real run."""
+    return [
+        OpenApiExample(
+            "Dry run",
+            value=dry_run,
+            response_only=True,
+            description="`?dry_run=true`: what the import would do; nothing is written, the "
+            "records it would create have no id yet.",
+        ),
+        OpenApiExample("Real run", value=real_run, response_only=True),
+    ]
+
+
+_ACTORS_IMPORTED = {
+    "updated": [],
+    "unchanged": [],
+    "rows": 2,
+    "ignored_columns": ["colour"],
+}
+ACTOR_IMPORT_EXAMPLES = import_examples(
+    {
+        "dry_run": True,
+        "created": [
+            {"index": 0, "id": None, "key": "external:P-1"},
+            {"index": 1, "id": None, "key": "external:A-2"},
+        ],
+        **_ACTORS_IMPORTED,
+    },
+    {
+        "dry_run": False,
+        "created": [
+            {"index": 0, "id": 41, "key": "external:P-1"},
+            {"index": 1, "id": 42, "key": "external:A-2"},
+        ],
+        **_ACTORS_IMPORTED,
+    },
+)
+
+
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A CSV or XLSX file (see the README for the columns).")
     effective_date = serializers.DateField(
@@ -377,7 +440,14 @@ class ActorImportView(IdempotentMixin, APIView):
         "the real run. Errors name the row and column.",
         parameters=[DRY_RUN],
         request={"multipart/form-data": UploadSerializer},
-        responses=UpsertResultSerializer,
+        responses={
+            200: OpenApiResponse(
+                ActorImportResultSerializer,
+                description="What the import did, or (dry run) would do: the actors created, "
+                "updated and unchanged, the rows read and the columns ignored.",
+                examples=ACTOR_IMPORT_EXAMPLES,
+            )
+        },
     )
     @idempotent
     def post(self, request):

@@ -142,8 +142,7 @@ class HealthView(APIView):
             doc = problem(
                 503,
                 detail=f"The {failed} did not answer.",
-                instance=request.path,
-                request_id=getattr(request._request, "request_id", ""),
+                request=request,
             )
             response = ProblemResponse(
                 {**doc, **checks}, headers={RETRY_AFTER.name: str(retry_after_seconds())}

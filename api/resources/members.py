@@ -18,8 +18,12 @@ from dataclasses import asdict
 from django.core.validators import EmailValidator
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -45,7 +49,13 @@ from api.inputs.references import (
 )
 from api.resources import exports
 from api.resources.bodies import BodySerializer
-from api.resources.bulk import DRY_RUN, _dry_run, _upload
+from api.resources.bulk import (
+    DRY_RUN,
+    ImportedFileSerializer,
+    _dry_run,
+    _upload,
+    import_examples,
+)
 from api.resources.memberships import MembershipSerializer
 from api.scoping import restrict, within_ids
 from registry.identifiers import normalise
@@ -611,6 +621,49 @@ def members_etag(request, body: Body, day: dt.date) -> str:
     return etag_of({"body": full, "memberships": stats, "day": day.isoformat()})
 
 
+class MembersImportResultSerializer(MembersSyncResultSerializer, ImportedFileSerializer):
+    """The answer of a members import: the sync's diff, and what was read from the file.
+
+    A dry run (``?dry_run=true``) answers the same, with ``dry_run`` true and the ids of
+    memberships (and actors) it would create null; nothing is written.
+    """
+
+
+_ENDED = {
+    "id": 7,
+    "actor": 12,
+    "name": "Paul Durand",
+    "role": "member",
+    "end_date": "2025-01-01",
+    "end_reason": "term_ended",
+}
+_MEMBERS_IMPORTED = {
+    "effective_date": "2025-01-01",
+    "updated": [],
+    "ended": [_ENDED],
+    "unchanged": [],
+    "warnings": [],
+    "rows": 1,
+    "ignored_columns": [],
+}
+MEMBERS_IMPORT_EXAMPLES = import_examples(
+    {
+        "dry_run": True,
+        "created": [
+            {"id": None, "actor": None, "name": "Jeanne Martin", "role": "president", "index": 0}
+        ],
+        **_MEMBERS_IMPORTED,
+    },
+    {
+        "dry_run": False,
+        "created": [
+            {"id": 8, "actor": 13, "name": "Jeanne Martin", "role": "president", "index": 0}
+        ],
+        **_MEMBERS_IMPORTED,
+    },
+)
+
+
 class MembersUploadSerializer(_ClosedSerializer):
     ignored_keys = frozenset({"file"})
 
@@ -634,7 +687,15 @@ class MembersImportView(IdempotentMixin, APIView):
         "each row checked as a sync entry. Errors name the row and column.",
         parameters=[DRY_RUN],
         request={"multipart/form-data": MembersUploadSerializer},
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiResponse(
+                MembersImportResultSerializer,
+                description="What the import did, or (dry run) would do: the memberships "
+                "created, updated, ended and unchanged, the warnings, the rows read and the "
+                "columns ignored.",
+                examples=MEMBERS_IMPORT_EXAMPLES,
+            )
+        },
     )
     @idempotent
     def post(self, request, pk: int):
