@@ -23,13 +23,11 @@ from rest_framework.response import Response
 from api.auth import access_of
 from api.base import ApiUrlField, PreconditionFailed, etag_matches, etag_of
 from api.inputs import StrictBooleanField, StrictCharField, StrictChoiceField, parse_ascii_int
+from api.inputs.references import TerritoryReferenceField
 from api.models import ApiKey, DisabledReason, WebhookDelivery, WebhookSubscription
 from api.pagination import RegistryPagination
-from api.params import TERRITORY_REF_HELP, parse_territory_ref, territory_pk
 from api.resources.changes import encode_cursor
-from api.scoping import Reach
 from api.webhooks import addresses, dispatch, payloads, vocabulary
-from registry.models import Territory
 from registry.selectors.changes import FeedPosition, last_position
 
 
@@ -62,41 +60,6 @@ class WebhookPagination(RegistryPagination):
 
 
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True})
-class TerritoryRefField(serializers.Field):
-    """A territory by id or ``level:code``, within the key's scope; shown as its id.
-
-    A territory outside the key's scope is refused exactly as one that does not exist.
-    """
-
-    default_error_messages = {
-        "invalid": TERRITORY_REF_HELP,
-        "does_not_exist": "No such territory.",
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("invalid")
-        if isinstance(data, int):
-            pk = parse_ascii_int(data, allow_string=False)
-        else:
-            try:
-                pk = territory_pk(parse_territory_ref(data))
-            except ValueError:
-                self.fail("invalid")
-        reach = Reach.of(self.context["request"])
-        territory = (
-            reach.objects(Territory.objects.filter(pk=pk), "id").first()
-            if pk is not None and -(2**63) <= pk < 2**63
-            else None
-        )
-        if territory is None:
-            self.fail("does_not_exist")
-        return territory
-
-    def to_representation(self, value):
-        return value.pk
-
-
 class WebhookSerializer(serializers.ModelSerializer):
     url = ApiUrlField(view_name="webhook-detail", help_text="API URL of the subscription.")
     deliveries = ApiUrlField(
@@ -123,7 +86,7 @@ class WebhookSerializer(serializers.ModelSerializer):
         max_length=len(vocabulary.ACTIONS),
         help_text="Actions to deliver; empty or absent: all.",
     )
-    territory = TerritoryRefField(
+    territory = TerritoryReferenceField(
         required=False,
         allow_null=True,
         help_text="Only changes in this territory or below (id or level:code), within the "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 
+import orjson
 import pytest
 from django.contrib.auth import get_user_model
 from hypothesis import HealthCheck, given
@@ -213,7 +214,15 @@ def test_a_territory_outside_the_keys_scope_is_refused_as_a_missing_one(db):
     far = create(client, territory=outside.pk)
     missing = create(client, territory=outside.pk + 1000)
     assert fields_of(far) == fields_of(missing) == {"territory"}
-    assert far.json()["errors"] == missing.json()["errors"]
+    # The same answer but for the reference each names.
+    assert (
+        orjson.loads(far.content.replace(b" %d." % outside.pk, b" N."))["errors"]
+        == (orjson.loads(missing.content.replace(b" %d." % (outside.pk + 1000), b" N."))["errors"])
+    )
+    far_key = create(client, territory="commune:75056").json()["errors"]
+    missing_key = create(client, territory="commune:99999").json()["errors"]
+    assert [e | {"detail": ""} for e in far_key] == [e | {"detail": ""} for e in missing_key]
+    assert far_key[0]["detail"].replace("75056", "99999") == missing_key[0]["detail"]
     assert create(client, territory="commune:28185").json()["territory"] == inside.pk
     assert create(client, territory=inside.pk).status_code == 201
 
