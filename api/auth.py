@@ -183,7 +183,23 @@ class HasScope(permissions.BasePermission):
         return True
 
 
-class KeyRateThrottle(throttling.SimpleRateThrottle):
+class _AlwaysSaysWhen(throttling.SimpleRateThrottle):
+    """A refusal always says when to come back (``Retry-After``).
+
+    DRF's ``wait()`` is None once the history holds more requests than the rate allows
+    (the rate was lowered, or several workers raced): the 429 then had no Retry-After.
+    Here it is the time until enough of the history has expired.
+    """
+
+    def wait(self):
+        wait = super().wait()
+        if wait is not None or not self.history:
+            return wait
+        blocking = self.history[min(self.num_requests, len(self.history)) - 1]
+        return max(1.0, self.duration - (self.now - blocking))
+
+
+class KeyRateThrottle(_AlwaysSaysWhen):
     """Requests per key (or per account, or per address), counted in the shared cache."""
 
     scope = "key"
@@ -199,7 +215,7 @@ class KeyRateThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class FailedAuthThrottle(throttling.SimpleRateThrottle):
+class FailedAuthThrottle(_AlwaysSaysWhen):
     """Requests with a wrong, revoked or expired key, per client address, in the shared cache.
 
     They never reach the per-key throttle (authentication refuses them first), and each

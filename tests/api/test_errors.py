@@ -243,6 +243,19 @@ def test_throttled_is_429_with_retry_after(tiny_rate):
     assert "available in" in body["detail"]
 
 
+
+def test_a_rate_lowered_under_a_busy_key_still_says_when_to_come_back(tiny_rate, monkeypatch):
+    """More requests on record than the (new) rate allows: the 429 keeps its Retry-After."""
+    _api_key, key = make_key(scopes=("read",))
+    client = client_for(key)
+    assert client.get("/api/actors/").status_code == 200
+    assert client.get("/api/actors/").status_code == 200
+    monkeypatch.setattr(KeyRateThrottle, "THROTTLE_RATES", {"key": "1/min"})
+    for _ in range(3):
+        response = client.get("/api/actors/")
+        assert_problem(response, 429, code="throttled")
+        assert 0 < int(response["Retry-After"]) <= 60
+
 # --- 500 -------------------------------------------------------------------------
 
 
