@@ -300,7 +300,7 @@ class RegistryAutoSchema(AutoSchema):
     def _negotiates(self) -> bool:
         """Whether content negotiation may refuse the Accept header (DRF's, a 406)."""
         negotiation = self.view.content_negotiation_class
-        return negotiation.select_renderer is DefaultContentNegotiation.select_renderer
+        return issubclass(negotiation, DefaultContentNegotiation)
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)

@@ -22,6 +22,17 @@ from rest_framework.response import Response
 
 from api.auth import access_of
 from api.base import ApiUrlField, PreconditionFailed, etag_matches, etag_of
+from api.headers import (
+    CONDITIONAL_READ,
+    CREATES,
+    ETAG,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    LOCATION,
+    PRECONDITION,
+    VERSIONED_WRITE,
+    behaves,
+)
 from api.inputs import StrictBooleanField, StrictCharField, StrictChoiceField, parse_ascii_int
 from api.inputs.references import TerritoryReferenceField
 from api.models import ApiKey, DisabledReason, WebhookDelivery, WebhookSubscription
@@ -265,20 +276,22 @@ class WebhookViewSet(
             raise exceptions.NotFound()
         return super().get_object()
 
+    @behaves(CONDITIONAL_READ)
     def retrieve(self, request, *args, **kwargs):
         data = self.get_serializer(self.get_object()).data
         tag = etag_of(data)
-        if etag_matches(request.headers.get("If-None-Match"), tag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-        return Response(data, headers={"ETag": tag})
+        if etag_matches(request.headers.get(IF_NONE_MATCH.name), tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={ETAG.name: tag})
+        return Response(data, headers={ETAG.name: tag})
 
     def _check_precondition(self, instance) -> None:
-        header = self.request.headers.get("If-Match")
+        header = self.request.headers.get(IF_MATCH.name)
         if header is None or header.strip() == "*":
             return
         if not etag_matches(header, etag_of(self.get_serializer(instance).data)):
             raise PreconditionFailed()
 
+    @behaves(VERSIONED_WRITE, CREATES)
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -307,9 +320,13 @@ class WebhookViewSet(
         return Response(
             data,
             status=status.HTTP_201_CREATED,
-            headers={"ETag": etag_of(self.get_serializer(instance).data)},
+            headers={
+                ETAG.name: etag_of(self.get_serializer(instance).data),
+                LOCATION.name: data["url"],
+            },
         )
 
+    @behaves(VERSIONED_WRITE, PRECONDITION)
     def partial_update(self, request, *args, **kwargs):
         with transaction.atomic():
             instance = self.get_object()
@@ -330,8 +347,9 @@ class WebhookViewSet(
             # Never the cursor: the dispatcher moves it, and this read may be older.
             instance.save(update_fields=[*data, *self.STATE_FIELDS, "updated_at"])
         data = self.get_serializer(instance).data
-        return Response(data, headers={"ETag": etag_of(data)})
+        return Response(data, headers={ETAG.name: etag_of(data)})
 
+    @behaves(PRECONDITION)
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
         self._check_precondition(instance)

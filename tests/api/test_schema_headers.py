@@ -181,7 +181,8 @@ class Wire:
                 self.wrong.append(f"{where}: declared required {name} is missing")
 
 
-def _world():
+def _world(client=None):
+    """The objects the operations' ids name; with ``client``, also its key's webhook."""
     region = territory_create(level="region", code="11", name="Île-de-France")
     commune = territory_create(
         level="commune", code="75056", name="Paris", parents=[(region, "administrative")]
@@ -202,7 +203,17 @@ def _world():
         "opinions": OpinionFactory(body=body).pk,
         "interactions": InteractionFactory(source=person, target_actor=other).pk,
         "other": other.pk,
+        **({"webhooks": _webhook(client)} if client else {}),
     }
+
+
+def _webhook(client) -> int:
+    """A webhook subscription of the client's key (a public receiver address)."""
+    response = client.post(
+        "/api/webhooks/", {"payload_url": "https://93.184.215.14/hooks"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
 
 
 def url_of(path: str, world: dict, query: dict | None = None) -> str:
@@ -242,7 +253,7 @@ def every_operation(schema: dict):
 
 
 def test_every_answer_has_the_headers_and_status_its_operation_declares(wire, schema):
-    world = _world()
+    world = _world(wire.client)
     for path, method, operation in every_operation(schema):
         url = url_of(path, world)
         declared = request_headers(schema, operation)
@@ -296,7 +307,7 @@ def test_every_operation_declares_what_no_key_throttling_and_a_lost_cache_answer
 
     from api.auth import KeyRateThrottle
 
-    world = _world()
+    world = _world(wire.client)
     anonymous = Wire(schema, APIClient())
     for path, method, _operation in every_operation(schema):
         anonymous.send(path, method, url_of(path, world))
@@ -316,7 +327,7 @@ def test_every_operation_declares_what_no_key_throttling_and_a_lost_cache_answer
 
 
 def test_the_statuses_of_particular_states_are_declared_where_they_happen(wire, schema, settings):
-    world = _world()
+    world = _world(wire.client)
     territory = world["territory"]
     # 201: the new object's ETag and Location.
     created = wire.send(
@@ -375,9 +386,9 @@ def test_a_retry_while_the_first_request_runs_is_409_with_retry_after(db, schema
     from api.idempotency import _fingerprint
     from api.models import IdempotencyRecord
 
-    world = _world()
     api_key, key = make_key(scopes=ALL_SCOPES)
     wire = Wire(schema, client_for(key))
+    world = _world(wire.client)
     honouring = [
         (path, method)
         for path, method, operation in every_operation(schema)

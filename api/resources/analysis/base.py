@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from rest_framework import exceptions, renderers, status
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -72,25 +71,11 @@ class SvgRenderer(PassThroughRenderer):
 # --- the views -------------------------------------------------------------------------------
 
 
-class FormatParamNegotiation(DefaultContentNegotiation):
-    """An unknown ``?format=`` is a 400 naming the formats, not DRF's bare 404."""
-
-    def filter_renderers(self, renderers, format):
-        kept = [r for r in renderers if r.format == format]
-        if not kept:
-            known = ", ".join(dict.fromkeys(r.format for r in renderers))
-            raise exceptions.ValidationError(
-                {"format": [f"Unknown format {format!r}: give one of {known}."]}
-            )
-        return kept
-
-
 @behaves(CONDITIONAL_READ, ANALYSIS_CACHE, QUEUES_JOB, BOUNDED_READ)
 class AnalysisView(APIView):
     """Shared steps: scope, territory access, cache lookup, job or computation."""
 
     permission_classes = [HasScope]
-    content_negotiation_class = FormatParamNegotiation
     #: An unknown actor or body, or a territory outside the key's, answers 404 (api.schema).
     answers_not_found = True
     required_scopes = ("analysis",)
