@@ -1,0 +1,536 @@
+"""Every answer the test suite gets from ``/api/`` is checked against the committed schema.
+
+A pytest plugin (registered by tests/conftest.py): it wraps Django's test client
+(``django.test.Client.request``, which DRF's ``APIClient`` and the ``client`` /
+``admin_client`` fixtures all go through, redirects followed included), and checks each
+answer to an ``/api/`` route against ``openapi/schema.yaml``: the operation by path
+template and method, the response by status code, the media type, a JSON body
+(``application/json``, ``application/problem+json``, any ``+json``) against its schema,
+and the declared response headers. A field whose type differs from the schema, an
+undocumented status or media type, a property the schema does not declare: each is a
+mismatch, wherever in the suite the request was made.
+
+Library: openapi-core (python-openapi), the maintained OpenAPI 3 request/response
+validator (path templates, status ranges, media type ranges, ``nullable``, ``oneOf``,
+header styles), rather than a hand-written walk over the schema. Its Django adapter is not
+used for the request side: it derives the path template from the URL resolver's route,
+which DRF's router writes as a regex (``(?P<pk>[^/.]+)``) and names ``pk`` where the schema
+says ``{id}``; openapi-core's own template matching on the concrete path finds the
+operation instead.
+
+Cost: the spec is loaded once per process; openapi-core builds its validators per call,
+so each distinct answer is validated once: the outcome is cached by (method, path
+template, status, content type, headers that the schema declares, body digest), and the
+tests' many identical answers (a list read before and after a failed write, the same 401
+or 404 from a hundred tests) cost a hash. See ``SCHEMA_VALIDATION_STATS`` for the numbers.
+
+The mode is the environment's ``SCHEMA_VALIDATION``:
+
+- ``strict``: a test whose requests got a mismatching answer fails, listing each one
+  (after the test's own outcome: a test that failed for its own reason keeps its error,
+  with the mismatches added as a note);
+- ``report`` (the default while the schema is being fixed): mismatches are collected
+  into the JSON file ``SCHEMA_VALIDATION_REPORT`` (default
+  ``schema-mismatches.json`` in the pytest root), merged from every xdist worker;
+- ``off``: nothing is checked.
+
+A test that deliberately talks to an undocumented route, or answers that the schema
+does not describe on purpose, says so with
+``@pytest.mark.no_schema_validation(reason="...")`` (the reason is required).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "openapi" / "schema.yaml"
+MODE_ENV = "SCHEMA_VALIDATION"
+REPORT_ENV = "SCHEMA_VALIDATION_REPORT"
+#: Set to 1 to print, at the end of the run, how many answers were checked and the time spent.
+STATS_ENV = "SCHEMA_VALIDATION_STATS"
+MODES = ("strict", "report", "off")
+#: ``report`` until the schema fixes of issue 12 are merged; ``strict`` is the goal.
+DEFAULT_MODE = "report"
+MARKER = "no_schema_validation"
+#: Served under /api/ but not API operations: the schema itself and its two viewers.
+NOT_OPERATIONS = ("/api/schema/", "/api/docs/", "/api/redoc/")
+#: JSON media types: their bodies are validated against the schema (others: status,
+#: media type and headers only; a CSV, XLSX, GEXF or SVG body has no JSON schema to meet).
+JSON_MEDIA = re.compile(r"^application/(?:[\w.-]+\+)?json$")
+#: Undocumented properties in an answer count as mismatches: a generated client would
+#: drop them into ``additional_properties`` untyped.
+ADDITIONAL_PROPERTIES = "forbid"
+
+
+def mode() -> str:
+    value = os.environ.get(MODE_ENV, DEFAULT_MODE).strip().lower() or DEFAULT_MODE
+    if value not in MODES:
+        raise pytest.UsageError(f"{MODE_ENV} must be one of {', '.join(MODES)}, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One way an answer differs from the schema."""
+
+    operation: str  # "GET /api/actors/{id}/", or the concrete path when no operation matched
+    status: int
+    content_type: str
+    kind: str  # undocumented operation / status / media type, body, header
+    where: str  # a JSON pointer into the body, or a header's name ("" when not applicable)
+    message: str
+    test: str = ""
+
+    def line(self) -> str:
+        where = f" at {self.where}" if self.where else ""
+        return f"{self.operation} -> {self.status} ({self.content_type}): {self.kind}{where}: {self.message}"
+
+
+@dataclass
+class Stats:
+    answers: int = 0
+    validated: int = 0  # cache misses, validated by openapi-core
+    seconds: float = 0.0
+    by_kind: Counter = field(default_factory=Counter)
+
+
+class _Request:
+    """What openapi-core's response validator needs of a request: method, host and path.
+
+    Not openapi-core's DjangoOpenAPIRequest: see the module docstring (path templates).
+    """
+
+    def __init__(self, method: str, path: str) -> None:
+        from openapi_core.datatypes import RequestParameters
+
+        self.method = method.lower()
+        self.host_url = "http://testserver"
+        self.path = path
+        self.parameters = RequestParameters()
+        self.body = b""
+        self.content_type = ""
+
+
+class _Response:
+    def __init__(self, status: int, content_type: str, headers, data: bytes) -> None:
+        self.status_code = status
+        self.content_type = content_type
+        self.headers = headers
+        self.data = data
+
+
+class Validator:
+    """The committed schema, loaded once, and a cache of the answers already validated."""
+
+    def __init__(self, schema_path: Path = SCHEMA_PATH) -> None:
+        self.schema_path = schema_path
+        self.cache: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
+        self.stats = Stats()
+
+    @cached_property
+    def spec(self) -> dict:
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(self.schema_path.read_text(encoding="utf-8"), Loader=loader)
+
+    @cached_property
+    def app(self):
+        from openapi_core import Config, OpenAPI
+        from openapi_core.deserializing.media_types.util import json_loads
+
+        config = Config(
+            # The spec is checked by tests/api/test_openapi.py (spectacular --validate).
+            spec_validator_cls=None,
+            schema_validators_factory=_caching_factory(),
+            path_finder_cls=_caching_path_finder(),
+            extra_media_type_deserializers={"application/problem+json": json_loads},
+            additional_properties_default_policy=ADDITIONAL_PROPERTIES,
+        )
+        return OpenAPI.from_dict(self.spec, config=config)
+
+    @cached_property
+    def header_names(self) -> frozenset[str]:
+        """Every response header some operation declares (lower case): part of the cache key."""
+        responses = [
+            response
+            for item in self.spec.get("paths", {}).values()
+            for operation in item.values()
+            if isinstance(operation, dict)
+            for response in operation.get("responses", {}).values()
+        ]
+        responses += self.spec.get("components", {}).get("responses", {}).values()
+        return frozenset(h.lower() for r in responses for h in (r.get("headers") or {}))
+
+    def check(self, *, method: str, path: str, status: int, headers, data: bytes) -> list[Mismatch]:
+        """The mismatches of one answer (``headers``: a mapping; ``data``: the body)."""
+        started = time.perf_counter()
+        content_type = headers.get("Content-Type", "")
+        mimetype = content_type.split(";", 1)[0].strip().lower()
+        is_json = bool(JSON_MEDIA.match(mimetype))
+        declared = tuple(
+            sorted((k.lower(), _header_shape(v)) for k, v in headers.items()
+                   if k.lower() in self.header_names)
+        )
+        body = data if is_json else b""
+        key = (method, _template_key(path), status, mimetype, declared,
+               hashlib.blake2b(body, digest_size=16).digest())
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self._validate(method, path, status, content_type, headers,
+                                                      body, is_json)
+            self.stats.validated += 1
+        self.stats.answers += 1
+        self.stats.seconds += time.perf_counter() - started
+        operation = f"{method} {path}"
+        out = []
+        for kind, where, message, template in found:
+            out.append(Mismatch(template or operation, status, mimetype, kind, where, message))
+            self.stats.by_kind[kind] += 1
+        return out
+
+    def _validate(self, method, path, status, content_type, headers, body, is_json):
+        from werkzeug.datastructures import Headers
+
+        request = _Request(method, path)
+        # A non-JSON body is not parsed: give openapi-core a placeholder of the right kind.
+        response = _Response(status, content_type, Headers(list(headers.items())),
+                             body if is_json else b"-")
+        template = self._template(request)
+        results = []
+        for error in self.app.iter_response_errors(request, response):
+            for kind, where, message in describe(error, is_json=is_json):
+                results.append((kind, where, message, template))
+        return tuple(results)
+
+    def _template(self, request) -> str:
+        try:
+            found = self.app.response_validator._find_path(request)
+        except Exception:  # noqa: BLE001 - reported by iter_response_errors itself
+            return ""
+        return f"{request.method.upper()} {found.path_result.pattern}"
+
+
+def _caching_factory():
+    """openapi-core's OpenAPI 3.0 response-side schema validators, each built once.
+
+    openapi-core makes a new jsonschema validator (and, for the additional-properties policy,
+    a new validator class) for every schema of every answer: ~1-5 ms each, most of the cost
+    of a check. A validator is stateless, so one per schema location serves every answer.
+    """
+    from openapi_core.validation.schemas import oas30_read_schema_validators_factory as base
+    from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+
+    class CachingSchemaValidatorsFactory(SchemaValidatorsFactory):
+        def __init__(self) -> None:
+            super().__init__(base.schema_validator_cls, base.format_checker)
+            self._built: dict[tuple, Any] = {}
+
+        def create(self, spec, schema, *args, **kwargs):
+            key = (tuple(schema.parts), args, tuple(sorted(kwargs.items())))
+            built = self._built.get(key)
+            if built is None:
+                built = self._built[key] = super().create(spec, schema, *args, **kwargs)
+            return built
+
+    return CachingSchemaValidatorsFactory()
+
+
+def _caching_path_finder():
+    """openapi-core's path finder, remembering each (method, URL) it resolved (~1 ms each:
+    it walks every path template of the schema)."""
+    from openapi_core.templating.paths.finders import APICallPathFinder
+
+    class CachingPathFinder(APICallPathFinder):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._found: dict[tuple[str, str], Any] = {}
+
+        def find(self, method, name):
+            key = (method, name)
+            found = self._found.get(key)
+            if found is None:
+                found = self._found[key] = super().find(method, name)  # PathError: not kept
+            return found
+
+    return CachingPathFinder
+
+
+def _header_shape(value: str) -> str:
+    """A header's value in the cache key: short values whole (an enum such as ``true`` or
+    ``hit``), long ones (an ETag, a request id) by their shape only."""
+    if len(value) <= 16:
+        return value
+    return "digits" if value.isdigit() else f"text:{value[:1]}{value[-1:]}"
+
+
+def _template_key(path: str) -> str:
+    """Ids in a path do not change which schema applies: one cache line per route shape."""
+    return re.sub(r"/\d+(?=/|$)", "/{n}", path)
+
+
+def describe(error: Exception, *, is_json: bool) -> list[tuple[str, str, str]]:
+    """(kind, where, message) for one openapi-core error, schema errors spelled out."""
+    from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+    from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
+    from openapi_core.templating.responses.exceptions import ResponseNotFound
+    from openapi_core.validation.response.exceptions import (
+        HeaderValidationError,
+        MissingData,
+    )
+
+    chain = [error]
+    while chain[-1].__cause__ is not None:
+        chain.append(chain[-1].__cause__)
+    for exc in chain:
+        if isinstance(exc, OperationNotFound):
+            return [("undocumented method", "", str(exc))]
+        if isinstance(exc, PathError):
+            return [("undocumented path", "", str(exc))]
+        if isinstance(exc, ResponseNotFound):
+            return [("undocumented status", "", str(exc))]
+        if isinstance(exc, MediaTypeNotFound):
+            return [("undocumented media type", "", f"not among {', '.join(exc.availableMimetypes)}")]
+        if isinstance(exc, MissingData):
+            return [("body", "", "the schema declares a body; the answer has none")]
+    for exc in chain:
+        schema_errors = list(getattr(exc, "schema_errors", None) or ())
+        if schema_errors:
+            kind = "header" if isinstance(error, HeaderValidationError) else "body"
+            name = getattr(error, "name", "") if kind == "header" else ""
+            if kind == "body" and not is_json:
+                return []  # the placeholder of a non-JSON body: nothing to say about it
+            return [(kind, name or _pointer(e), _message(e)) for e in _leaves(schema_errors)]
+    if isinstance(error, HeaderValidationError):
+        return [("header", getattr(error, "name", ""), str(error))]
+    return [("other", "", f"{error.__class__.__name__}: {chain[-1]}")]
+
+
+def _leaves(errors):
+    """jsonschema's best guesses inside oneOf/anyOf, so a message names the field that differs."""
+    from jsonschema.exceptions import best_match
+
+    out = []
+    for error in errors:
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            out.append(best_match(error.context))
+        else:
+            out.append(error)
+    return out
+
+
+def _pointer(error) -> str:
+    return "/" + "/".join(str(p) for p in error.absolute_path)
+
+
+def _message(error) -> str:
+    text = error.message
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# --- The pytest side ------------------------------------------------------------------------
+
+_validator: Validator | None = None
+_collected: list[Mismatch] = []
+_current: dict[str, Any] = {"item": None, "found": []}
+
+
+def validator() -> Validator:
+    global _validator
+    if _validator is None:
+        _validator = Validator()
+    return _validator
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/") and not path.startswith(NOT_OPERATIONS)
+
+
+def _check_response(response) -> None:
+    """Called with every answer of Django's test client."""
+    request = getattr(response, "wsgi_request", None)
+    if request is None:
+        return
+    # Streamed answers are never consumed here: only JSON bodies are validated, and the
+    # API streams only files (CSV, XLSX, exports).
+    data = b"" if getattr(response, "streaming", False) else response.content
+    check_answer(request.method, request.path, response.status_code, response.headers, data)
+
+
+def check_httpx_response(response) -> None:
+    """An httpx response event hook: the same check for a live server's answers (the
+    generated client's test)."""
+    if mode() == "off":
+        return
+    response.read()
+    check_answer(response.request.method, response.request.url.path, response.status_code,
+                 response.headers, response.content)
+
+
+def check_answer(method: str, path: str, status: int, headers, data: bytes) -> None:
+    """Check one answer and record its mismatches for the running test."""
+    if not _is_api(path):
+        return
+    item = _current["item"]
+    if item is not None and item.get_closest_marker(MARKER):
+        return
+    method = method.upper()
+    if method == "HEAD":
+        method, data = "GET", b""  # a HEAD answer is the GET one without its body
+    try:
+        found = validator().check(method=method, path=path, status=status, headers=headers,
+                                  data=data)
+    except Exception as exc:  # noqa: BLE001 - a fault of this plugin is reported, not hidden
+        found = [Mismatch(f"{method} {path}", status, headers.get("Content-Type", ""),
+                          "validator error", "", f"{exc.__class__.__name__}: {exc}")]
+    test = item.nodeid if item is not None else ""
+    for mismatch in found:
+        _current["found"].append(mismatch)
+        _collected.append(Mismatch(**{**asdict(mismatch), "test": test}))
+
+
+def install(config) -> None:
+    """Wrap Django's test client (once per process) and register the opt-out marker."""
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(reason): the test's answers are not checked against openapi/schema.yaml "
+        "(a deliberately undocumented route or answer; say why)",
+    )
+    if mode() == "off":
+        return
+    from django.test.client import Client
+
+    if getattr(Client.request, "_schema_checked", False):
+        return
+    original = Client.request
+
+    def request(self, **kwargs):
+        response = original(self, **kwargs)
+        _check_response(response)
+        return response
+
+    request._schema_checked = True
+    request._original = original
+    Client.request = request
+    config.pluginmanager.register(_Plugin(), "schema_validation")
+
+
+class _Plugin:
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        marker = item.get_closest_marker(MARKER)
+        if marker is not None and not (marker.kwargs.get("reason") or marker.args):
+            raise pytest.UsageError(f"{item.nodeid}: @{MARKER} needs a reason=")
+        _current["item"] = item
+        try:
+            return (yield)
+        finally:
+            _current["item"] = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        return (yield from self._phase(item))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        return (yield from self._phase(item))
+
+    def _phase(self, item):
+        _current["found"] = []
+        try:
+            result = yield
+        except BaseException as exc:
+            if _current["found"] and mode() == "strict":
+                exc.add_note(_failure_text(_current["found"]))
+            raise
+        if _current["found"] and mode() == "strict":
+            pytest.fail(_failure_text(_current["found"]), pytrace=False)
+        return result
+
+    def pytest_sessionfinish(self, session):
+        config = session.config
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:  # an xdist worker: hand everything to the controller
+            workeroutput["schema_mismatches"] = json.dumps([asdict(m) for m in _collected])
+            workeroutput["schema_stats"] = json.dumps(_stats_dict())
+            return
+        _finish(config, _collected, [_stats_dict()])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        output = getattr(node, "workeroutput", {}) or {}
+        if "schema_mismatches" in output:
+            _collected.extend(Mismatch(**m) for m in json.loads(output["schema_mismatches"]))
+            _worker_stats.append(json.loads(output["schema_stats"]))
+
+
+_worker_stats: list[dict] = []
+
+
+def _stats_dict() -> dict:
+    s = validator().stats if _validator is not None else Stats()
+    return {"answers": s.answers, "validated": s.validated, "seconds": round(s.seconds, 3)}
+
+
+def _failure_text(found: list[Mismatch]) -> str:
+    lines = [f"{len(found)} answer(s) differ from openapi/schema.yaml ({MODE_ENV}=strict):"]
+    lines += [f"  {m.line()}" for m in found[:20]]
+    if len(found) > 20:
+        lines.append(f"  ... and {len(found) - 20} more")
+    lines.append(
+        "Fix the schema (or the answer) so they agree; a test that talks to an undocumented "
+        f"route on purpose says so with @pytest.mark.{MARKER}(reason=...)."
+    )
+    return "\n".join(lines)
+
+
+def _finish(config, mismatches: list[Mismatch], stats: list[dict]) -> None:
+    stats = stats + _worker_stats if _worker_stats else stats
+    if mode() == "report":
+        target = Path(os.environ.get(REPORT_ENV) or config.rootpath / "schema-mismatches.json")
+        groups = group(mismatches)
+        target.write_text(json.dumps(
+            {"mismatches": len(mismatches), "groups": groups}, indent=1, ensure_ascii=False))
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"schema validation ({MODE_ENV}=report): {len(mismatches)} mismatching answer "
+                f"parts in {len(groups)} groups, written to {target}")
+    if os.environ.get(STATS_ENV) == "1":
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            for s in stats:
+                if s["answers"]:
+                    reporter.write_line(f"schema validation: {s['answers']} answers checked, "
+                                        f"{s['validated']} validated, {s['seconds']} s")
+
+
+def group(mismatches: list[Mismatch]) -> list[dict]:
+    """Mismatches grouped by (operation, status, kind, where with list indices folded, message)."""
+    groups: dict[tuple, dict] = {}
+    for m in mismatches:
+        where = re.sub(r"/\d+(?=/|$)", "/*", m.where)
+        message = re.sub(r"^.*? (is not|does not|is too|should not|Additional properties)",
+                         r"\1", m.message) if m.kind == "body" else m.message
+        key = (m.operation, m.status, m.content_type, m.kind, where, message)
+        entry = groups.setdefault(key, {
+            "operation": m.operation, "status": m.status, "content_type": m.content_type,
+            "kind": m.kind, "where": where, "message": message, "example": m.message,
+            "count": 0, "tests": [],
+        })
+        entry["count"] += 1
+        if m.test and m.test not in entry["tests"] and len(entry["tests"]) < 5:
+            entry["tests"].append(m.test)
+    return sorted(groups.values(), key=lambda g: (g["operation"], g["status"], -g["count"]))
