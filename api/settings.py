@@ -211,11 +211,13 @@ REST_FRAMEWORK = {
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "api.inputs.StrictJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only: the schema declares what the server reads, and a form can carry
+    # neither types (every value is text) nor nested entries. The two spreadsheet uploads
+    # (members import, actors import) set MultiPartParser themselves. Without a form
+    # parser the browsable API shows its raw JSON form only (DRF hides the HTML form),
+    # which still writes everything; an unadvertised form parser kept for it would be a
+    # second, looser way in that the schema does not describe.
+    "DEFAULT_PARSER_CLASSES": ["api.inputs.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "api.filters.StableOrderingFilter",

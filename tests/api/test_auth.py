@@ -185,7 +185,9 @@ def test_read_only_key_cannot_write(read_client):
     )
     body = assert_problem(created, 403)
     assert "write" in body["detail"]
-    assert_problem(read_client.patch(f"/api/actors/{actor.pk}/", {"name": "Après"}), 403)
+    assert_problem(
+        read_client.patch(f"/api/actors/{actor.pk}/", {"name": "Après"}, format="json"), 403
+    )
     assert_problem(read_client.delete(f"/api/actors/{actor.pk}/"), 403)
     actor.refresh_from_db()
     assert actor.name == "Avant"
@@ -317,11 +319,15 @@ def test_territory_scoped_key_sees_its_territory_and_below_only(scoped):
 def test_territory_scoped_key_updates_inside_only(scoped):
     client = scoped["client"]
     inside, outside = scoped["body"]
-    assert_problem(client.patch(f"/api/bodies/{outside.pk}/", {"name": "Hijacked"}), 404)
+    assert_problem(
+        client.patch(f"/api/bodies/{outside.pk}/", {"name": "Hijacked"}, format="json"), 404
+    )
     assert_problem(client.delete(f"/api/bodies/{outside.pk}/"), 404)
     outside.refresh_from_db()
     assert outside.name == "CQ Orléans"
-    response = client.patch(f"/api/bodies/{inside.pk}/", {"name": "CQ Chartres-centre"})
+    response = client.patch(
+        f"/api/bodies/{inside.pk}/", {"name": "CQ Chartres-centre"}, format="json"
+    )
     assert response.status_code == 200, response.content
     inside.refresh_from_db()
     assert inside.name == "CQ Chartres-centre"
@@ -389,7 +395,12 @@ def test_writes_record_the_key_prefix_in_the_ledger():
     )
     assert created.status_code == 201, created.content
     actor_id = created.json()["id"]
-    assert client.patch(f"/api/actors/{actor_id}/", {"name": "Les Amis du Parc"}).status_code == 200
+    assert (
+        client.patch(
+            f"/api/actors/{actor_id}/", {"name": "Les Amis du Parc"}, format="json"
+        ).status_code
+        == 200
+    )
     assert client.delete(f"/api/actors/{actor_id}/").status_code == 204
     records = list(ChangeRecord.objects.filter(model="registry.actor", object_id=actor_id))
     assert [r.action for r in records] == ["create", "update", "delete"]

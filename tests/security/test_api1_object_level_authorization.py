@@ -294,8 +294,10 @@ def test_api1_writes_naming_an_outside_object_answer_as_naming_a_missing_one(
     world, resource, payload, field
 ):
     before = ChangeRecord.objects.count()
-    leaked = world.client.post(f"/api/{resource}/", payload(world, world.outside.person.pk))
-    missing = world.client.post(f"/api/{resource}/", payload(world, MISSING))
+    leaked = world.client.post(
+        f"/api/{resource}/", payload(world, world.outside.person.pk), format="json"
+    )
+    missing = world.client.post(f"/api/{resource}/", payload(world, MISSING), format="json")
     assert_problem(leaked, 422)
     assert_problem(missing, 422)
     assert field in {f for f, _c in _errors(leaked)}
