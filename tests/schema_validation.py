@@ -123,14 +123,6 @@ class _Request:
         self.content_type = ""
 
 
-class _Response:
-    def __init__(self, status: int, content_type: str, headers, data: bytes) -> None:
-        self.status_code = status
-        self.content_type = content_type
-        self.headers = headers
-        self.data = data
-
-
 class Validator:
     """The committed schema, loaded once, and a cache of the answers already validated."""
 
@@ -159,7 +151,7 @@ class Validator:
             extra_media_type_deserializers={"application/problem+json": json_loads},
             additional_properties_default_policy=ADDITIONAL_PROPERTIES,
         )
-        return OpenAPI.from_dict(self.spec, config=config)
+        return OpenAPI.from_dict(nullable_refs(self.spec), config=config)
 
     @cached_property
     def header_names(self) -> frozenset[str]:
@@ -174,23 +166,47 @@ class Validator:
         responses += self.spec.get("components", {}).get("responses", {}).values()
         return frozenset(h.lower() for r in responses for h in (r.get("headers") or {}))
 
-    def check(self, *, method: str, path: str, status: int, headers, data: bytes) -> list[Mismatch]:
+    def check(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        headers,
+        data: bytes,
+        head: bool = False,
+        streamed: bool = False,
+    ) -> list[Mismatch]:
         """The mismatches of one answer (``headers``: a mapping; ``data``: the body)."""
         started = time.perf_counter()
         content_type = headers.get("Content-Type", "")
         mimetype = content_type.split(";", 1)[0].strip().lower()
-        is_json = bool(JSON_MEDIA.match(mimetype))
+        # A HEAD answer is checked as the GET one, without its body.
+        is_json = bool(JSON_MEDIA.match(mimetype)) and not head
         declared = tuple(
-            sorted((k.lower(), _header_shape(v)) for k, v in headers.items()
-                   if k.lower() in self.header_names)
+            sorted(
+                (k.lower(), _header_shape(v))
+                for k, v in headers.items()
+                if k.lower() in self.header_names
+            )
         )
         body = data if is_json else b""
-        key = (method, _template_key(path), status, mimetype, declared,
-               hashlib.blake2b(body, digest_size=16).digest())
+        has_body = bool(data) or streamed
+        key = (
+            method,
+            head,
+            has_body,
+            _template_key(path),
+            status,
+            mimetype,
+            declared,
+            hashlib.blake2b(body, digest_size=16).digest(),
+        )
         found = self.cache.get(key)
         if found is None:
-            found = self.cache[key] = self._validate(method, path, status, content_type, headers,
-                                                      body, is_json)
+            found = self.cache[key] = self._validate(
+                method, path, status, content_type, headers, body, is_json, has_body
+            )
             self.stats.validated += 1
         self.stats.answers += 1
         self.stats.seconds += time.perf_counter() - started
@@ -201,26 +217,86 @@ class Validator:
             self.stats.by_kind[kind] += 1
         return out
 
-    def _validate(self, method, path, status, content_type, headers, body, is_json):
-        from werkzeug.datastructures import Headers
-
-        request = _Request(method, path)
-        # A non-JSON body is not parsed: give openapi-core a placeholder of the right kind.
-        response = _Response(status, content_type, Headers(list(headers.items())),
-                             body if is_json else b"-")
-        template = self._template(request)
+    def _validate(self, method, path, status, content_type, headers, body, is_json, has_body):
+        template = ""
         results = []
-        for error in self.app.iter_response_errors(request, response):
-            for kind, where, message in describe(error, is_json=is_json):
+        for error in self._errors(
+            method, path, status, content_type, headers, body, is_json, has_body
+        ):
+            if isinstance(error, str):
+                template = error
+                continue
+            for kind, where, message in describe(error):
                 results.append((kind, where, message, template))
         return tuple(results)
 
-    def _template(self, request) -> str:
+    def _errors(self, method, path, status, content_type, headers, body, is_json, has_body):
+        """openapi-core's response validation, step by step (its ``iter_errors`` with the
+        body step only for JSON bodies): first the operation's template, then each error."""
+        from openapi_core.templating.paths.exceptions import PathError
+        from openapi_core.templating.responses.exceptions import ResponseFinderError
+        from openapi_core.validation.response.exceptions import DataValidationError, HeadersError
+        from werkzeug.datastructures import Headers
+
+        checker = self.app.response_validator
         try:
-            found = self.app.response_validator._find_path(request)
-        except Exception:  # noqa: BLE001 - reported by iter_response_errors itself
-            return ""
-        return f"{request.method.upper()} {found.path_result.pattern}"
+            _path, operation, _server, path_result, _ = checker._find_path(_Request(method, path))
+        except PathError as exc:
+            yield exc
+            return
+        yield f"{method} {path_result.pattern}"
+        try:
+            response = checker._find_operation_response(status, operation)
+        except ResponseFinderError as exc:
+            yield exc
+            return
+        mimetype = content_type.split(";", 1)[0].strip()
+        if "content" not in response:
+            if has_body:
+                yield NoBodyDeclared(mimetype)
+        elif is_json:
+            try:
+                checker._get_data(body, mimetype, response)
+            except DataValidationError as exc:
+                yield exc
+        elif mimetype:  # status, media type and headers only
+            try:
+                checker._find_media_type(response / "content", mimetype)
+            except Exception as exc:  # noqa: BLE001 - MediaTypeNotFound, reported as such
+                yield exc
+        try:
+            checker._get_headers(Headers(list(headers.items())), response)
+        except HeadersError as exc:
+            yield from exc.context
+
+
+class NoBodyDeclared(Exception):
+    """The answer has a body where the schema declares none."""
+
+
+#: Accepts ``null`` only (OpenAPI 3.0 has no null type: a nullable type with no other value).
+NULL_ONLY = {"type": "object", "nullable": True, "enum": [None], "properties": {}}
+
+
+def nullable_refs(node: Any) -> Any:
+    """drf-spectacular's nullable reference, ``{allOf: [$ref], nullable: true}``, read as
+    "the referenced schema, or null".
+
+    That is how generators read it (openapi-python-client types such a field
+    ``None | Model``), but OpenAPI 3.0.3 makes ``nullable`` apply only beside a ``type``,
+    so openapi-core's validator, which follows 3.0.3 to the letter, refuses the null. The
+    rewrite (``anyOf`` of the reference and a null-only schema) says the same thing in
+    terms both agree on; the committed file is not changed.
+    """
+    if isinstance(node, list):
+        return [nullable_refs(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: nullable_refs(value) for key, value in node.items()}
+    if out.get("nullable") is True and "allOf" in out and "type" not in out:
+        rest = {k: v for k, v in out.items() if k not in ("allOf", "nullable")}
+        return {**rest, "anyOf": [{"allOf": out["allOf"]}, NULL_ONLY]}
+    return out
 
 
 def _caching_factory():
@@ -281,7 +357,7 @@ def _template_key(path: str) -> str:
     return re.sub(r"/\d+(?=/|$)", "/{n}", path)
 
 
-def describe(error: Exception, *, is_json: bool) -> list[tuple[str, str, str]]:
+def describe(error: Exception) -> list[tuple[str, str, str]]:
     """(kind, where, message) for one openapi-core error, schema errors spelled out."""
     from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
     from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
@@ -302,16 +378,18 @@ def describe(error: Exception, *, is_json: bool) -> list[tuple[str, str, str]]:
         if isinstance(exc, ResponseNotFound):
             return [("undocumented status", "", str(exc))]
         if isinstance(exc, MediaTypeNotFound):
-            return [("undocumented media type", "", f"not among {', '.join(exc.availableMimetypes)}")]
+            return [
+                ("undocumented media type", "", f"not among {', '.join(exc.availableMimetypes)}")
+            ]
         if isinstance(exc, MissingData):
             return [("body", "", "the schema declares a body; the answer has none")]
+        if isinstance(exc, NoBodyDeclared):
+            return [("body", "", f"the answer has a body ({exc}); the schema declares none")]
     for exc in chain:
         schema_errors = list(getattr(exc, "schema_errors", None) or ())
         if schema_errors:
             kind = "header" if isinstance(error, HeaderValidationError) else "body"
             name = getattr(error, "name", "") if kind == "header" else ""
-            if kind == "body" and not is_json:
-                return []  # the placeholder of a non-JSON body: nothing to say about it
             return [(kind, name or _pointer(e), _message(e)) for e in _leaves(schema_errors)]
     if isinstance(error, HeaderValidationError):
         return [("header", getattr(error, "name", ""), str(error))]
@@ -365,8 +443,16 @@ def _check_response(response) -> None:
         return
     # Streamed answers are never consumed here: only JSON bodies are validated, and the
     # API streams only files (CSV, XLSX, exports).
-    data = b"" if getattr(response, "streaming", False) else response.content
-    check_answer(request.method, request.path, response.status_code, response.headers, data)
+    streamed = getattr(response, "streaming", False)
+    data = b"" if streamed else response.content
+    check_answer(
+        request.method,
+        request.path,
+        response.status_code,
+        response.headers,
+        data,
+        streamed=streamed,
+    )
 
 
 def check_httpx_response(response) -> None:
@@ -375,11 +461,18 @@ def check_httpx_response(response) -> None:
     if mode() == "off":
         return
     response.read()
-    check_answer(response.request.method, response.request.url.path, response.status_code,
-                 response.headers, response.content)
+    check_answer(
+        response.request.method,
+        response.request.url.path,
+        response.status_code,
+        response.headers,
+        response.content,
+    )
 
 
-def check_answer(method: str, path: str, status: int, headers, data: bytes) -> None:
+def check_answer(
+    method: str, path: str, status: int, headers, data: bytes, *, streamed: bool = False
+) -> None:
     """Check one answer and record its mismatches for the running test."""
     if not _is_api(path):
         return
@@ -387,14 +480,30 @@ def check_answer(method: str, path: str, status: int, headers, data: bytes) -> N
     if item is not None and item.get_closest_marker(MARKER):
         return
     method = method.upper()
-    if method == "HEAD":
-        method, data = "GET", b""  # a HEAD answer is the GET one without its body
+    head = method == "HEAD"
+    if head:
+        method, data = "GET", b""
     try:
-        found = validator().check(method=method, path=path, status=status, headers=headers,
-                                  data=data)
+        found = validator().check(
+            method=method,
+            path=path,
+            status=status,
+            headers=headers,
+            data=data,
+            head=head,
+            streamed=streamed and not head,
+        )
     except Exception as exc:  # noqa: BLE001 - a fault of this plugin is reported, not hidden
-        found = [Mismatch(f"{method} {path}", status, headers.get("Content-Type", ""),
-                          "validator error", "", f"{exc.__class__.__name__}: {exc}")]
+        found = [
+            Mismatch(
+                f"{method} {path}",
+                status,
+                headers.get("Content-Type", ""),
+                "validator error",
+                "",
+                f"{exc.__class__.__name__}: {exc}",
+            )
+        ]
     test = item.nodeid if item is not None else ""
     for mismatch in found:
         _current["found"].append(mismatch)
@@ -501,20 +610,26 @@ def _finish(config, mismatches: list[Mismatch], stats: list[dict]) -> None:
     if mode() == "report":
         target = Path(os.environ.get(REPORT_ENV) or config.rootpath / "schema-mismatches.json")
         groups = group(mismatches)
-        target.write_text(json.dumps(
-            {"mismatches": len(mismatches), "groups": groups}, indent=1, ensure_ascii=False))
+        target.write_text(
+            json.dumps(
+                {"mismatches": len(mismatches), "groups": groups}, indent=1, ensure_ascii=False
+            )
+        )
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(
                 f"schema validation ({MODE_ENV}=report): {len(mismatches)} mismatching answer "
-                f"parts in {len(groups)} groups, written to {target}")
+                f"parts in {len(groups)} groups, written to {target}"
+            )
     if os.environ.get(STATS_ENV) == "1":
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             for s in stats:
                 if s["answers"]:
-                    reporter.write_line(f"schema validation: {s['answers']} answers checked, "
-                                        f"{s['validated']} validated, {s['seconds']} s")
+                    reporter.write_line(
+                        f"schema validation: {s['answers']} answers checked, "
+                        f"{s['validated']} validated, {s['seconds']} s"
+                    )
 
 
 def group(mismatches: list[Mismatch]) -> list[dict]:
@@ -522,14 +637,28 @@ def group(mismatches: list[Mismatch]) -> list[dict]:
     groups: dict[tuple, dict] = {}
     for m in mismatches:
         where = re.sub(r"/\d+(?=/|$)", "/*", m.where)
-        message = re.sub(r"^.*? (is not|does not|is too|should not|Additional properties)",
-                         r"\1", m.message) if m.kind == "body" else m.message
+        message = (
+            re.sub(
+                r"^.*? (is not|does not|is too|should not|Additional properties)", r"\1", m.message
+            )
+            if m.kind == "body"
+            else m.message
+        )
         key = (m.operation, m.status, m.content_type, m.kind, where, message)
-        entry = groups.setdefault(key, {
-            "operation": m.operation, "status": m.status, "content_type": m.content_type,
-            "kind": m.kind, "where": where, "message": message, "example": m.message,
-            "count": 0, "tests": [],
-        })
+        entry = groups.setdefault(
+            key,
+            {
+                "operation": m.operation,
+                "status": m.status,
+                "content_type": m.content_type,
+                "kind": m.kind,
+                "where": where,
+                "message": message,
+                "example": m.message,
+                "count": 0,
+                "tests": [],
+            },
+        )
         entry["count"] += 1
         if m.test and m.test not in entry["tests"] and len(entry["tests"]) < 5:
             entry["tests"].append(m.test)

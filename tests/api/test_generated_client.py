@@ -70,10 +70,24 @@ def generated(tmp_path_factory) -> Generated:
     config.write_text(CONFIG)
     out = where / PACKAGE
     result = subprocess.run(
-        [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(SCHEMA),
-         "--meta", "none", "--config", str(config), "--output-path", str(out),
-         "--fail-on-warning"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(SCHEMA),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+            "--output-path",
+            str(out),
+            "--fail-on-warning",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"openapi-python-client failed on openapi/schema.yaml:\n{output}"
@@ -212,29 +226,72 @@ def world(generated, api) -> World:
     g = generated
     Territory, TerritoryRequest = g.model("Territory"), g.model("TerritoryRequest")
     create_territory = g.op("territories.territories_create").sync_detailed
-    region = parsed(create_territory(client=api, body=TerritoryRequest(
-        level=g.model("LevelEnum")("region"), code="98", name="Région d'essai")), Territory, 201)
-    commune = parsed(create_territory(client=api, body=TerritoryRequest(
-        level=g.model("LevelEnum")("commune"), code=code(), name="Commune d'essai",
-        parent_links=[g.model("ParentLinkRequest")(
-            territory=region.id, kind=g.model("ParentLinkKindEnum")("administrative"))],
-    )), Territory, 201)
+    region = parsed(
+        create_territory(
+            client=api,
+            body=TerritoryRequest(
+                level=g.model("LevelEnum")("region"), code="98", name="Région d'essai"
+            ),
+        ),
+        Territory,
+        201,
+    )
+    commune = parsed(
+        create_territory(
+            client=api,
+            body=TerritoryRequest(
+                level=g.model("LevelEnum")("commune"),
+                code=code(),
+                name="Commune d'essai",
+                parent_links=[
+                    g.model("ParentLinkRequest")(
+                        territory=region.id, kind=g.model("ParentLinkKindEnum")("administrative")
+                    )
+                ],
+            ),
+        ),
+        Territory,
+        201,
+    )
 
     Actor, ActorRequest = g.model("Actor"), g.model("ActorRequest")
     create_actor = g.op("actors.actors_create").sync_detailed
     people = [
-        parsed(create_actor(client=api, body=ActorRequest(
-            kind=g.model("ActorKindEnum")("person"), category=g.model("CategoryEnum")("resident"),
-            name=name, territory=commune.id)), Actor, 201)
+        parsed(
+            create_actor(
+                client=api,
+                body=ActorRequest(
+                    kind=g.model("ActorKindEnum")("person"),
+                    category=g.model("CategoryEnum")("resident"),
+                    name=name,
+                    territory=commune.id,
+                ),
+            ),
+            Actor,
+            201,
+        )
         for name in ("Alice Martin", "Bob Durand")
     ]
     Body, BodyRequest = g.model("Body"), g.model("BodyRequest")
-    body = parsed(g.op("bodies.bodies_create").sync_detailed(client=api, body=BodyRequest(
-        name="Conseil citoyen d'essai", body_type=g.model("BodyTypeEnum")("conseil_citoyen"),
-        territory=commune.id,
-        colleges=[g.model("CollegeNestedRequest")(
-            name="Habitants", seats=10, selection_mode=g.model("SelectionModeEnum")("lot"))],
-    )), Body, 201)
+    body = parsed(
+        g.op("bodies.bodies_create").sync_detailed(
+            client=api,
+            body=BodyRequest(
+                name="Conseil citoyen d'essai",
+                body_type=g.model("BodyTypeEnum")("conseil_citoyen"),
+                territory=commune.id,
+                colleges=[
+                    g.model("CollegeNestedRequest")(
+                        name="Habitants",
+                        seats=10,
+                        selection_mode=g.model("SelectionModeEnum")("lot"),
+                    )
+                ],
+            ),
+        ),
+        Body,
+        201,
+    )
     return World(region, commune, *people, body)
 
 
@@ -263,8 +320,10 @@ def test_member_sync_with_idempotency_key_and_if_match(generated, api, world):
     Entry = g.model("MemberEntryRequest")
     payload = g.model("MembersSyncRequestRequest")(
         effective_date=dt.date(2026, 1, 1),
-        members=[Entry(actor=world.alice.id, college="Habitants"),
-                 Entry(actor=world.bob.id, role=g.model("RoleEnum")("president"))],
+        members=[
+            Entry(actor=world.alice.id, college="Habitants"),
+            Entry(actor=world.bob.id, role=g.model("RoleEnum")("president")),
+        ],
     )
     Result = g.model("MembersSyncResult")
     first = sync(world.body.id, client=api, body=payload, idempotency_key="night-1", if_match=etag)
@@ -299,8 +358,11 @@ def test_change_feed_pages_through_every_write(generated, api, world):
             break
         assert pages < 50, "the feed never ends"
     created = {(c.type_, c.id) for c in seen if c.action.value == "create"}
-    assert {("territory", world.commune.id), ("actor", world.alice.id),
-            ("body", world.body.id)} <= created, created
+    assert {
+        ("territory", world.commune.id),
+        ("actor", world.alice.id),
+        ("body", world.body.id),
+    } <= created, created
     assert pages >= 3
     assert [c.position for c in seen] == sorted(c.position for c in seen), "commit order"
 
@@ -309,12 +371,18 @@ def test_analyses_answer_typed_documents(generated, api, world):
     g = generated
     sync = g.op("bodies.bodies_members_update").sync_detailed
     Entry = g.model("MemberEntryRequest")
-    done = sync(world.body.id, client=api, body=g.model("MembersSyncRequestRequest")(
-        members=[Entry(actor=world.alice.id), Entry(actor=world.bob.id)]))
+    done = sync(
+        world.body.id,
+        client=api,
+        body=g.model("MembersSyncRequestRequest")(
+            members=[Entry(actor=world.alice.id), Entry(actor=world.bob.id)]
+        ),
+    )
     parsed(done, g.model("MembersSyncResult"), 200)
 
     influence = g.op("analysis.analysis_influence_map").sync_detailed(
-        client=api, territory=world.commune.key, seed=1)
+        client=api, territory=world.commune.key, seed=1
+    )
     document = response_model(influence)
     parsed(influence, document, 200)
     renewal = g.op("analysis.analysis_body_renewal").sync_detailed(world.body.id, client=api)
@@ -332,8 +400,13 @@ def test_invalid_writes_answer_a_422_problem(generated, api, world):
     g = generated
     sync = g.op("bodies.bodies_members_update").sync_detailed
     Entry = g.model("MemberEntryRequest")
-    refused = sync(world.body.id, client=api, body=g.model("MembersSyncRequestRequest")(
-        members=[Entry(actor=world.alice.id), Entry(actor=10**9)]))
+    refused = sync(
+        world.body.id,
+        client=api,
+        body=g.model("MembersSyncRequestRequest")(
+            members=[Entry(actor=world.alice.id), Entry(actor=10**9)]
+        ),
+    )
     body = problem(g, refused, 422)
     assert [e.pointer for e in body.errors] == ["#/members/1/actor"]
     nothing = g.op("bodies.bodies_members_retrieve").sync_detailed(world.body.id, client=api)
@@ -343,18 +416,35 @@ def test_invalid_writes_answer_a_422_problem(generated, api, world):
 def test_writes_take_natural_keys(generated, api, world):
     """The territory by its key and a member by an identifier, as reads accept them."""
     g = generated
-    body = parsed(g.op("bodies.bodies_create").sync_detailed(client=api, body=g.model(
-        "BodyRequest")(name="CCSPL d'essai", body_type=g.model("BodyTypeEnum")("ccspl"),
-                       territory=world.commune.key)), g.model("Body"), 201)
+    body = parsed(
+        g.op("bodies.bodies_create").sync_detailed(
+            client=api,
+            body=g.model("BodyRequest")(
+                name="CCSPL d'essai",
+                body_type=g.model("BodyTypeEnum")("ccspl"),
+                territory=world.commune.key,
+            ),
+        ),
+        g.model("Body"),
+        201,
+    )
     assert body.territory == world.commune.id
     Entry = g.model("MemberEntryRequest")
     ref = g.model("IdentifierRefRequest")
     g.op("actors.actors_partial_update").sync_detailed(
-        world.alice.id, client=api, body=g.model("PatchedActorRequest")(
-            identifiers=[g.model("IdentifierRequest")(scheme="external", value="A-1")]))
+        world.alice.id,
+        client=api,
+        body=g.model("PatchedActorRequest")(
+            identifiers=[g.model("IdentifierRequest")(scheme="external", value="A-1")]
+        ),
+    )
     done = g.op("bodies.bodies_members_update").sync_detailed(
-        body.id, client=api, body=g.model("MembersSyncRequestRequest")(
-            members=[Entry(identifier=ref(scheme="external", value="A-1"))]))
+        body.id,
+        client=api,
+        body=g.model("MembersSyncRequestRequest")(
+            members=[Entry(identifier=ref(scheme="external", value="A-1"))]
+        ),
+    )
     assert [e.actor for e in parsed(done, g.model("MembersSyncResult"), 200).created] == [
         world.alice.id
     ]
