@@ -424,7 +424,6 @@ def staff_client(db):
     return client
 
 
-@pytest.mark.no_schema_validation(reason="the browsable API's HTML pages are not in the schema")
 def test_session_auth_serves_the_browsable_api(staff_client):
     BodyFactory(name="Conseil de quartier Saint-Jean")
     response = staff_client.get("/api/bodies/", HTTP_ACCEPT="text/html")
