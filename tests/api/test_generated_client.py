@@ -438,8 +438,26 @@ def test_invalid_writes_answer_a_422_problem(generated, api, world):
 
 
 def test_writes_take_natural_keys(generated, api, world):
-    """The territory by its key and a member by an identifier, as reads accept them."""
+    """A territory by its key (``commune:<code>``) and actors by an identifier
+    (``{"scheme", "value"}``), in a create and in a member sync, as reads accept them."""
     g = generated
+    scheme = g.model("SchemeEnum")("rna")
+    host = parsed(
+        g.op("actors.actors_create").sync_detailed(
+            client=api,
+            body=g.model("ActorRequest")(
+                kind=g.model("ActorKindEnum")("organization"),
+                category=g.model("CategoryEnum")("association"),
+                name="Maison de quartier",
+                territory=world.commune.key,
+                identifiers=[g.model("IdentifierRequest")(scheme=scheme, value="W281000001")],
+            ),
+        ),
+        g.model("Actor"),
+        201,
+    )
+    assert host.territory == world.commune.id
+    Key = g.model("IdentifierKeyRequest")
     body = parsed(
         g.op("bodies.bodies_create").sync_detailed(
             client=api,
@@ -447,30 +465,30 @@ def test_writes_take_natural_keys(generated, api, world):
                 name="CCSPL d'essai",
                 body_type=g.model("BodyTypeEnum")("ccspl"),
                 territory=world.commune.key,
+                host=Key(scheme=scheme, value="W281000001"),
             ),
         ),
         g.model("Body"),
         201,
     )
-    assert body.territory == world.commune.id
-    Entry = g.model("MemberEntryRequest")
-    ref = g.model("IdentifierRefRequest")
-    g.op("actors.actors_partial_update").sync_detailed(
-        world.alice.id,
-        client=api,
-        body=g.model("PatchedActorRequest")(
-            identifiers=[g.model("IdentifierRequest")(scheme="external", value="A-1")]
-        ),
-    )
+    assert (body.territory, body.host) == (world.commune.id, host.id)
     done = g.op("bodies.bodies_members_update").sync_detailed(
         body.id,
         client=api,
         body=g.model("MembersSyncRequestRequest")(
-            members=[Entry(identifier=ref(scheme="external", value="A-1"))]
+            members=[
+                g.model("MemberEntryRequest")(
+                    actor=world.alice.id, on_behalf_of=Key(scheme=scheme, value="W281000001")
+                )
+            ]
         ),
     )
     assert [e.actor for e in parsed(done, g.model("MembersSyncResult"), 200).created] == [
         world.alice.id
+    ]
+    members = g.op("bodies.bodies_members_retrieve").sync_detailed(body.id, client=api)
+    assert [(m.actor, m.on_behalf_of) for m in parsed(members, g.model("Membership"), 200)] == [
+        (world.alice.id, host.id)
     ]
 
 
