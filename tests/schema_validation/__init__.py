@@ -25,7 +25,9 @@ The mode is the environment's ``SCHEMA_VALIDATION``:
   with the mismatches added as a note);
 - ``report`` (the default while the schema is being fixed): mismatches are collected
   into the JSON file ``SCHEMA_VALIDATION_REPORT`` (default
-  ``schema-mismatches.json`` in the pytest root), merged from every xdist worker;
+  ``schema-mismatches.<database vendor>.json`` in the pytest root, so that the test
+  command's SQLite and PostgreSQL passes, run side by side, keep one each), merged from
+  every xdist worker;
 - ``off``: nothing is checked.
 
 A test that deliberately talks to an undocumented route, or answers that the schema
@@ -252,7 +254,10 @@ def _stats_dict() -> dict:
 def _finish(config, mismatches: list[Mismatch], stats: list[dict]) -> None:
     stats = stats + _worker_stats if _worker_stats else stats
     if mode() == "report":
-        target = Path(os.environ.get(REPORT_ENV) or config.rootpath / "schema-mismatches.json")
+        from django.db import connection
+
+        default = config.rootpath / f"schema-mismatches.{connection.vendor}.json"
+        target = Path(os.environ.get(REPORT_ENV) or default)
         groups = group(mismatches)
         target.write_text(
             json.dumps(
