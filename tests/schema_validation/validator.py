@@ -236,24 +236,32 @@ class NoBodyDeclared(Exception):
 NULL_ONLY = {"type": "object", "nullable": True, "enum": [None], "properties": {}}
 
 
-def nullable_refs(node: Any) -> Any:
-    """drf-spectacular's nullable reference, ``{allOf: [$ref], nullable: true}``, read as
-    "the referenced schema, or null".
+#: Where drf-spectacular puts ``nullable: true`` beside no ``type``.
+COMPOSITIONS = ("allOf", "oneOf", "anyOf")
 
-    That is how generators read it (openapi-python-client types such a field
+
+def nullable_refs(node: Any) -> Any:
+    """drf-spectacular's nullable compositions read as "this, or null": a nullable
+    reference (``{allOf: [$ref], nullable: true}``) and a nullable choice
+    (``{oneOf: [integer, $ref], nullable: true}``, an expandable relation).
+
+    That is how generators read them (openapi-python-client types such a field
     ``None | Model``), but OpenAPI 3.0.3 makes ``nullable`` apply only beside a ``type``,
     so openapi-core's validator, which follows 3.0.3 to the letter, refuses the null. The
-    rewrite (``anyOf`` of the reference and a null-only schema) says the same thing in
-    terms both agree on; the committed file is not changed.
+    rewrite (``anyOf`` of the composition and a null-only schema) says the same thing in
+    terms both agree on; the committed file is not changed. (Under OpenAPI 3.1, which
+    drf-spectacular can emit, the schema itself would say ``{type: 'null'}``.)
     """
     if isinstance(node, list):
         return [nullable_refs(item) for item in node]
     if not isinstance(node, dict):
         return node
     out = {key: nullable_refs(value) for key, value in node.items()}
-    if out.get("nullable") is True and "allOf" in out and "type" not in out:
-        rest = {k: v for k, v in out.items() if k not in ("allOf", "nullable")}
-        return {**rest, "anyOf": [{"allOf": out["allOf"]}, NULL_ONLY]}
+    kinds = [k for k in COMPOSITIONS if k in out]
+    if out.get("nullable") is True and kinds and "type" not in out:
+        choice = {k: out[k] for k in kinds}
+        rest = {k: v for k, v in out.items() if k not in (*kinds, "nullable")}
+        return {**rest, "anyOf": [choice, NULL_ONLY]}
     return out
 
 
@@ -304,10 +312,12 @@ def _caching_path_finder():
 
 def _header_shape(value: str) -> str:
     """A header's value in the cache key: short values whole (an enum such as ``true`` or
-    ``hit``), long ones (an ETag, a request id) by their shape only."""
+    ``hit``), long ones (an ETag, a request id) by their shape only, letters and digits
+    folded (``W/"x"``, ``x-x-x-x-x``): what a pattern on them checks, without making every
+    answer a cache miss."""
     if len(value) <= 16:
         return value
-    return "digits" if value.isdigit() else f"text:{value[:1]}{value[-1:]}"
+    return re.sub(r"[A-Za-z0-9]+", "x", value)
 
 
 def _template_key(path: str) -> str:
