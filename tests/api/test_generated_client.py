@@ -5,10 +5,12 @@ openapi-python-client, then drive a scenario through it. Here the generator runs
 (``--path``, no post hooks, so no ruff) into ``tmp_path``, every generated module is
 imported, and the scenarios run against pytest-django's ``live_server`` with a real API
 key, through the generated functions, models and header arguments only: no request is
-built by hand. Every answer must parse into the generated model of its status, carry no
-property the schema does not declare (``additional_properties`` empty all the way down),
-and read back (``to_dict()``) as the JSON the server sent. The live server's answers are
-also checked against the schema by tests/schema_validation.py, as the test client's are.
+built by hand. Every answer must parse into the generated model of its status, hold no
+value the schema leaves untyped (no undeclared property, no ``additionalProperties: {}``
+map, all the way down), and read back (``to_dict()``) as the JSON the server sent. The
+live server's answers are also checked against the schema by tests/schema_validation/,
+as the test client's are. The fixtures only check status and class, so that one untyped
+field fails one test, not all of them.
 
 ``live_server`` makes these tests transactional (the server thread reads committed rows on
 PostgreSQL; on SQLite in memory it shares the test's connection); each xdist worker starts
