@@ -40,9 +40,12 @@ serve: install
 	echo "  Demo key (all scopes, made anew at each start): $$KEY"; \
 	echo "  Try:       curl -H 'Authorization: Api-Key '$$KEY 'http://$(HOST):$(PORT)/api/bodies/?territory=commune:75056'"; \
 	echo "  Analysis jobs (large territories) run in a background worker (log: .db_worker.log)."; \
+	echo "  Webhooks are delivered by manage.py deliver_webhooks (log: .webhooks.log)."; \
 	echo ""
 	@$(DEV_ENV) $(BIN)/python manage.py db_worker --no-startup-delay >.db_worker.log 2>&1 & \
-		WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+		WORKER=$$!; \
+		$(DEV_ENV) $(BIN)/python manage.py deliver_webhooks >.webhooks.log 2>&1 & \
+		WEBHOOKS=$$!; trap 'kill $$WORKER $$WEBHOOKS 2>/dev/null' EXIT INT TERM; \
 		$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## prod: production under gunicorn (DEBUG off), configured by the environment only: needs

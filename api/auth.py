@@ -134,6 +134,11 @@ class Access:
         return scope in self.scopes
 
 
+def key_access(api_key: ApiKey) -> Access:
+    """What an API key may do (its requests, and the webhooks it owns)."""
+    return Access(frozenset(api_key.scopes or []), api_key.territory_id)
+
+
 def access_of(request) -> Access:
     """The caller's access, from its API key or its Django account (browsable API, admin)."""
     cached = getattr(request, "_registry_access", None)
@@ -141,7 +146,7 @@ def access_of(request) -> Access:
         return cached
     auth = getattr(request, "auth", None)
     if isinstance(auth, ApiKey):
-        access = Access(frozenset(auth.scopes or []), auth.territory_id)
+        access = key_access(auth)
     else:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:

@@ -26,6 +26,17 @@ from rest_framework.response import Response
 
 from api import fastlist, inputs
 from api.auth import access_of
+from api.headers import (
+    CONDITIONAL_READ,
+    CREATES,
+    ETAG,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    PRECONDITION,
+    VERSIONED_WRITE,
+    behaves,
+)
+from api.inputs.references import REFERENCE_FIELDS
 from api.pagination import RegistryPagination
 from api.params import QueryBooleanField, check_value
 from api.scoping import restrict
@@ -93,6 +104,42 @@ class ApiUrlField(serializers.HyperlinkedIdentityField):
         return f"{parts[0]}{pk}{parts[1]}"
 
 
+#: The brief serializer classes made by ``brief_serializer``, by dotted path.
+_BRIEF_CLASSES: dict[str, type] = {}
+
+
+def brief_serializer(path: str) -> type[RegistrySerializer]:
+    """The brief form of the resource serializer at ``path``, as a class of its own.
+
+    ``?expand=actor`` embeds an ``ActorBriefSerializer``: the ``ActorSerializer``
+    keeping ``Meta.brief_fields``. A class of its own so that the OpenAPI schema has
+    its component (``ActorBrief``), which the expandable field's ``oneOf`` [id, brief
+    object] refers to (``api.schema.RegistryAutoSchema``).
+    """
+    cls = _BRIEF_CLASSES.get(path)
+    if cls is None:
+        full = import_string(path)
+
+        def __init__(self, *args, **kwargs):
+            kwargs["brief"] = True
+            full.__init__(self, *args, **kwargs)
+
+        model = full.Meta.model._meta.verbose_name
+        cls = type(
+            full.__name__.removesuffix("Serializer") + "BriefSerializer",
+            (full,),
+            {
+                "__init__": __init__,
+                "brief_form": True,
+                "__module__": full.__module__,
+                "__doc__": f"The brief form of the related {model}, as `?expand=` embeds "
+                f"it (fields: {', '.join(full.Meta.brief_fields)}).",
+            },
+        )
+        _BRIEF_CLASSES[path] = cls
+    return cls
+
+
 class RegistrySerializer(serializers.ModelSerializer):
     """A model serializer with ``?fields=``, ``?brief=true`` and ``?expand=`` on reads.
 
@@ -108,6 +155,9 @@ class RegistrySerializer(serializers.ModelSerializer):
     serializer_related_field = inputs.StrictPrimaryKeyRelatedField
 
     expandable: ClassVar[dict[str, str]] = {}
+    #: Expandable actors that a territory-scoped key sees as id and name only when they
+    #: are from outside its territory (documented in the schema).
+    reach_limited: ClassVar[tuple[str, ...]] = ()
     #: Related fields whose choices a territory-scoped key sees only within its territory:
     #: field name -> path from the related model to its territory id.
     scoped_relations: ClassVar[dict[str, str]] = {}
@@ -140,6 +190,13 @@ class RegistrySerializer(serializers.ModelSerializer):
             kwargs["max_length"] = inputs.TEXT_MAX_LENGTH
         if field_name == "id" and not kwargs.get("help_text"):
             kwargs["help_text"] = "Unique id, never reused."
+        return field_class, kwargs
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        # A territory or an actor: by id or by natural key (api.inputs.references).
+        if field_class is self.serializer_related_field:
+            field_class = REFERENCE_FIELDS.get(relation_info.related_model, field_class)
         return field_class, kwargs
 
     def _scope_relations(self) -> None:
@@ -177,7 +234,7 @@ class RegistrySerializer(serializers.ModelSerializer):
                 }
             )
         for name in expand:
-            self.fields[name] = import_string(self.expandable[name])(brief=True, read_only=True)
+            self.fields[name] = brief_serializer(self.expandable[name])(read_only=True)
         wanted = _csv_params(request, "fields")
         if wanted:
             unknown = sorted(set(wanted) - set(self.fields))
@@ -361,13 +418,14 @@ class RegistryViewSet(viewsets.ModelViewSet):
         context = {**self.get_serializer_context(), "full_representation": True}
         return self.get_serializer_class()(instance, context=context).data
 
+    @behaves(CONDITIONAL_READ)
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         serializer = self.get_serializer(instance)
         tag = etag_of(self.full_data(instance))
-        if etag_matches(request.headers.get("If-None-Match"), tag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-        return Response(serializer.data, headers={"ETag": tag})
+        if etag_matches(request.headers.get(IF_NONE_MATCH.name), tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={ETAG.name: tag})
+        return Response(serializer.data, headers={ETAG.name: tag})
 
     def get_object(self):
         # A write reads its object for the If-Match check and again to apply the
@@ -380,7 +438,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
 
     def check_precondition(self, instance) -> None:
         """``If-Match``: refuse a write based on a stale representation (412)."""
-        header = self.request.headers.get("If-Match")
+        header = self.request.headers.get(IF_MATCH.name)
         if header is None:
             return
         if header.strip() == "*":
@@ -415,15 +473,22 @@ class RegistryViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         type(self).service_delete(**{self.entity: instance})
 
+    @behaves(VERSIONED_WRITE, CREATES)
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
         return self._with_fresh_etag(response)
 
+    @behaves(VERSIONED_WRITE, PRECONDITION)
     def update(self, request, *args, **kwargs):
         self.check_precondition(self.get_object())
         response = super().update(request, *args, **kwargs)
         return self._with_fresh_etag(response)
 
+    @behaves(VERSIONED_WRITE, PRECONDITION)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)  # update(), with its marks
+
+    @behaves(PRECONDITION)
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
         self.check_precondition(instance)
@@ -435,7 +500,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
         if pk is not None:
             instance = self.get_queryset().get(pk=pk)
             response.data = self.get_serializer(instance).data
-            response["ETag"] = etag_of(self.full_data(instance))
+            response[ETAG.name] = etag_of(self.full_data(instance))
         return response
 
     # --- history -------------------------------------------------------------
@@ -519,7 +584,8 @@ def document(resource: str, plural: str, extra: dict | None = None):
         "destroy": extend_schema(
             summary=f"Delete a {resource}",
             description=f"Deletes a {resource} (and what cascades from it, all recorded). "
-            "Refused with 409 while other records depend on it.",
+            "Send `If-Match` with the ETag you read to refuse deleting what changed since "
+            "(412). Where other records can depend on it, refused with 409 while they do.",
         ),
     }
     base.update(extra or {})

@@ -1,4 +1,10 @@
-"""Filter pieces shared by the resources (django-filter)."""
+"""Filter pieces shared by the resources (django-filter).
+
+Every filter value of a kind that ``registry.params`` knows (id, whole number, date,
+boolean, territory reference) is read by it, through the same fields as the views'
+parameters (``api.params``), so ``?as_of=`` on a list and on an analysis accept and
+refuse the same texts with the same message.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +22,15 @@ from django.utils import timezone
 from django_filters import fields
 from django_filters.fields import IsoDateTimeField
 from django_filters.utils import get_model_field
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
 from api import params
+from api.id_schema import TERRITORY_REF_SCHEMA
 from api.scoping import within_ids
+from registry import params as grammar
+from registry.params import ParamError
 
 
 class InputFormField(forms.Field):
@@ -97,20 +105,15 @@ class DecimalField(forms.DecimalField):
 
 
 class MultipleIntegerField(forms.Field):
-    """Repeated ids (``?id=1&id=2``); also accepts ``1,2``. Each one as ``params.parse_id``."""
+    """Repeated ids (``?id=1&id=2``), also ``1,2``: ``registry.params.parse_ids``."""
 
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value):
-        if not value:
-            return []
-        items = [v for raw in value for v in str(raw).split(",") if v.strip()]
-        ids = [params.parse_id(v) for v in items]
-        if None in ids:
-            raise forms.ValidationError(
-                "Give ids: whole numbers written with the digits 0-9.", code="invalid"
-            )
-        return ids
+        try:
+            return grammar.parse_ids(value or ())
+        except ParamError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
 
 class MultipleChoiceField(forms.MultipleChoiceField):
@@ -161,7 +164,7 @@ class MultipleIdFilter(filters.Filter):
 
 
 class TerritoryRefField(forms.Field):
-    """A territory given by id (``42``) or natural key (``commune:75056``): ``params``' grammar."""
+    """A territory given by id (``42``) or natural key (``commune:75056``): ``registry.params``."""
 
     def clean(self, value):
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -171,22 +174,22 @@ class TerritoryRefField(forms.Field):
 
 def resolve_territory(value: str) -> int:
     try:
-        ref = params.parse_territory_ref(value)
-    except ValueError as error:
-        raise forms.ValidationError(str(error), code="invalid") from None
-    pk = params.territory_pk(ref)
+        ref = grammar.parse_territory_ref(value)
+    except ParamError as error:
+        raise forms.ValidationError(error.message, code=error.code) from None
+    pk = grammar.territory_pk(ref)
     # Unknown territory: match nothing rather than reveal what exists.
     return -1 if pk is None else pk
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class TerritoryRefFilter(filters.Filter):
     """A filter taking a territory id or natural key (``level:code``)."""
 
     field_class = TerritoryRefField
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(TERRITORY_REF_SCHEMA)
 class WithinTerritoryFilter(filters.Filter):
     """Rows whose territory is the given one or lies below it, through both hierarchies."""
 

@@ -18,7 +18,8 @@ worker that finishes after all stores nothing (its ``attempt`` is no longer the
 record's).
 
 The key is what the IETF draft makes it, a structured-field string: 1 to
-``MAX_KEY_LENGTH`` printable ASCII characters. Anything else (NUL and other
+``MAX_KEY_LENGTH`` printable ASCII characters, declared once in ``api.headers``
+(whose schema the OpenAPI document gives). Anything else (NUL and other
 control characters, which PostgreSQL refuses in text, non-ASCII, too long) is a
 400 naming the header, before anything is stored.
 """
@@ -36,12 +37,19 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from api.headers import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENT,
+    IDEMPOTENT_REPLAYED,
+    RETRY_AFTER,
+    behaves,
+)
 from api.models import ApiKey, IdempotencyRecord
-from api.problems import ProblemResponse, problem
+from api.problems import ProblemResponse, header_error, problem
 
-MAX_KEY_LENGTH = 200
-HEADER = "Idempotency-Key"
-_VALID_KEY = re.compile(r"[\x20-\x7e]+\Z")
+MAX_KEY_LENGTH = IDEMPOTENCY_KEY.schema["maxLength"]
+HEADER = IDEMPOTENCY_KEY.name
+_VALID_KEY = re.compile(IDEMPOTENCY_KEY.schema["pattern"])
 
 
 def ttl() -> dt.timedelta:
@@ -58,7 +66,7 @@ def _key_error(key: str) -> str | None:
         return f"The {HEADER} header is empty: give 1 to {MAX_KEY_LENGTH} characters."
     if len(key) > MAX_KEY_LENGTH:
         return f"The {HEADER} header is too long: give at most {MAX_KEY_LENGTH} characters."
-    if not _VALID_KEY.match(key):
+    if not _VALID_KEY.fullmatch(key):
         return (
             f"The {HEADER} header may hold only printable ASCII characters "
             "(no control characters such as NUL, no accented letters): a UUID is a good key."
@@ -90,9 +98,9 @@ def _refuse(
     errors: list[dict] | None = None,
     retry_after: int | None = None,
 ) -> ProblemResponse:
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    headers = {RETRY_AFTER.name: str(retry_after)} if retry_after is not None else None
     return ProblemResponse(
-        problem(status, code=code, detail=detail, errors=errors, instance=request.path),
+        problem(status, request=request, code=code, detail=detail, errors=errors),
         headers=headers,
     )
 
@@ -136,7 +144,7 @@ def idempotent(method):
 
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key")
+        key = request.headers.get(HEADER)
         if key is None:
             return method(self, request, *args, **kwargs)
         error = _key_error(key)
@@ -146,7 +154,7 @@ def idempotent(method):
                 400,
                 "bad-idempotency-key",
                 error,
-                errors=[{"field": HEADER, "code": "invalid", "detail": error}],
+                errors=[header_error(HEADER, "invalid", error)],
             )
         owner, fingerprint = _owner(request), _fingerprint(request)
         now = timezone.now()
@@ -179,7 +187,7 @@ def idempotent(method):
                     status=existing.status,
                     content_type=existing.content_type,
                 )
-                replay["Idempotent-Replayed"] = "true"
+                replay[IDEMPOTENT_REPLAYED.name] = "true"
                 return replay
         try:
             response = method(self, request, *args, **kwargs)
@@ -188,7 +196,8 @@ def idempotent(method):
             raise
         return _Store(record, response)
 
-    return wrapper
+    # The schema declares Idempotency-Key, Idempotent-Replayed and the 409 (api.headers).
+    return behaves(IDEMPOTENT)(wrapper)
 
 
 class _Store:

@@ -24,10 +24,12 @@ from django.utils.translation import gettext
 from rest_framework import exceptions, serializers
 
 from api.auth import access_of
+from api.headers import LINK, LOCATION
 from api.problems import ProblemResponse, problem
 from api.schema import ProblemSerializer, RegistryAutoSchema
 from registry.models import Actor
 from registry.models.merge import ActorMerge
+from registry.params import ParamError, parse_id
 from registry.scope import restrict
 
 GONE_CODE = "merged"
@@ -68,13 +70,12 @@ def gone_response(request, actor_id: int, into_id: int) -> ProblemResponse:
         code=GONE_CODE,
         detail=gettext("Actor %(old)s was merged into actor %(new)s: use %(new)s.")
         % {"old": actor_id, "new": into_id},
-        instance=request.path,
-        request_id=getattr(getattr(request, "_request", request), "request_id", ""),
+        request=request,
     )
     doc["merged_into"] = into_id
     doc["survivor"] = survivor
     return ProblemResponse(
-        doc, headers={"Location": location, "Link": f'<{survivor}>; rel="alternate"'}
+        doc, headers={LOCATION.name: location, LINK.name: f'<{survivor}>; rel="alternate"'}
     )
 
 
@@ -88,8 +89,8 @@ class MergedActorGone:
         if isinstance(exc, Http404 | exceptions.NotFound):
             raw = getattr(self, "kwargs", {}).get(self.actor_id_kwarg)
             try:
-                actor_id = int(raw)
-            except (TypeError, ValueError):
+                actor_id = parse_id(raw)  # not int(): "٣" is 3 to it, and 2**70 a 500
+            except ParamError:
                 actor_id = None
             if actor_id is not None:
                 into_id = survivor_of(actor_id, self.request)

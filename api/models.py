@@ -10,6 +10,14 @@ from rest_framework_api_key.models import AbstractAPIKey
 # The GDPR personal data read log lives in its own module; imported here so it is a model of api.
 from api.personal_data_log import AccessKind, PersonalDataAccess  # noqa: F401
 
+# Webhook subscriptions and their delivery log (api.webhooks), models of api as well.
+from api.webhooks.models import (  # noqa: F401
+    DeliveryStatus,
+    DisabledReason,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
 
 class Scope(models.TextChoices):
     READ = "read", _("Read")

@@ -6,33 +6,10 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet, Value
 
-from api.inputs import StrictPrimaryKeyRelatedField
 from registry.models import TerritoryClosure
 
 # The territory rule itself is the registry's (the admin's staff limit uses the same).
 from registry.scope import restrict, within_ids  # noqa: F401 - re-exported to the resources
-
-
-class ScopedPrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
-    """A related id that a territory-scoped key may only point within its territory.
-
-    For nested serializers, which ``RegistrySerializer.scoped_relations`` does not reach:
-    an id out of reach is refused exactly as an id that does not exist.
-    """
-
-    def __init__(self, *, territory_path: str, **kwargs):
-        self.territory_path = territory_path
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        from api.auth import access_of
-
-        queryset = super().get_queryset()
-        request = self.context.get("request")
-        if request is None:
-            return queryset
-        return restrict(queryset, self.territory_path, access_of(request).territory_id)
-
 
 # --- the one scope rule for reads: which objects, which ties, which fields -----------------
 

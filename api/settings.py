@@ -12,6 +12,8 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from api import headers as wire_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env(
@@ -183,14 +185,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = False  # the API authenticates by header (API key), not cookies
-CORS_ALLOW_HEADERS = (
-    *cors_default_headers,
-    "if-match",
-    "if-none-match",
-    "idempotency-key",
-    "x-request-id",
-)
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID", "Idempotent-Replayed"]
+# The API's own headers, from their one declaration (api.headers).
+CORS_ALLOW_HEADERS = (*cors_default_headers, *wire_headers.cors_allow_headers())
+CORS_EXPOSE_HEADERS = wire_headers.cors_expose_headers()
 
 LOGGING = {
     "version": 1,
@@ -226,6 +223,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"key": env("API_THROTTLE_RATE", default="6000/min")},
     "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
+    # An unknown ?format= is a 400 naming the parameter, not DRF's 404.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.FormatParameterNegotiation",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -249,10 +248,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ActorKindEnum": "registry.models.ActorKind"},
+    # A choice set used by a component and its brief form (?expand=) needs its name given.
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "registry.models.ActorKind",
+        "BodyStatusEnum": "registry.models.body.BodyStatus",
+    },
     "SCHEMA_PATH_PREFIX": "/api/",
     "SORT_OPERATIONS": False,
     "DEFAULT_GENERATOR_CLASS": "api.schema.RegistrySchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Every id of a resource of one type (api.schema.ID_SCHEMA).
+        "api.schema.one_id_type",
+    ],
 }
 
 #: How long the answer to a request with an Idempotency-Key is kept for replay.
@@ -297,3 +305,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=2_621_440)
 API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="300/min")
 #: Most actors and bodies one Popolo export may hold; over it, 413.
 POPOLO_MAX_RECORDS = env.int("POPOLO_MAX_RECORDS", default=100_000)
+
+# --- webhooks (api.webhooks) ---------------------------------------------------------
+
+#: Networks a webhook receiver may be in although they are loopback, private, link-local
+#: or otherwise not public (CIDR, comma-separated), e.g. "127.0.0.1/32" for a receiver on
+#: the same machine. Empty by default: every such address is refused (SSRF).
+WEBHOOKS_ALLOW_PRIVATE = env.list("WEBHOOKS_ALLOW_PRIVATE", default=[])
+#: Seconds allowed to connect to a receiver, and again to send and to read its answer.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+#: A subscription is disabled after this many failed attempts in a row (PATCH active=true
+#: turns it on again).
+WEBHOOKS_MAX_FAILURES = env.int("WEBHOOKS_MAX_FAILURES", default=10)
+#: Retries wait about base * 2^(attempt - 1) seconds (equal jitter: between half and all
+#: of it), never more than the maximum.
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=3600.0)
+#: Most changes in one delivery.
+WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=100)
+#: How often `manage.py deliver_webhooks` looks for new changes (seconds).
+WEBHOOKS_POLL_SECONDS = env.float("WEBHOOKS_POLL_SECONDS", default=2.0)
+#: Most subscriptions one API key may hold.
+WEBHOOKS_MAX_PER_KEY = env.int("WEBHOOKS_MAX_PER_KEY", default=20)
+#: One enum of the ledger's actions (object histories, webhook filters).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ChangeRecordActionEnum"] = (
+    "registry.models.ChangeAction"
+)
+#: httpx logs every request's URL at INFO: a receiver's URL may carry its own token.
+LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
+#: After a secret rotation, deliveries are signed with the old secret too for this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = env.float("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24.0)

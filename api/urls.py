@@ -28,7 +28,9 @@ from api.resources.interactions import InteractionViewSet
 from api.resources.members import BodyMembersView, MembersImportView
 from api.resources.memberships import MembershipViewSet
 from api.resources.popolo import PopoloExportView
+from api.resources.problem_pages import ProblemTypeListView, ProblemTypeView
 from api.resources.territories import TerritoryViewSet
+from api.resources.webhooks import WebhookViewSet
 
 router = DefaultRouter()
 router.register("territories", TerritoryViewSet, basename="territory")
@@ -51,6 +53,28 @@ urlpatterns = [
     ),
     path("api/bodies/<int:pk>/members/", BodyMembersView.as_view(), name="body-members"),
     path("api/changes/", ChangeFeedView.as_view(), name="change-feed"),
+    # Webhook subscriptions are a key's own settings, not registry data: not in the router
+    # (whose resources are the territory-scoped records).
+    path(
+        "api/webhooks/",
+        WebhookViewSet.as_view({"get": "list", "post": "create"}),
+        name="webhook-list",
+    ),
+    path(
+        "api/webhooks/<int:pk>/",
+        WebhookViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="webhook-detail",
+    ),
+    path(
+        "api/webhooks/<int:pk>/rotate-secret/",
+        WebhookViewSet.as_view({"post": "rotate_secret"}),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "api/webhooks/<int:pk>/deliveries/",
+        WebhookViewSet.as_view({"get": "deliveries"}),
+        name="webhook-deliveries",
+    ),
     path("api/health/", HealthView.as_view(), name="health"),
     path("api/actors/bulk/", ActorBulkView.as_view(), name="actor-bulk"),
     path("api/actors/duplicates/", ActorDuplicatesView.as_view(), name="actor-duplicates"),
@@ -84,6 +108,10 @@ urlpatterns = [
     ),
     path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
     path("api/analysis/jobs/<uuid:job_id>/", AnalysisJobView.as_view(), name="analysis-job"),
+    # The pages of the problem ``type`` URIs (``/api/problems/<code>``, no trailing slash,
+    # as problems have carried them).
+    path("api/problems/", ProblemTypeListView.as_view(), name="problem-types"),
+    path("api/problems/<slug:code>", ProblemTypeView.as_view(), name="problem-type"),
     path("api/", include(router.urls)),
     re_path(r"^api/", not_found),
     path("api-auth/", include("rest_framework.urls")),

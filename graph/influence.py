@@ -39,6 +39,9 @@ PAGERANK_ALPHA = 0.85
 PAGERANK_TOL = 1e-12
 PAGERANK_MAX_ITER = 1000
 
+#: How betweenness was computed: on every node, or estimated from seeded pivots.
+BETWEENNESS_METHODS: tuple[str, ...] = ("exact", "sampled")
+
 
 @dataclass(frozen=True)
 class InfluenceParameters:
@@ -88,7 +91,7 @@ class InfluenceMap:
     as_of: dt.date
     seed: int
     parameters: InfluenceParameters
-    betweenness_method: str  # "exact" or "sampled"
+    betweenness_method: str  # one of BETWEENNESS_METHODS
     betweenness_samples: int | None  # pivots actually used; None when exact
     nodes: tuple[NodeMetrics, ...]
     communities: tuple[Community, ...]
@@ -182,10 +185,10 @@ def influence_map(
 
     # graph.centrality: NetworkX's definitions and pivots, computed with SciPy.
     if n <= exact_betweenness_max_nodes:
-        method, samples = "exact", None
+        method, samples = BETWEENNESS_METHODS[0], None
         betweenness = centrality.betweenness(simple, weight="distance")
     else:
-        method, samples = "sampled", min(betweenness_samples, n)
+        method, samples = BETWEENNESS_METHODS[1], min(betweenness_samples, n)
         betweenness = centrality.betweenness(simple, weight="distance", k=samples, seed=seed)
 
     constraint = nx.constraint(simple, weight="weight") if n else {}

@@ -43,6 +43,10 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+#: The kinds of node (the ``kind`` attribute) and of edge (the ``relation`` attribute).
+NODE_KINDS: tuple[str, ...] = ("actor", "body")
+RELATIONS: tuple[str, ...] = ("membership", "interaction")
+
 #: Weight of a membership edge by role: who chairs a body carries more of it.
 MEMBERSHIP_WEIGHTS: dict[str, int] = {
     "president": 5,

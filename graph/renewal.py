@@ -183,6 +183,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 INDICATOR_CODES: tuple[str, ...] = tuple(_SPECS)
+#: Indicator code -> the unit of its value.
+INDICATOR_UNITS: dict[str, str] = {code: spec[2] for code, spec in _SPECS.items()}
+#: What the parity thresholds apply to: the seat gap (rule max_gap_1) or the minority share.
+PARITY_THRESHOLD_ON: tuple[str, ...] = ("gap", "minority_share")
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -1014,7 +1018,7 @@ def _parity(facts: BodyFacts, current: dict[int, MemberFacts], config: RenewalCo
     if facts.parity_rule == "max_gap_1":
         status = ALERT if gap > 1 else OK
         threshold: tuple[float | None, float | None] = (None, 2)
-        detail["threshold_on"] = "gap"
+        detail["threshold_on"] = PARITY_THRESHOLD_ON[0]
         messages = {
             ALERT: (
                 f"{counts_en}: the legal parity rule (at most one seat of difference) is breached; rebalance at the next appointments.",
@@ -1032,7 +1036,7 @@ def _parity(facts: BodyFacts, current: dict[int, MemberFacts], config: RenewalCo
         if facts.parity_rule == "balanced" and minority < alert:
             status = ALERT
         threshold = (watch, alert if facts.parity_rule == "balanced" else None)
-        detail["threshold_on"] = "minority_share"
+        detail["threshold_on"] = PARITY_THRESHOLD_ON[1]
         messages = {
             ALERT: (
                 f"{counts_en}, the minority gender holds {_pct_en(minority)} of the seats: the balance sought is far off; target the under-represented gender in the next call for candidates.",
@@ -1640,6 +1644,8 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "DEFAULT_WEIGHTS",
     "INDICATOR_CODES",
+    "INDICATOR_UNITS",
+    "PARITY_THRESHOLD_ON",
     "OK",
     "STATUSES",
     "UNKNOWN",

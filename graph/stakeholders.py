@@ -25,6 +25,8 @@ import networkx as nx
 from graph.model import node_order
 
 __all__ = [
+    "ATTRIBUTES",
+    "POWER_SOURCES",
     "QUADRANTS",
     "QUADRANT_LABELS",
     "SALIENCE_CLASSES",
@@ -36,6 +38,12 @@ __all__ = [
     "salience",
     "stakeholder_grid",
 ]
+
+#: The declared 0-5 attributes of an actor, in the order ``missing`` lists them.
+ATTRIBUTES: tuple[str, ...] = ("power", "interest", "legitimacy", "urgency")
+
+#: Where an entry's power comes from: declared, inferred from the network, or nowhere.
+POWER_SOURCES: tuple[str, ...] = ("declared", "network", "unknown")
 
 #: Mendelow quadrant codes, in display order ("unknown" when interest or power is unknown).
 QUADRANTS: tuple[str, ...] = (
@@ -124,14 +132,14 @@ class StakeholderEntry:
     category: str
     #: Declared power, or 5 x PageRank percentile when not declared, or None.
     power: float | None
-    power_source: str  # "declared" / "network" / "unknown"
+    power_source: str  # one of POWER_SOURCES
     interest: float | None
     legitimacy: float | None
     urgency: float | None
     quadrant: str  # one of QUADRANTS
     salience: str  # one of SALIENCE_CLASSES
-    #: The attributes that were neither declared nor inferred (in the order
-    #: power, interest, legitimacy, urgency); they counted as absent.
+    #: The attributes that were neither declared nor inferred (in ATTRIBUTES
+    #: order); they counted as absent.
     missing: tuple[str, ...]
 
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from graph import loaders
+from registry.params import parse_date
 
 #: Bumped when the shape of a cached answer changes, so old entries are ignored.
 CACHE_SCHEMA = 2
@@ -84,7 +85,7 @@ class Request:
         return cls(
             kind=data["kind"],
             territory_id=int(data["territory_id"]),
-            as_of=dt.date.fromisoformat(data["as_of"]),
+            as_of=parse_date(data["as_of"]),
             params=tuple((k, _freeze(v)) for k, v in data["params"]),
             fmt=data["fmt"],
             reach=None if data.get("reach") is None else int(data["reach"]),

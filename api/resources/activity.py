@@ -9,9 +9,8 @@ from rest_framework import serializers
 
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import MultipleIdFilter, RegistryFilterSet, WithinTerritoryFilter, choice_filter
-from api.scoping import ScopedPrimaryKeyRelatedField
+from api.inputs.references import ActorReferenceField, RefListSerializer
 from registry.models import (
-    Actor,
     Attendance,
     Meeting,
     MeetingKind,
@@ -45,14 +44,13 @@ class MeetingFilterSet(RegistryFilterSet):
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
-    actor = ScopedPrimaryKeyRelatedField(
-        queryset=Actor.objects.all(), territory_path="territory_id", help_text="Actor id."
-    )
+    actor = ActorReferenceField(help_text="The actor.")
 
     class Meta:
         model = Attendance
         fields = ["actor", "status"]
         validators = []
+        list_serializer_class = RefListSerializer
 
 
 class MeetingSerializer(RegistrySerializer):

@@ -19,6 +19,7 @@ from api.filters import (
     WithinTerritoryFilter,
     choice_filter,
 )
+from api.inputs.references import ActorReferenceField
 from api.merged import MergedActorGone, MergedGoneSchema
 from api.personal_data_log import log_personal_data_reads
 from api.resources.bulk import DRY_RUN, _dry_run
@@ -188,8 +189,9 @@ _SIDE = inputs.StrictChoiceField(
 
 
 class MergeRequestSerializer(serializers.Serializer):
-    into = inputs.StrictIntegerField(
-        min_value=1, help_text="Id of the actor to merge into (the survivor, same kind)."
+    into = ActorReferenceField(
+        as_pk=True,
+        help_text="The actor to merge into (the survivor, same kind): id or identifier.",
     )
     prefer = serializers.DictField(
         child=_SIDE,
@@ -343,7 +345,7 @@ class ActorViewSet(MergedActorGone, RegistryViewSet):
     def merge(self, request, *args, **kwargs):
         dry_run = _dry_run(request)
         actor = self.get_object()
-        body = MergeRequestSerializer(data=request.data)
+        body = MergeRequestSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         access = access_of(request)
         prefer = merge_services.check_prefer(body.validated_data.get("prefer"))

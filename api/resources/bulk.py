@@ -26,7 +26,12 @@ from decimal import Decimal
 
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -39,17 +44,21 @@ from api.inputs import (
     StrictChoiceField,
     StrictDateField,
     StrictIntegerField,
-    parse_ascii_int,
     validated_many,
 )
-from registry.identifiers import normalise
+from api.inputs.references import (
+    ActorReferenceField,
+    IdentifierKeySerializer,
+    RefListSerializer,
+    StrictSerializer,
+    TerritoryReferenceField,
+)
 from registry.importers.spreadsheet import MAX_UPLOAD_BYTES, import_actors
 from registry.models import (
     ActorCategory,
     ActorKind,
     Direction,
     EndReason,
-    IdentifierScheme,
     InteractionType,
 )
 from registry.services.upserts import (
@@ -63,49 +72,10 @@ from registry.services.upserts import (
 from registry.validators import MAX_LINKS, MAX_NOTE_LENGTH, MAX_URL_LENGTH
 
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing.")
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, description="Makes retries safe."
-)
 UNKNOWN_FIELD = "Unknown or read-only field."
 
 
 # --- item serializers -------------------------------------------------------------------
-
-
-class StrictSerializer(serializers.Serializer):
-    """A serializer that refuses the keys it does not declare (DRF drops them silently)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(str(k) for k in set(data) - set(self.fields))
-            if unknown:
-                raise exceptions.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
-        return super().to_internal_value(data)
-
-
-class SchemeField(StrictChoiceField):
-    """An identifier scheme, compared as ``registry.identifiers.normalise`` stores it."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = normalise(data, "").scheme
-        return super().to_internal_value(data)
-
-
-class IdentifierKeySerializer(StrictSerializer):
-    """An identifier ``{scheme, value[, issuer]}``, normalised into the stored key."""
-
-    scheme = SchemeField(choices=IdentifierScheme.choices, help_text="Identifier scheme.")
-    value = StrictCharField(max_length=100, help_text="Identifier in the scheme.")
-    issuer = StrictCharField(
-        max_length=100, required=False, allow_blank=True, help_text="Who issued it (optional)."
-    )
-
-    def validate(self, attrs):
-        key = normalise(attrs["scheme"], attrs["value"], attrs.get("issuer", ""))
-        if not key.value:
-            raise exceptions.ValidationError({"value": ["Give the identifier's value."]})
-        return key
 
 
 class ItemLinkSerializer(StrictSerializer):
@@ -129,43 +99,6 @@ def _score(help_text: str):
     return StrictIntegerField(
         min_value=0, max_value=5, required=False, allow_null=True, help_text=help_text
     )
-
-
-#: The identifier's JSON shape for the document, its descriptions IdentifierKeySerializer's own.
-_IDENTIFIER_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "scheme": {"type": "string", "enum": list(IdentifierScheme.values)},
-        "value": {"type": "string", "maxLength": 100},
-        "issuer": {"type": "string", "maxLength": 100},
-    },
-    "description": "An identifier of the actor (IdentifierKey).",
-    "required": ["scheme", "value"],
-    "additionalProperties": False,
-}
-for _name, _field in IdentifierKeySerializer().fields.items():
-    _IDENTIFIER_SCHEMA["properties"][_name]["description"] = str(_field.help_text)
-
-
-@extend_schema_field({"oneOf": [{"type": "integer", "format": "int64"}, _IDENTIFIER_SCHEMA]})
-class ActorRefField(serializers.Field):
-    """An actor: its id, or one of its identifiers ``{scheme, value[, issuer]}``."""
-
-    default_error_messages = {"invalid": "Give an actor id or {{scheme, value[, issuer]}}."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            nested = IdentifierKeySerializer(data=data)
-            if not nested.is_valid():
-                raise exceptions.ValidationError(nested.errors)
-            return nested.validated_data
-        value = parse_ascii_int(data, allow_string=False)
-        if value is None:
-            self.fail("invalid")
-        return StrictIntegerField().run_validation(value)
-
-    def to_representation(self, value):  # pragma: no cover - input only
-        return value
 
 
 class StrictDecimalField(serializers.DecimalField):
@@ -203,8 +136,11 @@ class ActorItemSerializer(StrictSerializer):
     family_name = StrictCharField(
         max_length=150, required=False, allow_blank=True, help_text="Of a person."
     )
-    territory = StrictIntegerField(
-        required=False, allow_null=True, help_text="Territory id (within your key's)."
+    territory = TerritoryReferenceField(
+        as_pk=True,
+        required=False,
+        allow_null=True,
+        help_text="Territory: id or level:code (within your key's).",
     )
     description = StrictCharField(
         max_length=MAX_TEXT, required=False, allow_blank=True, help_text="Free description."
@@ -220,6 +156,9 @@ class ActorItemSerializer(StrictSerializer):
     legitimacy = _score("Declared legitimacy, 0 to 5.")
     urgency = _score("Declared urgency, 0 to 5.")
 
+    class Meta:
+        list_serializer_class = RefListSerializer
+
     def validate(self, attrs):
         if "id" not in attrs and "identifier" not in attrs:
             raise exceptions.ValidationError(
@@ -232,9 +171,14 @@ class InteractionItemSerializer(StrictSerializer):
     """One interaction of ``POST /api/interactions/bulk/``: its external id, the fields to set."""
 
     external_id = StrictCharField(max_length=100, help_text="Finds the interaction.")
-    source = ActorRefField(required=False, help_text="Actor the tie starts from.")
-    target_actor = ActorRefField(
-        required=False, allow_null=True, help_text="Actor the tie goes to (or target_body)."
+    source = ActorReferenceField(
+        as_pk=True, required=False, help_text="Actor the tie starts from: id or identifier."
+    )
+    target_actor = ActorReferenceField(
+        as_pk=True,
+        required=False,
+        allow_null=True,
+        help_text="Actor the tie goes to (or target_body): id or identifier.",
     )
     target_body = StrictIntegerField(
         required=False, allow_null=True, help_text="Body id the tie goes to (or target_actor)."
@@ -249,8 +193,11 @@ class InteractionItemSerializer(StrictSerializer):
     sign = StrictIntegerField(min_value=-1, max_value=1, required=False, help_text="+1 or -1.")
     start_date = StrictDateField(required=False, allow_null=True, help_text="First day.")
     end_date = StrictDateField(required=False, allow_null=True, help_text="First day after.")
-    territory = StrictIntegerField(
-        required=False, allow_null=True, help_text="Territory id (within your key's)."
+    territory = TerritoryReferenceField(
+        as_pk=True,
+        required=False,
+        allow_null=True,
+        help_text="Territory: id or level:code (within your key's).",
     )
     source_note = StrictCharField(
         max_length=300, required=False, allow_blank=True, help_text="How the tie is known."
@@ -264,6 +211,9 @@ class InteractionItemSerializer(StrictSerializer):
         help_text="Confidence, 0 to 1.",
     )
     sources = _links("Where the data comes from.")
+
+    class Meta:
+        list_serializer_class = RefListSerializer
 
     def validate_sign(self, value):
         if value == 0:
@@ -304,10 +254,10 @@ ITEM_FIELDS = {
 }
 
 
-def parse_actor_items(raw) -> list:
+def parse_actor_items(raw, *, context: dict | None = None) -> list:
     """Actor items (JSON values) as ``ActorItemSerializer``'s typed values, or
     ``InvalidInput`` naming each bad field (``items.3.name``): the actors import's rows."""
-    return validated_many(ActorItemSerializer, raw, name="items", what="items")
+    return validated_many(ActorItemSerializer, raw, name="items", what="items", context=context)
 
 
 class UpsertEntrySerializer(serializers.Serializer):
@@ -325,6 +275,64 @@ class UpsertResultSerializer(serializers.Serializer):
     created = UpsertEntrySerializer(many=True, help_text="Records created.")
     updated = UpsertEntrySerializer(many=True, help_text="Records changed.")
     unchanged = serializers.ListField(child=serializers.IntegerField(), help_text="Ids as sent.")
+
+
+class ImportedFileSerializer(serializers.Serializer):
+    """What a spreadsheet import adds to the answer of the call it stands for."""
+
+    rows = serializers.IntegerField(help_text="Data rows read from the file.")
+    ignored_columns = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Columns of the file that no field takes, left out (as headed in the file).",
+    )
+
+
+class ActorImportResultSerializer(UpsertResultSerializer, ImportedFileSerializer):
+    """The answer of an actors import: the bulk upsert's, and what was read from the file.
+
+    A dry run (``?dry_run=true``) answers the same, with ``dry_run`` true and the ids of
+    records it would create null; nothing is written.
+    """
+
+
+def import_examples(dry_run: dict, real_run: dict) -> list[OpenApiExample]:
+    """The two answers of an import, as OpenAPI examples: a dry run and the real run."""
+    return [
+        OpenApiExample(
+            "Dry run",
+            value=dry_run,
+            response_only=True,
+            description="`?dry_run=true`: what the import would do; nothing is written, the "
+            "records it would create have no id yet.",
+        ),
+        OpenApiExample("Real run", value=real_run, response_only=True),
+    ]
+
+
+_ACTORS_IMPORTED = {
+    "updated": [],
+    "unchanged": [],
+    "rows": 2,
+    "ignored_columns": ["colour"],
+}
+ACTOR_IMPORT_EXAMPLES = import_examples(
+    {
+        "dry_run": True,
+        "created": [
+            {"index": 0, "id": None, "key": "external:P-1"},
+            {"index": 1, "id": None, "key": "external:A-2"},
+        ],
+        **_ACTORS_IMPORTED,
+    },
+    {
+        "dry_run": False,
+        "created": [
+            {"index": 0, "id": 41, "key": "external:P-1"},
+            {"index": 1, "id": 42, "key": "external:A-2"},
+        ],
+        **_ACTORS_IMPORTED,
+    },
+)
 
 
 class UploadSerializer(serializers.Serializer):
@@ -354,7 +362,8 @@ class _BulkView(IdempotentMixin, APIView):
 
     def post(self, request):
         dry_run = _dry_run(request)
-        incoming = type(self).request_serializer(data=request.data)
+        # The request: natural keys are resolved within the key's territory.
+        incoming = type(self).request_serializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         result = type(self).service(
             items=incoming.validated_data["items"],
@@ -377,7 +386,7 @@ class ActorBulkView(_BulkView):
         "known ones changed where they differ, the rest untouched. Atomic; "
         "errors name each item (`items.3.name`). A key limited to a territory sees and "
         "writes only actors within it; one out of it is treated as absent.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request=ActorBulkSerializer,
         responses=UpsertResultSerializer,
     )
@@ -398,7 +407,7 @@ class InteractionBulkView(_BulkView):
         "given by id (a merged actor's id names its survivor) or identifier. Atomic; errors name each item. A key limited to a "
         "territory sees and writes only interactions, actors and bodies within it; one out "
         "of it is treated as absent.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request=InteractionBulkSerializer,
         responses=UpsertResultSerializer,
     )
@@ -429,9 +438,16 @@ class ActorImportView(IdempotentMixin, APIView):
         description="A CSV or XLSX file of actors (French or English headers, see the README); "
         "the same upsert as /api/actors/bulk/, the same territory rule in the dry run as in "
         "the real run. Errors name the row and column.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request={"multipart/form-data": UploadSerializer},
-        responses=UpsertResultSerializer,
+        responses={
+            200: OpenApiResponse(
+                ActorImportResultSerializer,
+                description="What the import did, or (dry run) would do: the actors created, "
+                "updated and unchanged, the rows read and the columns ignored.",
+                examples=ACTOR_IMPORT_EXAMPLES,
+            )
+        },
     )
     @idempotent
     def post(self, request):
@@ -439,7 +455,7 @@ class ActorImportView(IdempotentMixin, APIView):
         upload = _upload(request)
         outcome = import_actors(
             upload,
-            parse_items=parse_actor_items,
+            parse_items=lambda raw: parse_actor_items(raw, context={"request": request}),
             dry_run=dry_run,
             filename=upload.name,
             reach=access_of(request).territory_id,

@@ -10,7 +10,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.auth import HasScope, access_of
+from api.auth import Access, HasScope, access_of
 from api.params import QueryIntegerField, check_value, parse_id
 from api.personal_data_log import log_personal_data_reads
 from registry.models import PersonalData
@@ -108,35 +108,45 @@ class ChangeFeedView(APIView):
             default=DEFAULT_LIMIT,
         )
         limit = min(limit, MAX_LIMIT)
-        access = access_of(request)
-        records = changes_after(
-            position,
-            limit=limit + 1,
-            territory_id=access.territory_id,
-            exclude_models=() if access.has("personal_data") else PERSONAL_MODELS,
-        )
+        records = feed_records(position, limit=limit + 1, access=access_of(request))
         has_more = len(records) > limit
         records = records[:limit]
-        results = []
-        for record in records:
-            position = position_of(record)
-            results.append(
-                {
-                    "position": encode_cursor(position),
-                    "at": record.at,
-                    "action": record.action,
-                    "type": record.model.split(".", 1)[1],
-                    "id": record.object_id,
-                    "data": record.after,
-                    "previous": record.before,
-                    "request_id": record.request_id,
-                }
-            )
-        _log_personal_reads(request, records)
+        if records:
+            position = position_of(records[-1])
+        results = [feed_item(record) for record in records]
+        log_personal_reads(request, records)
         return Response({"results": results, "next": encode_cursor(position), "has_more": has_more})
 
 
-def _log_personal_reads(request, records) -> None:
+def feed_records(position: FeedPosition, *, limit: int, access: Access) -> list:
+    """The changes after ``position`` that ``access`` may see, oldest commit first.
+
+    The one rule of the feed, which the webhooks (``api.webhooks``) deliver by too: a
+    territory-limited key gets its territory's changes, personal data needs the scope.
+    """
+    return changes_after(
+        position,
+        limit=limit,
+        territory_id=access.territory_id,
+        exclude_models=() if access.has("personal_data") else PERSONAL_MODELS,
+    )
+
+
+def feed_item(record) -> dict:
+    """One change as the feed (and a webhook delivery) shows it (``ChangeSerializer``)."""
+    return {
+        "position": encode_cursor(position_of(record)),
+        "at": record.at,
+        "action": record.action,
+        "type": record.model.split(".", 1)[1],
+        "id": record.object_id,
+        "data": record.after,
+        "previous": record.before,
+        "request_id": record.request_id,
+    }
+
+
+def log_personal_reads(request, records) -> None:
     """Log whose personal data the page showed (GDPR access log), never the data."""
     personal = [r for r in records if r.model in PERSONAL_MODELS]
     if not personal:

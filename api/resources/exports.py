@@ -52,6 +52,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from api.base import etag_matches, etag_of
+from api.headers import ETAG, IF_NONE_MATCH
 from api.scoping import Reach
 from registry.importers.spreadsheet.columns import (
     ACTOR_FIELDS,
@@ -233,13 +234,13 @@ def file_response(request, data: Sheet, *, version: Any) -> Response:
     representation (format, language), ``Vary: Accept, Accept-Language``."""
     fmt = request.accepted_renderer.format
     etag = etag_of({"version": version, "format": fmt, "language": data.language})
-    if etag_matches(request.headers.get("If-None-Match"), etag):
-        response = Response(status=304, headers={"ETag": etag})
+    if etag_matches(request.headers.get(IF_NONE_MATCH.name), etag):
+        response = Response(status=304, headers={ETAG.name: etag})
     else:
         response = Response(
             data,
             headers={
-                "ETag": etag,
+                ETAG.name: etag,
                 "Content-Disposition": f'attachment; filename="{data.filename}.{fmt}"',
             },
         )

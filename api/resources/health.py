@@ -16,6 +16,7 @@ from rest_framework import permissions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from api.headers import RETRY_AFTER
 from api.problems import ProblemResponse, problem, retry_after_seconds
 from api.schema import ProblemSerializer, RegistryAutoSchema
 
@@ -141,11 +142,10 @@ class HealthView(APIView):
             doc = problem(
                 503,
                 detail=f"The {failed} did not answer.",
-                instance=request.path,
-                request_id=getattr(request._request, "request_id", ""),
+                request=request,
             )
             response = ProblemResponse(
-                {**doc, **checks}, headers={"Retry-After": str(retry_after_seconds())}
+                {**doc, **checks}, headers={RETRY_AFTER.name: str(retry_after_seconds())}
             )
         add_never_cache_headers(response)
         return response

@@ -18,8 +18,12 @@ from dataclasses import asdict
 from django.core.validators import EmailValidator
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -28,6 +32,7 @@ from rest_framework.views import APIView
 from api.auth import HasScope, access_of
 from api.base import PreconditionFailed, etag_matches, etag_of
 from api.filters import today
+from api.headers import CONDITIONAL_READ, ETAG, IF_MATCH, IF_NONE_MATCH, PRECONDITION, behaves
 from api.idempotency import IdempotentMixin, idempotent
 from api.inputs import (
     StrictCharField,
@@ -36,14 +41,27 @@ from api.inputs import (
     StrictIntegerField,
     validated_many,
 )
+from api.inputs.references import (
+    REF_QUERYSETS,
+    ActorReferenceField,
+    RefListSerializer,
+    TerritoryReferenceField,
+)
 from api.resources import exports
 from api.resources.bodies import BodySerializer
-from api.resources.bulk import DRY_RUN, IDEMPOTENCY, _dry_run, _upload
+from api.resources.bulk import (
+    DRY_RUN,
+    ImportedFileSerializer,
+    _dry_run,
+    _upload,
+    import_examples,
+)
 from api.resources.memberships import MembershipSerializer
 from api.scoping import restrict, within_ids
 from registry.identifiers import normalise
 from registry.importers.spreadsheet import import_members
 from registry.models import (
+    Actor,
     ActorCategory,
     ActorKind,
     Body,
@@ -62,6 +80,7 @@ from registry.services.sync import (
     NewPersonalData,
     membership_sync,
 )
+from registry.services.sync.resolve import reachable
 
 #: Most entries one sync may send (a body of 10,000 members is the benchmark).
 MAX_MEMBERS = 20_000
@@ -223,8 +242,10 @@ class NewActorSerializer(_ClosedSerializer):
         max_length=150, required=False, allow_blank=True, help_text="Of a person."
     )
     description = StrictCharField(required=False, allow_blank=True, help_text="Free description.")
-    territory = StrictIntegerField(
-        min_value=1, required=False, help_text="Territory id (default: the body's territory)."
+    territory = TerritoryReferenceField(
+        as_pk=True,
+        required=False,
+        help_text="Territory: id or level:code (default: the body's territory).",
     )
     identifiers = IdentifierRefSerializer(
         many=True, required=False, max_length=MAX_IDENTIFIERS, help_text="Its identifiers."
@@ -270,11 +291,11 @@ class MemberEntrySerializer(_ClosedSerializer):
 
     ignored_keys = READ_ONLY_KEYS
 
-    actor = StrictIntegerField(
-        min_value=1,
+    actor = ActorReferenceField(
+        as_pk=True,
         required=False,
         allow_null=True,
-        help_text="Id of the member (or give identifier / new_actor).",
+        help_text="The member: id or identifier (or give identifier / new_actor).",
     )
     identifier = IdentifierRefSerializer(
         required=False, allow_null=True, help_text="The member by an identifier."
@@ -305,11 +326,12 @@ class MemberEntrySerializer(_ClosedSerializer):
         help_text='How the member was selected; "" sets the college\'s mode.'
         + _KEEP.format("the college's mode"),
     )
-    on_behalf_of = StrictIntegerField(
-        min_value=1,
+    on_behalf_of = ActorReferenceField(
+        as_pk=True,
         required=False,
         allow_null=True,
-        help_text="Organization represented (id); null clears it." + _KEEP.format("none"),
+        help_text="Organization represented (id or identifier); null clears it."
+        + _KEEP.format("none"),
     )
     start_date = StrictDateField(
         required=False,
@@ -322,6 +344,9 @@ class MemberEntrySerializer(_ClosedSerializer):
         allow_blank=True,
         help_text='Id of the seat in your system; "" clears it.' + _KEEP.format("none"),
     )
+
+    class Meta:
+        list_serializer_class = RefListSerializer
 
     def validate(self, attrs):
         return MemberEntry(
@@ -426,6 +451,26 @@ class MembersSyncResultSerializer(serializers.Serializer):
     warnings = WarningSerializer(many=True, help_text="Rules the list breaks (recorded anyway).")
 
 
+def reference_context(request, view, body: Body, effective_date: dt.date) -> dict:
+    """The serializer context of a body's member entries: the actors they may name by
+    identifier are those the sync lets them name by id (``reachable``: the key's
+    territory, and the body's current members wherever they live)."""
+    context = {"request": request, "view": view}
+    actors, _territories = actor_scope(request)
+    if actors is not None:
+        context[REF_QUERYSETS] = {Actor: reachable(body, actors, effective_date)}
+    return context
+
+
+def _effective_date(raw) -> dt.date:
+    """The sync's ``effective_date`` as given (today when absent or bad: the serializer
+    then names it), read before the entries to know which actors they may name."""
+    try:
+        return StrictDateField().run_validation(raw) if raw is not None else today()
+    except serializers.ValidationError:
+        return today()
+
+
 def reachable_body(request, pk: int) -> Body:
     """The body, if the caller's key may reach it; else 404 as for a missing one."""
     access = access_of(request)
@@ -470,6 +515,7 @@ class BodyMembersView(IdempotentMixin, APIView):
             "attachment in the import's own columns.",
         ),
     )
+    @behaves(CONDITIONAL_READ)
     def get(self, request, pk: int):
         body = reachable_body(request, pk)
         raw = request.query_params.get("as_of")
@@ -489,10 +535,10 @@ class BodyMembersView(IdempotentMixin, APIView):
         etag = members_etag(request, body, day)
         if exports.wants_file(request):
             return exports.members_file(request, body, rows, day=day, version=etag)
-        if etag_matches(request.headers.get("If-None-Match"), etag):
-            return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
+        if etag_matches(request.headers.get(IF_NONE_MATCH.name), etag):
+            return Response(status=304, headers={ETAG.name: etag, "Vary": "Accept"})
         data = MembershipSerializer(rows, many=True, context={"request": request}).data
-        return Response(data, headers={"ETag": etag, "Vary": "Accept"})
+        return Response(data, headers={ETAG.name: etag, "Vary": "Accept"})
 
     @extend_schema(
         summary="Sync the members of a body",
@@ -524,26 +570,20 @@ class BodyMembersView(IdempotentMixin, APIView):
             "on a stale read: it changes with the body, with any of its memberships and with "
             "the day."
         ),
-        parameters=[
-            DRY_RUN,
-            IDEMPOTENCY,
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                description="The ETag of the member list (GET /api/bodies/{id}/members/).",
-            ),
-        ],
+        parameters=[DRY_RUN],
         request=MembersSyncRequestSerializer,
         responses=MembersSyncResultSerializer,
     )
+    @behaves(PRECONDITION)
     @idempotent
     def put(self, request, pk: int):
         body = reachable_body(request, pk)
         self._check_if_match(request, body)
         dry_run = _dry_run(request)
+        raw_date = request.data.get("effective_date") if isinstance(request.data, Mapping) else None
         serializer = MembersSyncRequestSerializer(
-            data=request.data, context={"request": request, "view": self}
+            data=request.data,
+            context=reference_context(request, self, body, _effective_date(raw_date)),
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -560,7 +600,7 @@ class BodyMembersView(IdempotentMixin, APIView):
         return Response(asdict(result))
 
     def _check_if_match(self, request, body: Body) -> None:
-        header = request.headers.get("If-Match")
+        header = request.headers.get(IF_MATCH.name)
         if header is None or header.strip() == "*":
             return
         if not etag_matches(header, members_etag(request, body, today())):
@@ -579,6 +619,49 @@ def members_etag(request, body: Body, day: dt.date) -> str:
         n=Count("id"), last=Max("id"), updated=Max("updated_at")
     )
     return etag_of({"body": full, "memberships": stats, "day": day.isoformat()})
+
+
+class MembersImportResultSerializer(MembersSyncResultSerializer, ImportedFileSerializer):
+    """The answer of a members import: the sync's diff, and what was read from the file.
+
+    A dry run (``?dry_run=true``) answers the same, with ``dry_run`` true and the ids of
+    memberships (and actors) it would create null; nothing is written.
+    """
+
+
+_ENDED = {
+    "id": 7,
+    "actor": 12,
+    "name": "Paul Durand",
+    "role": "member",
+    "end_date": "2025-01-01",
+    "end_reason": "term_ended",
+}
+_MEMBERS_IMPORTED = {
+    "effective_date": "2025-01-01",
+    "updated": [],
+    "ended": [_ENDED],
+    "unchanged": [],
+    "warnings": [],
+    "rows": 1,
+    "ignored_columns": [],
+}
+MEMBERS_IMPORT_EXAMPLES = import_examples(
+    {
+        "dry_run": True,
+        "created": [
+            {"id": None, "actor": None, "name": "Jeanne Martin", "role": "president", "index": 0}
+        ],
+        **_MEMBERS_IMPORTED,
+    },
+    {
+        "dry_run": False,
+        "created": [
+            {"id": 8, "actor": 13, "name": "Jeanne Martin", "role": "president", "index": 0}
+        ],
+        **_MEMBERS_IMPORTED,
+    },
+)
 
 
 class MembersUploadSerializer(_ClosedSerializer):
@@ -602,9 +685,17 @@ class MembersImportView(IdempotentMixin, APIView):
         description="A CSV or XLSX file of the body's complete current members (French or "
         "English headers, see the README): the same sync as PUT /api/bodies/{id}/members/, "
         "each row checked as a sync entry. Errors name the row and column.",
-        parameters=[DRY_RUN, IDEMPOTENCY],
+        parameters=[DRY_RUN],
         request={"multipart/form-data": MembersUploadSerializer},
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiResponse(
+                MembersImportResultSerializer,
+                description="What the import did, or (dry run) would do: the memberships "
+                "created, updated, ended and unchanged, the warnings, the rows read and the "
+                "columns ignored.",
+                examples=MEMBERS_IMPORT_EXAMPLES,
+            )
+        },
     )
     @idempotent
     def post(self, request, pk: int):
@@ -614,11 +705,12 @@ class MembersImportView(IdempotentMixin, APIView):
         options = MembersUploadSerializer(data={**form, "file": upload})
         options.is_valid(raise_exception=True)
         actors, territories = actor_scope(request)
-        context = {"request": request, "view": self}
+        effective_date = options.validated_data.get("effective_date") or today()
+        context = reference_context(request, self, body, effective_date)
         outcome = import_members(
             upload,
             body=body,
-            effective_date=options.validated_data.get("effective_date") or today(),
+            effective_date=effective_date,
             end_reason=options.validated_data.get("end_reason") or EndReason.TERM_ENDED,
             dry_run=_dry_run(request),
             filename=upload.name,

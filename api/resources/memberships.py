@@ -112,6 +112,7 @@ class MembershipSerializer(RegistrySerializer):
         "college": "api.resources.bodies.CollegeSerializer",
         "on_behalf_of": "api.resources.actors.ActorSerializer",
     }
+    reach_limited = ("actor", "on_behalf_of")
     scoped_relations = {
         "actor": "territory_id",
         "body": "territory_id",
@@ -155,7 +156,7 @@ class MembershipSerializer(RegistrySerializer):
             return
         # An expanded member or represented organization from outside the key's
         # territory: id and name only (the list then takes DRF's path, not the fast one).
-        for name in ("actor", "on_behalf_of"):
+        for name in self.reach_limited:
             field = self.fields.get(name)
             if isinstance(field, serializers.BaseSerializer):
                 self.fields[name] = ReachActorField(field)

@@ -22,6 +22,10 @@ For a key confined to a territory, an actor from elsewhere that a body inside
 refers to (member, host, organization represented) is written with its ``id``
 and ``name`` only (``api.scoping.OUTSIDE_ACTOR_FIELDS``), in ``persons`` or
 ``organizations`` as the memberships' references need.
+
+The document is self-contained (``close``): every reference (each ``*_id``, a
+membership's ``member``) names an object of the same document, or is left out: a
+member living elsewhere has no ``area_id``, the exported area no ``parent_id``.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import access_of
-from api.params import territory_param
+from api.headers import BOUNDED_READ, behaves
+from api.params import TERRITORY_REF_SCHEMA, QueryDateField, check_value, territory_param
 from api.personal_data_log import log_personal_data_reads
 from api.scoping import Reach, outside_actor, within_ids
 from registry.models import Actor, Body, Territory
@@ -242,19 +247,38 @@ def area(row: dict, parents: dict[int, int]) -> dict:
     )
 
 
+def close(doc: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """``doc`` with every reference to an object it does not hold left out.
+
+    A reference is any ``*_id`` member of an object and a membership's ``member``
+    (``{"@type", "id"}``); one rule for all of them, so a reference added to the
+    mapping later is closed too.
+    """
+    known = {obj["id"] for objects in doc.values() for obj in objects}
+    for objects in doc.values():
+        for obj in objects:
+            for name in [n for n, v in obj.items() if n.endswith("_id") and v not in known]:
+                del obj[name]
+            if isinstance(obj.get("member"), dict) and obj["member"].get("id") not in known:
+                del obj["member"]
+    return doc
+
+
 def render(data: selectors.PopoloData) -> dict:
-    """The Popolo document of the selected rows."""
+    """The Popolo document of the selected rows, closed (``close``)."""
     body_territory = {row["id"]: row["territory_id"] for row in data.bodies}
-    return {
-        "persons": [person(a, data) for a in data.actors if a["kind"] == "person"],
-        "organizations": [
-            *(organization(a, data) for a in data.actors if a["kind"] != "person"),
-            *(body(b) for b in data.bodies),
-        ],
-        "memberships": [membership(m) for m in data.memberships],
-        "posts": [post(c, body_territory) for c in data.colleges],
-        "areas": [area(t, data.parents) for t in data.territories],
-    }
+    return close(
+        {
+            "persons": [person(a, data) for a in data.actors if a["kind"] == "person"],
+            "organizations": [
+                *(organization(a, data) for a in data.actors if a["kind"] != "person"),
+                *(body(b) for b in data.bodies),
+            ],
+            "memberships": [membership(m) for m in data.memberships],
+            "posts": [post(c, body_territory) for c in data.colleges],
+            "areas": [area(t, data.parents) for t in data.territories],
+        }
+    )
 
 
 def _popolo_list(description: str) -> dict:
@@ -334,16 +358,6 @@ def _ensure_exportable(territory_id: int, scope_id: int | None) -> None:
         )
 
 
-def _as_of_param(request) -> dt.date | None:
-    raw = (request.query_params.get("as_of") or "").strip()
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
-
-
 class PopoloExportView(APIView):
     """Popolo export of a territory and everything below it."""
 
@@ -361,6 +375,9 @@ class PopoloExportView(APIView):
             "(territories). Ids are stable strings: `actor/<id>`, `body/<id>`, "
             "`membership/<id>`, `college/<id>`, `territory/<id>`. Actors referred to by a "
             "membership or hosting a body are included even when they live elsewhere. "
+            "The document is self-contained: every `*_id` (and a membership's `member`) "
+            "names an object of the same document, or is left out (a member living "
+            "elsewhere has no `area_id`; the exported area has no `parent_id`). "
             "Contact details, gender and birth year (as a bare year) only with the "
             "`personal_data` scope (for a key limited to a territory, only of the persons of "
             "that territory). With `as_of`, only the territories valid, bodies active "
@@ -370,7 +387,7 @@ class PopoloExportView(APIView):
         parameters=[
             OpenApiParameter(
                 "territory",
-                OpenApiTypes.STR,
+                TERRITORY_REF_SCHEMA,
                 required=True,
                 description="Territory id or natural key `level:code` (e.g. `commune:75056`).",
             ),
@@ -382,9 +399,10 @@ class PopoloExportView(APIView):
         ],
         responses={200: POPOLO_SCHEMA},
     )
+    @behaves(BOUNDED_READ)
     def get(self, request):
         territory_id = territory_param(request, not_found=NotFound())
-        as_of = _as_of_param(request)
+        as_of = check_value(QueryDateField(), "as_of", request.query_params.get("as_of"))
         access = access_of(request)
         _ensure_exportable(territory_id, access.territory_id)
         data = selectors.popolo_data(

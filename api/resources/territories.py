@@ -16,8 +16,10 @@ from api.filters import (
     choice_filter,
     within_ids,
 )
+from api.headers import CONDITIONAL_READ, behaves
+from api.inputs.references import TerritoryReferenceField
 from api.resources import exports
-from api.scoping import ACTOR_PATH, Reach, ScopedPrimaryKeyRelatedField
+from api.scoping import ACTOR_PATH, Reach
 from registry.importers.spreadsheet.columns import ACTOR_FIELDS
 from registry.models import (
     Actor,
@@ -27,6 +29,7 @@ from registry.models import (
     TerritoryKind,
     TerritoryLevel,
 )
+from registry.params import ParamError, parse_territory_ref
 from registry.services import territories as services
 
 
@@ -86,11 +89,7 @@ class ParentLinkSerializer(serializers.Serializer):
     # Scoped: a key limited to a territory attaches new territories under its own only (one
     # link to a parent out of reach would graft it into another tree), and a parent out of
     # reach is refused exactly as one that does not exist.
-    territory = ScopedPrimaryKeyRelatedField(
-        territory_path="id",
-        queryset=Territory.objects.all(),
-        help_text="Id of the containing territory.",
-    )
+    territory = TerritoryReferenceField(help_text="The containing territory: id or level:code.")
     kind = serializers.ChoiceField(choices=RelationKind.choices, help_text="Which hierarchy.")
 
 
@@ -201,6 +200,7 @@ class TerritoryViewSet(RegistryViewSet):
         pagination_class=None,
         ordering=None,
     )
+    @behaves(CONDITIONAL_READ)
     def actors(self, request, *args, **kwargs):
         territory = self.get_object()
         actors = Reach.of(request).objects(
@@ -224,14 +224,21 @@ class TerritoryViewSet(RegistryViewSet):
         return exports.file_response(request, sheet, version=version)
 
     def get_object(self):
-        lookup = self.kwargs[self.lookup_field]
-        if ":" in str(lookup):
-            level, _sep, code = lookup.partition(":")
-            # self.kwargs stays as routed: update() looks the object up twice (If-Match).
-            queryset = self.filter_queryset(self.get_queryset())
-            from django.shortcuts import get_object_or_404
+        """The territory of the path, an id or ``level:code`` (``registry.params``'s grammar).
 
-            obj = get_object_or_404(queryset, level=level, code=code)
-            self.check_object_permissions(self.request, obj)
-            return obj
-        return super().get_object()
+        A reference that is not one (an unknown level, ``id:N``) names no territory: 404.
+        """
+        from django.http import Http404
+        from django.shortcuts import get_object_or_404
+
+        try:
+            ref = parse_territory_ref(self.kwargs[self.lookup_field])
+        except ParamError:
+            raise Http404 from None
+        if isinstance(ref, int):
+            return super().get_object()
+        # self.kwargs stays as routed: update() looks the object up twice (If-Match).
+        level, code = ref
+        obj = get_object_or_404(self.filter_queryset(self.get_queryset()), level=level, code=code)
+        self.check_object_permissions(self.request, obj)
+        return obj

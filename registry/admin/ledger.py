@@ -17,6 +17,7 @@ from registry.admin.base import ReadOnlyAdminMixin, personal_data_visible
 from registry.admin.history import change_rows, related_names
 from registry.admin.labels import related_column
 from registry.models import ChangeRecord
+from registry.params import ParamError, parse_id
 
 #: The channels the registry writes through (``ChangeRecord.via``).
 CHANNELS = [
@@ -118,9 +119,9 @@ class ChangeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not term:
             return queryset, False
         match = Q(request_id=term)
-        if term.isdigit():
-            match |= Q(object_id=int(term))
-        else:
+        try:
+            match |= Q(object_id=parse_id(term))  # not isdigit(): "²" passes it, int() fails
+        except ParamError:
             match |= Q(object_repr__icontains=term)
         return queryset.filter(match), False
 

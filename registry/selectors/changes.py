@@ -66,3 +66,13 @@ def changes_after(
     if exclude_models:
         qs = qs.exclude(model__in=exclude_models)
     return list(qs[:limit])
+
+
+def last_position() -> FeedPosition:
+    """The position after the last committed change: where a reader of what comes next starts."""
+    qs: QuerySet = ChangeRecord.objects.all()
+    if _ordered_by_commit():
+        record = qs.filter(commit_seq__isnull=False).order_by("-commit_seq", "-id").first()
+    else:
+        record = qs.order_by("-id").first()
+    return START if record is None else position_of(record)

@@ -4,7 +4,7 @@ Pure reads returning plain rows (``values()``); the API renders them as Popolo
 objects. What is read, for territory T (and an optional date):
 
 - territories within T (both hierarchies, through the closure table), each with
-  its direct parent links;
+  its direct parent links to territories of the export (T itself has none there);
 - bodies whose territory lies within T, their colleges and their memberships;
 - actors whose territory lies within T, plus the actors those memberships and
   bodies refer to (members, organizations represented, host authorities), so
@@ -173,9 +173,11 @@ def popolo_data(
         )
         actor_ids = actors.filter(territory_id__in=reach.values("descendant_id")).values("id")
 
+    # Parents among the exported territories only: the export is self-contained (a
+    # commune exported under its EPCI shows the EPCI, not its département, as parent).
     parents: dict[int, tuple[int, int]] = {}
     for child_id, parent_id, kind in TerritoryRelation.objects.filter(
-        child_id__in=territories.values("id")
+        child_id__in=territories.values("id"), parent_id__in=territories.values("id")
     ).values_list("child_id", "parent_id", "kind"):
         rank = (PARENT_PREFERENCE.get(kind, 9), parent_id)
         if child_id not in parents or rank < parents[child_id]:

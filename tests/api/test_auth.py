@@ -117,7 +117,8 @@ def test_create_api_key_by_territory_id_and_key_only(dept):
         ({"scopes": "read,admin"}, "Unknown scope(s): admin"),
         ({"territory": "departement:99"}, "No territory"),
         ({"territory": "999999"}, "No territory"),
-        ({"territory": "Paris"}, "No territory"),
+        ({"territory": "Paris"}, "--territory 'Paris': Give a territory id or level:code"),
+        ({"expires_in_days": "٣"}, "--expires-in-days '٣': Give a whole number"),
         ({"expires_in_days": 0}, "positive"),
     ],
 )

@@ -195,8 +195,9 @@ def test_bad_as_of_is_a_problem_not_a_file(full_client, world, query):
 
 def test_unknown_format_is_a_problem(full_client, world):
     response = full_client.get(members_url(world.body) + "?format=ods")
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+    assert [e["parameter"] for e in response.json()["errors"]] == ["format"]
 
 
 def test_writes_answer_json_only(full_client, world):

@@ -341,7 +341,7 @@ def test_an_empty_parameter_is_not_given(client, net):
 
 def _expansions(client, query: dict) -> tuple[bytes, int]:
     base._PLANS.clear()
-    with mock.patch.object(base, "import_string", wraps=base.import_string) as spy:
+    with mock.patch.object(base, "brief_serializer", wraps=base.brief_serializer) as spy:
         response = get(client, "/api/actors/", query)
     assert response.status_code == 200, response.content[:300]
     return response.content, spy.call_count

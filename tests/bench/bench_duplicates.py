@@ -38,23 +38,13 @@ import time
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sync import _recreate  # noqa: E402 - one way to make a fresh benchmark database
+from startup import recreate  # noqa: E402 - one way to make a fresh benchmark database
 
 BOUND_S = 30.0
 VARIANTS = ("order_caps", "accents", "hyphen", "typo", "siret", "email")
-
-
-def _fresh(url: str) -> None:
-    if url.startswith("postgres"):
-        _recreate(url)
-    elif url.startswith("sqlite"):
-        path = Path(urlsplit(url).path)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _bare(text: str) -> str:
@@ -85,7 +75,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    _fresh(url)
+    recreate(url)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
     import django

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sync import _recreate  # noqa: E402 - one way to make a fresh benchmark database
+from startup import bench_body  # noqa: E402 - how every member benchmark starts
+from startup import start as start_benchmark  # noqa: E402
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,17 +32,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/h3_bench")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    if url.startswith("postgres"):
-        _recreate(url)
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    start_benchmark("h3_bench")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -51,18 +40,10 @@ def main() -> None:
     from api.models import ApiKey
     from registry import tracking
     from registry.models import Actor, ActorIdentifier, College, Membership
-    from registry.services import bodies
-    from registry.services.territories import territory_create
 
-    call_command("migrate", verbosity=0)
     n = args.members
-    commune = territory_create(level="commune", code="28185", name="Commune de banc d'essai")
-    body = bodies.body_create(
-        name="Conseil citoyen",
-        body_type="conseil_citoyen",
-        territory=commune,
-        colleges=[{"name": name, "selection_mode": "lot"} for name in ("Habitants", "Asso")],
-    )
+    body = bench_body(("Habitants", "Asso"))
+    commune = body.territory
     colleges = list(College.objects.filter(body=body))
     actors = tracking.bulk_create(
         [

@@ -26,14 +26,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sync import _recreate  # noqa: E402 - one way to make a fresh benchmark database
+from startup import bench_body  # noqa: E402 - how every member benchmark starts
+from startup import start as start_benchmark  # noqa: E402
 
 BAR = 2.0
 DAY = dt.date(2026, 9, 1)
@@ -122,34 +121,15 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/h2_bench")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    if url.startswith("postgres"):
-        _recreate(url)
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    start_benchmark("h2_bench")
     from django.db import connection, transaction
 
     from api.resources.members import parse_member_entries
     from registry.importers.spreadsheet import import_members
-    from registry.services import bodies
     from registry.services.sync import membership_sync
-    from registry.services.territories import territory_create
 
-    call_command("migrate", verbosity=0)
     n = args.members
-    commune = territory_create(level="commune", code="28185", name="Commune de banc d'essai")
-    body = bodies.body_create(
-        name="Conseil citoyen",
-        body_type="conseil_citoyen",
-        territory=commune,
-        colleges=[{"name": name, "selection_mode": "lot"} for name in COLLEGES],
-    )
+    body = bench_body(COLLEGES)
     people = _people(n)
     entries = _json_entries(people)
     workbook = _xlsx(people)

@@ -22,57 +22,26 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import bench_body, drop  # noqa: E402 - how every member benchmark starts
+from startup import start as start_benchmark  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=10_000)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_sync")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    if url.startswith("postgres"):
-        _recreate(url)
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    url = start_benchmark("bench_sync")
     from django.db import connection, transaction
 
     from registry import tracking
     from registry.models import Actor, Membership
-    from registry.services import bodies
     from registry.services.sync import membership_sync
-    from registry.services.territories import territory_create
 
-    call_command("migrate", verbosity=0)
     n = args.members
-    territory = territory_create(level="commune", code="99999", name="Bench")
-    body = bodies.body_create(
-        name="Assemblée",
-        body_type="conseil_developpement",
-        territory=territory,
-        colleges=[
-            {"name": "Habitants", "selection_mode": "lot"},
-            {"name": "Associations", "selection_mode": "designation"},
-        ],
-    )
+    body = bench_body(("Habitants", "Associations"), code="99999")
+    territory = body.territory
     habitants, associations = body.colleges.order_by("name").reverse()
     people = [
         Actor(kind="person", category="resident", name=f"Membre {i}", territory=territory)
@@ -146,14 +115,8 @@ def main() -> None:
         f"{len(second.updated)} updated, {len(second.ended)} ended)  (target < 1 s)"
     )
     print(f"same list again:           {nothing:7.2f} s  (empty diff: {third.is_empty})")
-    if url.startswith("postgres"):
-        connection.close()
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}"')
+    connection.close()
+    drop(url)
 
 
 if __name__ == "__main__":

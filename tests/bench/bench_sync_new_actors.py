@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sync import _recreate  # noqa: E402 - one way to make a fresh benchmark database
+from startup import recreate  # noqa: E402 - one way to make a fresh benchmark database
 
 REQUEST_BUDGET_S = 30.0
 
@@ -50,7 +50,7 @@ def main() -> None:
     # not the body limit.
     os.environ.setdefault("API_MAX_BODY_BYTES", str(64 * 1024 * 1024))
     if url.startswith("postgres"):
-        _recreate(url)
+        recreate(url)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
     import django

@@ -341,7 +341,7 @@ def test_apply_retention_command_erases_and_prints_ids_and_count(retention_peopl
 
 
 def test_apply_retention_command_refuses_a_bad_date():
-    with pytest.raises(CommandError, match="not a date"):
+    with pytest.raises(CommandError, match=r"^--date 'tomorrow': Give a date as YYYY-MM-DD"):
         call_command("apply_retention", "--date", "tomorrow", stdout=StringIO())
 
 

@@ -363,7 +363,8 @@ def test_popolo_export_shows_an_outside_member_by_id_and_name(world):
         world.national.get("/api/export/popolo", {"territory": world.a.pk}).content
     )
     full = next(p for p in national["persons"] if p["id"] == f"actor/{world.outside.pk}")
-    assert full["identifiers"] and full["area_id"]
+    # Their home territory is not in the export: no area_id pointing outside it (closed).
+    assert full["identifiers"] and "area_id" not in full
 
 
 def test_memberships_expand_actor_shows_an_outside_member_by_id_and_name(world):

@@ -10,8 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ALL_SCOPES, ApiKey
-from api.params import parse_territory_ref, territory_pk
-from registry.models import Territory
+from registry import params
 
 
 class Command(BaseCommand):
@@ -25,7 +24,7 @@ class Command(BaseCommand):
             help=f"Comma-separated scopes among {', '.join(ALL_SCOPES)} (default: read).",
         )
         parser.add_argument("--territory", help="Limit to this territory: id or level:code.")
-        parser.add_argument("--expires-in-days", type=int, help="Expiry, in days from now.")
+        parser.add_argument("--expires-in-days", help="Expiry, in days from now.")
         parser.add_argument("--contact", default="", help="Who to call about the key.")
         parser.add_argument(
             "--key-only", action="store_true", help="Print only the key (for scripts)."
@@ -46,14 +45,9 @@ class Command(BaseCommand):
                 f"Unknown scope(s): {', '.join(unknown)}. Choose among {', '.join(ALL_SCOPES)}."
             )
         territory_obj = None
-        if territory:
-            try:
-                pk = territory_pk(parse_territory_ref(territory))
-            except ValueError:
-                pk = None
-            territory_obj = Territory.objects.filter(pk=pk).first() if pk is not None else None
-            if territory_obj is None:
-                raise CommandError(f"No territory {territory!r} (give an id or level:code).")
+        if territory is not None and territory.strip():
+            territory_obj = params.territory_option("--territory", territory)
+        expires_in_days = params.option("--expires-in-days", params.parse_int, expires_in_days)
         expiry = None
         if expires_in_days is not None:
             if expires_in_days <= 0:

@@ -6,12 +6,11 @@ layer), which the registry may not import.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from api.management.commands._spreadsheet import add_common_arguments, run_import
 from api.resources.members import parse_member_entries
+from registry import params
 from registry.importers.spreadsheet import import_members
 from registry.models import Body, EndReason
 
@@ -25,7 +24,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("body_id", type=int, help="Id of the body.")
+        parser.add_argument("body_id", help="Id of the body.")
         parser.add_argument("file", help="CSV or XLSX file, one member per row.")
         parser.add_argument(
             "--date", default=None, help="Effective date (YYYY-MM-DD; default today)."
@@ -38,11 +37,9 @@ class Command(BaseCommand):
         )
         add_common_arguments(parser)
 
-    def handle(self, *args, body_id: int, file: str, date, end_reason, dry_run, **options):
-        try:
-            effective = dt.date.fromisoformat(date) if date else None
-        except ValueError as exc:
-            raise CommandError(f"--date must be a date as YYYY-MM-DD, not {date!r}.") from exc
+    def handle(self, *args, body_id, file: str, date, end_reason, dry_run, **options):
+        effective = params.option("--date", params.parse_date, date)
+        body_id = params.option("body_id", params.parse_id, body_id, required=True)
         body = Body.objects.filter(pk=body_id).first()
         if body is None:
             raise CommandError(f"No body with id {body_id}.")

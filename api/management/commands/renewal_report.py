@@ -1,4 +1,4 @@
-"""``manage.py renewal_report --territory CODE``: which bodies of a territory to renew first.
+"""``manage.py renewal_report --territory REF``: which bodies of a territory to renew first.
 
 Prints the renewal ranking of every body of the territory and below (the
 ``renewal`` analysis of the API, computed in this process, not cached): rank,
@@ -17,15 +17,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
-from api.params import QueryDateField, parse_id
 from graph import loaders
 from graph.renewal import ALERT, INDICATOR_CODES, WATCH, Assessment, rank_bodies
+from registry import params
+from registry.importers.spreadsheet.formulas import guard
 from registry.models import Territory
-from registry.models.territory import TerritoryLevel
 
 FORMATS = ("table", "csv", "markdown")
 LANGS = ("en", "fr")
@@ -44,71 +43,14 @@ COLUMNS = {
 }
 
 
-def _describe(territory: Territory) -> str:
-    return f"{territory.level}:{territory.code} ({territory.name})"
-
-
-def resolve_territory(value: str) -> Territory:
-    """A territory from ``level:code``, ``id:N``, an id, or a code unique across levels."""
-    value = value.strip()
-    if not value:
-        raise CommandError("--territory is empty: give level:code (e.g. commune:75056) or an id.")
-    if ":" in value:
-        level, _sep, code = value.partition(":")
-        level, code = level.strip(), code.strip()
-        if level == "id":
-            pk = parse_id(code)
-            if pk is None:
-                raise CommandError(f"Invalid territory id {code!r}: expected a whole number.")
-            territory = Territory.objects.filter(pk=pk).first()
-            if territory is None:
-                raise CommandError(f"No territory with id {code}.")
-            return territory
-        if level not in TerritoryLevel.values:
-            raise CommandError(
-                f"Unknown territory level {level!r} in {value!r}: "
-                f"choose among {', '.join(TerritoryLevel.values)}."
-            )
-        territory = Territory.objects.filter(level=level, code=code).first()
-        if territory is None:
-            raise CommandError(f"No territory {level}:{code} (import the territories first?).")
-        return territory
-
-    by_code = list(Territory.objects.filter(code=value).order_by("level"))
-    pk = parse_id(value)
-    by_id = Territory.objects.filter(pk=pk).first() if pk is not None else None
-    if len(by_code) > 1:
-        levels = ", ".join(t.level for t in by_code)
-        choices = "; ".join(_describe(t) for t in by_code)
-        raise CommandError(
-            f"The code {value!r} is ambiguous: {len(by_code)} territories have it, "
-            f"at the levels {levels} ({choices}). Give level:code, e.g. {by_code[0].level}:{value}."
-        )
-    if by_code:
-        (territory,) = by_code
-        if by_id is not None and by_id.pk != territory.pk:
-            raise CommandError(
-                f"{value!r} is ambiguous: the code of {_describe(territory)} "
-                f"and the id of {_describe(by_id)}. "
-                f"Give {territory.level}:{value} or id:{value}."
-            )
-        return territory
-    if by_id is not None:
-        return by_id
-    raise CommandError(
-        f"No territory {value!r}: give level:code (e.g. commune:75056), a territory id, "
-        "or a code that exactly one territory has."
-    )
+def resolve_territory(value: str | None) -> Territory:
+    """The territory of ``--territory``: an id or ``level:code`` (``registry.params``)."""
+    return params.territory_option("--territory", value)
 
 
 def parse_date(value: str | None) -> dt.date:
-    if value is None:
-        return timezone.localdate()
-    try:
-        return QueryDateField().run_validation(value.strip())
-    except ValidationError:
-        # The analyses' range (1900-2999) too: a date out of it is as invalid as a typo.
-        raise CommandError(f"Invalid --as-of date {value!r}: expected YYYY-MM-DD.") from None
+    """The day of ``--as-of`` (``registry.params``); today when not given or blank."""
+    return params.option("--as-of", params.parse_date, value) or timezone.localdate()
 
 
 def _score(assessment: Assessment) -> str:
@@ -137,15 +79,9 @@ def report_rows(ranking: tuple[Assessment, ...], lang: str) -> list[dict[str, ob
     return rows
 
 
-#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_cell(value: object) -> object:
     """Text that a spreadsheet would run as a formula, quoted to stay text; numbers stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return guard(value) if isinstance(value, str) else value
 
 
 def to_csv(rows: list[dict[str, object]]) -> str:
@@ -225,8 +161,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--territory",
             required=True,
-            help="level:code (e.g. commune:75056), a territory id (or id:N), "
-            "or a code that exactly one territory has.",
+            help="A territory id or level:code (e.g. commune:75056), as in the API.",
         )
         parser.add_argument(
             "--as-of", dest="as_of", help="Date of the assessment, YYYY-MM-DD (default: today)."

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from registry import params
 from registry.importers.spreadsheet.columns import VALUES, norm, value_label
 from registry.importers.spreadsheet.problems import Problems
 from registry.importers.spreadsheet.reading import Row, _blank
@@ -41,7 +42,7 @@ def parse_date(value: Any) -> dt.date:
             day, month, year = (int(g) for g in match.groups())
             return dt.date(year, month, day)
         if _ISO_DATE.match(text):
-            return dt.date.fromisoformat(text[:10])
+            return params.iso_date(text[:10])
     except ValueError as exc:
         raise ValueError(_("%(value)r is not a real date.") % {"value": text[:50]}) from exc
     raise ValueError(

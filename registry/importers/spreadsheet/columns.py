@@ -103,8 +103,8 @@ HEADER_ALIASES: dict[str, str] = {
 #: The normalised header that is the family name beside a given-name column.
 FAMILY_NAME_WORD = norm("nom")
 
-#: Columns of a body's members file, in the order exports write them.
-MEMBER_FIELDS: tuple[str, ...] = (
+#: The columns that say who a row is, first in both files.
+WHO_FIELDS: tuple[str, ...] = (
     "actor_id",
     "scheme",
     "identifier",
@@ -114,6 +114,10 @@ MEMBER_FIELDS: tuple[str, ...] = (
     "family_name",
     "kind",
     "category",
+)
+#: Columns of a body's members file, in the order exports write them.
+MEMBER_FIELDS: tuple[str, ...] = (
+    *WHO_FIELDS,
     "college",
     "role",
     "selection_mode",
@@ -123,15 +127,7 @@ MEMBER_FIELDS: tuple[str, ...] = (
 )
 #: Columns of an actors file, in the order exports write them.
 ACTOR_FIELDS: tuple[str, ...] = (
-    "actor_id",
-    "scheme",
-    "identifier",
-    "issuer",
-    "name",
-    "given_name",
-    "family_name",
-    "kind",
-    "category",
+    *WHO_FIELDS,
     "description",
     "territory",
     "founding_date",

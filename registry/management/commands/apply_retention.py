@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from registry import params
 from registry.services.gdpr import retention_apply, retention_due
 from registry.tracking import change_context
 
@@ -32,13 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, date, dry_run, **options):
-        if date:
-            try:
-                today = dt.date.fromisoformat(date)
-            except ValueError:
-                raise CommandError(f"--date: {date!r} is not a date (YYYY-MM-DD).") from None
-        else:
-            today = timezone.localdate()
+        today = params.option("--date", params.parse_date, date) or timezone.localdate()
         if dry_run:
             ids = list(retention_due(today=today).values_list("pk", flat=True))
             for pk in ids:

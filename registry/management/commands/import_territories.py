@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from registry import params
 from registry.exceptions import ImportFailed
 from registry.importers.cog import import_cog
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--date must be a date as YYYY-MM-DD, not {value!r}.") from exc
 
 
 def _describe(exc: ImportFailed) -> str:
@@ -55,7 +48,7 @@ class Command(BaseCommand):
         try:
             result = import_cog(
                 directory,
-                date=_date(date) if date else None,
+                date=params.option("--date", params.parse_date, date),
                 reason=reason,
                 progress=progress,
             )

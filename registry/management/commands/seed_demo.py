@@ -4,6 +4,7 @@ import contextlib
 
 from django.core.management.base import BaseCommand, CommandError
 
+from registry import params
 from registry.demo import DemoError, seed_demo
 from registry.demo.scenario import PLANTED, REFERENCE_DATE
 
@@ -21,17 +22,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--scale", type=int, default=1, help="Size: about 1,000 actors and 10,000 ties each."
+            "--scale", default=1, help="Size: about 1,000 actors and 10,000 ties each."
         )
-        parser.add_argument("--seed", type=int, default=0, help="Random seed (default 0).")
+        parser.add_argument("--seed", default=0, help="Random seed (default 0).")
         parser.add_argument(
-            "--chunk-size", type=int, default=20_000, help="Rows per bulk write (default 20,000)."
+            "--chunk-size", default=20_000, help="Rows per bulk write (default 20,000)."
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not show the progress bar (stderr)."
         )
 
     def handle(self, *args, scale, seed, chunk_size, verbosity, **options):
+        # Whole numbers as registry.params reads them (argparse's int() takes "٣").
+        scale = params.option("--scale", params.parse_int, scale, required=True)
+        seed = params.option("--seed", params.parse_int, seed, required=True)
+        chunk_size = params.option("--chunk-size", params.parse_int, chunk_size, required=True)
         with self._progress(verbosity, enabled=not options.get("no_progress")) as log:
             try:
                 report = seed_demo(seed=seed, scale=scale, chunk_size=chunk_size, log=log)

@@ -1,10 +1,18 @@
-"""Every error as RFC 9457 ``application/problem+json``.
+"""Every error as RFC 9457 ``application/problem+json``, of one shape.
 
 drf-standardized-errors catches every exception raised in a DRF view (its
 handler also reports server errors to logging and monitoring); we convert the
 registry's domain errors first, and format the result as a problem document.
 Django-level errors under ``/api/`` (unknown URL, server error) get the same
-shape from ``handler404``/``handler500``.
+shape from ``handler404``/``handler500``; the middleware-made problems
+(idempotency, a lost database, a merged id) are built by the same ``problem``.
+
+The shape (``api.schema.ProblemSerializer``): ``type`` (``/api/problems/<code>``, a
+page the service serves, see ``api.problems.catalogue``), ``title``, ``status``,
+``detail``, ``code``, ``instance`` and ``request_id``, always, the latter equal to
+the ``X-Request-ID`` response header. Field errors in ``errors`` name where the
+fault is: ``pointer`` (a JSON pointer into the body), ``parameter`` (a query
+parameter) or ``header`` (a request header).
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import uuid
+from collections.abc import Mapping
 from http import HTTPStatus
 
 import orjson
@@ -24,30 +34,33 @@ from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 
-from registry.exceptions import RegistryError
+from api.headers import RETRY_AFTER
+from api.problems.catalogue import BY_CODE, GENERIC_CODE_OF_STATUS, PROBLEM_BASE, generic_code
+from registry.exceptions import ImportFailed, RegistryError
+from registry.middleware import request_id_of as _request_id_of
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 WRITE_METHODS = ("POST", "PUT", "PATCH")
-PROBLEM_BASE = "/api/problems/"
+#: Methods whose requests carry no body: every field error of theirs is a query parameter's.
+BODILESS_METHODS = ("GET", "HEAD", "OPTIONS", "DELETE")
+REQUEST_ID_HEADER = "X-Request-ID"
 
-#: Stable codes of the generic HTTP problems, by status.
-HTTP_CODES = {
-    400: "bad-request",
-    401: "not-authenticated",
-    403: "permission-denied",
-    404: "not-found",
-    405: "method-not-allowed",
-    406: "not-acceptable",
-    409: "conflict",
-    412: "precondition-failed",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-    422: "invalid-input",
-    428: "precondition-required",
-    429: "throttled",
-    500: "server-error",
-    503: "service-unavailable",
-}
+#: Stable codes of the generic HTTP problems, by status (from the catalogue).
+HTTP_CODES = GENERIC_CODE_OF_STATUS
+
+__all__ = ["PROBLEM_BASE", "HTTP_CODES", "ProblemResponse", "problem", "request_id_of"]
+
+
+def request_id_of(request) -> str:
+    """The request's id (``registry.middleware.request_id_of``), for Django's or DRF's request.
+
+    A problem made before that middleware ran (by one placed before it) gets the id the
+    middleware would have given; ``ProblemResponse`` echoes it in ``X-Request-ID``.
+    """
+    django_request = getattr(request, "_request", request)
+    if django_request is None:
+        return uuid.uuid4().hex
+    return _request_id_of(django_request)
 
 
 class ProblemResponse(HttpResponse):
@@ -61,6 +74,8 @@ class ProblemResponse(HttpResponse):
             headers=headers,
         )
         self.problem = problem
+        # The same id as the body's, whichever middleware made the problem.
+        self[REQUEST_ID_HEADER] = problem["request_id"]
 
 
 logger = logging.getLogger(__name__)
@@ -154,10 +169,9 @@ def service_unavailable(request, exc: BaseException | None = None) -> ProblemRes
         problem(
             503,
             detail=str(ServiceUnavailable.default_detail),
-            instance=request.path,
-            request_id=getattr(request, "request_id", ""),
+            request=request,
         ),
-        headers={"Retry-After": str(wait)},
+        headers={RETRY_AFTER.name: str(wait)},
     )
 
 
@@ -174,24 +188,36 @@ class DomainAPIException(exceptions.APIException):
 def problem(
     status: int,
     *,
+    request=None,
     code: str | None = None,
     detail: str = "",
     errors: list[dict] | None = None,
     instance: str = "",
     request_id: str = "",
 ) -> dict:
-    code = code or HTTP_CODES.get(status, "error")
+    """A problem document of a declared type (``api.problems.catalogue``).
+
+    ``request`` (Django's or DRF's) gives ``instance`` and ``request_id``; a problem
+    always has both. An undeclared ``code`` is logged and replaced by the generic code
+    of the status, so every ``type`` URI answered resolves to a page.
+    """
+    code = code or generic_code(status)
+    if code not in BY_CODE:
+        logger.error("Problem code %r is not declared in api.problems.catalogue.", code)
+        code = generic_code(status)
+    if request is not None:
+        instance = instance or getattr(request, "path", "")
+        request_id = request_id or request_id_of(request)
     doc = {
         "type": f"{PROBLEM_BASE}{code}",
-        "title": HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else code,
+        "title": str(BY_CODE[code].title),
         "status": status,
-        "detail": detail or HTTPStatus(status).description,
+        "detail": detail
+        or (HTTPStatus(status).description if status in HTTPStatus._value2member_map_ else ""),
         "code": code,
+        "instance": instance,
+        "request_id": request_id or uuid.uuid4().hex,
     }
-    if instance:
-        doc["instance"] = instance
-    if request_id:
-        doc["request_id"] = request_id
     if errors:
         doc["errors"] = errors
     return doc
@@ -203,6 +229,50 @@ def _pointer(attr: str | None) -> str:
     return "#/" + "/".join(attr.split("."))
 
 
+def _parsed_body(request):
+    """What DRF parsed from the body, without parsing it now (None: not parsed or none)."""
+    data = getattr(request, "_full_data", None)
+    return data if isinstance(data, Mapping) else None
+
+
+def locate(request, attr: str | None) -> dict:
+    """Where a field error is: ``{"pointer": ...}`` (body) or ``{"parameter": ...}`` (query).
+
+    A request without a body (GET, HEAD, OPTIONS, DELETE) has only query parameters to
+    be wrong. On a write, a name given in the query string and absent from the parsed
+    body (the body is parsed before its fields are checked; a query parameter such as
+    ``dry_run`` is read before the body) is a query parameter. A cross-field error
+    (``non_field_errors``) of a query has neither member.
+    """
+    root = (attr or "").split(".")[0]
+    if request is not None and request.method in BODILESS_METHODS:
+        return {"parameter": root} if root and root != "non_field_errors" else {}
+    query = getattr(request, "query_params", None) or getattr(request, "GET", {})
+    if request is not None and root and root in query:
+        body = _parsed_body(request)
+        if body is None or root not in body:
+            return {"parameter": root}
+    return {"pointer": _pointer(attr)}
+
+
+#: The form field that carries an uploaded spreadsheet: where an import's row errors are.
+UPLOAD_FIELD = "file"
+
+
+def field_error(request, attr: str | None, code: str, message, *, place=None) -> dict:
+    return {
+        "field": attr or "non_field_errors",
+        **(place or locate(request, attr)),
+        "code": code,
+        "detail": str(message),
+    }
+
+
+def header_error(header: str, code: str, message: str) -> dict:
+    """A field error about a request header."""
+    return {"field": header, "header": header, "code": code, "detail": message}
+
+
 class ProblemFormatter(ExceptionFormatter):
     def run(self) -> dict:
         exc = self.exc
@@ -210,35 +280,26 @@ class ProblemFormatter(ExceptionFormatter):
         status = exc.status_code
         if isinstance(exc, DomainAPIException):
             code, detail = exc.error.code, exc.error.detail
+            # A spreadsheet's errors name a row and column (``field``) of the uploaded file.
+            place = (
+                {"pointer": f"#/{UPLOAD_FIELD}"} if isinstance(exc.error, ImportFailed) else None
+            )
             errors = [
-                {"field": field, "pointer": _pointer(field), "code": code, "detail": message}
+                field_error(request, field, code, message, place=place)
                 for field, messages in exc.error.errors.items()
                 for message in messages
             ]
         elif isinstance(exc, exceptions.ValidationError):
             code, detail = "invalid-input", "The request body or parameters are not valid."
             errors = [
-                {
-                    "field": e.attr or "non_field_errors",
-                    "pointer": _pointer(e.attr),
-                    "code": e.code,
-                    "detail": e.detail,
-                }
-                for e in flatten_errors(exc.detail)
+                field_error(request, e.attr, e.code, e.detail) for e in flatten_errors(exc.detail)
             ]
         else:
             code = HTTP_CODES.get(status) or str(getattr(exc, "default_code", "error"))
             flat = flatten_errors(exc.detail)
             detail = flat[0].detail if flat else ""
             errors = None
-        return problem(
-            status,
-            code=code,
-            detail=str(detail),
-            errors=errors,
-            instance=request.path if request is not None else "",
-            request_id=getattr(getattr(request, "_request", None), "request_id", ""),
-        )
+        return problem(status, request=request, code=code, detail=str(detail), errors=errors)
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -278,9 +339,7 @@ class ProblemExceptionHandler(ExceptionHandler):
 
 
 def _django_problem(request, status: int) -> HttpResponse:
-    return ProblemResponse(
-        problem(status, instance=request.path, request_id=getattr(request, "request_id", ""))
-    )
+    return ProblemResponse(problem(status, request=request))
 
 
 @csrf_exempt
@@ -311,8 +370,7 @@ def not_found(request, *args, **kwargs):
                 problem(
                     404,
                     detail=f"Did you mean {request.path}/ (with the trailing slash)?",
-                    instance=request.path,
-                    request_id=getattr(request, "request_id", ""),
+                    request=request,
                 )
             )
     return _django_problem(request, 404)

@@ -10,54 +10,67 @@ declarations.
 
 - ``StrictIntegerField``: a JSON integer (never a boolean, a float or a
   string); with ``allow_string=True`` (query strings, multipart forms) also
-  ASCII digits. Within 64 bits unless narrower bounds are given.
+  ASCII digits (``registry.params.parse_int``). Within 64 bits unless narrower
+  bounds are given.
 - ``StrictCharField``: a JSON string only; no NUL (DRF already refuses it, the
   database would too on PostgreSQL); bounded length, refused beyond, never
   truncated. ``trim_whitespace`` as DRF.
 - ``StrictChoiceField``: one of the codes, given as a string.
 - ``StrictBooleanField``: ``true``/``false`` only (``"yes"``, ``1`` refused),
-  strings ``"true"``/``"false"``/``"1"``/``"0"`` with ``allow_string=True``.
+  strings ``"true"``/``"false"``/``"1"``/``"0"`` with ``allow_string=True``
+  (``registry.params.parse_bool``).
 - ``StrictDateField``: ``YYYY-MM-DD`` between 1900 and 2999 (the range the
-  analyses accept).
+  analyses accept; ``registry.params.parse_date``).
+
+The text grammar of numbers, booleans and dates is ``registry.params``, shared with
+the list filters and the management commands; the fields add what JSON adds (a
+JSON integer or boolean is typed, a string is not one).
 - ``StrictJSONParser``: JSON request bodies with duplicate keys refused
   (Python's and orjson's parsers keep the last one silently).
+
+References to other objects (an id or a natural key) are read by the fields of
+``api.inputs.references``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 
 from django.conf import settings
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
 
+from registry import params as grammar
+
 #: The range of a 64-bit id column: beyond it PostgreSQL raises a DataError, SQLite an
 #: OverflowError (both were 500s).
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT64_MIN, INT64_MAX = grammar.INT64_MIN, grammar.INT64_MAX
 #: Longest text a free-text field takes unless it declares its own bound.
 DEFAULT_MAX_LENGTH = 1000
-_ASCII_INT = re.compile(r"[+-]?[0-9]{1,20}\Z")
-DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+DATE_MIN, DATE_MAX = grammar.DATE_MIN, grammar.DATE_MAX
 
 
 def parse_ascii_int(value: object, *, allow_string: bool) -> int | None:
-    """``value`` as an int when it is one (ASCII digits only for strings), else None."""
+    """``value`` as an int when it is one (text: ``registry.params.parse_int``), else None.
+
+    A JSON integer is returned as given (the field's bounds then speak); a string only
+    with ``allow_string`` (a query string, a form), within 64 bits.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if allow_string and isinstance(value, str):
-        text = value.strip()
-        if _ASCII_INT.match(text):
-            return int(text)
+        try:
+            return grammar.parse_int(value)
+        except grammar.ParamError:
+            return None
     return None
 
 
 class StrictIntegerField(serializers.IntegerField):
     default_error_messages = {
-        "invalid": "Give a whole number written with the digits 0-9.",
+        "invalid": grammar.MESSAGES["integer"],
         "max_value": "Ensure this value is less than or equal to {max_value}.",
         "min_value": "Ensure this value is greater than or equal to {min_value}.",
     }
@@ -101,8 +114,7 @@ class StrictChoiceField(serializers.ChoiceField):
 
 
 class StrictBooleanField(serializers.BooleanField):
-    default_error_messages = {"invalid": "Give true or false."}
-    _STRINGS = {"true": True, "1": True, "false": False, "0": False}
+    default_error_messages = {"invalid": grammar.MESSAGES["boolean"]}
 
     def __init__(self, *, allow_string: bool = False, **kwargs):
         self.allow_string = allow_string
@@ -113,32 +125,33 @@ class StrictBooleanField(serializers.BooleanField):
             return data
         if _form_request(self):
             return super().to_internal_value(data)
-        if self.allow_string and isinstance(data, str) and data.strip().lower() in self._STRINGS:
-            return self._STRINGS[data.strip().lower()]
+        if self.allow_string and isinstance(data, str):
+            try:
+                return grammar.parse_bool(data)
+            except grammar.ParamError:
+                pass
         self.fail("invalid")
 
 
 class StrictDateField(serializers.DateField):
-    default_error_messages = {
-        "invalid": "Give a date as YYYY-MM-DD.",
-        "range": "Give a date between 1900-01-01 and 2999-12-31.",
-    }
+    """``YYYY-MM-DD`` text (or a date) read by ``registry.params.parse_date``.
+
+    Not DRF's ``iso-8601`` input: Django's ``parse_date`` tries ``date.fromisoformat``
+    (``20240101``, ``2024-W01-1`` since Python 3.11) and then a ``\\d`` pattern
+    that also reads "٢٠٢٠-٠١-٠١".
+    """
+
+    default_error_messages = {"invalid": grammar.MESSAGES["date"]}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", ["iso-8601"])
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, dt.date) and not isinstance(data, dt.datetime):
-            value = data
-        elif isinstance(data, str) and data.isascii():
-            # Django's parse_date matches ``\\d``, which also reads "٢٠٢٠-٠١-٠١".
-            value = super().to_internal_value(data)
-        else:
+        try:
+            return grammar.parse_date(data)
+        except grammar.ParamError:
             self.fail("invalid")
-        if not DATE_MIN <= value <= DATE_MAX:
-            self.fail("range")
-        return value
 
 
 def _refuse_constant(name):

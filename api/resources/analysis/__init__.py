@@ -1,0 +1,30 @@
+"""Analysis endpoints: influence maps, ego networks, paths, interlocks, stakeholder grids, renewal.
+
+``queries`` declares the parameters of each view; ``base`` what every view
+shares (scope, territory access, cache, jobs, file formats: its docstring
+says the rules); ``views`` the views, one per route; ``schemas`` the shape of
+every answer, for the OpenAPI document (the answers themselves are rendered by
+``api.analysis.kinds`` from the dataclasses of ``graph``).
+"""
+
+from api.resources.analysis.views import (
+    ActorNetworkView,
+    AnalysisJobView,
+    BodyRenewalView,
+    InfluenceMapView,
+    InterlocksView,
+    PathsView,
+    RenewalRankingView,
+    StakeholdersView,
+)
+
+__all__ = [
+    "ActorNetworkView",
+    "AnalysisJobView",
+    "BodyRenewalView",
+    "InfluenceMapView",
+    "InterlocksView",
+    "PathsView",
+    "RenewalRankingView",
+    "StakeholdersView",
+]

@@ -1,0 +1,25 @@
+"""The shapes of the analysis answers, for the OpenAPI document (see ``fields``)."""
+
+from api.resources.analysis.schemas.jobs import AnalysisJobSerializer
+from api.resources.analysis.schemas.network import (
+    ActorNetworkSerializer,
+    InfluenceMapSerializer,
+    InterlocksSerializer,
+    PathsSerializer,
+    StakeholdersSerializer,
+)
+from api.resources.analysis.schemas.renewal import (
+    BodyRenewalSerializer,
+    RenewalRankingSerializer,
+)
+
+__all__ = [
+    "ActorNetworkSerializer",
+    "AnalysisJobSerializer",
+    "BodyRenewalSerializer",
+    "InfluenceMapSerializer",
+    "InterlocksSerializer",
+    "PathsSerializer",
+    "RenewalRankingSerializer",
+    "StakeholdersSerializer",
+]
