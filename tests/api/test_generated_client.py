@@ -503,7 +503,7 @@ EXAMPLE_HOST = "https://registry.example.org"
 def readme_example() -> str:
     """The Python block of the README's "Generate a client" section."""
     section = README.read_text(encoding="utf-8").split("### Generate a client", 1)[1]
-    section = section.split("\n## ", 1)[0]
+    section = re.split(r"\n#{2,3} ", section, maxsplit=1)[0]  # up to the next heading
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     assert len(blocks) == 1, "the README's client section has one Python example"
     return blocks[0]
