@@ -10,6 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from tests import schema_validation
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The committed extract of the 2026 COG (Licence Ouverte), used by tests and the demo.
 EXTRACT_DIR = ROOT / "registry" / "data" / "cog-extract"
@@ -39,6 +41,12 @@ def uses_no_database(item) -> bool:
     if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
         return False
     return not DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+
+
+def pytest_configure(config):
+    """Every test client's answers from /api/ checked against the committed schema
+    (tests/schema_validation.py; ``SCHEMA_VALIDATION=strict|report|off``)."""
+    schema_validation.install(config)
 
 
 def pytest_collection_modifyitems(config, items):
