@@ -38,7 +38,7 @@ _SEAT_FIELDS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "role": (choice("role"), ABSENT),
     "selection_mode": (choice("selection_mode"), ""),
     "start_date": (parse_date, None),
-    "college": (json_int, None),  # an id (digits, or a number cell), else its name
+    "college": (text, None),  # its name, or its id (``_college_ref``)
     "on_behalf_of": (json_int, None),
     "external_id": (text, ""),
 }
@@ -111,8 +111,21 @@ def _row_entry(
     }
 
 
-def _entry(parsed: dict[str, Any], known: set[tuple[str, str, str]]) -> dict[str, Any]:
+def _college_ref(value: Any, names: set[str]) -> Any:
+    """A college cell as the sync reads it: the name of one of the body's colleges (a
+    college named ``2`` is that college, whatever college has id 2: exports write names),
+    else digits as an id."""
+    if isinstance(value, str) and value.casefold() not in names:
+        return json_int(value)
+    return value
+
+
+def _entry(
+    parsed: dict[str, Any], known: set[tuple[str, str, str]], colleges: set[str]
+) -> dict[str, Any]:
     entry = dict(parsed["entry"])
+    if "college" in entry:
+        entry["college"] = _college_ref(entry["college"], colleges)
     key, new_actor = parsed["identifier"], parsed["new_actor"]
     if parsed["actor_id"] is not None:
         entry["actor"] = parsed["actor_id"]
@@ -185,7 +198,11 @@ def import_members(
         problems.raise_if_any(_("The file has no column that identifies the members."))
     lookup = {p["identifier"] for p in parsed if p["identifier"] and p["actor_id"] is None}
     known = known_identifiers(lookup, allowed_actors)
-    members = [_entry(p, known) for p in parsed]
+    colleges = {
+        n.strip().casefold()
+        for n in College.objects.filter(body=body).values_list("name", flat=True)
+    }
+    members = [_entry(p, known, colleges) for p in parsed]
 
     def sync(indexes: list[int] | None, dry: bool):
         chosen = members if indexes is None else [members[i] for i in indexes]
