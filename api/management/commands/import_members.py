@@ -6,13 +6,13 @@ layer), which the registry may not import.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from api.management.commands._spreadsheet import add_common_arguments, run_import
 from api.resources.members import parse_member_entries
-from registry.importers.spreadsheet import import_members
+from registry.importers.spreadsheet import import_members, parse_date
 from registry.models import Body, EndReason
 
 
@@ -28,7 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("body_id", type=int, help="Id of the body.")
         parser.add_argument("file", help="CSV or XLSX file, one member per row.")
         parser.add_argument(
-            "--date", default=None, help="Effective date (YYYY-MM-DD; default today)."
+            "--date",
+            default=None,
+            help="Effective date (YYYY-MM-DD or dd/mm/yyyy; default today).",
         )
         parser.add_argument(
             "--end-reason",
@@ -39,13 +41,17 @@ class Command(BaseCommand):
         add_common_arguments(parser)
 
     def handle(self, *args, body_id: int, file: str, date, end_reason, dry_run, **options):
-        try:
-            effective = dt.date.fromisoformat(date) if date else None
-        except ValueError as exc:
-            raise CommandError(f"--date must be a date as YYYY-MM-DD, not {date!r}.") from exc
-        body = Body.objects.filter(pk=body_id).first()
-        if body is None:
-            raise CommandError(f"No body with id {body_id}.")
+        with translation.override(options.get("lang") or "en"):
+            try:
+                effective = parse_date(date) if date else None
+            except ValueError as exc:
+                raise CommandError(
+                    _("--date must be a date (YYYY-MM-DD or dd/mm/yyyy), not %(value)r.")
+                    % {"value": date}
+                ) from exc
+            body = Body.objects.filter(pk=body_id).first()
+            if body is None:
+                raise CommandError(_("No body with id %(id)d.") % {"id": body_id})
         run_import(
             self,
             file,

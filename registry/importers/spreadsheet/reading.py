@@ -111,8 +111,13 @@ def _format_of(filename: str | None, format: str | None) -> str:
     if fmt in ("xlsx", "xlsm"):
         return "xlsx"
     raise ImportFailed(
-        "Give a CSV or XLSX file.",
-        errors={"file": [f"Unknown format {fmt or filename!r}: expected .csv or .xlsx."]},
+        _("Give a CSV or XLSX file."),
+        errors={
+            "file": [
+                _("Unknown format %(format)r: expected .csv or .xlsx.")
+                % {"format": fmt or _label(filename) or ""}
+            ]
+        },
     )
 
 
@@ -225,8 +230,13 @@ def _xlsx_records(data: bytes, filename: str | None) -> Iterator[list[Any]]:
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
         raise ImportFailed(
-            "The file is not a readable XLSX workbook.",
-            errors={"file": [f"'{filename or 'upload'}': {exc}"]},
+            _("The file is not a readable XLSX workbook."),
+            errors={
+                "file": [
+                    _("'%(file)s' cannot be read as XLSX (%(reason)s).")
+                    % {"file": filename or "upload", "reason": exc}
+                ]
+            },
         ) from exc
 
 
