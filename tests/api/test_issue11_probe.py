@@ -11,9 +11,12 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
-from registry.models import ChangeRecord, College, Membership
+from registry.models import Body, ChangeRecord, College, Membership, Role, SelectionMode
 from registry.services import bodies
 from registry.services.territories import territory_create
 from tests.api.export_world import build_world, current_members, members_url
@@ -250,3 +253,185 @@ def test_file_refusals_are_in_french_when_asked(full_client, name, data, detail)
     assert error["field"] == "file"
     assert any(word in error["detail"] for word in ("inconnu", "ne peut pas être lu")), error
     assert ChangeRecord.objects.count() == records
+
+
+# --- round trips of generated files -------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Undo one generated example (hypothesis runs them all in one test's transaction)."""
+
+
+#: Texts as the input layer stores them: any character but NUL (control characters
+#: included: a Word line break is \x0b), no outer whitespace (trimmed on input).
+TEXTS = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=20)
+STORED = TEXTS.map(str.strip).filter(bool)
+EXAMPLES = settings(
+    max_examples=16,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def upload_actors(client, content: bytes, fmt: str, language: str):
+    file = io.BytesIO(content)
+    file.name = f"acteurs.{fmt}"
+    return client.post(
+        reverse("actor-import"), {"file": file}, format="multipart", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+
+@EXAMPLES
+@given(
+    name=STORED,
+    description=st.one_of(st.just(""), STORED, st.sampled_from(["ligne 1\x0bligne 2", "_x0041_"])),
+    kind=st.sampled_from(["person", "organization"]),
+    fmt=st.sampled_from(FORMATS),
+)
+def test_any_stored_actor_text_comes_back_unchanged_from_its_file(
+    full_client, name, description, kind, fmt
+):
+    try:
+        with transaction.atomic():
+            commune = territory_create(level="commune", code="28185", name="Goussainville")
+            created = full_client.post(
+                reverse("actor-list"),
+                {
+                    "name": name,
+                    "kind": kind,
+                    "category": "resident" if kind == "person" else "association",
+                    "description": description,
+                    "territory": commune.pk,
+                },
+                format="json",
+            )
+            assert created.status_code in (201, 422), created.content
+            event(f"created: {created.status_code == 201}")
+            if created.status_code == 422:
+                raise _Rollback
+            fmt_, language = fmt
+            url = reverse("territory-actors", kwargs={"pk": commune.pk})
+            content = export(full_client, url, fmt_, language)
+            response = upload_actors(full_client, content, fmt_, language)
+            assert response.status_code == 200, response.content
+            result = response.json()
+            assert result["created"] == result["updated"] == [], (fmt, result)
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+SEATS = st.lists(
+    st.tuples(
+        st.integers(0, 2),
+        st.sampled_from(Role.values),
+        st.sampled_from(["", *SelectionMode.values]),
+        st.one_of(st.just(""), STORED),
+        st.dates(dt.date(1900, 1, 1), dt.date(2026, 1, 1)),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@EXAMPLES
+@given(
+    colleges=st.lists(
+        st.one_of(STORED, st.sampled_from(["1", "2", "Habitants", "habitants", "HABITANTS"])),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    seats=SEATS,
+    fmt=st.sampled_from(FORMATS),
+)
+def test_any_member_list_comes_back_unchanged_from_its_file(full_client, colleges, seats, fmt):
+    try:
+        with transaction.atomic():
+            commune = territory_create(level="commune", code="28185", name="Goussainville")
+            created = full_client.post(
+                reverse("body-list"),
+                {
+                    "name": "Conseil de quartier",
+                    "body_type": "conseil_quartier",
+                    "territory": commune.pk,
+                    "colleges": [{"name": c, "selection_mode": "lot"} for c in colleges],
+                },
+                format="json",
+            )
+            assert created.status_code in (201, 422), created.content
+            event(f"created: {created.status_code == 201}")
+            if created.status_code == 422:
+                raise _Rollback
+            body = Body.objects.get(pk=created.json()["id"])
+            stored = list(College.objects.filter(body=body).order_by("id"))
+            external_ids = set()
+            for i, (college, role, mode, external_id, start) in enumerate(seats):
+                external_id = "" if external_id in external_ids else external_id
+                external_ids.add(external_id)
+                MembershipFactory(
+                    body=body,
+                    actor=ActorFactory(name=f"Personne {i}", territory=commune),
+                    college=stored[college % len(stored)],
+                    role=role,
+                    selection_mode=mode,
+                    external_id=external_id,
+                    start_date=start,
+                )
+            before = current_members(body)
+            fmt_, language = fmt
+            content = export(full_client, members_url(body), fmt_, language)
+            response = upload(full_client, body, content, f"membres.{fmt_}", language)
+            assert response.status_code == 200, response.content
+            assert empty(response.json()), (fmt, colleges, seats, response.json())
+            assert current_members(body) == before
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def test_colleges_differing_by_case_are_each_named_exactly(full_client):
+    commune = territory_create(level="commune", code="28185", name="Goussainville")
+    body = bodies.body_create(
+        name="Conseil citoyen",
+        body_type="conseil_citoyen",
+        territory=commune,
+        colleges=[
+            {"name": n, "selection_mode": "lot"} for n in ("Habitants", "habitants", "Associations")
+        ],
+    )
+    upper = College.objects.get(body=body, name="Habitants")
+    lower = College.objects.get(body=body, name="habitants")
+    marie = ActorFactory(name="Marie Dupont", territory=commune)
+    jean = ActorFactory(name="Jean Morel", territory=commune)
+    members = [
+        {"actor": marie.pk, "college": "Habitants"},
+        {"actor": jean.pk, "college": "habitants"},
+    ]
+    response = full_client.put(members_url(body), {"members": members}, format="json")
+    assert response.status_code == 200, response.content
+    placed = dict(Membership.objects.values_list("actor_id", "college_id"))
+    assert placed == {marie.pk: upper.pk, jean.pk: lower.pk}
+    ambiguous = full_client.put(
+        members_url(body),
+        {"members": [{"actor": marie.pk, "college": "HABITANTS"}]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert ambiguous.status_code == 422, ambiguous.content
+    [error] = ambiguous.json()["errors"]
+    assert error["field"] == "members.0.college"
+    assert "Plusieurs collèges" in error["detail"]
+    assert dict(Membership.objects.values_list("actor_id", "college_id")) == placed
+    one = full_client.put(
+        members_url(body),
+        {
+            "members": [
+                *members,
+                {"actor": marie.pk, "role": "secretary", "college": "ASSOCIATIONS"},
+            ]
+        },
+        format="json",
+    )
+    assert one.status_code == 200, one.content

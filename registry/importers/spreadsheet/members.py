@@ -115,7 +115,7 @@ def _college_ref(value: Any, names: set[str]) -> Any:
     """A college cell as the sync reads it: the name of one of the body's colleges (a
     college named ``2`` is that college, whatever college has id 2: exports write names),
     else digits as an id."""
-    if isinstance(value, str) and value.casefold() not in names:
+    if isinstance(value, str) and value.strip().casefold() not in names:
         return json_int(value)
     return value
 
