@@ -30,6 +30,7 @@ import json
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
 
@@ -57,9 +58,9 @@ def parse_ascii_int(value: object, *, allow_string: bool) -> int | None:
 
 class StrictIntegerField(serializers.IntegerField):
     default_error_messages = {
-        "invalid": "Give a whole number written with the digits 0-9.",
-        "max_value": "Ensure this value is less than or equal to {max_value}.",
-        "min_value": "Ensure this value is greater than or equal to {min_value}.",
+        "invalid": _("Give a whole number written with the digits 0-9."),
+        "max_value": _("Ensure this value is less than or equal to {max_value}."),
+        "min_value": _("Ensure this value is greater than or equal to {min_value}."),
     }
 
     def __init__(self, *, allow_string: bool = False, **kwargs):
@@ -76,7 +77,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictCharField(serializers.CharField):
-    default_error_messages = {"invalid": "Give a text (a JSON string)."}
+    default_error_messages = {"invalid": _("Give a text (a JSON string).")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", DEFAULT_MAX_LENGTH)
@@ -101,7 +102,7 @@ class StrictChoiceField(serializers.ChoiceField):
 
 
 class StrictBooleanField(serializers.BooleanField):
-    default_error_messages = {"invalid": "Give true or false."}
+    default_error_messages = {"invalid": _("Give true or false.")}
     _STRINGS = {"true": True, "1": True, "false": False, "0": False}
 
     def __init__(self, *, allow_string: bool = False, **kwargs):
@@ -120,8 +121,8 @@ class StrictBooleanField(serializers.BooleanField):
 
 class StrictDateField(serializers.DateField):
     default_error_messages = {
-        "invalid": "Give a date as YYYY-MM-DD.",
-        "range": "Give a date between 1900-01-01 and 2999-12-31.",
+        "invalid": _("Give a date as YYYY-MM-DD."),
+        "range": _("Give a date between 1900-01-01 and 2999-12-31."),
     }
 
     def __init__(self, **kwargs):

@@ -435,3 +435,17 @@ def test_colleges_differing_by_case_are_each_named_exactly(full_client):
         format="json",
     )
     assert one.status_code == 200, one.content
+
+
+def test_a_bad_json_entry_is_refused_in_french_when_asked(full_client):
+    world = build_world()
+    response = full_client.put(
+        members_url(world.body),
+        {"members": [{"actor": world.lea.pk, "start_date": "01/02/2026"}]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 422, response.content
+    [error] = response.json()["errors"]
+    assert error["field"] == "members.0.start_date"
+    assert error["detail"] == "Donnez une date au format AAAA-MM-JJ."

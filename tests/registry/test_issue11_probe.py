@@ -247,3 +247,59 @@ def test_the_duplicates_scan_pairs_a_name_with_and_without_its_ligature():
     pairs = {(p.a.id, p.b.id): p.score for p in result.pairs}
     # Spelled without the ligatures, as alike as spelled the same.
     assert pairs.get((a.pk, b.pk)) == pairs[(a.pk, c.pk)] == pairs.get((b.pk, c.pk)), pairs
+
+
+def test_every_problem_of_a_mairie_file_at_once_in_french_under_its_own_headers(tmp_path, council):
+    from tests.factories import MembershipFactory, OrganizationFactory
+
+    marie = ActorFactory(name="Marie Dupont")
+    homonym = ActorFactory(name="Marie DUPONT")
+    MembershipFactory(body=council, actor=marie, start_date=dt.date(2020, 1, 1))
+    MembershipFactory(
+        body=council,
+        actor=homonym,
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(2021, 1, 1),
+        end_reason="resigned",
+    )
+    org = OrganizationFactory(name="Amicale")
+    headers = ["NOM", "Prénom", "Catégorie", "COLLÈGE", "Date de début", "Au titre de"]
+    headers += ["Fonction", "N° acteur", "Id externe"]
+    rows = [
+        ["Roux", "Inès", "habitante", "Collège des habitants", "31/02/2025", "", "", "", ""],
+        ["Morel", "Jean", "habitant", "Inconnu", "", "", "", "", ""],
+        ["Petit", "Paul", "", "", "", "", "", "", ""],
+        ["Dupont", "Marie", "habitante", "", "", "", "", "", ""],
+        ["Leroy", "Anne", "association", "", "", "", "", "", ""],
+        ["Blanc", "Léo", "habitant", "", "", "999999", "", "", ""],
+        ["Noir", "Léa", "habitant", "", "", str(org.pk), "chef", "", ""],
+        ["", "", "", "", "", "", "", "abc", ""],
+        ["Vert", "Zoé", "habitante", "", "", "", "", "", "X1"],
+        ["Bleu", "Zoé", "habitante", "", "", "", "", "", "X1"],
+        ["", "", "", "", "", "", "", str(marie.pk), ""],
+        ["", "", "", "", "", "", "", str(marie.pk), ""],
+    ]
+    path = cp1252_csv(tmp_path / "m.csv", [["Membres du conseil"], [], headers, *rows])
+    before = state(council), ChangeRecord.objects.count()
+    with pytest.raises(CommandError) as caught:
+        run("import_members", str(council.pk), str(path), "--lang", "fr")
+    text = str(caught.value)
+    expected = [
+        ("ligne 4, colonne « Date de début »", "n'est pas une vraie date"),
+        ("ligne 5, colonne « COLLÈGE »", "Inconnu"),
+        ("ligne 6, colonne « Catégorie »", "Indiquez la catégorie"),
+        ("ligne 7, colonne « NOM »", "1 (Marie Dupont), 2 (Marie DUPONT)"),
+        ("ligne 8, colonne « Catégorie »", "catégorie d'organisation"),
+        ("ligne 9, colonne « Au titre de »", "Aucun acteur avec l'id 999999"),
+        ("ligne 10, colonne « Fonction »", "Valeur inconnue 'chef'"),
+        ("ligne 11, colonne « N° acteur »", "Donnez un nombre entier"),
+        ("ligne 13, colonne « Id externe »", "que la ligne 12."),
+        ("ligne 15, colonne « N° acteur »", "que la ligne 14."),
+    ]
+    for where, what in expected:
+        line = next((li for li in text.splitlines() if where in li), None)
+        assert line is not None and what in line, (where, what, text)
+    assert "12 lignes" not in text and "10 lignes du fichier" in text, text
+    for english in ("Give ", "column", "row ", "entry", "l'ligne", "Nom complet"):
+        assert english not in text, (english, text)
+    assert (state(council), ChangeRecord.objects.count()) == before
