@@ -16,10 +16,16 @@ from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from registry.models import Body, ChangeRecord, College, Membership, Role, SelectionMode
+from registry.models import Actor, Body, ChangeRecord, College, Membership, Role, SelectionMode
 from registry.services import bodies
 from registry.services.territories import territory_create
-from tests.api.export_world import build_world, current_members, members_url
+from tests.api.export_world import (
+    build_world,
+    current_members,
+    members_url,
+    read_csv,
+    write_csv,
+)
 from tests.factories import ActorFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +102,7 @@ def test_an_export_with_digit_college_names_and_no_mode_imports_back_unchanged(
     assert empty(dry.json()), dry.json()
     real = upload(full_client, numbered, content, f"membres.{fmt}", language)
     assert real.status_code == 200, real.content
-    assert empty(real.json()), real.json()
+    assert empty(real.json()) and real.json()["warnings"] == [], real.json()
     assert current_members(numbered) == before
     assert set(Membership.objects.values_list("actor__name", "selection_mode")) == modes
     assert ChangeRecord.objects.count() == records
@@ -449,3 +455,32 @@ def test_a_bad_json_entry_is_refused_in_french_when_asked(full_client):
     [error] = response.json()["errors"]
     assert error["field"] == "members.0.start_date"
     assert error["detail"] == "Donnez une date au format AAAA-MM-JJ."
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_edited_actor_cells_of_a_members_file_are_said_to_be_ignored(full_client, language):
+    world = build_world()
+    _delimiter, rows = read_csv(export(full_client, members_url(world.body), "csv", language))
+    headers = rows[0]
+    column = {name: headers.index(name) for name in headers}
+    names = (
+        ("Nom complet", "Prénom", "Catégorie")
+        if language == "fr"
+        else ("Name", "Given name", "Category")
+    )
+    for row in rows[1:]:
+        if row[0] == str(world.jean.pk):
+            row[column[names[0]]], row[column[names[1]]] = "Jean-Marc Morel", "Jean-Marc"
+            row[column[names[2]]] = "élu" if language == "fr" else "elected_official"
+    before = set(Actor.objects.values_list("pk", "name", "given_name", "category"))
+    content = write_csv(rows, french=language == "fr")
+    response = upload(full_client, world.body, content, "membres.csv", language)
+    assert response.status_code == 200, response.content
+    result = response.json()
+    assert empty(result)
+    [warning] = result["warnings"]
+    assert warning["code"] == "actor-not-changed" and warning["actor"] == world.jean.pk
+    listed = ", ".join(f"'{n}'" for n in names)
+    assert listed in warning["detail"], warning
+    assert warning["detail"].startswith("Ligne 3 :" if language == "fr" else "Row 3:"), warning
+    assert set(Actor.objects.values_list("pk", "name", "given_name", "category")) == before
