@@ -484,3 +484,149 @@ def test_edited_actor_cells_of_a_members_file_are_said_to_be_ignored(full_client
     assert listed in warning["detail"], warning
     assert warning["detail"].startswith("Ligne 3 :" if language == "fr" else "Row 3:"), warning
     assert set(Actor.objects.values_list("pk", "name", "given_name", "category")) == before
+
+
+def test_college_given_empty_takes_the_member_out_of_its_college(full_client):
+    world = build_world()
+    response = full_client.put(
+        members_url(world.body),
+        {"members": [{"actor": world.lea.pk, "role": "president", "college": ""}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    [change] = response.json()["updated"]
+    assert change["changes"] == {"college": None}
+    assert Membership.objects.get(actor=world.lea, end_date=None).college_id is None
+
+
+# --- any list sent twice, dry run first ---------------------------------------------------
+
+PEOPLE = [("Marie", "Dupont"), ("Lætitia", "Lefèvre"), ("Jean-Édouard", "Le Gall")]
+SPELLINGS = [
+    lambda g, f: {"name": f"{g} {f}"},
+    lambda g, f: {"name": f"{f.upper()} {g}"},
+    lambda g, f: {"name": f"{g} {f}", "given_name": g, "family_name": f},
+    lambda g, f: {"name": f"{f.lower()} {g.lower()}".replace("æ", "ae")},
+]
+ENTRY = st.fixed_dictionaries(
+    {
+        "who": st.sampled_from(["new", "new", "org_id", "org_identifier", "new_identifier"]),
+        "person": st.integers(0, len(PEOPLE) - 1),
+        "spelling": st.integers(0, len(SPELLINGS) - 1),
+        "respelling": st.integers(0, len(SPELLINGS) - 1),
+        "year": st.sampled_from([None, 1970, 1985]),
+        "territory": st.booleans(),
+        "role": st.sampled_from([None, "member", "secretary"]),
+        "college": st.sampled_from([None, "", "Habitants", "associations"]),
+        "selection_mode": st.sampled_from([None, "", "lot"]),
+        "start_date": st.sampled_from([None, "2024-01-01"]),
+        "external_id": st.sampled_from([None, "", "E1"]),
+        "on_behalf_of": st.booleans(),
+    }
+)
+
+
+def _entry(spec: dict, org, commune, respell: bool = False) -> dict:
+    if spec["who"] == "org_id":
+        entry = {"actor": org.pk}
+    elif spec["who"] == "org_identifier":
+        entry = {
+            "identifier": {"scheme": "siren", "value": "123 456 789" if respell else "123456789"}
+        }
+    else:
+        given_name, family_name = PEOPLE[spec["person"]]
+        spelling = SPELLINGS[spec["respelling" if respell else "spelling"]]
+        new = {"kind": "person", "category": "resident", **spelling(given_name, family_name)}
+        if spec["year"]:
+            new["personal_data"] = {
+                "birth_year": spec["year"],
+                "lawful_basis": "consent",
+                "retention_until": "2030-01-01",
+            }
+        if spec["territory"]:
+            new["territory"] = commune.pk
+        if spec["who"] == "new_identifier":
+            new["identifiers"] = [
+                {"scheme": "external", "issuer": "crm", "value": f"P-{spec['person']}"}
+            ]
+        entry = {"new_actor": new}
+    for name in ("role", "college", "selection_mode", "start_date", "external_id"):
+        if spec[name] is not None:
+            entry[name] = spec[name]
+    if spec["on_behalf_of"]:
+        entry["on_behalf_of"] = org.pk
+    return entry
+
+
+def _state() -> tuple:
+    return (
+        sorted(Actor.objects.values_list("pk", "name", "given_name", "family_name")),
+        sorted(Membership.objects.values_list("pk", "actor_id", "role", "college_id", "end_date")),
+        ChangeRecord.objects.count(),
+    )
+
+
+def _diff(answer: dict) -> dict:
+    """The answer without the ids a dry run leaves null."""
+    return {
+        key: [{k: v for k, v in item.items() if k not in ("id", "actor")} for item in answer[key]]
+        for key in ("created", "updated", "ended")
+    } | {"warnings": answer["warnings"]}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(specs=st.lists(ENTRY, min_size=1, max_size=5))
+def test_any_list_dry_run_then_sent_twice_and_respelled_is_empty(full_client, specs):
+    from registry.services.actors import actor_create
+
+    try:
+        with transaction.atomic():
+            commune = territory_create(level="commune", code="75118", name="Paris 18e")
+            body = bodies.body_create(
+                name="Conseil de quartier",
+                body_type="conseil_quartier",
+                territory=commune,
+                colleges=[
+                    {"name": "Habitants", "selection_mode": "lot"},
+                    {"name": "Associations", "selection_mode": "designation"},
+                ],
+            )
+            org = actor_create(
+                kind="organization",
+                category="association",
+                name="Association du quartier",
+                identifiers=[{"scheme": "siren", "value": "123456789"}],
+            )
+            url = members_url(body)
+            members = [_entry(s, org, commune) for s in specs]
+            sent = {"effective_date": "2026-11-25", "members": members}
+            before = _state()
+            dry = full_client.put(url + "?dry_run=true", sent, format="json")
+            assert _state() == before
+            real = full_client.put(url, sent, format="json")
+            assert dry.status_code == real.status_code, (dry.content, real.content)
+            if real.status_code == 422:
+                assert strip(dry.json()) == strip(real.json())
+                assert _state() == before
+                raise _Rollback
+            assert real.status_code == 200, real.content
+            assert _diff(dry.json()) == _diff(real.json())
+            event("applied")
+            after = _state()
+            for day, respell in (("2026-12-01", False), ("2026-12-02", True)):
+                again = {
+                    "effective_date": day,
+                    "members": [_entry(s, org, commune, respell) for s in specs],
+                }
+                answer = full_client.put(url, again, format="json")
+                assert answer.status_code == 200, answer.content
+                assert empty(answer.json()), (members, answer.json())
+                assert _state() == after
+            raise _Rollback
+    except _Rollback:
+        pass
