@@ -288,7 +288,7 @@ def test_every_problem_of_a_mairie_file_at_once_in_french_under_its_own_headers(
         ("ligne 4, colonne « Date de début »", "n'est pas une vraie date"),
         ("ligne 5, colonne « COLLÈGE »", "Inconnu"),
         ("ligne 6, colonne « Catégorie »", "Indiquez la catégorie"),
-        ("ligne 7, colonne « NOM »", "1 (Marie Dupont), 2 (Marie DUPONT)"),
+        ("ligne 7, colonne « NOM »", f"{marie.pk} (Marie Dupont), {homonym.pk} (Marie DUPONT)"),
         ("ligne 8, colonne « Catégorie »", "catégorie d'organisation"),
         ("ligne 9, colonne « Au titre de »", "Aucun acteur avec l'id 999999"),
         ("ligne 10, colonne « Fonction »", "Valeur inconnue 'chef'"),
