@@ -303,3 +303,22 @@ def test_every_problem_of_a_mairie_file_at_once_in_french_under_its_own_headers(
     for english in ("Give ", "column", "row ", "entry", "l'ligne", "Nom complet"):
         assert english not in text, (english, text)
     assert (state(council), ChangeRecord.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        ["Conseil de quartier Centre, liste des membres au 01/02/2026"],
+        ["Conseil de quartier Centre, liste des membres", "", ""],  # Excel pads it with ';'
+        ["Membres (titre, sous-titre ; etc.)"],
+        ["Liste des membres"],
+    ],
+)
+def test_a_title_row_with_a_comma_above_a_semicolon_file(tmp_path, council, title):
+    path = cp1252_csv(
+        tmp_path / "m.csv",
+        [title, ["NOM", "Prénom", "Catégorie"], ["Roux", "Inès, dite Nana", "habitante"]],
+    )
+    out = run("import_members", str(council.pk), str(path))
+    assert "1 created" in out, out
+    assert Actor.objects.get().given_name == "Inès, dite Nana"
