@@ -15,13 +15,31 @@ import re
 import unicodedata
 
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
+#: Letters that Unicode does not decompose into a base letter and an accent, which
+#: lists write without it all the same: the French ligatures (``Lætitia`` is also
+#: written ``Laetitia``, ``Cœur`` ``Coeur``) and the barred letters (``Łukasz``,
+#: ``Øster``, ``Đặng``). A table of a dozen letters, not a transliteration library.
+_UNDECOMPOSED = str.maketrans(
+    {
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+    }
+)
 
 
 def fold(text: str) -> str:
-    """``"  Jean-Édouard  d'Arc "`` -> ``"jean edouard d arc"``."""
+    """``"  Jean-Édouard  d'Arc "`` -> ``"jean edouard d arc"``; ``Lætitia`` -> ``laetitia``."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_SEPARATORS.sub(" ", bare.casefold()).split())
+    return " ".join(_SEPARATORS.sub(" ", bare.casefold().translate(_UNDECOMPOSED)).split())
 
 
 def name_key(*parts: str) -> str:

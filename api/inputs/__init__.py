@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
 
@@ -71,8 +72,8 @@ def parse_ascii_int(value: object, *, allow_string: bool) -> int | None:
 class StrictIntegerField(serializers.IntegerField):
     default_error_messages = {
         "invalid": grammar.MESSAGES["integer"],
-        "max_value": "Ensure this value is less than or equal to {max_value}.",
-        "min_value": "Ensure this value is greater than or equal to {min_value}.",
+        "max_value": _("Ensure this value is less than or equal to {max_value}."),
+        "min_value": _("Ensure this value is greater than or equal to {min_value}."),
     }
 
     def __init__(self, *, allow_string: bool = False, **kwargs):
@@ -89,7 +90,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictCharField(serializers.CharField):
-    default_error_messages = {"invalid": "Give a text (a JSON string)."}
+    default_error_messages = {"invalid": _("Give a text (a JSON string).")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", DEFAULT_MAX_LENGTH)

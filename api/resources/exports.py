@@ -61,6 +61,7 @@ from registry.importers.spreadsheet.columns import (
     value_label,
 )
 from registry.importers.spreadsheet.formulas import guard
+from registry.importers.spreadsheet.xlsx import escape_text
 from registry.models import ActorIdentifier, IdentifierScheme
 
 CSV_MEDIA_TYPE = "text/csv"
@@ -169,7 +170,6 @@ class XLSXRenderer(BaseRenderer):
             return b""
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
 
@@ -198,7 +198,7 @@ class XLSXRenderer(BaseRenderer):
             if isinstance(value, int) and abs(value) > MAX_EXACT_NUMBER:
                 return str(value)  # a spreadsheet number is a double: text keeps every digit
             if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                value = escape_text(value)  # control characters as _xHHHH_, read back
                 if value.startswith("="):
                     out = WriteOnlyCell(sheet_, value=value)
                     out.data_type = "s"  # text, never a formula

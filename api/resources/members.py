@@ -140,7 +140,8 @@ class IdOrNameField(serializers.Field):
 
     def __init__(self, *, max_length: int = 200, **kwargs):
         self.as_id = StrictIntegerField(min_value=1)
-        self.as_name = StrictCharField(max_length=max_length)
+        # "" is allowed: like null, it takes the member out of its college.
+        self.as_name = StrictCharField(max_length=max_length, allow_blank=True)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

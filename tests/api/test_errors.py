@@ -246,7 +246,6 @@ def test_throttled_is_429_with_retry_after(tiny_rate):
     assert "available in" in body["detail"]
 
 
-
 def test_a_rate_lowered_under_a_busy_key_still_says_when_to_come_back(tiny_rate, monkeypatch):
     """More requests on record than the (new) rate allows: the 429 keeps its Retry-After."""
     _api_key, key = make_key(scopes=("read",))
@@ -258,6 +257,7 @@ def test_a_rate_lowered_under_a_busy_key_still_says_when_to_come_back(tiny_rate,
         response = client.get("/api/actors/")
         assert_problem(response, 429, code="throttled")
         assert 0 < int(response["Retry-After"]) <= 60
+
 
 # --- 500 -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from registry.exceptions import RegistryError, describe
 
@@ -55,13 +56,20 @@ def run_import(command, file: str, options: dict, run: Callable) -> None:
             with progress_bar(command, file, not options.get("no_progress")) as progress:
                 result = run(progress)
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror or exc}") from exc
+            raise CommandError(
+                _("Cannot read %(file)s: %(reason)s")
+                % {"file": file, "reason": exc.strerror or exc}
+            ) from exc
         except RegistryError as exc:
             raise CommandError(f"{label}: {describe(exc)}") from exc
         except DatabaseError as exc:
             raise CommandError(
-                f"{label}: the database refused the import ({exc.__class__.__name__}: "
-                f"{str(exc).splitlines()[0] if str(exc) else ''}); nothing was written."
+                _("%(file)s: the database refused the import (%(error)s); nothing was written.")
+                % {
+                    "file": label,
+                    "error": f"{exc.__class__.__name__}: "
+                    f"{str(exc).splitlines()[0] if str(exc) else ''}",
+                }
             ) from exc
         command.stdout.write(result.summary())
         if result.dry_run or options.get("verbosity", 1) > 1:

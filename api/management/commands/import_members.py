@@ -7,6 +7,8 @@ layer), which the registry may not import.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from api.management.commands._spreadsheet import add_common_arguments, run_import
 from api.resources.members import parse_member_entries
@@ -27,7 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("body_id", help="Id of the body.")
         parser.add_argument("file", help="CSV or XLSX file, one member per row.")
         parser.add_argument(
-            "--date", default=None, help="Effective date (YYYY-MM-DD; default today)."
+            "--date",
+            default=None,
+            help="Effective date (YYYY-MM-DD; default today).",
         )
         parser.add_argument(
             "--end-reason",
@@ -38,11 +42,12 @@ class Command(BaseCommand):
         add_common_arguments(parser)
 
     def handle(self, *args, body_id, file: str, date, end_reason, dry_run, **options):
-        effective = params.option("--date", params.parse_date, date)
-        body_id = params.option("body_id", params.parse_id, body_id, required=True)
-        body = Body.objects.filter(pk=body_id).first()
-        if body is None:
-            raise CommandError(f"No body with id {body_id}.")
+        with translation.override(options.get("lang") or "en"):
+            effective = params.option("--date", params.parse_date, date)
+            body_id = params.option("body_id", params.parse_id, body_id, required=True)
+            body = Body.objects.filter(pk=body_id).first()
+            if body is None:
+                raise CommandError(_("No body with id %(id)d.") % {"id": body_id})
         run_import(
             self,
             file,

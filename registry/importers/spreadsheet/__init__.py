@@ -81,7 +81,10 @@ Values
 - ``selection_mode``: the codes or tirage au sort, élection, nomination,
   volontariat / volontaire, de droit, désignation.
 - ``scheme``: siren, siret, rna, rne, insee, external / externe, other / autre.
-- dates: ``YYYY-MM-DD``, ``dd/mm/yyyy`` (French), or a date cell of the XLSX.
+- dates: ``YYYY-MM-DD``, ``dd/mm/yyyy`` (French), or a date cell of the XLSX (a bare
+  number, a date cell that lost its format, is refused naming its row and column).
+- XLSX strings are read with OOXML's escapes (``_x000B_`` is a Word line break), as
+  the exports write them (``xlsx.escape_text``).
 
 (``columns.VALUES`` holds every word read; ``columns.value_label`` the one written.)
 
@@ -94,8 +97,12 @@ known yet and which gives a name (+ ``kind`` + ``category``) is an inline new ac
 with that identifier; a row with a name and no identifier is an inline new actor,
 which the sync matches by name against the body's current and past members
 (``registry.services.resolution``) before creating anyone. ``college`` is a college
-id or name. The rows go to ``registry.services.sync.membership_sync``; members
-absent from the file end.
+name (as exports write it: a college named ``2`` is that college), or an id when no
+college of the body has that name. The rows go to
+``registry.services.sync.membership_sync``; members absent from the file end. The
+actor's own cells (name, given and family names, kind, category) find or create the
+member and never change a known one: a row naming an actor by id whose cells differ
+from its record gets an ``actor-not-changed`` warning (use the actors file).
 
 **A column absent from the file never changes a stored value**: the entry built
 from a row has no key for it (a file without ``Collège`` keeps every member's

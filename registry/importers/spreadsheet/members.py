@@ -38,7 +38,7 @@ _SEAT_FIELDS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "role": (choice("role"), ABSENT),
     "selection_mode": (choice("selection_mode"), ""),
     "start_date": (parse_date, None),
-    "college": (json_int, None),  # an id (digits, or a number cell), else its name
+    "college": (text, None),  # its name, or its id (``_college_ref``)
     "on_behalf_of": (json_int, None),
     "external_id": (text, ""),
 }
@@ -111,8 +111,21 @@ def _row_entry(
     }
 
 
-def _entry(parsed: dict[str, Any], known: set[tuple[str, str, str]]) -> dict[str, Any]:
+def _college_ref(value: Any, names: set[str]) -> Any:
+    """A college cell as the sync reads it: the name of one of the body's colleges (a
+    college named ``2`` is that college, whatever college has id 2: exports write names),
+    else digits as an id."""
+    if isinstance(value, str) and value.strip().casefold() not in names:
+        return json_int(value)
+    return value
+
+
+def _entry(
+    parsed: dict[str, Any], known: set[tuple[str, str, str]], colleges: set[str]
+) -> dict[str, Any]:
     entry = dict(parsed["entry"])
+    if "college" in entry:
+        entry["college"] = _college_ref(entry["college"], colleges)
     key, new_actor = parsed["identifier"], parsed["new_actor"]
     if parsed["actor_id"] is not None:
         entry["actor"] = parsed["actor_id"]
@@ -185,7 +198,11 @@ def import_members(
         problems.raise_if_any(_("The file has no column that identifies the members."))
     lookup = {p["identifier"] for p in parsed if p["identifier"] and p["actor_id"] is None}
     known = known_identifiers(lookup, allowed_actors)
-    members = [_entry(p, known) for p in parsed]
+    colleges = {
+        n.strip().casefold()
+        for n in College.objects.filter(body=body).values_list("name", flat=True)
+    }
+    members = [_entry(p, known, colleges) for p in parsed]
 
     def sync(indexes: list[int] | None, dry: bool):
         chosen = members if indexes is None else [members[i] for i in indexes]
@@ -209,6 +226,7 @@ def import_members(
         default="name",
         dry_run=dry_run,
     )
+    result.warnings += _actor_cells_kept(table, parsed, allowed_actors)
     return ImportResult(
         kind="members",
         rows=len(table.rows),
@@ -218,6 +236,53 @@ def import_members(
         table=table,
         labels=_labels(body, result),
     )
+
+
+#: The actor's own cells of a members file: they find or create the member, never change it.
+_ACTOR_CELLS = ("name", "given_name", "family_name", "kind", "category")
+
+
+def _actor_cells_kept(
+    table: Table, parsed: list[dict[str, Any]], allowed_actors: Q | None
+) -> list[dict[str, Any]]:
+    """``actor-not-changed`` warnings: rows naming a known actor by id whose name, kind or
+    category cells differ from the actor's record, which a members file does not change
+    (an edited cell is said to be ignored, never silently). Actors out of a scoped
+    writer's reach are not compared (their record is not the writer's to read)."""
+    from registry.services.resolution import follow_merges
+
+    fields = [f for f in _ACTOR_CELLS if table.has(f)]
+    ids = {p["actor_id"] for p in parsed if isinstance(p["actor_id"], int)}
+    if not fields or not ids:
+        return []
+    now = follow_merges(ids)
+    actors = Actor.objects.filter(pk__in=set(now.values()))
+    if allowed_actors is not None:
+        actors = actors.filter(allowed_actors)
+    stored = {row["pk"]: row for row in actors.values("pk", *fields)}
+    warnings = []
+    for row, p in zip(table.rows, parsed, strict=True):
+        record = stored.get(now.get(p["actor_id"])) if isinstance(p["actor_id"], int) else None
+        cells = p["new_actor"] or {}
+        differ = [f for f in fields if f in cells and cells[f] != (record or {}).get(f, cells[f])]
+        if record is None or not differ:
+            continue
+        warnings.append(
+            {
+                "code": "actor-not-changed",
+                "actor": record["pk"],
+                "detail": _(
+                    "Row %(row)d: %(columns)s differ from actor %(actor)d's record and were not "
+                    "applied: a members file does not change actors (import an actors file)."
+                )
+                % {
+                    "row": row.number,
+                    "columns": ", ".join(f"'{table.column(f)}'" for f in differ),
+                    "actor": record["pk"],
+                },
+            }
+        )
+    return warnings
 
 
 def _labels(body: Body, result: Any) -> dict[str, dict[Any, str]]:

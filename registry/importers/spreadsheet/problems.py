@@ -130,6 +130,9 @@ def map_service_errors(
                 name = ERROR_FIELDS.get(name.split(".")[1], default)
             if name == "actor_id" and "actor_id" not in table.columns:
                 name = default
+            if name == "name" and not table.has("name"):
+                # The name is in the file's "Nom" / "Prénom" columns: name those.
+                name = next((n for n in ("family_name", "given_name") if table.has(n)), name)
             if name == "non_field_errors":
                 name = None
             absent = name is not None and not table.has(name)
@@ -153,16 +156,18 @@ def rows_named(message: str, table: Table, indexes: list[int] | None = None) -> 
     """``Same actor and role as entry 3`` -> ``... as row 5``: the spreadsheet's numbering."""
 
     def row(match: re.Match) -> str:
-        index = int(match.group(2))
+        index = int(match.group(3))
         if indexes is not None:
             if index >= len(indexes):
                 return match.group(0)
             index = indexes[index]
         if index < len(table.rows):
-            return _("row %(row)d") % {"row": table.rows[index].number}
+            named = _("row %(row)d") % {"row": table.rows[index].number}
+            # "que l'entrée 3" -> "que la ligne 5" (the article elided before a vowel).
+            return f"la {named}" if match.group(1) else named
         return match.group(0)
 
-    return re.sub(r"\b(entry|item|entrée|élément) (\d+)\b", row, message)
+    return re.sub(r"(?:\b|(?<=\s))(l['’])?(entry|item|entrée|élément) (\d+)\b", row, message)
 
 
 def refused_indexes(exc: InvalidInput, prefix: str) -> set[int]:

@@ -111,8 +111,13 @@ def _format_of(filename: str | None, format: str | None) -> str:
     if fmt in ("xlsx", "xlsm"):
         return "xlsx"
     raise ImportFailed(
-        "Give a CSV or XLSX file.",
-        errors={"file": [f"Unknown format {fmt or filename!r}: expected .csv or .xlsx."]},
+        _("Give a CSV or XLSX file."),
+        errors={
+            "file": [
+                _("Unknown format %(format)r: expected .csv or .xlsx.")
+                % {"format": fmt or _label(filename) or ""}
+            ]
+        },
     )
 
 
@@ -177,17 +182,37 @@ class _CsvLines:
         return line
 
 
+def _known_headers(head: str, delimiter: str) -> int:
+    """The most known headers one of the first lines holds, split on ``delimiter``."""
+    best = 0
+    with contextlib.suppress(csv.Error):
+        reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+        for record in itertools.islice(reader, HEADER_SCAN_ROWS):
+            best = max(best, sum(norm(cell) in HEADER_ALIASES for cell in record))
+    return best
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter under which a row of the first ones holds the most known headers (a
+    title row above them, "Conseil de quartier, liste des membres", says nothing of the
+    file's delimiter); else the first line's, as ``csv.Sniffer`` reads it."""
+    first = text[:_SNIFF_CHARS].split("\n", 1)[0]
+    try:
+        sniffed = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
+    except csv.Error:
+        sniffed = max(";,\t", key=first.count)
+    head = text[: _SNIFF_CHARS * 4]
+    scores = {d: _known_headers(head, d) for d in (sniffed, *";,\t")}
+    return max(scores, key=scores.get)  # the sniffed one first: it wins a tie
+
+
 def _csv_records(data: bytes, filename: str | None) -> Iterator[list[Any]]:
     """The records of a CSV file, each bounded in length, fields and field size."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    first = text[:_SNIFF_CHARS].split("\n", 1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
-    except csv.Error:
-        delimiter = max(";,\t", key=first.count)
+    delimiter = _delimiter(text)
     lines = _CsvLines(text, filename)
     reader = csv.reader(lines, delimiter=delimiter)
     for row in itertools.count(1):
@@ -225,8 +250,13 @@ def _xlsx_records(data: bytes, filename: str | None) -> Iterator[list[Any]]:
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
         raise ImportFailed(
-            "The file is not a readable XLSX workbook.",
-            errors={"file": [f"'{filename or 'upload'}': {exc}"]},
+            _("The file is not a readable XLSX workbook."),
+            errors={
+                "file": [
+                    _("'%(file)s' cannot be read as XLSX (%(reason)s).")
+                    % {"file": filename or "upload", "reason": exc}
+                ]
+            },
         ) from exc
 
 

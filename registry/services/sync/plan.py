@@ -80,8 +80,13 @@ def _changes(seat: Seat, entry: Entry, colleges: dict[int, College]) -> dict[str
             continue
         value = entry.values[name]
         if name == "selection_mode" and not value:
+            college_id = entry.values.get("college_id", seat.college_id)
+            if not seat.selection_mode and college_id == seat.college_id:
+                # Already empty in the same college: clearing it again changes nothing
+                # (an exported seat without a mode imports back unchanged).
+                continue
             # Given empty: back to the mode of the seat's college.
-            value = _college_mode(colleges, entry.values.get("college_id", seat.college_id))
+            value = _college_mode(colleges, college_id)
         if getattr(seat, name) != value:
             changes[name] = value
     return changes

@@ -178,7 +178,12 @@ def _by_name(body: Body, new: list[Entry], errors: Errors, actors: QuerySet | No
 
 def resolve_colleges(body: Body, entries: list[Entry], errors: Errors) -> dict[int, College]:
     colleges = {c.pk: c for c in College.objects.filter(body=body)}
-    by_name = {c.name.casefold(): c for c in colleges.values()}
+    # A name is the college of that exact name, else the one college of that name in
+    # another case ("Habitants" and "habitants" may both exist: neither hides the other).
+    exact = {c.name.strip(): c for c in colleges.values()}
+    by_name: dict[str, list[College]] = {}
+    for c in colleges.values():
+        by_name.setdefault(c.name.strip().casefold(), []).append(c)
     for entry in entries:
         if not entry.given.has("college"):
             continue
@@ -186,7 +191,19 @@ def resolve_colleges(body: Body, entries: list[Entry], errors: Errors) -> dict[i
         if ref is None or ref == "":
             entry.values["college_id"] = None
             continue
-        college = colleges.get(ref) if isinstance(ref, int) else by_name.get(ref.strip().casefold())
+        if isinstance(ref, int):
+            college = colleges.get(ref)
+        else:
+            same = by_name.get(ref.strip().casefold(), [])
+            college = exact.get(ref.strip()) or (same[0] if len(same) == 1 else None)
+            if college is None and same:
+                errors.add(
+                    entry.index,
+                    "college",
+                    _("Several colleges of this body are named %(ref)r: give its exact name or id.")
+                    % {"ref": ref},
+                )
+                continue
         if college is None:
             errors.add(
                 entry.index, "college", _("This body has no college %(ref)r.") % {"ref": ref}
