@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ActorKindEnum": "registry.models.ActorKind",
         "BodyStatusEnum": "registry.models.body.BodyStatus",
+        "ChangeRecordActionEnum": "registry.models.ChangeAction",
+        "ParentLinkKindEnum": "registry.models.RelationKind",
     },
     "SCHEMA_PATH_PREFIX": "/api/",
     "SORT_OPERATIONS": False,
@@ -328,9 +330,6 @@ WEBHOOKS_POLL_SECONDS = env.float("WEBHOOKS_POLL_SECONDS", default=2.0)
 #: Most subscriptions one API key may hold.
 WEBHOOKS_MAX_PER_KEY = env.int("WEBHOOKS_MAX_PER_KEY", default=20)
 #: One enum of the ledger's actions (object histories, webhook filters).
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ChangeRecordActionEnum"] = (
-    "registry.models.ChangeAction"
-)
 #: httpx logs every request's URL at INFO: a receiver's URL may carry its own token.
 LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
 #: After a secret rotation, deliveries are signed with the old secret too for this long.

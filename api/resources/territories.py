@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import Count, Max
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 
@@ -93,6 +93,19 @@ class ParentLinkSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RelationKind.choices, help_text="Which hierarchy.")
 
 
+class TerritoryParentSerializer(serializers.Serializer):
+    """A direct parent of a territory, in one hierarchy."""
+
+    id = serializers.IntegerField(help_text="The parent's id.")
+    level = serializers.ChoiceField(choices=TerritoryLevel.choices, help_text="The parent's level.")
+    code = serializers.CharField(help_text="The parent's code at its level.")
+    name = serializers.CharField(help_text="The parent's name.")
+    kind = serializers.ChoiceField(
+        choices=RelationKind.choices,
+        help_text="The hierarchy: administrative, intercommunal or municipal.",
+    )
+
+
 class TerritorySerializer(RegistrySerializer):
     url = ApiUrlField(view_name="territory-detail", help_text="API URL.")
     key = serializers.SerializerMethodField(help_text="Natural key, level:code.")
@@ -135,6 +148,7 @@ class TerritorySerializer(RegistrySerializer):
     def get_key(self, obj) -> str:
         return f"{obj.level}:{obj.code}"
 
+    @extend_schema_field(TerritoryParentSerializer(many=True))
     def get_parents(self, obj) -> list[dict]:
         return [
             {

@@ -457,7 +457,9 @@ def test_a_bad_json_entry_is_refused_in_french_when_asked(full_client):
     assert response.status_code == 422, response.content
     [error] = response.json()["errors"]
     assert error["field"] == "members.0.start_date"
-    assert error["detail"] == "Donnez une date au format AAAA-MM-JJ."
+    assert (
+        error["detail"] == "Donnez une date au format AAAA-MM-JJ, entre 1900-01-01 et 2999-12-31."
+    )
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
