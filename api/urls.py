@@ -107,7 +107,13 @@ urlpatterns = [
         name="analysis-body-renewal",
     ),
     path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
-    path("api/analysis/jobs/<uuid:job_id>/", AnalysisJobView.as_view(), name="analysis-job"),
+    # A job id is the task backend's own (a UUID for the database backend, a random token
+    # for others): any such token is routed, and the backend says whether it exists.
+    re_path(
+        r"^api/analysis/jobs/(?P<job_id>[A-Za-z0-9_-]{1,64})/$",
+        AnalysisJobView.as_view(),
+        name="analysis-job",
+    ),
     # The pages of the problem ``type`` URIs (``/api/problems/<code>``, no trailing slash,
     # as problems have carried them).
     path("api/problems/", ProblemTypeListView.as_view(), name="problem-types"),

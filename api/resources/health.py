@@ -46,6 +46,13 @@ class HealthSerializer(serializers.Serializer):
     )
 
 
+class HealthProblemSerializer(ProblemSerializer):
+    """The 503 problem of the health check, with the checks that say which part is down."""
+
+    database = HealthCheckSerializer(help_text="The database check.")
+    cache = HealthCheckSerializer(help_text="The cache check.")
+
+
 def _timed(name: str, check) -> dict:
     start = time.perf_counter()
     try:
@@ -89,7 +96,7 @@ class HealthSchema(RegistryAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         responses["503"] = self._get_response_for_code(
-            ProblemSerializer, "503", media_types=[PROBLEM]
+            HealthProblemSerializer, "503", media_types=[PROBLEM]
         )
         responses["503"]["description"] = (
             "A dependency does not answer (problem+json, with `Retry-After`). Besides the "
@@ -125,7 +132,9 @@ class HealthView(APIView):
         tags=["health"],
         responses={
             200: OpenApiResponse(HealthSerializer, description="Every dependency answers."),
-            503: OpenApiResponse(ProblemSerializer, description="A dependency does not answer."),
+            503: OpenApiResponse(
+                HealthProblemSerializer, description="A dependency does not answer."
+            ),
         },
     )
     def get(self, request):

@@ -103,6 +103,12 @@ class WebhookSerializer(serializers.ModelSerializer):
         help_text="Only changes in this territory or below (id or level:code), within the "
         "key's own territory; null: all the key may read.",
     )
+    disabled_reason = serializers.ChoiceField(
+        choices=DisabledReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why the subscription was turned off; empty while it is active.",
+    )
     active = StrictBooleanField(
         required=False,
         help_text="Whether deliveries are made. A subscription turns itself off after "

@@ -116,7 +116,7 @@ def test_a_digit_college_cell_not_naming_a_college_is_still_its_id(full_client, 
     other = College.objects.exclude(pk=marie.college_id).get(body=numbered)
     rows = [["Id acteur", "Collège"], *[[m.actor_id, ""] for m in Membership.objects.all()]]
     rows = [
-        [a, (f"{other.pk:03d}" if a == marie.actor_id else c) if a != "Id acteur" else c]
+        [a, (f"0{other.pk}" if a == marie.actor_id else c) if a != "Id acteur" else c]
         for a, c in rows
     ]
     content = "\n".join(";".join(str(c) for c in row) for row in rows).encode()

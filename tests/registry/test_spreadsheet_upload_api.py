@@ -74,6 +74,7 @@ def test_actors_upload_without_identifying_columns_names_them_in_french(client):
     assert {"colonne « Type d'identifiant »", "colonne « Identifiant »"} <= fields
 
 
+@pytest.mark.no_schema_validation(reason="an injected crash: a 500 is documented nowhere")
 def test_a_query_bug_during_an_import_is_a_500_not_a_503(client):
     body = BodyFactory()
     client.raise_request_exception = False

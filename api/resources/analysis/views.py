@@ -313,9 +313,10 @@ class AnalysisJobView(APIView):
         parameters=[
             OpenApiParameter(
                 "job_id",
-                OpenApiTypes.UUID,
+                {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
                 OpenApiParameter.PATH,
-                description="Id of the job, from the 202 answer's Location.",
+                description="Id of the job, from the 202 answer's Location (the task "
+                "backend's token: a UUID with the database backend).",
             )
         ],
         responses={200: OpenApiResponse(schemas.AnalysisJobSerializer, description="The job.")},

@@ -11,7 +11,9 @@ from api.resources.analysis.schemas.fields import Vocabulary
 class AnalysisJobSerializer(serializers.Serializer):
     """An analysis queued because its territory was too large to compute in the request."""
 
-    id = serializers.UUIDField(help_text="Job id.")
+    id = serializers.CharField(
+        help_text="Job id: the task backend's token (a UUID with the database backend)."
+    )
     status = Vocabulary(
         "AnalysisJobStatus",
         TaskResultStatus.values,
