@@ -150,22 +150,34 @@ class Validator:
         )
         body = data if is_json else b""
         has_body = bool(data) or streamed
-        key = (
-            method,
-            head,
-            has_body,
-            _template_key(path),
-            status,
-            mimetype,
-            declared,
-            hashlib.blake2b(body, digest_size=16).digest(),
-        )
-        found = self.cache.get(key)
-        if found is None:
-            found = self.cache[key] = self._validate(
-                method, path, status, content_type, headers, body, is_json, has_body
+        route = (method, _template_key(path), status)
+        located = self.cache.get(route)
+        if located is None:
+            located = self.cache[route] = self._locate(method, path, status)
+        template, response, found = located
+        if response is not None:
+            # The body and the headers are validated apart, each once per distinct value:
+            # an answer whose body was seen with other ids in its headers costs a lookup.
+            body_key = (
+                route,
+                head,
+                has_body,
+                mimetype,
+                hashlib.blake2b(body, digest_size=16).digest(),
             )
-            self.stats.validated += 1
+            body_errors = self.cache.get(body_key)
+            if body_errors is None:
+                body_errors = self.cache[body_key] = self._described(
+                    template, self._body_errors(response, content_type, body, is_json, has_body)
+                )
+                self.stats.validated += 1
+            header_key = (route, declared)
+            header_errors = self.cache.get(header_key)
+            if header_errors is None:
+                header_errors = self.cache[header_key] = self._described(
+                    template, self._header_errors(response, headers)
+                )
+            found = found + body_errors + header_errors
         self.stats.answers += 1
         self.stats.seconds += time.perf_counter() - started
         operation = f"{method} {path}"
@@ -175,39 +187,38 @@ class Validator:
             self.stats.by_kind[kind] += 1
         return out
 
-    def _validate(self, method, path, status, content_type, headers, body, is_json, has_body):
-        template = ""
-        results = []
-        for error in self._errors(
-            method, path, status, content_type, headers, body, is_json, has_body
-        ):
-            if isinstance(error, str):
-                template = error
-                continue
-            for kind, where, message in describe(error):
-                results.append((kind, where, message, template))
-        return tuple(results)
+    @staticmethod
+    def _described(template: str, errors) -> tuple:
+        return tuple(
+            (kind, where, message, template)
+            for error in errors
+            for kind, where, message in describe(error)
+        )
 
-    def _errors(self, method, path, status, content_type, headers, body, is_json, has_body):
-        """openapi-core's response validation, step by step (its ``iter_errors`` with the
-        body step only for JSON bodies): first the operation's template, then each error."""
+    def _locate(self, method, path, status):
+        """(the operation's template, its response for ``status``, the errors so far):
+        openapi-core's first steps of a response validation."""
         from openapi_core.templating.paths.exceptions import PathError
         from openapi_core.templating.responses.exceptions import ResponseFinderError
-        from openapi_core.validation.response.exceptions import DataValidationError, HeadersError
-        from werkzeug.datastructures import Headers
 
         checker = self.app.response_validator
         try:
             _path, operation, _server, path_result, _ = checker._find_path(_Request(method, path))
         except PathError as exc:
-            yield exc
-            return
-        yield f"{method} {path_result.pattern}"
+            return "", None, self._described("", [exc])
+        template = f"{method} {path_result.pattern}"
         try:
             response = checker._find_operation_response(status, operation)
         except ResponseFinderError as exc:
-            yield exc
-            return
+            return template, None, self._described(template, [exc])
+        return template, response, ()
+
+    def _body_errors(self, response, content_type, body, is_json, has_body):
+        """The body against the response's content (JSON bodies validated, others by their
+        media type only)."""
+        from openapi_core.validation.response.exceptions import DataValidationError
+
+        checker = self.app.response_validator
         mimetype = content_type.split(";", 1)[0].strip()
         if "content" not in response:
             if has_body:
@@ -222,8 +233,13 @@ class Validator:
                 checker._find_media_type(response / "content", mimetype)
             except Exception as exc:  # noqa: BLE001 - MediaTypeNotFound, reported as such
                 yield exc
+
+    def _header_errors(self, response, headers):
+        from openapi_core.validation.response.exceptions import HeadersError
+        from werkzeug.datastructures import Headers
+
         try:
-            checker._get_headers(Headers(list(headers.items())), response)
+            self.app.response_validator._get_headers(Headers(list(headers.items())), response)
         except HeadersError as exc:
             yield from exc.context
 
