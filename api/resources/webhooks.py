@@ -33,10 +33,11 @@ from api.headers import (
     VERSIONED_WRITE,
     behaves,
 )
-from api.inputs import StrictBooleanField, StrictCharField, StrictChoiceField, parse_ascii_int
+from api.inputs import StrictBooleanField, StrictCharField, StrictChoiceField
 from api.inputs.references import TerritoryReferenceField
 from api.models import ApiKey, DisabledReason, WebhookDelivery, WebhookSubscription
 from api.pagination import RegistryPagination
+from api.params import parse_id
 from api.resources.changes import encode_cursor
 from api.webhooks import addresses, dispatch, payloads, vocabulary
 from registry.selectors.changes import FeedPosition, last_position
@@ -277,8 +278,7 @@ class WebhookViewSet(
         return queryset
 
     def get_object(self):
-        pk = parse_ascii_int(self.kwargs.get("pk"), allow_string=True)
-        if pk is None or not -(2**63) <= pk < 2**63:
+        if parse_id(self.kwargs.get("pk")) is None:
             raise exceptions.NotFound()
         return super().get_object()
 

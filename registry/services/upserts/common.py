@@ -17,6 +17,7 @@ from registry import tracking
 from registry.exceptions import InvalidInput
 from registry.identifiers import IdentifierKey, normalise
 from registry.models import Actor
+from registry.params import INT64_MAX, INT64_MIN
 from registry.scope import within_ids
 from registry.services import resolution
 from registry.services._common import domain_errors
@@ -30,7 +31,6 @@ _CHUNK = 500
 _UPDATE_BATCH = 100
 #: Longest text of a field without its own bound (descriptions).
 MAX_TEXT = 10_000
-_INT64 = (-(2**63), 2**63 - 1)
 
 #: Actor fields an upsert item may set (besides ``identifier``): those of actor_create.
 ACTOR_UPSERT_FIELDS = tuple(sorted(ACTOR_FIELDS))
@@ -131,7 +131,7 @@ def _check_items(items: Sequence[Any], errors: _Errors) -> list[Mapping]:
 
 def _is_int(value: Any) -> bool:
     return (
-        isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
+        isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
     )
 
 
