@@ -129,6 +129,8 @@ class TerritorySerializer(RegistrySerializer):
             "name",
             "kind",
             "population",
+            "population_total",
+            "population_year",
             "siren",
             "valid_from",
             "valid_until",

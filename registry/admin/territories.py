@@ -62,7 +62,8 @@ class TerritoryAdmin(TrackedModelAdmin):
     autocomplete_fields = ("successor",)
     inlines = (ParentRelationInline, ChildRelationInline)
     fieldsets = (
-        (None, {"fields": ("level", "kind", "code", "name", "siren", "population")}),
+        (None, {"fields": ("level", "kind", "code", "name", "siren")}),
+        (_("Population"), {"fields": ("population", "population_total", "population_year")}),
         (_("Validity"), {"fields": ("valid_from", "valid_until", "successor")}),
         (_("More"), {"fields": ("extra", "sources", "created_at", "updated_at")}),
     )

@@ -102,10 +102,32 @@ class Territory(RegistryModel):
         help_text=_("Finer kind within the level: EPCI legal form (cc, ca, cu, metropole), qpv."),
     )
     population = models.PositiveIntegerField(
-        _("population"),
+        _("population (municipal)"),
         null=True,
         blank=True,
-        help_text=_("Legal population (municipal population where known)."),
+        help_text=_(
+            "INSEE legal population, municipal measure (population municipale): the figure "
+            "the COG files give every commune."
+        ),
+    )
+    population_total = models.PositiveIntegerField(
+        _("population (total)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "INSEE legal population, total measure (population totale: municipal plus the "
+            "population counted apart), the measure most legal thresholds use; empty where "
+            "the source does not give it (communes in the COG files)."
+        ),
+    )
+    population_year = models.PositiveSmallIntegerField(
+        _("population year"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Reference year of the legal populations (millésime of the census), e.g. 2023 for "
+            "the populations in force on 1 January 2026."
+        ),
     )
     siren = models.CharField(
         _("SIREN"),
