@@ -54,6 +54,19 @@ class TerritoryFilterSet(RegistryFilterSet):
     population_max = filters.NumberFilter(
         field_name="population", lookup_expr="lte", help_text="Population at most."
     )
+    population_total_min = filters.NumberFilter(
+        field_name="population_total",
+        lookup_expr="gte",
+        help_text="Population totale at least.",
+    )
+    population_total_max = filters.NumberFilter(
+        field_name="population_total",
+        lookup_expr="lte",
+        help_text="Population totale at most.",
+    )
+    population_year = filters.NumberFilter(
+        field_name="population_year", help_text="Year the population figures refer to."
+    )
     valid_until_after = filters.DateFilter(
         field_name="valid_until", lookup_expr="gte", help_text="Validity ends on or after."
     )
