@@ -20,7 +20,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-import yaml
 from django.core.management import call_command
 from openapi_schema_validator import OAS30Validator
 
@@ -33,6 +32,7 @@ from registry.services.actors import actor_create
 from registry.services.bodies import body_create, body_update
 from registry.services.interactions import interaction_create
 from registry.services.memberships import membership_create, membership_update
+from tests.committed_schema import committed_schema
 
 from .conftest import client_for, make_key
 from .test_analysis import AS_OF, world  # noqa: F401  (the fixture)
@@ -45,7 +45,7 @@ JSON = "application/json"
 
 @functools.cache
 def document() -> dict:
-    return yaml.safe_load(SCHEMA.read_text())
+    return committed_schema()
 
 
 @functools.cache

@@ -17,11 +17,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from api.base import RegistrySerializer, brief_serializer
 from api.id_schema import ID_SCHEMA
 from api.urls import router
+from tests.committed_schema import committed_schema
 from tests.factories import (
     ActorFactory,
     BodyFactory,
@@ -35,7 +35,7 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = yaml.safe_load((ROOT / "openapi/schema.yaml").read_text())
+SCHEMA = committed_schema()
 COMPONENTS = SCHEMA["components"]["schemas"]
 
 

@@ -29,6 +29,7 @@ from tests.api.export_world import (
     read_xlsx,
     xlsx_sheet,
 )
+from tests.committed_schema import load_yaml
 from tests.factories import ActorFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -387,12 +388,11 @@ def test_actors_file_etag_moves_with_the_actors(full_client, world):
 
 
 def test_schema_offers_the_files(tmp_path):
-    import yaml
     from django.core.management import call_command
 
     out = tmp_path / "schema.yaml"
     call_command("spectacular", file=str(out))
-    schema = yaml.safe_load(out.read_text(encoding="utf-8"))
+    schema = load_yaml(out.read_text(encoding="utf-8"))
     members = schema["paths"]["/api/bodies/{id}/members/"]
     content = members["get"]["responses"]["200"]["content"]
     assert set(content) == {"application/json", "text/csv", XLSX}

@@ -8,7 +8,6 @@ from functools import cache
 import jsonschema
 import orjson
 import pytest
-import yaml
 from django.core.cache import cache as django_cache
 from rest_framework.test import APIClient
 
@@ -18,7 +17,7 @@ from registry.services.actors import actor_create
 from registry.services.bodies import body_create
 from registry.services.memberships import membership_create
 from registry.services.territories import territory_create
-from tests.conftest import ROOT
+from tests.committed_schema import committed_schema
 
 from .conftest import client_for, make_key
 
@@ -29,7 +28,7 @@ PROBLEM = "application/problem+json"
 
 @cache
 def openapi() -> dict:
-    return yaml.safe_load((ROOT / "openapi" / "schema.yaml").read_text())
+    return committed_schema()
 
 
 def assert_conforms(instance, component: str) -> None:

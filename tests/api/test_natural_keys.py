@@ -24,7 +24,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-import yaml
 from django.apps import apps
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +35,7 @@ from registry.models import Actor, ChangeRecord, Territory
 from registry.services import bodies
 from registry.services.actors import actor_identifier_add
 from registry.services.territories import territory_create
+from tests.committed_schema import committed_schema
 from tests.factories import ActorFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -561,7 +561,7 @@ def _request_references(schema: dict) -> dict[tuple[str, str], dict]:
 
 @pytest.fixture(scope="module")
 def schema():
-    return yaml.safe_load(SCHEMA.read_text())
+    return committed_schema()
 
 
 def test_every_reference_of_a_write_is_covered(schema):

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from unittest import mock
 
 import orjson
 import pytest
-import yaml
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
@@ -34,6 +32,7 @@ from api.models import IdempotencyRecord
 from api.problems.catalogue import BY_CODE, PROBLEM_BASE
 from registry.services.territories import closure_rebuild
 from tests.api.conftest import client_for, make_key
+from tests.committed_schema import committed_schema
 from tests.factories import (
     ActorFactory,
     BodyFactory,
@@ -47,7 +46,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi/schema.yaml").read_text())
+SCHEMA = committed_schema()
 PROBLEM_SCHEMA = SCHEMA["components"]["schemas"]["Problem"]
 PLACES = ("pointer", "parameter", "header")
 

@@ -20,13 +20,13 @@ from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
-import yaml
 from rest_framework.test import APIClient
 
 from api import headers
 from api.models import ALL_SCOPES
 from registry.services.territories import territory_create
 from tests.api.conftest import client_for, make_key
+from tests.committed_schema import committed_schema
 from tests.factories import (
     ActorFactory,
     BodyFactory,
@@ -49,7 +49,7 @@ UPLOADS = {
 
 @pytest.fixture(scope="module")
 def schema() -> dict:
-    return yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
+    return committed_schema()
 
 
 def operations(schema: dict):

@@ -10,18 +10,16 @@ college name) or, in answers, the expanded object.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from django.apps import apps
 from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 
 from api.filters import MultipleIdFilter
 from api.id_schema import ID_SCHEMA, TERRITORY_REF_SCHEMA
 from api.urls import router
+from tests.committed_schema import committed_schema
 
-SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi/schema.yaml").read_text())
+SCHEMA = committed_schema()
 #: A node of the analysis graphs (``api/resources/analysis/schemas/fields.py``, ``NodeId``):
 #: ``a<id>`` for an actor, ``b<id>`` for a body, so a node-link answer's ends name either
 #: kind. A key of the graph, declared once, not a second type of the database id.

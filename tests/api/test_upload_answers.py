@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
-import yaml
 from openapi_schema_validator import OAS30Validator
 
 from registry.models import Actor, Membership
 from registry.services.territories import closure_rebuild
+from tests.committed_schema import committed_schema
 from tests.factories import ActorFactory, BodyFactory, MembershipFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi/schema.yaml").read_text())
+SCHEMA = committed_schema()
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -45,8 +45,9 @@ from typing import Any
 
 import pytest
 
+from tests.committed_schema import ROOT, SCHEMA_PATH
 from tests.schema_validation.report import MARKER, MODE_ENV, failure_text, group
-from tests.schema_validation.validator import ROOT, SCHEMA_PATH, Mismatch, Stats, Validator
+from tests.schema_validation.validator import Mismatch, Stats, Validator
 
 __all__ = ["MARKER", "ROOT", "SCHEMA_PATH", "check_answer", "check_httpx_response", "install"]
 

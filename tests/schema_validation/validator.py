@@ -29,8 +29,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = ROOT / "openapi" / "schema.yaml"
+from tests.committed_schema import SCHEMA_PATH, committed_schema, load_yaml
+
 #: JSON media types: their bodies are validated against the schema (others: status,
 #: media type and headers only; a CSV, XLSX, GEXF or SVG body has no JSON schema to meet).
 JSON_MEDIA = re.compile(r"^application/(?:[\w.-]+\+)?json$")
@@ -91,10 +91,9 @@ class Validator:
 
     @cached_property
     def spec(self) -> dict:
-        import yaml
-
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(self.schema_path.read_text(encoding="utf-8"), Loader=loader)
+        if self.schema_path == SCHEMA_PATH:
+            return committed_schema()  # parsed once per process, shared with the tests
+        return load_yaml(self.schema_path.read_text(encoding="utf-8"))
 
     @cached_property
     def app(self):
