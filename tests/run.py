@@ -73,6 +73,8 @@ FUZZ_KNOBS = ("FUZZ_EXAMPLES", "FUZZ_SEED")
 DROPPED = (*FUZZ_KNOBS, "PYTHONDONTWRITEBYTECODE")
 #: Read by tests/conftest.py: run only the tests that can reach the database.
 DATABASE_TESTS_ONLY = "REGISTRY_DATABASE_TESTS_ONLY"
+#: Read by tests/api/client_generator.py: a directory shared by both passes' processes.
+SHARED_DIR = "REGISTRY_TEST_SHARED_DIR"
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -174,13 +176,17 @@ def main(pytest_args: list[str]) -> int:
         {**manage_env, **sqlite_env},
     )
     pytest = [sys.executable, "-m", "pytest", *xdist_args(), *pytest_args]
-    passes = [("pytest sqlite", pytest, sqlite_env)]
-    pg = postgres_url()
-    if pg:
-        passes.append(("pytest postgresql", pytest, {"DATABASE_URL": pg, DATABASE_TESTS_ONLY: "1"}))
-    elif os.environ.get("REGISTRY_REQUIRE_POSTGRES") == "1":
-        results["pytest postgresql"] = False
-    results.update(run_passes(passes))
+    with tempfile.TemporaryDirectory(prefix="registry-tests-shared-") as shared:
+        # What every pytest process of this command may share (the generated client).
+        shared_env = {SHARED_DIR: shared}
+        passes = [("pytest sqlite", pytest, {**sqlite_env, **shared_env})]
+        pg = postgres_url()
+        if pg:
+            pg_env = {"DATABASE_URL": pg, DATABASE_TESTS_ONLY: "1", **shared_env}
+            passes.append(("pytest postgresql", pytest, pg_env))
+        elif os.environ.get("REGISTRY_REQUIRE_POSTGRES") == "1":
+            results["pytest postgresql"] = False
+        results.update(run_passes(passes))
     print(f"\n=== summary ({time.monotonic() - started:.0f} s)")
     for name, ok in results.items():
         print(f"  {'ok  ' if ok else 'FAIL'} {name}")

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api.models import ALL_SCOPES, ApiKey
+from tests.api import client_generator
 
 
 def make_key(*, scopes=("read",), territory=None, name="test", expiry_date=None, revoked=False):
@@ -53,3 +54,10 @@ def read_client(api_client_factory) -> APIClient:
 @pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(scope="session")
+def client_generation(tmp_path_factory) -> client_generator.Generation:
+    """openapi-python-client run over the committed schema, once for the whole test command
+    (tests/api/client_generator.py); ``.copy_to(directory, name)`` gives a test its copy."""
+    return client_generator.generate(client_generator.shared_dir(tmp_path_factory))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -82,34 +80,14 @@ def import_serializer(path: str):
 
 
 @pytest.fixture(scope="module")
-def client_models(tmp_path_factory):
-    generator = shutil.which("openapi-python-client") or str(
-        Path(sys.executable).parent / "openapi-python-client"
-    )
-    if not Path(generator).exists():
-        pytest.skip("openapi-python-client is not installed")
-    out = tmp_path_factory.mktemp("client") / "expand_client"
-    subprocess.run(
-        [
-            generator,
-            "generate",
-            "--path",
-            str(ROOT / "openapi/schema.yaml"),
-            "--meta",
-            "none",
-            "--output-path",
-            str(out),
-            "--overwrite",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    sys.path.insert(0, str(out.parent))
+def client_models(client_generation, tmp_path_factory):
+    """The models of the client generated from the committed schema (tests/api/client_generator.py)."""
+    where = client_generation.copy_to(tmp_path_factory.mktemp("client"), "expand_client")
+    sys.path.insert(0, str(where))
     try:
         yield importlib.import_module("expand_client.models")
     finally:
-        sys.path.remove(str(out.parent))
+        sys.path.remove(str(where))
         for module in [m for m in sys.modules if m.split(".")[0] == "expand_client"]:
             del sys.modules[module]
 

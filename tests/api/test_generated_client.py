@@ -2,8 +2,8 @@
 
 What an integrator does first: generate a Python client from ``openapi/schema.yaml`` with
 openapi-python-client, then drive a scenario through it. Here the generator runs offline
-(``--path``, no post hooks, so no ruff) into ``tmp_path``, every generated module is
-imported, and the scenarios run against pytest-django's ``live_server`` with a real API
+(``--path``, no post hooks, so no ruff; once per test command, shared with the other
+modules that need it: tests/api/client_generator.py), every generated module is imported, and the scenarios run against pytest-django's ``live_server`` with a real API
 key, through the generated functions, models and header arguments only: no request is
 built by hand. Every answer must parse into the generated model of its status, hold no
 value the schema leaves untyped (no undeclared property, no ``additionalProperties: {}``
@@ -24,7 +24,6 @@ import importlib
 import json
 import pkgutil
 import re
-import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
@@ -40,8 +39,6 @@ from tests.api.conftest import make_key
 
 SCHEMA = schema_validation.SCHEMA_PATH
 PACKAGE = "registry_client"
-#: No post hooks: the default ones run ruff, which an integrator's machine (or CI) may lack.
-CONFIG = "post_hooks: []\n"
 
 
 # --- The generated package ---------------------------------------------------------------
@@ -65,34 +62,10 @@ class Generated:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Generated:
+def generated(client_generation, tmp_path_factory) -> Generated:
     """The client generated from the committed schema, importable as ``registry_client``."""
-    where = tmp_path_factory.mktemp("generated-client")
-    config = where / "config.yaml"
-    config.write_text(CONFIG)
-    out = where / PACKAGE
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "openapi_python_client",
-            "generate",
-            "--path",
-            str(SCHEMA),
-            "--meta",
-            "none",
-            "--config",
-            str(config),
-            "--output-path",
-            str(out),
-            "--fail-on-warning",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"openapi-python-client failed on openapi/schema.yaml:\n{output}"
+    where = client_generation.copy_to(tmp_path_factory.mktemp("generated-client"), PACKAGE)
+    output = client_generation.output
     sys.path.insert(0, str(where))
     try:
         package = importlib.import_module(PACKAGE)
