@@ -51,6 +51,7 @@ from api.models import ALL_SCOPES
 from registry.models import ChangeRecord, Territory, TerritoryClosure
 from registry.services.territories import territory_create
 from tests.api.conftest import client_for, make_key
+from tests.conftest import check_deferred_constraints
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 #: Large enough to hold a whole test's data on one page.
@@ -284,6 +285,7 @@ class ResourceAPITests:
             outer = transaction.atomic()
             outer.__enter__()
             tree = build_tree()
+            check_deferred_constraints()
         try:
             yield tree
         finally:

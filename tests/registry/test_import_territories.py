@@ -29,7 +29,7 @@ from registry.models import (
     TerritoryRelation,
 )
 from registry.services.territories import closure_rebuild, territory_create
-from tests.conftest import EXTRACT_DIR
+from tests.conftest import EXTRACT_DIR, check_deferred_constraints
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,7 @@ def extract(django_db_setup, django_db_blocker):
     """The extract imported once for the class; each test runs in a savepoint within."""
     with django_db_blocker.unblock(), transaction.atomic():
         output = run(EXTRACT_DIR, "--date", "2026-01-01")
+        check_deferred_constraints()
         yield output
         transaction.set_rollback(True)
 

@@ -14,7 +14,7 @@ from registry import models as m
 from registry.demo import PLANTED, REFERENCE_DATE, generator, seed_demo
 from registry.demo.scenario import CORE_BODIES, MARKER_ISSUER, PARITY_RESPECTED
 from registry.demo.territories import minimal_territories
-from tests.conftest import EXTRACT_DIR
+from tests.conftest import EXTRACT_DIR, check_deferred_constraints
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +161,7 @@ def demo(django_db_setup, django_db_blocker):
             assert not m.Actor.objects.exists()  # rolled back
             other = seeded_snapshot(8)
             report = seed_demo(seed=7, scale=1)
+            check_deferred_constraints()
             yield {"first": first, "other": other, "kept": snapshot(), "report": report}
         finally:
             transaction.set_rollback(True)

@@ -45,6 +45,7 @@ from api.models import ApiKey
 from api.urls import router
 from registry.models import ChangeRecord
 from tests.api.conftest import client_for, make_key
+from tests.conftest import check_deferred_constraints
 from tests.security.conftest import INSIDE_MARK, OUTSIDE_MARK, World, build_side
 
 pytestmark = pytest.mark.django_db
@@ -680,6 +681,7 @@ def oracle(django_db_setup, django_db_blocker):
             _key, secret = make_key(
                 scopes=("read", "write", "personal_data"), territory=inside.dept, name="oracle"
             )
+            check_deferred_constraints()
             yield World(inside, outside, secret, client_for(secret), client_for(None))
         finally:
             transaction.set_rollback(True)
