@@ -74,7 +74,10 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks?team=a"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever's default 0.5 s poll is how long shutdown() waits at each teardown.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def payloads(self, secret: str) -> list[dict]:
         """Every request's payload, each signature verified as a receiver would."""
