@@ -16,7 +16,18 @@ class TrackedFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return tracking.create(model_class(*args, **kwargs))
+        """Fields and the model's ``clean()`` are checked in Python; uniqueness and the
+        constraints are left to the database, which enforces every one of them.
+
+        ``full_clean()``'s uniqueness and constraint checks cost a query each (Django asks
+        the database whether a CheckConstraint holds): ~18 % of the CPU time of the API
+        tests, spent making their data, and as many round trips on PostgreSQL. A factory
+        that breaks a constraint still fails (IntegrityError instead of ValidationError);
+        the services' own validation, which the API answers with, is unchanged and tested.
+        """
+        instance = model_class(*args, **kwargs)
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+        return tracking.create(instance, validate=False)
 
 
 class TerritoryFactory(TrackedFactory):
