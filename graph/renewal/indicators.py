@@ -53,7 +53,7 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
       "past one 3-year term for most members, the body stops renewing",
       members.tenure_median),
     S("beyond_two_terms", "members beyond the term limit", "membres au-delà de la limite de mandats", "share", True, 0.25, 0.50, 2,
-      "share of current members who served longer than `max_consecutive_terms` mandates (default 2) of `mandate_years` (the body's, else its charter's, else 3 years)",
+      "share of current members whose consecutive service is longer than `max_consecutive_terms` mandates (default 2) of `mandate_years` (the body's, else its charter's, else 3 years)",
       "the usual \"two terms\" good practice of participation charters",
       members.beyond_two_terms),
     S("turnover", "turnover", "rotation", "share", True, 0.25, 0.50, 1,
@@ -125,7 +125,8 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
       "influence held by a few members crowds the others out",
       network_indicators.concentration),
     S("decision_distance", "distance to decision-makers", "distance aux décideurs", "hops", True, 2.5, 3.5, 1,
-      "mean ties from the members who can reach a decision-maker (elected official, collectivity, or declared power 4+) to the nearest one; at least watch when 25% of the members cannot reach one, alert from 50%; unknown with no decision-maker in the graph",
+      "mean ties from the members who can reach a decision-maker (elected official, collectivity, or declared power 4+) to the nearest one; "
+      f"at least watch when {network_indicators.UNREACHABLE_WATCH:.0%} of the members cannot reach one, alert from {network_indicators.UNREACHABLE_ALERT:.0%}; unknown with no decision-maker in the graph",
       "members far from elected officials cannot carry the opinions",
       network_indicators.decision_distance),
 )  # fmt: skip
@@ -151,10 +152,13 @@ def _number(x: float) -> str:
 
 def readme_table() -> str:
     """The Markdown table of the README (Consultant, Renewal indicators), as it must read."""
-    lines = ["| code | meaning | unit | watch | alert | weight |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| code | meaning | unit | worse | watch | alert | weight |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in INDICATORS:
         lines.append(
-            f"| `{s.code}` | {s.meaning} {s.arrow} | {s.unit} | {_number(s.watch)} "
+            f"| `{s.code}` | {s.meaning} | {s.unit} | {s.arrow} | {_number(s.watch)} "
             f"| {_number(s.alert)} | {_number(s.weight)} |"
         )
     return "\n".join(lines)

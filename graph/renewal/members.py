@@ -3,9 +3,11 @@
 Rules that change a count, each shown in the indicator's ``detail``:
 
 - only seat-holding roles are members (``graph.model.SEAT_ROLES``);
-- ``beyond_two_terms`` counts the members who served longer than
-  ``max_consecutive_terms`` mandates of ``mandate_years`` (charter rules; the
-  body's own mandate length wins);
+- ``beyond_two_terms`` counts the members whose consecutive service (the
+  unbroken run of memberships up to the date, breaks under
+  ``CONSECUTIVE_BREAK_DAYS`` bridged) is longer than ``max_consecutive_terms``
+  mandates of ``mandate_years`` (charter rules; the body's own mandate length
+  wins); an earlier, interrupted stay does not count;
 - ``turnover`` leaves out the departures at the end of a term
   (``NORMAL_END_REASONS``): the renewal itself is not a loss of members.
 """
@@ -28,7 +30,7 @@ from graph.renewal.base import (
     graded,
     unknown_result,
 )
-from graph.renewal.maths import current_actors, tenure_years, years_before
+from graph.renewal.maths import consecutive_years, current_actors, tenure_years, years_before
 from graph.renewal.messages import phrase, say
 
 
@@ -126,7 +128,10 @@ def beyond_two_terms(ctx: Context) -> Indicator:
     terms = ctx.rules["max_consecutive_terms"]
     # the length is "assumed" when neither the body nor a charter nor the settings set it
     assumed = facts.mandate_years is None and "rule:mandate_years" not in config.sources
-    tenures = _tenures(facts, current, ctx.as_of)
+    tenures = [
+        consecutive_years((m for m in facts.members if m.actor_id == actor), ctx.as_of)
+        for actor in current
+    ]
     beyond = sum(1 for t in tenures if t > terms * mandate_years)
     share = beyond / len(tenures)
     detail = {
