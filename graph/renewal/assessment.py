@@ -119,7 +119,7 @@ def assess_body(
         counts=tuple((s, counts[s]) for s in STATUSES),
         summary_en=summary_en,
         summary_fr=summary_fr,
-        charter=config.charter,
+        charter=dict(config.charter) if config.charter is not None else None,
         rules=rules,
         network_territory=network_territory,
     )

@@ -285,7 +285,7 @@ def test_assessment_lists_every_rule_with_its_source():
     facts = body(mandate_years=4, parity_rule="none", max_age=25)
     result = assess_body(facts, as_of=AS_OF, network=None, profile=None, config=config,
                          network_territory=75)  # fmt: skip
-    assert result.charter is CHARTER and result.network_territory == 75
+    assert result.charter == CHARTER and result.network_territory == 75
     rules = {r.key: (r.value, r.source_kind, r.charter_id) for r in result.rules}
     assert rules == {
         "mandate_years": (4, "body", None),
