@@ -46,7 +46,14 @@ def parity(ctx: Context) -> Indicator:
         )  # fmt: skip
     women, men = known.count("female"), known.count("male")
     gap, n = abs(women - men), women + men
-    minority = min(women, men) / n if n else 0.0
+    if n == 0:  # every known gender is "other": no balance of women and men to measure
+        return unknown_result(
+            code,
+            config,
+            "parity.no_women_or_men",
+            {"known": len(known), "members": len(ctx.current)},
+        )
+    minority = min(women, men) / n
     rule = ctx.rules["parity_rule"]
     detail = {
         "women": women,

@@ -242,6 +242,11 @@ def test_max_gap_1_threshold_for_odd_and_even_sizes():
     assert item.status == "alert" and item.threshold[1] == pytest.approx(7 / 18)
 
 
+def test_parity_unknown_when_no_member_is_a_woman_or_a_man():
+    item = indicator(body(members=members(3, gender="other")), "parity")
+    assert item.status == "unknown" and item.detail == {"known": 3, "members": 3}
+
+
 # --- age rule -------------------------------------------------------------------------------------------
 
 

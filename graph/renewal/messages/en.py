@@ -64,6 +64,7 @@ MESSAGES: dict[str, str] = {
     "response_delay.watch": "The authority answers opinions after {days:num0} days (median): ask for a faster answer.",
     "response_delay.ok": "The authority answers opinions after {days:num0} days (median).",
     "parity.unknown_gender": "The gender is known for {known} of {members} current members (fewer than half): parity cannot be assessed; complete the members' records.",
+    "parity.no_women_or_men": "No member is recorded as a woman or a man: the balance of women and men cannot be measured.",
     "parity.counts": "{women} women and {men} men (gap {gap})",
     "parity.max_gap_1.alert": "{counts}: the legal parity rule (at most one seat of difference) is breached; rebalance at the next appointments.",
     "parity.max_gap_1.ok": "{counts}: the parity rule (at most one seat of difference) is met.",

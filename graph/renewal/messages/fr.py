@@ -64,6 +64,7 @@ MESSAGES: dict[str, str] = {
     "response_delay.watch": "L'autorité répond aux avis en {days:num0} jours (médiane) : demander une réponse plus rapide.",
     "response_delay.ok": "L'autorité répond aux avis en {days:num0} jours (médiane).",
     "parity.unknown_gender": "Le genre est connu pour {known} des {members} membres en cours (moins de la moitié) : la parité ne peut être évaluée ; compléter les fiches des membres.",
+    "parity.no_women_or_men": "Aucun membre n'est enregistré comme femme ou homme : l'équilibre entre femmes et hommes ne peut être mesuré.",
     "parity.counts": "{women} femmes et {men} hommes (écart {gap})",
     "parity.max_gap_1.alert": "{counts} : la règle légale de parité (au plus un siège d'écart) n'est pas respectée ; rééquilibrer lors des prochaines désignations.",
     "parity.max_gap_1.ok": "{counts} : la règle de parité (au plus un siège d'écart) est respectée.",
