@@ -283,7 +283,8 @@ def test_vintage_n_structure(year_n):
     mgp = get("epci", MGP)
     assert mgp.kind == "metropole"
     assert mgp.population == 2200
-    assert mgp.extra == {"population_total": 2300, "financing": "FPU"}
+    assert (mgp.population_total, mgp.population_year) == (2300, None)
+    assert mgp.extra == {"financing": "FPU"}
     ept = get("ept", "200057001")
     assert TerritoryRelation.objects.get(child=ept).parent_id == mgp.pk
     # A commune is within the metropolis directly and through its EPT.
@@ -451,7 +452,7 @@ def test_a_database_failure_midway_rolls_everything_back(year_n, tmp_path, monke
     def broken(**kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(cog, "closure_rebuild", broken)
+    monkeypatch.setattr(cog.writer, "closure_rebuild", broken)
     before = counts()
     with pytest.raises(ImportFailed, match="disk full"):
         import_cog(write(tmp_path / "n1", vintage_n1()), date=dt.date(2026, 1, 1))
