@@ -12,6 +12,7 @@ import json
 import pytest
 from django.core.management import CommandError
 
+from registry import tracking
 from registry.importers.cog import import_cog
 from registry.models import ChangeRecord, CogVintage, Territory
 from tests.api.conftest import client_for, make_key
@@ -20,6 +21,7 @@ from tests.registry.cog_files import (
     _commune,
     counts,
     get,
+    row,
     run,
     vintage_n,
     vintage_n1,
@@ -247,3 +249,26 @@ def test_an_ended_associee_whose_chef_lieu_ended_too_gets_no_successor(n_2025, t
     assert associee.valid_until == dt.date(2027, 1, 1)
     assert associee.successor_id is None
     assert get("commune", "93003").successor_id is None
+
+
+def test_a_deleguee_ended_earlier_without_successor_gets_one_on_the_next_run(n_2025, tmp_path):
+    """A registry filled by the former importer: its ended délégués had no successor."""
+    run(write(tmp_path / "n1", _with_associee()), "--vintage", "2026")
+    data = _with_associee()
+    data["communes"] = [c for c in data["communes"] if c["code"] != "93002"]
+    data["communes"][0].pop("anciensCodes")
+    n2 = write(tmp_path / "n2", data)
+    run(n2, "--vintage", "2027")
+    with tracking.change_context(via="test"):
+        tracking.update(get("commune_deleguee", "93002"), {"successor": None})
+    output = run(n2, "--vintage", "2027")
+    assert get("commune_deleguee", "93002").successor_id == get("commune", "93001").pk
+    assert row("commune_deleguee", 0, 1, 0, 0) in output
+    assert "Nothing changed" in run(n2, "--vintage", "2027")
+
+
+def test_a_deleguee_restored_as_a_commune_has_that_commune_as_successor(n1_2026, n_2025):
+    run(n_2025, "--vintage", "2025", "--force", "--date", "2026-03-01")
+    deleguee = get("commune_deleguee", "93002")
+    assert deleguee.valid_until == dt.date(2026, 3, 1)
+    assert deleguee.successor_id == get("commune", "93002").pk

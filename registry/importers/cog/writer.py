@@ -9,12 +9,12 @@ rebuilt for what moved.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import router
 
 from registry import tracking
-from registry.exceptions import ImportFailed
 from registry.importers.cog.checks import Problems
 from registry.importers.cog.reader import Key, Wanted
 from registry.importers.cog.result import ImportResult, Progress
@@ -100,20 +100,93 @@ def _load_existing() -> _ExistingTerritories:
 
 
 def _successor(wanted: Wanted, key: Key, existing: _ExistingTerritories, row: tuple) -> Key | None:
-    """The commune that took over an ended commune, délégué or associée, if current.
+    """The current commune that took over an ended commune, délégué or associée, if any.
 
-    A former code listed in a current commune's ``anciensCodes`` names it; else an ended
-    commune déléguée or associée goes to its chef-lieu commune (the commune it belonged
-    to), when that commune is in the files.
+    For a commune déléguée or associée: the commune of the same code (restored, or the
+    commune nouvelle named after it); else, for any of them, the current commune whose
+    ``anciensCodes`` lists the code; else, for a délégué or associée, its chef-lieu
+    commune (the commune it belonged to).
     """
     if key[0] not in COMMUNE_LIKE:
         return None
-    new_code = wanted.successors.get(key[1])
-    if new_code is None and key[0] != L.COMMUNE:
-        new_code = (existing.value(row, "extra") or {}).get("chef_lieu")
-    if isinstance(new_code, str) and (L.COMMUNE, new_code) in wanted.territories:
-        return (L.COMMUNE, new_code)
+    candidates = [wanted.successors.get(key[1])]
+    if key[0] != L.COMMUNE:
+        candidates.insert(0, key[1])
+        candidates.append((existing.value(row, "extra") or {}).get("chef_lieu"))
+    for code in candidates:
+        if isinstance(code, str) and (L.COMMUNE, code) in wanted.territories:
+            return (L.COMMUNE, code)
     return None
+
+
+@dataclass
+class _Plan:
+    """What the territories' diff found to write."""
+
+    create: list[Territory] = field(default_factory=list)
+    update: list[tuple[Territory, dict[str, Any]]] = field(default_factory=list)
+    #: territories absent from the files, and their successor
+    end: list[tuple[Territory, Key | None]] = field(default_factory=list)
+    #: territories ended earlier without a successor that now have one
+    succeed: list[tuple[Territory, Key]] = field(default_factory=list)
+
+
+def _diff_present(
+    wanted: Wanted, existing: _ExistingTerritories, result: ImportResult, start: dt.date | None
+) -> _Plan:
+    """New and changed territories; the new ones start on ``start``."""
+    plan = _Plan()
+    for key, values in wanted.territories.items():
+        row = existing.rows.get(key)
+        stats = result.levels[key[0]]
+        if row is None:
+            plan.create.append(
+                _new_territory(
+                    level=key[0], code=key[1], sources=[SOURCE], valid_from=start, **values
+                )
+            )
+            stats.created += 1
+            continue
+        changes = {name: v for name, v in values.items() if existing.value(row, name) != v}
+        if existing.value(row, "valid_until") is not None:
+            changes["valid_until"] = None  # back in the files: current again
+        if existing.value(row, "successor_id") is not None:
+            changes["successor"] = None
+        if changes:
+            plan.update.append((existing.instance(row), changes))
+            stats.updated += 1
+        else:
+            stats.unchanged += 1
+    return plan
+
+
+def _diff_absent(
+    plan: _Plan, wanted: Wanted, existing: _ExistingTerritories, result: ImportResult, date
+) -> None:
+    """Territories absent from the files: ended on ``date``, with their successor."""
+    problems = Problems()
+    for key, row in existing.rows.items():
+        if key in wanted.territories:
+            continue
+        if existing.value(row, "valid_until") is not None:
+            # Ended before (by an importer that gave no successor): give it one now.
+            if existing.value(row, "successor_id") is None:
+                successor = _successor(wanted, key, existing, row)
+                if successor is not None:
+                    plan.succeed.append((existing.instance(row), successor))
+                    result.levels[key[0]].updated += 1
+            continue
+        valid_from = existing.value(row, "valid_from")
+        if valid_from is not None and valid_from >= date:
+            problems.add(
+                "database",
+                f"the {key[0]} {key[1]!r} is absent from the files but starts on "
+                f"{valid_from}: it cannot end on {date} (give a later --date)",
+            )
+            continue
+        plan.end.append((existing.instance(row), _successor(wanted, key, existing, row)))
+        result.levels[key[0]].ended += 1
+    problems.raise_if_any("The import cannot apply, nothing was written")
 
 
 def apply(
@@ -127,75 +200,30 @@ def apply(
     """
     bar.step("loading territories")
     existing = _load_existing()
-    rows = existing.rows
-    date_new = date_new and bool(rows)
 
-    # -- diff the territories
     bar.step("comparing")
-    to_create: list[Territory] = []
-    to_update: list[tuple[Territory, dict[str, Any]]] = []
-    to_end: list[tuple[Territory, Key | None]] = []
-    for key, values in wanted.territories.items():
-        row = rows.get(key)
-        stats = result.levels[key[0]]
-        if row is None:
-            start = date if date_new else None
-            to_create.append(
-                _new_territory(
-                    level=key[0], code=key[1], sources=[SOURCE], valid_from=start, **values
-                )
-            )
-            stats.created += 1
-            continue
-        changes = {name: v for name, v in values.items() if existing.value(row, name) != v}
-        if existing.value(row, "valid_until") is not None:
-            changes["valid_until"] = None  # back in the files: current again
-        if existing.value(row, "successor_id") is not None:
-            changes["successor"] = None
-        if changes:
-            to_update.append((existing.instance(row), changes))
-            stats.updated += 1
-        else:
-            stats.unchanged += 1
-    problems = Problems()
-    for key, row in rows.items():
-        if key in wanted.territories or existing.value(row, "valid_until") is not None:
-            continue
-        valid_from = existing.value(row, "valid_from")
-        if valid_from is not None and valid_from >= date:
-            problems.add(
-                "database",
-                f"the {key[0]} {key[1]!r} is absent from the files but starts on "
-                f"{valid_from}: it cannot end on {date} (give a later --date)",
-            )
-            continue
-        to_end.append((existing.instance(row), _successor(wanted, key, existing, row)))
-        result.levels[key[0]].ended += 1
-    if problems.count:
-        raise ImportFailed(
-            f"The import cannot apply, nothing was written: {problems.lines()[0]}",
-            errors=problems.by_file,
-        )
+    plan = _diff_present(wanted, existing, result, date if date_new and existing.rows else None)
+    _diff_absent(plan, wanted, existing, result, date)
 
-    # -- write the territories
     bar.step("writing territories")
-    tracking.bulk_create(_with_cheap_labels(to_create), validate=False)
-    ids: dict[Key, int] = {key: existing.value(row, "id") for key, row in rows.items()}
-    ids.update({(t.level, t.code): t.pk for t in to_create})
-    for current, successor in to_end:
+    tracking.bulk_create(_with_cheap_labels(plan.create), validate=False)
+    ids: dict[Key, int] = {key: existing.value(row, "id") for key, row in existing.rows.items()}
+    ids.update({(t.level, t.code): t.pk for t in plan.create})
+    for current, successor in plan.end:
         changes: dict[str, Any] = {"valid_until": date}
         if successor is not None:
             changes["successor_id"] = ids[successor]
-        to_update.append((current, changes))
-    _with_cheap_labels([t for t, _changes in to_update])
-    tracking.bulk_update(to_update, validate=False)
+        plan.update.append((current, changes))
+    plan.update.extend((ended, {"successor_id": ids[key]}) for ended, key in plan.succeed)
+    _with_cheap_labels([t for t, _changes in plan.update])
+    tracking.bulk_update(plan.update, validate=False)
 
     bar.step("writing relations")
     moved = _write_relations(wanted, result, ids)
 
     # -- closure: only what a new territory or a moved link can change
     bar.step("rebuilding closure")
-    seeds = {t.pk for t in to_create} | moved
+    seeds = {t.pk for t in plan.create} | moved
     if len(seeds) > 2000:
         result.closure = closure_rebuild()
     elif seeds:
