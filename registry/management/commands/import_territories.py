@@ -9,7 +9,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from registry import params
 from registry.exceptions import ImportFailed
 from registry.importers.cog import import_cog
-from registry.importers.cog.vintage import FIRST_YEAR, LAST_YEAR
+from registry.importers.cog.vintage import (
+    COMMUNE_POPULATION_LAG,
+    FIRST_YEAR,
+    GROUP_POPULATION_LAG,
+    LAST_YEAR,
+)
 
 
 def _describe(exc: ImportFailed) -> str:
@@ -54,13 +59,15 @@ class Command(BaseCommand):
             "--population-year",
             default=None,
             help="Census year of the populations in communes.json (default: the vintage "
-            "minus 3, e.g. 2023 for the 2026 vintage).",
+            f"minus {COMMUNE_POPULATION_LAG}, e.g. {2026 - COMMUNE_POPULATION_LAG} for the 2026 "
+            "vintage).",
         )
         parser.add_argument(
             "--epci-population-year",
             default=None,
             help="Census year of the populations in epci.json and ept.json (default: the "
-            "vintage minus 4, e.g. 2022 for the 2026 vintage).",
+            f"vintage minus {GROUP_POPULATION_LAG}, e.g. {2026 - GROUP_POPULATION_LAG} for the "
+            "2026 vintage).",
         )
         parser.add_argument(
             "--force",
