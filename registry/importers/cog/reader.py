@@ -89,8 +89,20 @@ def _extra(record: dict, mapping: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _values(name: str, *, kind="", population=None, total=None, year=None, siren="", extra=None):
-    """A territory's field values as the files give them (``spec.FIELDS``)."""
+def _values(
+    name: str,
+    *,
+    kind: str = "",
+    population: int | None = None,
+    total: int | None = None,
+    year: int | None = None,
+    siren: str = "",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The Territory fields the files set, as they give them: the diff compares these.
+
+    A territory without a population figure has no population year either.
+    """
     has_figure = population is not None or total is not None
     return {
         "name": name,

@@ -125,9 +125,6 @@ COMMUNE_EXTRA = {
 }
 GROUP_EXTRA = {"modeFinancement": "financing"}
 
-#: The Territory fields the files set (the diff compares exactly these).
-FIELDS = ("name", "kind", "population", "population_total", "population_year", "siren", "extra")
-
 CODE_MAX = Territory._meta.get_field("code").max_length
 NAME_MAX = Territory._meta.get_field("name").max_length
 SIREN_MAX = Territory._meta.get_field("siren").max_length
