@@ -239,3 +239,12 @@ def test_the_2026_files_pass_every_check_with_their_populations():
         None,
         2023,
     )
+
+
+def test_a_nul_in_a_field_name_is_refused_too():
+    data = vintage_n()
+    data["regions"][0]["zo\x00ne"] = "metro"
+    message = _refusal(data)
+    assert (
+        "regions.json, record at index 0 (code '11'): field 'zo\\x00ne' contains a NUL" in message
+    )

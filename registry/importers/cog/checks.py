@@ -85,8 +85,9 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{i}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield f"{path} (a key)", key
-            yield from _strings(item, f"{path}.{key}" if path else key)
+            inner = f"{path}.{key}" if path else key
+            yield inner, key  # a key is named by its own path
+            yield from _strings(item, inner)
 
 
 def text_problem(text: str) -> str | None:
