@@ -22,7 +22,16 @@ from registry.importers.cog import read_cog
 from registry.importers.cog.spec import POPULATION_MAX
 from registry.models import Territory
 from tests.conftest import FULL_COG_DIR as FULL_COUNTRY
-from tests.registry.cog_files import MGP, _commune, counts, get, run, vintage_n, write
+from tests.registry.cog_files import (
+    MGP,
+    _commune,
+    counts,
+    get,
+    run,
+    vintage_n,
+    vintage_n1,
+    write,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +257,18 @@ def test_a_nul_in_a_field_name_is_refused_too():
     assert (
         "regions.json, record at index 0 (code '11'): field 'zo\\x00ne' contains a NUL" in message
     )
+
+
+def test_a_nul_is_refused_by_the_command_and_nothing_is_written(tmp_path):
+    run(write(tmp_path / "ok", vintage_n()), "--vintage", "2025")
+    before = counts()
+    data = vintage_n1()
+    data["communes"][0]["codesPostaux"] = ["93\x00100"]
+    with pytest.raises(CommandError) as excinfo:
+        run(write(tmp_path / "nul", data), "--vintage", "2026")
+    assert (
+        "communes.json, record at index 0 (code '93001'): field 'codesPostaux[0]' contains a "
+        "NUL character" in str(excinfo.value)
+    )
+    assert counts() == before
+    assert get("commune", "93001").name == "Amont"
