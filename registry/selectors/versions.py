@@ -132,3 +132,25 @@ def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = 
         if pending:
             return f"{version}+{pending}"
     return str(version)
+
+
+def charters_above_version(*, territory_id: int) -> str:
+    """The last committed change of a charter filed under a territory above ``territory_id``.
+
+    A territory's bodies are judged by the charters of the territories they lie in
+    (``graph.loaders.charter_layers``); ``territory_version`` sees the changes filed
+    under the territory and below only, so an analysis keyed by it adds this one:
+    a charter written higher up the DAG moves it, nothing else does. "" when no
+    charter above was ever written.
+    """
+    column = version_column()
+    above = TerritoryClosure.objects.filter(descendant_id=territory_id, depth__gt=0).values(
+        "ancestor_id"
+    )
+    changes = ChangeRecord.objects.filter(model="registry.charter", territory_id__in=above)
+    version = changes.aggregate(m=Max(column))["m"]
+    if column == "commit_seq":
+        pending = changes.filter(commit_seq__isnull=True).aggregate(m=Max("id"))["m"]
+        if pending:
+            return f"{version or 0}+{pending}"
+    return "" if version is None else str(version)
