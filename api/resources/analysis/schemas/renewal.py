@@ -16,6 +16,11 @@ from rest_framework import serializers
 
 from api.resources.analysis.schemas.fields import NodeId, Pair, Vocabulary
 from api.resources.analysis.schemas.network import AnalysisHeaderSerializer
+from api.resources.analysis.schemas.renewal_rules import (
+    charter_field,
+    network_territory_field,
+    rules_field,
+)
 from graph.renewal import (
     AGE_BANDS,
     INDICATOR_CODES,
@@ -342,6 +347,9 @@ class RenewalAssessmentSerializer(serializers.Serializer):
     )
     summary_en = serializers.CharField(help_text="The score and the alerts, in a sentence.")
     summary_fr = serializers.CharField(help_text="The same, in French.")
+    charter = charter_field()
+    rules = rules_field()
+    network_territory = network_territory_field()
 
 
 class BodyRenewalSerializer(AnalysisHeaderSerializer, RenewalAssessmentSerializer):
