@@ -34,7 +34,6 @@ import networkx as nx
 from django.db import connections, router, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 
-from graph.charter_stub import Layer
 from graph.model import (
     MEMBERSHIP_WEIGHTS,
     BodyFacts,
@@ -46,7 +45,7 @@ from graph.model import (
     actor_node,
     body_node,
 )
-from graph.renewal import age_band
+from graph.renewal import Layer, age_band
 from registry.models import (
     Actor,
     Attendance,

@@ -142,7 +142,7 @@ class TestCharters(ResourceAPITests):
         charter = self.make(1, tree.commune)[0]
         before = counts()
         for payload, field in (
-            ({"thresholds": {"attendance": {"watch": 0.1}}}, "thresholds.attendance.watch"),
+            ({"thresholds": {"attendance": {"watch": 0.1}}}, "thresholds.attendance"),
             ({"weights": {"parity": -3}}, "weights.parity"),
             ({"answer_delay_days": 1000}, "answer_delay_days"),
         ):
