@@ -10,6 +10,7 @@ here by the API app when Django starts (``api.apps.ApiConfig.ready``). Without i
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,6 +49,11 @@ def install_values_validator(validator: ValuesValidator | None) -> None:
     _validator = validator
 
 
+def _infinite(value: Any) -> bool:
+    # JSON's 1e999 parses to infinity, which PostgreSQL's jsonb cannot store.
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def _shape_errors(thresholds: Any, weights: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not isinstance(thresholds, Mapping):
@@ -56,8 +62,16 @@ def _shape_errors(thresholds: Any, weights: Any) -> dict[str, list[str]]:
         for code, pair in thresholds.items():
             if not isinstance(pair, Mapping):
                 errors[f"thresholds.{code}"] = ['An object: {"watch": x, "renew": y}.']
+                continue
+            for key, value in pair.items():
+                if _infinite(value):
+                    errors[f"thresholds.{code}.{key}"] = ["A finite number."]
     if not isinstance(weights, Mapping):
         errors["weights"] = ["An object: indicator code -> weight."]
+    else:
+        for code, value in weights.items():
+            if _infinite(value):
+                errors[f"weights.{code}"] = ["A finite number."]
     return errors
 
 

@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from api.webhooks.vocabulary import resource_types
 from registry.models import BodyType, Charter, ParityRule
 from registry.services.charters import charter_create
 from registry.services.territories import territory_create
@@ -14,6 +15,7 @@ from tests.api.generic import (
     ResourceAPITests,
     assert_json,
     assert_problem,
+    caller,
     counts,
     ids,
     unique,
@@ -138,6 +140,19 @@ class TestCharters(ResourceAPITests):
         error = next(e for e in doc["errors"] if e["field"] == "thresholds.no_such_indicator")
         assert error["pointer"] == "#/thresholds/no_such_indicator"
 
+    def test_an_infinite_number_is_refused_naming_it(self, tree, full):
+        # 1e999 is valid JSON that parses to infinity, which PostgreSQL's jsonb refuses: the
+        # API's JSON fields refuse it (the service does too, for the admin).
+        before = counts()
+        for body, field in (
+            ('"weights": {"turnover": 1e999}', "weights"),
+            ('"thresholds": {"parity": {"renew": -1e999}}', "thresholds"),
+        ):
+            raw = f'{{"territory": {tree.commune.pk}, "name": "Charte", {body}}}'
+            response = full.client.post(self.list_url(), raw, content_type="application/json")
+            assert_problem(response, 422, field=field)
+        assert counts() == before
+
     def test_invalid_values_on_update_change_nothing(self, tree, full):
         charter = self.make(1, tree.commune)[0]
         before = counts()
@@ -196,3 +211,16 @@ class TestCharters(ResourceAPITests):
         assert ids(self.get_list(full.client, min_meetings_per_year=3)) == {c.pk for c in made}
         assert ids(self.get_list(full.client, min_meetings_per_year=4)) == set()
         assert_problem(self.get_list(full.client, mandate_years="x"), 400, field="mandate_years")
+
+    def test_changes_follow_the_feed_and_the_webhook_vocabulary(self, tree, full):
+        assert "charter" in resource_types()
+        payload = self.create_payloads(tree.commune)[1]
+        created = assert_json(full.client.post(self.list_url(), payload, format="json"), 201)
+        feed = assert_json(full.client.get("/api/changes/", {"limit": 1000}))["results"]
+        mine = [c for c in feed if c["type"] == "charter" and c["id"] == created["id"]]
+        assert [c["action"] for c in mine] == ["create"]
+        assert mine[0]["data"]["name"] == payload["name"]
+        assert mine[0]["data"]["territory_id"] == tree.commune.pk
+        outsider = caller(territory=tree.other_region)
+        feed = assert_json(outsider.client.get("/api/changes/", {"limit": 1000}))["results"]
+        assert not [c for c in feed if c["type"] == "charter" and c["id"] == created["id"]]

@@ -36,3 +36,20 @@ def test_the_database_refuses_a_rule_out_of_its_range(rule):
         with pytest.raises(IntegrityError), transaction.atomic():
             # validate=False: the model's own validators would say it first.
             tracking.create(charter, validate=False)
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_infinite_numbers_naming_the_path():
+    from registry.exceptions import InvalidInput
+    from registry.services.charters import charter_create
+
+    territory = TerritoryFactory()
+    with pytest.raises(InvalidInput) as caught:
+        charter_create(
+            territory=territory,
+            name="Charte",
+            thresholds={"parity": {"watch": float("inf")}},
+            weights={"turnover": float("-inf")},
+        )
+    assert set(caught.value.errors) == {"thresholds.parity.watch", "weights.turnover"}
+    assert not Charter.objects.exists()
