@@ -15,6 +15,7 @@ from tests.api.generic import (
     ResourceAPITests,
     assert_json,
     assert_problem,
+    build_tree,
     caller,
     counts,
     ids,
@@ -212,15 +213,20 @@ class TestCharters(ResourceAPITests):
         assert ids(self.get_list(full.client, min_meetings_per_year=4)) == set()
         assert_problem(self.get_list(full.client, mandate_years="x"), 400, field="mandate_years")
 
-    def test_changes_follow_the_feed_and_the_webhook_vocabulary(self, tree, full):
-        assert "charter" in resource_types()
-        payload = self.create_payloads(tree.commune)[1]
-        created = assert_json(full.client.post(self.list_url(), payload, format="json"), 201)
-        feed = assert_json(full.client.get("/api/changes/", {"limit": 1000}))["results"]
-        mine = [c for c in feed if c["type"] == "charter" and c["id"] == created["id"]]
-        assert [c["action"] for c in mine] == ["create"]
-        assert mine[0]["data"]["name"] == payload["name"]
-        assert mine[0]["data"]["territory_id"] == tree.commune.pk
-        outsider = caller(territory=tree.other_region)
-        feed = assert_json(outsider.client.get("/api/changes/", {"limit": 1000}))["results"]
-        assert not [c for c in feed if c["type"] == "charter" and c["id"] == created["id"]]
+
+# The feed lists committed changes (on PostgreSQL stamped at commit): real transactions.
+@pytest.mark.django_db(transaction=True)
+def test_charter_changes_follow_the_feed_and_the_webhook_vocabulary():
+    assert "charter" in resource_types()
+    tree = build_tree()
+    full = caller()
+    payload = {"territory": tree.commune.pk, "name": unique("Charte")}
+    created = assert_json(full.client.post("/api/charters/", payload, format="json"), 201)
+    feed = assert_json(full.client.get("/api/changes/", {"limit": 1000}))["results"]
+    mine = [c for c in feed if c["type"] == "charter" and c["id"] == created["id"]]
+    assert [c["action"] for c in mine] == ["create"]
+    assert mine[0]["data"]["name"] == payload["name"]
+    assert mine[0]["data"]["territory_id"] == tree.commune.pk
+    outsider = caller(territory=tree.other_region)
+    feed = assert_json(outsider.client.get("/api/changes/", {"limit": 1000}))["results"]
+    assert not [c for c in feed if c["type"] == "charter"]
