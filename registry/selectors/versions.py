@@ -135,17 +135,22 @@ def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = 
 
 
 def charters_above_version(*, territory_id: int) -> str:
-    """The last committed change of a charter filed under a territory above ``territory_id``.
+    """The last committed change of a charter that may judge the territory's bodies from above.
 
-    A territory's bodies are judged by the charters of the territories they lie in
-    (``graph.loaders.charter_layers``); ``territory_version`` sees the changes filed
-    under the territory and below only, so an analysis keyed by it adds this one:
-    a charter written higher up the DAG moves it, nothing else does. "" when no
-    charter above was ever written.
+    A body is judged by the charters of the territories it lies in
+    (``graph.loaders.charter_layers``). ``territory_version`` sees the changes filed
+    under the territory and below; this one adds those of charters filed on a
+    territory outside it that contains one of its territories: the ones above it,
+    and in a DAG those above its members through the other hierarchy (the
+    département of a commune of an EPCI). A charter written elsewhere leaves it
+    unchanged. "" when no such charter was ever written.
     """
     column = version_column()
-    above = TerritoryClosure.objects.filter(descendant_id=territory_id, depth__gt=0).values(
-        "ancestor_id"
+    inside = _within(territory_id)
+    above = (
+        TerritoryClosure.objects.filter(descendant_id__in=inside)
+        .exclude(ancestor_id__in=inside)
+        .values("ancestor_id")
     )
     changes = ChangeRecord.objects.filter(model="registry.charter", territory_id__in=above)
     version = changes.aggregate(m=Max(column))["m"]

@@ -167,3 +167,28 @@ def test_without_a_charter_the_installation_defaults_judge(client, world):
     doc = _renewal(client, body)
     assert doc["charter"] is None
     assert {rule["source_kind"] for rule in doc["rules"]} <= {"default", "settings", "body"}
+
+
+def test_a_charter_above_a_member_through_the_other_hierarchy_refreshes_the_answer(client):
+    """A commune in an EPCI and in a département: the EPCI's ranking is judged, for that
+    commune's bodies, by the département's charters too, though the département is
+    neither above nor below the EPCI."""
+    cache.clear()
+    dept = territory_create(level="departement", code="9A", name="Département")
+    epci = territory_create(level="epci", code="200000001", name="Communauté")
+    commune = territory_create(
+        level="commune",
+        code="9A001",
+        name="Commune",
+        parents=[(dept, "administrative"), (epci, "intercommunal")],
+    )
+    body = body_create(name="Conseil de développement", body_type="other", territory=commune)
+    charter = charter_create(name="Charte départementale", territory=dept, answer_delay_days=30)
+    ranking = {"territory": epci.pk, "as_of": AS_OF}
+    first = client.get("/api/analysis/renewal", ranking)
+    assert first["X-Analysis-Cache"] == "miss"
+    entry = orjson.loads(first.content)["ranking"][0]
+    assert (entry["body_id"], entry["charter"]["id"]) == (body.pk, charter.pk)
+    assert client.get("/api/analysis/renewal", ranking)["X-Analysis-Cache"] == "hit"
+    charter_update(charter=charter, answer_delay_days=45)
+    assert client.get("/api/analysis/renewal", ranking)["X-Analysis-Cache"] == "miss"
