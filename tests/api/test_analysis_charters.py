@@ -22,6 +22,7 @@ from django.core.cache import cache
 
 from api.models import ALL_SCOPES
 from graph import loaders
+from registry.services.activity import meeting_create
 from registry.services.bodies import body_create
 from registry.services.charters import charter_create, charter_update
 from registry.services.territories import territory_create
@@ -192,3 +193,25 @@ def test_a_charter_above_a_member_through_the_other_hierarchy_refreshes_the_answ
     assert client.get("/api/analysis/renewal", ranking)["X-Analysis-Cache"] == "hit"
     charter_update(charter=charter, answer_delay_days=45)
     assert client.get("/api/analysis/renewal", ranking)["X-Analysis-Cache"] == "miss"
+
+
+def test_a_charter_rule_changes_the_judgement_of_a_body(client, world):
+    """Three meetings in the last year: ok by the default thresholds (watch at 2), an alert
+    under a charter that asks for four a year (C cq), ok again once that charter ended."""
+    body = body_create(
+        name="Conseil de quartier actif", body_type="conseil_quartier", territory=world["q"]
+    )
+    for day in (dt.date(2026, 2, 1), dt.date(2026, 5, 1), dt.date(2026, 9, 1)):
+        meeting_create(body=body, date=day, kind="plenary")
+
+    def meetings():
+        doc = _renewal(client, body)
+        indicator = next(i for i in doc["indicators"] if i["code"] == "meetings_per_year")
+        return indicator["value"], indicator["status"], doc["charter"]
+
+    value, status, charter = meetings()
+    assert (value, status, charter["id"]) == (3, "alert", world["C cq"].pk)
+    charter_update(charter=world["C cq"], valid_until=dt.date(2026, 6, 1))
+    value, status, charter = meetings()
+    assert (value, status) == (3, "ok")  # defaults: watch at 2 meetings or fewer
+    assert charter["id"] != world["C cq"].pk
