@@ -21,6 +21,7 @@ from api.resources.analysis import (
 from api.resources.bodies import BodyViewSet, CollegeViewSet
 from api.resources.bulk import ActorBulkView, ActorImportView, InteractionBulkView
 from api.resources.changes import ChangeFeedView
+from api.resources.charters import CharterViewSet
 from api.resources.duplicates import ActorDuplicatesView
 from api.resources.gdpr import ActorEraseView, PersonalDataExportView
 from api.resources.health import HealthView
@@ -41,6 +42,7 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("charters", CharterViewSet, basename="charter")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

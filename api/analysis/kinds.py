@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 import orjson
 
+from api.analysis.charters import configs_for
 from api.analysis.runner import Request, config, register
 from graph import export, loaders
 from graph.influence import influence_map
@@ -204,7 +205,7 @@ def assessments(request: Request, body_ids: list[int] | None = None):
         body_ids = sorted(
             loaders.bodies_of(request.territory_id, request.as_of).values_list("id", flat=True)
         )
-    settings = renewal_config()
+    configs = configs_for(body_ids, request.as_of)  # each body's charters, then the settings
     # One search for the distance to decision-makers, shared by every body.
     deciders = decision_distances(graph)
     communities_total = len(set(positions.communities.values()))
@@ -229,7 +230,11 @@ def assessments(request: Request, body_ids: list[int] | None = None):
         )
         results.append(
             assess_body(
-                facts, as_of=request.as_of, network=network, profile=profile, config=settings
+                facts,
+                as_of=request.as_of,
+                network=network,
+                profile=profile,
+                config=configs[facts.id],
             )
         )
     return graph, results

@@ -42,6 +42,7 @@ from django.db.models import Model
 
 from registry import tracking
 from registry.demo import names as N
+from registry.demo.charters import write_charters
 from registry.demo.scenario import (
     CHANGE_REASON,
     CORE_BODIES,
@@ -355,6 +356,7 @@ class _Generator:
         self.log(f"interactions written ({time.perf_counter() - t0:.1f}s)")
         self._duplicates()
         self.writer.flush()
+        write_charters()
 
     # --- territories ---------------------------------------------------------------
 

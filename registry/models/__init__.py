@@ -21,6 +21,7 @@ from registry.models.actor import (
     PersonalData,
 )
 from registry.models.body import Body, BodyStatus, BodyType, College, ParityRule, SelectionMode
+from registry.models.charter import Charter
 from registry.models.cog import CogVintage
 from registry.models.history import ChangeAction, ChangeRecord
 from registry.models.interaction import Direction, Interaction, InteractionType, Sign
@@ -50,6 +51,7 @@ __all__ = [
     "BodyType",
     "ChangeAction",
     "ChangeRecord",
+    "Charter",
     "CogVintage",
     "College",
     "Direction",

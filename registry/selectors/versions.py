@@ -132,3 +132,30 @@ def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = 
         if pending:
             return f"{version}+{pending}"
     return str(version)
+
+
+def charters_above_version(*, territory_id: int) -> str:
+    """The last committed change of a charter that may judge the territory's bodies from above.
+
+    A body is judged by the charters of the territories it lies in
+    (``graph.loaders.charter_layers``). ``territory_version`` sees the changes filed
+    under the territory and below; this one adds those of charters filed on a
+    territory outside it that contains one of its territories: the ones above it,
+    and in a DAG those above its members through the other hierarchy (the
+    département of a commune of an EPCI). A charter written elsewhere leaves it
+    unchanged. "" when no such charter was ever written.
+    """
+    column = version_column()
+    inside = _within(territory_id)
+    above = (
+        TerritoryClosure.objects.filter(descendant_id__in=inside)
+        .exclude(ancestor_id__in=inside)
+        .values("ancestor_id")
+    )
+    changes = ChangeRecord.objects.filter(model="registry.charter", territory_id__in=above)
+    version = changes.aggregate(m=Max(column))["m"]
+    if column == "commit_seq":
+        pending = changes.filter(commit_seq__isnull=True).aggregate(m=Max("id"))["m"]
+        if pending:
+            return f"{version or 0}+{pending}"
+    return "" if version is None else str(version)

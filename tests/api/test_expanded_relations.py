@@ -22,6 +22,7 @@ import yaml
 from api.base import RegistrySerializer, brief_serializer
 from api.id_schema import ID_SCHEMA
 from api.urls import router
+from registry.services.charters import charter_create
 from tests.factories import (
     ActorFactory,
     BodyFactory,
@@ -128,6 +129,7 @@ def world(db):
     OpinionFactory(body=body)
     InteractionFactory(source=actor, target_actor=host, territory=territory)
     InteractionFactory(source=actor, target_actor=None, target_body=body, territory=territory)
+    charter_create(territory=territory, name="Charte de la participation")
 
 
 def _snake(name: str) -> str:

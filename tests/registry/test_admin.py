@@ -122,7 +122,9 @@ def sample_data():
     from django.contrib.auth import get_user_model
 
     from registry.models import StaffTerritory
+    from registry.services.charters import charter_create
 
+    charter_create(territory=commune, name="Charte de la participation", min_meetings_per_year=3)
     agent = get_user_model().objects.create_user("chartres-agent", is_staff=True)
     StaffTerritory.objects.create(user=agent, territory=dep)
     tracking.create(

@@ -455,6 +455,7 @@ BASE = {
         "interaction_type": "funding",
         "territory": w.inside.commune.pk,
     },
+    "charters": lambda w: {"territory": w.inside.commune.pk, "name": "Alpha Charte neuve"},
 }
 
 #: (resource, field, which object of a branch it names, how it is sent): every relation a
@@ -476,6 +477,7 @@ RELATIONS = [
     ("interactions", "target_actor", "organization", None),
     ("interactions", "target_body", "body", None),
     ("interactions", "territory", "commune", None),
+    ("charters", "territory", "commune", None),
 ]
 #: Relations whose inside control cannot succeed as such (a college of another body...).
 NO_CONTROL = {("memberships", "college"), ("meetings", "attendance")}
