@@ -301,7 +301,8 @@ def test_renewal_ranking_matches_the_schema(client, world, rich):  # noqa: F811
 
 
 def test_jobs_match_the_schema(client, world, settings, monkeypatch):  # noqa: F811
-    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 2}
+    # 1: the body's renewal is analysed in its network territory, its quartier Q (2 nodes).
+    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 1}
     routes = {
         "/api/analysis/influence-map": "/api/analysis/influence-map",
         "/api/analysis/interlocks": "/api/analysis/interlocks",
@@ -397,8 +398,15 @@ HEADER = list(network.AnalysisHeaderSerializer().fields)
         (network.InterlocksSerializer, HEADER + _names(interlocks.Interlocks)[:-1]),
         (network.StakeholderEntrySerializer, _names(stakeholders.StakeholderEntry)),
         (network.StakeholdersSerializer, HEADER + _names(stakeholders.StakeholderGrid)),
-        (renewal.RenewalAssessmentSerializer, _names(graph_renewal.Assessment)),
-        (renewal.BodyRenewalSerializer, HEADER + _names(graph_renewal.Assessment)),
+        # network_territory: the Assessment's id, rendered with its level, code and name.
+        (
+            renewal.RenewalAssessmentSerializer,
+            [*_names(graph_renewal.Assessment), "network_territory"],
+        ),
+        (
+            renewal.BodyRenewalSerializer,
+            HEADER + [*_names(graph_renewal.Assessment), "network_territory"],
+        ),
         (
             renewal.IndicatorSerializer,
             [f for f in _names(graph_renewal.Indicator) if f not in ("code", "detail")],

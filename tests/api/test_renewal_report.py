@@ -43,7 +43,7 @@ def demo(django_db_setup, django_db_blocker):
         request = Request(
             kind="renewal", territory_id=paris.pk, as_of=REFERENCE_DATE, params=(), fmt="json"
         )
-        _graph, results = assessments(request)
+        results = assessments(request).assessments
         yield {"paris": paris, "ranking": rank_bodies(results)}
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
+from graph import loaders
 from graph.interlocks import interlocks
 from graph.renewal import ALERT, OK, WATCH, Assessment, rank_bodies
 from registry.demo import PLANTED, REFERENCE_DATE
@@ -78,8 +79,8 @@ def demo(django_db_setup, django_db_blocker):
             request = Request(
                 kind="renewal", territory_id=territory.pk, as_of=REF, params=(), fmt="json"
             )
-            graph, results = assessments(request)
-            graphs[key] = graph
+            results = assessments(request).assessments
+            graphs[key] = loaders.registry_graph(territory_id=territory.pk, as_of=REF)
             rankings[key] = rank_bodies(results)
             for a in results:
                 by_name.setdefault(a.body_name, a)

@@ -175,7 +175,7 @@ class Command(BaseCommand):
         place = resolve_territory(territory)
         request = Request(kind="renewal", territory_id=place.pk, as_of=day, params=(), fmt="json")
         with loaders.snapshot():
-            _graph, results = assessments(request)
+            results = assessments(request).assessments
         rows = report_rows(rank_bodies(results), lang)
 
         if fmt == "csv":

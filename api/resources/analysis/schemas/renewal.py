@@ -319,6 +319,15 @@ class IndicatorField(serializers.JSONField):
     """One indicator, of the type its ``code`` names."""
 
 
+class NetworkTerritorySerializer(serializers.Serializer):
+    """The territory whose graph gave a body's network indicators."""
+
+    id = serializers.IntegerField(help_text="The territory.")
+    level = serializers.CharField(help_text="Its level (commune, epci, quartier...).")
+    code = serializers.CharField(help_text="Its official or own code.")
+    name = serializers.CharField(help_text="Its name.")
+
+
 class RenewalAssessmentSerializer(serializers.Serializer):
     """The renewal assessment of one body."""
 
@@ -342,6 +351,15 @@ class RenewalAssessmentSerializer(serializers.Serializer):
     )
     summary_en = serializers.CharField(help_text="The score and the alerts, in a sentence.")
     summary_fr = serializers.CharField(help_text="The same, in French.")
+    network_territory = NetworkTerritorySerializer(
+        allow_null=True,
+        help_text=(
+            "The territory whose graph gave the network indicators: the territory the "
+            "body's host authority governs when the body's territory lies within it, else "
+            "the body's own (for a territory-scoped key, its territory when that one lies "
+            "beyond it). The same in the single-body answer and in every ranking."
+        ),
+    )
 
 
 class BodyRenewalSerializer(AnalysisHeaderSerializer, RenewalAssessmentSerializer):
