@@ -21,6 +21,7 @@ import pytest
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
 from graph import loaders
+from graph.influence import influence_map
 from graph.interlocks import interlocks
 from graph.renewal import ALERT, OK, WATCH, Assessment, rank_bodies
 from registry.demo import PLANTED, REFERENCE_DATE
@@ -240,3 +241,16 @@ def test_healthy_controls_score_below_every_planted_case(demo):
         if demo["by_name"][name].score >= a.score
     ]
     assert not violations, "; ".join(violations)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_brokers_are_a_small_minority_of_paris(demo, seed):
+    # The former rule (one tie into another community) flagged 408 of 412 Paris nodes.
+    paris = Territory.objects.get(level="commune", code="75056")
+    im = influence_map(
+        loaders.registry_graph(territory_id=paris.pk, as_of=REF), as_of=REF, seed=seed
+    )
+    assert 0 < len(im.brokers) < 0.10 * len(im.nodes), (len(im.brokers), len(im.nodes))
+    for node in im.brokers:
+        m = im.node(node)
+        assert m.role in ("connector_hub", "kinless_hub") and m.bridged_communities >= 3

@@ -68,7 +68,9 @@ class InfluenceMapView(AnalysisView):
             "`ANALYSIS_EXACT_BETWEENNESS_MAX_NODES` nodes, else sampled with the seed: "
             "`graph.betweenness_method` says which), Burt constraint and effective size, core "
             "number, Louvain community (seeded); per community its size and most central "
-            "members; the brokers (ties into other communities). Formats by `format` or "
+            "members; per node its participation coefficient, within-community degree z-score "
+            "and role (Guimerà & Amaral); the brokers (hubs of their community tied into two "
+            "or more others: README, Consultant). Formats by `format` or "
             "Accept: `json` (node-link, default), `gexf` (Gephi), `graphml`, `svg` (a picture: "
             "communities coloured, size by PageRank, labels on the top nodes)."
         ),
