@@ -272,9 +272,10 @@ class Assessed:
         return Reads(outside_actor_ids=outside, territory_ids=beyond)
 
     def rendered(self, assessment: Assessment, places: dict[int, dict]) -> dict:
+        """The assessment as JSON, its network territory's id with its level, code, name."""
         document = plain(assessment)
-        home = self.homes.get(assessment.body_id)
-        document["network_territory"] = places.get(home) if home is not None else None
+        home = assessment.network_territory
+        document["network_territory"] = None if home is None else places[home]
         return document
 
     def places(self) -> dict[int, dict]:
@@ -313,6 +314,7 @@ def assessments(request: Request, body_ids: list[int] | None = None) -> Assessed
                 network=network.of_body(facts.id),
                 profile=network.profile,
                 config=settings,
+                network_territory=home if body_node(facts.id) in network.graph else None,
             )
         )
     return Assessed(networks=networks, assessments=results, homes=homes)

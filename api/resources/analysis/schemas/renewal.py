@@ -16,6 +16,11 @@ from rest_framework import serializers
 
 from api.resources.analysis.schemas.fields import NodeId, Pair, Vocabulary
 from api.resources.analysis.schemas.network import AnalysisHeaderSerializer
+from api.resources.analysis.schemas.renewal_rules import (
+    charter_field,
+    network_territory_field,
+    rules_field,
+)
 from graph.renewal import (
     AGE_BANDS,
     INDICATOR_CODES,
@@ -319,15 +324,6 @@ class IndicatorField(serializers.JSONField):
     """One indicator, of the type its ``code`` names."""
 
 
-class NetworkTerritorySerializer(serializers.Serializer):
-    """The territory whose graph gave a body's network indicators."""
-
-    id = serializers.IntegerField(help_text="The territory.")
-    level = serializers.CharField(help_text="Its level (commune, epci, quartier...).")
-    code = serializers.CharField(help_text="Its official or own code.")
-    name = serializers.CharField(help_text="Its name.")
-
-
 class RenewalAssessmentSerializer(serializers.Serializer):
     """The renewal assessment of one body."""
 
@@ -351,15 +347,9 @@ class RenewalAssessmentSerializer(serializers.Serializer):
     )
     summary_en = serializers.CharField(help_text="The score and the alerts, in a sentence.")
     summary_fr = serializers.CharField(help_text="The same, in French.")
-    network_territory = NetworkTerritorySerializer(
-        allow_null=True,
-        help_text=(
-            "The territory whose graph gave the network indicators: the territory the "
-            "body's host authority governs when the body's territory lies within it, else "
-            "the body's own (for a territory-scoped key, its territory when that one lies "
-            "beyond it). The same in the single-body answer and in every ranking."
-        ),
-    )
+    charter = charter_field()
+    rules = rules_field()
+    network_territory = network_territory_field()
 
 
 class BodyRenewalSerializer(AnalysisHeaderSerializer, RenewalAssessmentSerializer):
