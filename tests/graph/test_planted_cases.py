@@ -23,7 +23,9 @@ from api.analysis.runner import Request
 from graph import loaders
 from graph.influence import influence_map
 from graph.interlocks import interlocks
+from graph.positions import network_positions
 from graph.renewal import ALERT, OK, WATCH, Assessment, rank_bodies
+from graph.stakeholders import stakeholder_grid
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.demo.scenario import MULTI_MEMBERS
 from registry.models import Territory
@@ -254,3 +256,18 @@ def test_brokers_are_a_small_minority_of_paris(demo, seed):
     for node in im.brokers:
         m = im.node(node)
         assert m.role in ("connector_hub", "kinless_hub") and m.bridged_communities >= 3
+
+
+def test_paris_actors_with_undeclared_attributes_are_unknown_not_non_stakeholders(demo):
+    # The former rule classed 316 of Paris's 406 actors "non-stakeholder" for want of a
+    # declared legitimacy or urgency.
+    paris = Territory.objects.get(level="commune", code="75056")
+    graph = loaders.registry_graph(territory_id=paris.pk, as_of=REF)
+    grid = stakeholder_grid(graph, as_of=REF, pagerank=network_positions(graph, seed=0).pagerank)
+    undeclared = [e for e in grid.entries if {"power", "legitimacy", "urgency"} & set(e.missing)]
+    assert undeclared, "the demo leaves attributes undeclared"
+    assert all(e.salience == "unknown" for e in undeclared)
+    assert dict(grid.salience_counts)["unknown"] == len(undeclared)
+    for e in grid.entries:
+        if e.salience == "non_stakeholder":
+            assert e.power < 3 and e.legitimacy < 3 and e.urgency < 3, e

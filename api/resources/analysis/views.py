@@ -232,7 +232,10 @@ class StakeholdersView(AnalysisView):
             "Mitchell-Agle-Wood salience class (power, legitimacy, urgency), from the declared "
             "0-5 attributes; an attribute counts as present from `threshold`. Where power is "
             "not declared, network position stands in for it (5 x the percentile of the "
-            "actor's PageRank), and `power_source` says so."
+            "actor's PageRank), and `power_source` says so. An attribute still unknown is "
+            "never taken as absent: the quadrant is `unknown` when power or interest is, the "
+            "salience class `unknown` when power, legitimacy or urgency is, and both are "
+            "counted."
         ),
         parameters=[StakeholdersQuery],
         responses=answers(schemas.StakeholdersSerializer, "The grids."),

@@ -350,7 +350,8 @@ def salience_field(**kwargs) -> Vocabulary:
     return Vocabulary(
         "SalienceClass",
         SALIENCE_CLASSES,
-        about="Mitchell-Agle-Wood salience class, from the attributes present.",
+        about="Mitchell-Agle-Wood salience class, from the attributes present; `unknown` "
+        "when power, legitimacy or urgency is unknown (`missing` says which).",
         **kwargs,
     )
 
