@@ -505,11 +505,19 @@ def territory_places(territory_ids: set[int]) -> dict[int, dict[str, object]]:
     }
 
 
-def size_estimate(*, territory_id: int, as_of: dt.date) -> int:
-    """About how many nodes the territory's graph has (its actors and bodies), in two counts.
+def size_estimate(
+    *, territory_id: int, as_of: dt.date, also_territory_ids: frozenset[int] = frozenset()
+) -> int:
+    """About how many nodes the territory's graph has (its actors and bodies), in two counts;
+    with ``also_territory_ids`` (network territories beyond it), the graphs of them all.
 
     Members from elsewhere are not counted: this decides, before loading
     anything, whether an analysis fits in a request or goes to a worker.
     """
-    actors = Actor.objects.filter(territory_id__in=_within(territory_id)).count()
-    return actors + bodies_of(territory_id, as_of).count()
+    if not also_territory_ids:
+        actors = Actor.objects.filter(territory_id__in=_within(territory_id)).count()
+        return actors + bodies_of(territory_id, as_of).count()
+    ids = sorted({territory_id, *also_territory_ids})
+    within = TerritoryClosure.objects.filter(ancestor_id__in=ids).values("descendant_id")
+    actors = Actor.objects.filter(territory_id__in=within).count()
+    return actors + Body.objects.active_on(as_of).filter(territory_id__in=within).count()

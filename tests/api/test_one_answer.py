@@ -163,3 +163,16 @@ def test_a_scoped_key_sees_no_graph_beyond_its_territory(demo):
     assert ranking_entry(key, paris18.pk, montmartre.pk) == assessment_of(alone)
     belleville = Body.objects.get(name="Conseil de quartier Belleville")
     assert key.get(f"/api/analysis/bodies/{belleville.pk}/renewal").status_code == 404
+
+
+def test_a_ranking_is_sized_by_the_network_territories_it_loads(client, settings):
+    # The quartier Montmartre holds 1 body (and few actors) but its ranking loads Paris's
+    # graph: over the bound, it is a job to poll, not a computation in the request.
+    quartier = Territory.objects.get(level="quartier", code="75118-Q01")
+    paris = Territory.objects.get(level="commune", code="75056")
+    small = loaders.size_estimate(territory_id=quartier.pk, as_of=REFERENCE_DATE)
+    large = loaders.size_estimate(territory_id=paris.pk, as_of=REFERENCE_DATE)
+    assert small < large
+    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": small}
+    response = client.get("/api/analysis/renewal", {"territory": quartier.pk, "as_of": REF})
+    assert response.status_code == 202, response.content
