@@ -6,7 +6,10 @@ it was computed from (``graph.loaders.data_version``: the last committed change
 filed under the territory, or touching a member from elsewhere). A request
 reads the entry, asks the database for the current version (one indexed
 query) and serves the entry only when both agree: a write to the territory's
-data gives a fresh result, never a stale one; a write elsewhere leaves it.
+data gives a fresh result, never a stale one; a write elsewhere leaves it. What
+an answer read beyond its territory (members who live elsewhere, a body's network
+territory above the one asked for) comes back from its computer as ``Reads`` and
+is part of that version.
 
 Analyses larger than ``SYNC_MAX_NODES`` are not computed in the request: they
 are queued as a django-tasks task (``compute_task``), run by ``manage.py
