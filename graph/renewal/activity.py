@@ -1,4 +1,14 @@
-"""Renewal indicators of activity: attendance, its trend, meetings, dormancy."""
+"""Renewal indicators of activity: attendance, its trend, meetings, dormancy.
+
+Rules that change a count, each shown in the indicator's ``detail``:
+
+- ``attendance`` and ``attendance_trend`` leave out the meetings whose
+  attendance is not recorded (``excluded_without_attendance``);
+- ``meetings_per_year``: when a charter (or the body's settings) sets
+  ``min_meetings_per_year``, fewer meetings than the minimum is an alert and
+  reaching it is ok (the threshold becomes ``[null, minimum - 1]``); otherwise
+  the indicator's thresholds apply.
+"""
 
 from __future__ import annotations
 
@@ -10,160 +20,94 @@ from graph.renewal.base import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
     OK,
-    WATCH,
     Context,
     Indicator,
-    date_en,
-    date_fr,
     graded,
-    num_en,
-    num_fr,
-    pct_en,
-    pct_fr,
     unknown_result,
 )
-from graph.renewal.maths import (
-    years_before,
-)
+from graph.renewal.maths import years_before
 
 
 def _meetings_in(facts: BodyFacts, start: dt.date, as_of: dt.date):
     return sorted((m for m in facts.meetings if start < m.date <= as_of), key=lambda m: m.date)
 
 
+def _convened(meeting) -> int:
+    return meeting.present + meeting.excused + meeting.absent
+
+
 def attendance(ctx: Context) -> Indicator:
-    facts, as_of, config = ctx.facts, ctx.as_of, ctx.config
     code = "attendance"
-    meetings = [
-        m
-        for m in _meetings_in(facts, years_before(as_of, 1), as_of)
-        if m.present + m.excused + m.absent
-    ]
+    held = _meetings_in(ctx.facts, years_before(ctx.as_of, 1), ctx.as_of)
+    meetings = [m for m in held if _convened(m)]
     if not meetings:
-        return unknown_result(
-            code,
-            config,
-            "No attendance was recorded for a meeting of the last 12 months: record who attended.",
-            "Aucune présence n'est enregistrée pour une réunion des 12 derniers mois : saisir les présences.",
-        )
+        return unknown_result(code, ctx.config, "attendance.none_recorded")
     present = sum(m.present for m in meetings)
-    convened = sum(m.present + m.excused + m.absent for m in meetings)
+    convened = sum(_convened(m) for m in meetings)
     rate = present / convened
-    messages = {
-        ALERT: (
-            f"Only {pct_en(rate)} of the members attended the meetings of the last 12 months ({len(meetings)} meeting(s)): ask the absent members whether they will stay, and renew the body.",
-            f"Seuls {pct_fr(rate)} des membres ont assisté aux réunions des 12 derniers mois ({len(meetings)} réunion(s)) : demander aux absents s'ils restent et renouveler l'instance.",
-        ),
-        WATCH: (
-            f"Attendance was {pct_en(rate)} over the last 12 months ({len(meetings)} meeting(s)): contact the members who no longer come.",
-            f"L'assiduité a été de {pct_fr(rate)} sur les 12 derniers mois ({len(meetings)} réunion(s)) : contacter les membres qui ne viennent plus.",
-        ),
-        OK: (
-            f"Attendance was {pct_en(rate)} over the last 12 months ({len(meetings)} meeting(s)): the members take part.",
-            f"L'assiduité a été de {pct_fr(rate)} sur les 12 derniers mois ({len(meetings)} réunion(s)) : les membres participent.",
-        ),
+    detail = {
+        "meetings": len(meetings),
+        "present": present,
+        "convened": convened,
+        "excluded_without_attendance": len(held) - len(meetings),
     }
-    detail = {"meetings": len(meetings), "present": present, "convened": convened}
-    return graded(code, rate, config, detail, messages)
+    return graded(code, rate, ctx.config, detail, rate=rate, meetings=len(meetings))
 
 
 def attendance_trend(ctx: Context) -> Indicator:
-    facts, as_of, config = ctx.facts, ctx.as_of, ctx.config
     code = "attendance_trend"
-    start = years_before(as_of, 3)
+    start = years_before(ctx.as_of, 3)
+    held = _meetings_in(ctx.facts, start, ctx.as_of)
     points = [
-        (
-            (m.date - start).days / DAYS_PER_YEAR,
-            100 * m.present / (m.present + m.excused + m.absent),
-        )
-        for m in _meetings_in(facts, start, as_of)
-        if m.present + m.excused + m.absent
+        ((m.date - start).days / DAYS_PER_YEAR, 100 * m.present / _convened(m))
+        for m in held
+        if _convened(m)
     ]
+    excluded = len(held) - len(points)
     xs = [x for x, _ in points]
     if len(points) < 3 or len(set(xs)) < 2:
         return unknown_result(
             code,
-            config,
-            "Fewer than 3 meetings with attendance were recorded over the last 3 years: the trend cannot be measured; record the attendance of each meeting.",
-            "Moins de 3 réunions avec présences sont enregistrées sur les 3 dernières années : la tendance ne peut être mesurée ; saisir les présences de chaque réunion.",
-            meetings=len(points),
+            ctx.config,
+            "attendance_trend.too_few",
+            {"meetings": len(points), "excluded_without_attendance": excluded},
         )
     mx = sum(xs) / len(xs)
     my = sum(y for _, y in points) / len(points)
     slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x in xs)
-    s_en, s_fr = num_en(slope), num_fr(slope)
-    messages = {
-        ALERT: (
-            f"Attendance is falling by {num_en(-slope)} points a year over the last 3 years: the body is emptying; renew it before it becomes dormant.",
-            f"L'assiduité baisse de {num_fr(-slope)} points par an sur les 3 dernières années : l'instance se vide ; la renouveler avant qu'elle ne tombe en sommeil.",
-        ),
-        WATCH: (
-            f"Attendance is falling by {num_en(-slope)} points a year over the last 3 years: ask the members what would bring them back (schedule, agenda, feedback).",
-            f"L'assiduité baisse de {num_fr(-slope)} points par an sur les 3 dernières années : demander aux membres ce qui les ferait revenir (horaires, ordre du jour, retours).",
-        ),
-        OK: (
-            f"Attendance changes by {s_en} points a year over the last 3 years: no downward trend.",
-            f"L'assiduité évolue de {s_fr} points par an sur les 3 dernières années : pas de tendance à la baisse.",
-        ),
-    }
-    return graded(code, slope, config, {"meetings": len(points)}, messages)
+    detail = {"meetings": len(points), "excluded_without_attendance": excluded}
+    return graded(code, slope, ctx.config, detail, slope=slope, fall=-slope)
 
 
 def meetings_per_year(ctx: Context) -> Indicator:
-    facts, as_of, config = ctx.facts, ctx.as_of, ctx.config
     code = "meetings_per_year"
-    if not facts.meetings:
-        return unknown_result(
-            code,
-            config,
-            "No meeting of the body is recorded: enter its meetings to measure its activity.",
-            "Aucune réunion de l'instance n'est enregistrée : saisir ses réunions pour mesurer son activité.",
-        )
-    count = len(_meetings_in(facts, years_before(as_of, 1), as_of))
-    messages = {
-        ALERT: (
-            f"The body met {count} time(s) in the last 12 months: it is barely active; set a calendar of meetings or renew it.",
-            f"L'instance s'est réunie {count} fois au cours des 12 derniers mois : elle est à peine active ; fixer un calendrier de réunions ou la renouveler.",
-        ),
-        WATCH: (
-            f"The body met {count} times in the last 12 months: plan more regular meetings.",
-            f"L'instance s'est réunie {count} fois au cours des 12 derniers mois : prévoir des réunions plus régulières.",
-        ),
-        OK: (
-            f"The body met {count} times in the last 12 months: it is active.",
-            f"L'instance s'est réunie {count} fois au cours des 12 derniers mois : elle est active.",
-        ),
-    }
-    return graded(code, float(count), config, {"meetings": count}, messages)
+    if not ctx.facts.meetings:
+        return unknown_result(code, ctx.config, "meetings_per_year.none_recorded")
+    count = len(_meetings_in(ctx.facts, years_before(ctx.as_of, 1), ctx.as_of))
+    minimum = ctx.rules.get("min_meetings_per_year")
+    detail = {"meetings": count, "min_meetings_per_year": minimum}
+    if minimum is None:
+        return graded(code, float(count), ctx.config, detail, count=count)
+    status = ALERT if count < minimum else OK
+    return graded(
+        code,
+        float(count),
+        ctx.config,
+        detail,
+        key="meetings_per_year.rule",
+        status=status,
+        threshold=(None, minimum - 1),
+        count=count,
+        minimum=minimum,
+    )
 
 
 def dormancy(ctx: Context) -> Indicator:
-    facts, as_of, config = ctx.facts, ctx.as_of, ctx.config
     code = "dormancy"
-    past = [m.date for m in facts.meetings if m.date <= as_of]
+    past = [m.date for m in ctx.facts.meetings if m.date <= ctx.as_of]
     if not past:
-        return unknown_result(
-            code,
-            config,
-            "No meeting of the body is recorded: enter its meetings to know whether it is dormant.",
-            "Aucune réunion de l'instance n'est enregistrée : saisir ses réunions pour savoir si elle est en sommeil.",
-        )
+        return unknown_result(code, ctx.config, "dormancy.none_recorded")
     last = max(past)
-    months = (as_of - last).days / DAYS_PER_MONTH
-    m_en, m_fr = num_en(months), num_fr(months)
-    l_en, l_fr = date_en(last), date_fr(last)
-    messages = {
-        ALERT: (
-            f"The last meeting was {m_en} months ago ({l_en}): the body is dormant; relaunch it with a renewal of its members.",
-            f"La dernière réunion date de {m_fr} mois ({l_fr}) : l'instance est en sommeil ; la relancer en renouvelant ses membres.",
-        ),
-        WATCH: (
-            f"The last meeting was {m_en} months ago ({l_en}): convene the body.",
-            f"La dernière réunion date de {m_fr} mois ({l_fr}) : réunir l'instance.",
-        ),
-        OK: (
-            f"The last meeting was {m_en} months ago ({l_en}).",
-            f"La dernière réunion date de {m_fr} mois ({l_fr}).",
-        ),
-    }
-    return graded(code, months, config, {"last_meeting": last.isoformat()}, messages)
+    months = (ctx.as_of - last).days / DAYS_PER_MONTH
+    detail = {"last_meeting": last.isoformat()}
+    return graded(code, months, ctx.config, detail, months=months, last=last)

@@ -23,6 +23,7 @@ from graph.renewal.base import (
 from graph.renewal.config import RenewalConfig
 from graph.renewal.indicators import BY_CODE, INDICATORS
 from graph.renewal.maths import current_actors
+from graph.renewal.messages import Phrase, say
 from graph.renewal.rules import RULES
 
 
@@ -91,22 +92,23 @@ def assess_body(
     score, used = composite(indicators, config.weights)
     counts = Counter(i.status for i in indicators)
     alerts = [i.code for i in indicators if i.status == ALERT]
-    n_watch, n_unknown = counts[WATCH], counts[UNKNOWN]
     if score is None:
-        summary_en = "No indicator could be computed: complete the body's records."
-        summary_fr = "Aucun indicateur n'a pu être calculé : compléter les données de l'instance."
+        summary_en, summary_fr = say("summary.none")
     else:
-        s = f"{score:.0f}/100"
-        if alerts:
-            names_en = ", ".join(BY_CODE[c].label_en for c in alerts)
-            names_fr = ", ".join(BY_CODE[c].label_fr for c in alerts)
-            head_en = f"Renewal score {s}: {len(alerts)} alert(s) ({names_en})"
-            head_fr = f"Score de renouvellement {s} : {len(alerts)} alerte(s) ({names_fr})"
-        else:
-            head_en = f"Renewal score {s}: no alert"
-            head_fr = f"Score de renouvellement {s} : aucune alerte"
-        summary_en = f"{head_en}, {n_watch} to watch, {n_unknown} unknown."
-        summary_fr = f"{head_fr}, {n_watch} à surveiller, {n_unknown} inconnu(s)."
+        names = Phrase(
+            (
+                ", ".join(BY_CODE[c].label_en for c in alerts),
+                ", ".join(BY_CODE[c].label_fr for c in alerts),
+            )
+        )
+        summary_en, summary_fr = say(
+            "summary.alerts" if alerts else "summary.no_alert",
+            score=score,
+            alerts=len(alerts),
+            names=names,
+            watch=counts[WATCH],
+            unknown=counts[UNKNOWN],
+        )
     return Assessment(
         body_id=facts.id,
         body_name=facts.name,
@@ -117,7 +119,7 @@ def assess_body(
         counts=tuple((s, counts[s]) for s in STATUSES),
         summary_en=summary_en,
         summary_fr=summary_fr,
-        charter=config.charter,
+        charter=dict(config.charter) if config.charter is not None else None,
         rules=rules,
         network_territory=network_territory,
     )

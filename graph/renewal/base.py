@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graph.model import BodyFacts, MemberFacts, TerritoryProfile
+from graph.renewal.messages import say
 
 if TYPE_CHECKING:
     from graph.renewal.config import RenewalConfig
@@ -129,49 +130,34 @@ class BodyNetwork:
     decision_distance: float | None  # mean over reachable members; None when none is
 
 
-# --- formatting --------------------------------------------------------------------------------
+# --- building an indicator ------------------------------------------------------------------
 
 
-def num_en(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}"
-
-
-def num_fr(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace(".", ",").replace("-", "−")
-
-
-def pct_en(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def pct_fr(x: float) -> str:
-    return f"{100 * x:.1f}".replace(".", ",") + " %"
-
-
-def date_en(d: dt.date) -> str:
-    return d.isoformat()
-
-
-def date_fr(d: dt.date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
-def unknown_result(code: str, config: RenewalConfig, en: str, fr: str, **detail: Any) -> Indicator:
-    return Indicator(code, None, config.unit(code), config.limits(code), UNKNOWN, detail, en, fr)
+def unknown_result(
+    code: str, config: RenewalConfig, key: str, detail: dict[str, Any] | None = None, **values: Any
+) -> Indicator:
+    """An ``unknown`` indicator whose sentence is ``key`` of the catalogues."""
+    en, fr = say(key, **values)
+    return Indicator(
+        code, None, config.unit(code), config.limits(code), UNKNOWN, detail or {}, en, fr
+    )
 
 
 def graded(
     code: str,
-    value: float,
+    value: float | None,
     config: RenewalConfig,
     detail: dict[str, Any],
-    messages: Mapping[str, tuple[str, str]],
+    *,
+    key: str | None = None,
     status: str | None = None,
     threshold: tuple[float | None, float | None] | None = None,
+    **values: Any,
 ) -> Indicator:
-    """An indicator whose sentence is chosen by its status (``messages[status] = (en, fr)``)."""
+    """An indicator graded by the thresholds (unless ``status`` is given), whose sentence is
+    ``"<key>.<status>"`` of the catalogues (``key`` defaults to the code)."""
     status = status or config.grade(code, value)
-    en, fr = messages[status]
+    en, fr = say(f"{key or code}.{status}", **values)
     return Indicator(
         code,
         value,

@@ -52,8 +52,8 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
       "median years served by the current members (overlapping memberships counted once)",
       "past one 3-year term for most members, the body stops renewing",
       members.tenure_median),
-    S("beyond_two_terms", "members beyond two terms", "membres au-delà de deux mandats", "share", True, 0.25, 0.50, 2,
-      "share of current members who served longer than two mandates (the mandate length of the body, else of the charter, else 3 years)",
+    S("beyond_two_terms", "members beyond the term limit", "membres au-delà de la limite de mandats", "share", True, 0.25, 0.50, 2,
+      "share of current members whose consecutive service is longer than `max_consecutive_terms` mandates (default 2) of `mandate_years` (the body's, else its charter's, else 3 years)",
       "the usual \"two terms\" good practice of participation charters",
       members.beyond_two_terms),
     S("turnover", "turnover", "rotation", "share", True, 0.25, 0.50, 1,
@@ -69,7 +69,7 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
       "a steady fall announces the hollowing before it shows",
       activity.attendance_trend),
     S("meetings_per_year", "meetings per year", "réunions par an", "meetings", False, 2, 1, 1,
-      "meetings in the last 12 months",
+      "meetings in the last 12 months; with a `min_meetings_per_year` rule, fewer is an alert and reaching it ok",
       "charters usually require 3 plenary meetings a year or more",
       activity.meetings_per_year),
     S("dormancy", "dormancy", "inactivité", "months", True, 6, 12, 2,
@@ -81,7 +81,7 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
       "a consultative body exists to give opinions",
       opinions.opinions_issued),
     S("opinions_answered", "opinions answered", "avis ayant reçu une réponse", "share", False, 0.50, 0.25, 1,
-      "share of the opinions of the last 24 months that got an answer (unanswered opinions younger than the answer delay left out)",
+      "share of the opinions of the last 24 months that got an answer; unanswered opinions younger than `answer_delay_days` (default 90) are left out and counted in the detail",
       "unanswered opinions discourage members (the \"feedback\" duty)",
       opinions.opinions_answered),
     S("opinions_adopted", "opinions adopted", "avis suivis", "share", False, 0.40, 0.20, 1,
@@ -92,20 +92,24 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
       "median days from opinion to answer (answers without a date left out)",
       "an answer after 6 months comes after the decision",
       opinions.response_delay),
-    S("parity", "parity", "parité", "members", True, 0.40, 0.25, 2,
-      "women/men: with the `max_gap_1` rule a gap over 1 is a legal breach (alert); otherwise the minority share ↓",
-      "max_gap_1 is a legal rule (gap > 1 = alert); else minority share",
+    S("parity", "parity", "parité", "share", False, 0.40, 0.25, 2,
+      "minority share: the less represented of women and men among the women and men; with the `max_gap_1` rule, alert at or under the share a gap of 2 seats gives, (n − 2) / 2n; with no rule at most watch",
+      "below 40% the minority is no longer heard; under 25% the balance is far off",
       composition.parity),
+    S("age_rule", "age rule", "règle d'âge", "members", True, 1, 2, 2,
+      "current members outside the ages the body admits (`min_age`/`max_age`: the body's, else its charter's), by birth year; unknown without an age rule or with fewer than half the birth years",
+      "the age from the birth year alone may be a year off: one member outside is checked first, two breach the rule",
+      composition.age_rule),
     S("age_gap", "age gap to the territory", "écart d'âge au territoire", "index", True, 0.20, 0.35, 1,
-      "dissimilarity index of age bands against the territory's persons (bands outside the body's age rule left out)",
+      "dissimilarity index of age bands against the territory's persons (members of unknown birth year and bands outside the age rule left out)",
       "the share of members to move to mirror the territory's ages",
       composition.age_gap),
     S("category_gap", "category gap to the territory", "écart de catégories au territoire", "index", True, 0.25, 0.40, 1,
-      "the same for actor categories",
+      "the same for actor categories (members of unknown category left out)",
       "same, for categories (residents, associations...), which differ more",
       composition.category_gap),
     S("multi_membership", "multi-membership", "cumul d'instances", "share", True, 0.10, 0.25, 1,
-      "share of members sitting in 3+ other bodies",
+      "share of members sitting in 3 or more other bodies",
       "the same few people everywhere: one seat in ten held by the \"usual suspects\" is already a circle",
       network_indicators.multi_membership),
     S("interlock", "interlock", "recouvrement", "jaccard", True, 0.25, 0.50, 1,
@@ -117,11 +121,12 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
       "members and their ties should reach beyond one social circle",
       network_indicators.reach),
     S("concentration", "concentration of influence", "concentration de l'influence", "gini", True, 0.40, 0.60, 1,
-      "Gini coefficient of the members' PageRank",
+      "Gini coefficient of the members' PageRank (a member missing from it counts 0)",
       "influence held by a few members crowds the others out",
       network_indicators.concentration),
     S("decision_distance", "distance to decision-makers", "distance aux décideurs", "hops", True, 2.5, 3.5, 1,
-      "mean ties from members to the nearest decision-maker (elected official, collectivity, or declared power 4+)",
+      "mean ties from the members who can reach a decision-maker (elected official, collectivity, or declared power 4+) to the nearest one; "
+      f"at least watch when {network_indicators.UNREACHABLE_WATCH:.0%} of the members cannot reach one, alert from {network_indicators.UNREACHABLE_ALERT:.0%}; unknown with no decision-maker in the graph",
       "members far from elected officials cannot carry the opinions",
       network_indicators.decision_distance),
 )  # fmt: skip
@@ -147,10 +152,13 @@ def _number(x: float) -> str:
 
 def readme_table() -> str:
     """The Markdown table of the README (Consultant, Renewal indicators), as it must read."""
-    lines = ["| code | meaning | unit | watch | alert | weight |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| code | meaning | unit | worse | watch | alert | weight |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in INDICATORS:
         lines.append(
-            f"| `{s.code}` | {s.meaning} {s.arrow} | {s.unit} | {_number(s.watch)} "
+            f"| `{s.code}` | {s.meaning} | {s.unit} | {s.arrow} | {_number(s.watch)} "
             f"| {_number(s.alert)} | {_number(s.weight)} |"
         )
     return "\n".join(lines)

@@ -82,3 +82,25 @@ def tenure_years(memberships: Iterable[MemberFacts], as_of: dt.date) -> float:
             days += (end - start).days
         cursor = max(cursor, end) if cursor else end
     return days / DAYS_PER_YEAR
+
+
+#: A break between two memberships shorter than this (days) does not end a run of
+#: consecutive terms (a re-appointment recorded a few days late is still consecutive).
+CONSECUTIVE_BREAK_DAYS = 31
+
+
+def consecutive_years(memberships: Iterable[MemberFacts], as_of: dt.date) -> float:
+    """Years of the unbroken run of memberships that reaches ``as_of`` (breaks shorter than
+    ``CONSECUTIVE_BREAK_DAYS`` bridged): the consecutive service of a current member."""
+    spans = sorted(
+        (m.start, min(m.end, as_of) if m.end else as_of) for m in memberships if m.start <= as_of
+    )
+    run_start, run_end = None, None
+    for start, end in spans:
+        if run_end is not None and (start - run_end).days < CONSECUTIVE_BREAK_DAYS:
+            run_end = max(run_end, end)
+        else:
+            run_start, run_end = start, end
+    if run_start is None:
+        return 0.0
+    return (run_end - run_start).days / DAYS_PER_YEAR

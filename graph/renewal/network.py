@@ -142,7 +142,8 @@ def body_network(
     this body's node: through the body, every member would be two hops from its
     elected referent, which says nothing about the members' own access to
     decision-makers. A member who is a decision-maker is at distance 0;
-    members who reach none are left out of the mean (counted in ``distances``).
+    members who reach none are left out of the mean and kept in ``distances`` with
+    ``None``: the indicator counts them (``unreachable_share``).
     The reach counts the communities of the members and of all their
     neighbours (actors and bodies); a member missing from ``pagerank`` counts 0.
     """

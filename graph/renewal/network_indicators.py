@@ -1,5 +1,16 @@
 """Renewal indicators of the network: multi-membership, interlock, reach, concentration,
-distance to decision-makers (computed in the graph of ``ctx.network``)."""
+distance to decision-makers, measured in the graph ``ctx.network`` was computed in.
+
+Rules that change a count, each shown in the indicator's ``detail``:
+
+- a member counts as a multi-member from ``MULTI_MEMBERSHIP_MIN`` other bodies;
+- ``concentration`` counts a member missing from the PageRank as 0;
+- ``decision_distance``: the value is the mean distance of the members who can
+  reach a decision-maker; the members who cannot are counted, not ignored: the
+  share of them (``unreachable_share``) makes the status at least ``watch`` from
+  ``UNREACHABLE_WATCH`` and ``alert`` from ``UNREACHABLE_ALERT``; with no
+  decision-maker in the graph the indicator is ``unknown``.
+"""
 
 from __future__ import annotations
 
@@ -7,205 +18,114 @@ from graph.renewal.base import (
     ALERT,
     MULTI_MEMBERSHIP_MIN,
     OK,
+    STATUS_POINTS,
     WATCH,
     Context,
     Indicator,
     graded,
-    num_fr,
-    pct_en,
-    pct_fr,
     unknown_result,
 )
 
-_NO_NETWORK = (
-    "The registry graph was not given: this network indicator cannot be computed.",
-    "Le graphe du registre n'a pas été fourni : cet indicateur de réseau ne peut être calculé.",
-)
-_NO_MEMBERS = (
-    "The body has no current member in the registry graph: this network indicator cannot be computed.",
-    "L'instance n'a aucun membre en cours dans le graphe du registre : cet indicateur de réseau ne peut être calculé.",
-)
+#: Share of members with no path to a decision-maker from which the body is ``watch``.
+UNREACHABLE_WATCH = 0.25
+#: Share of members with no path to a decision-maker from which the body is ``alert``.
+UNREACHABLE_ALERT = 0.50
 
 
 def _missing_network(code: str, ctx: Context) -> Indicator | None:
     """``unknown`` when the graph was not given or holds no current member, else None."""
     if ctx.network is None:
-        return unknown_result(code, ctx.config, *_NO_NETWORK)
+        return unknown_result(code, ctx.config, "network.not_given")
     if not ctx.network.members:
-        return unknown_result(code, ctx.config, *_NO_MEMBERS)
+        return unknown_result(code, ctx.config, "network.no_members")
     return None
 
 
 def multi_membership(ctx: Context) -> Indicator:
     if missing := _missing_network("multi_membership", ctx):
         return missing
-    network, config = ctx.network, ctx.config
-    n = len(network.members)
-    many = sum(1 for _, k in network.other_bodies if k >= MULTI_MEMBERSHIP_MIN)
+    n = len(ctx.network.members)
+    many = sum(1 for _, k in ctx.network.other_bodies if k >= MULTI_MEMBERSHIP_MIN)
     share = many / n
+    detail = {"members": n, "multi_members": many, "min_other_bodies": MULTI_MEMBERSHIP_MIN}
     return graded(
-        "multi_membership",
-        share,
-        config,
-        {"members": n, "multi_members": many, "min_other_bodies": MULTI_MEMBERSHIP_MIN},
-        {
-            ALERT: (
-                f"{many} of {n} members ({pct_en(share)}) sit in {MULTI_MEMBERSHIP_MIN} or more other bodies: the same people are everywhere; recruit members who sit nowhere else (drawing of lots).",
-                f"{many} membre(s) sur {n} ({pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus : ce sont toujours les mêmes ; recruter des membres qui ne siègent nulle part ailleurs (tirage au sort).",
-            ),
-            WATCH: (
-                f"{many} of {n} members ({pct_en(share)}) sit in {MULTI_MEMBERSHIP_MIN} or more other bodies: favour newcomers at the next renewal.",
-                f"{many} membre(s) sur {n} ({pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus : privilégier de nouveaux venus au prochain renouvellement.",
-            ),
-            OK: (
-                f"{many} of {n} members ({pct_en(share)}) sit in {MULTI_MEMBERSHIP_MIN} or more other bodies.",
-                f"{many} membre(s) sur {n} ({pct_fr(share)}) siègent dans {MULTI_MEMBERSHIP_MIN} autres instances ou plus.",
-            ),
-        },
-    )
+        "multi_membership", share, ctx.config, detail,
+        many=many, members=n, share=share, min_other=MULTI_MEMBERSHIP_MIN,
+    )  # fmt: skip
 
 
 def interlock(ctx: Context) -> Indicator:
     if missing := _missing_network("interlock", ctx):
         return missing
-    network, config = ctx.network, ctx.config
+    network = ctx.network
     j = network.max_jaccard
-    other = network.most_interlocked_label or network.most_interlocked or ""
+    detail = {
+        "most_interlocked": network.most_interlocked,
+        "bodies_sharing": network.bodies_sharing,
+    }
     return graded(
-        "interlock",
-        j,
-        config,
-        {
-            "most_interlocked": network.most_interlocked,
-            "bodies_sharing": network.bodies_sharing,
-        },
-        {
-            ALERT: (
-                f"The body and {other} have {pct_en(j)} of their combined members in common (Jaccard {j:.2f}): the two bodies duplicate each other; renew one, or merge them.",
-                f"L'instance et {other} ont {pct_fr(j)} de leurs membres cumulés en commun (Jaccard {num_fr(j, 2)}) : les deux instances font doublon ; renouveler l'une ou les fusionner.",
-            ),
-            WATCH: (
-                f"The body and {other} have {pct_en(j)} of their combined members in common (Jaccard {j:.2f}): limit overlapping seats at the next renewal.",
-                f"L'instance et {other} ont {pct_fr(j)} de leurs membres cumulés en commun (Jaccard {num_fr(j, 2)}) : limiter les cumuls au prochain renouvellement.",
-            ),
-            OK: (
-                f"The largest overlap with another body is a Jaccard of {j:.2f} ({network.bodies_sharing} bodies share members).",
-                f"Le plus fort recouvrement avec une autre instance est un Jaccard de {num_fr(j, 2)} ({network.bodies_sharing} instances partagent des membres).",
-            ),
-        },
-    )
+        "interlock", j, ctx.config, detail,
+        other=network.most_interlocked_label or network.most_interlocked or "",
+        jaccard=j, sharing=network.bodies_sharing,
+    )  # fmt: skip
 
 
 def reach(ctx: Context) -> Indicator:
     if missing := _missing_network("reach", ctx):
         return missing
-    network, config = ctx.network, ctx.config
+    network = ctx.network
     if network.reach is None:
-        return unknown_result(
-            "reach",
-            config,
-            "No community partition of the territory was given: the network reach cannot be computed.",
-            "Aucune partition en communautés du territoire n'a été fournie : la portée du réseau ne peut être calculée.",
-        )
-    else:
-        r, t, total = network.reach, network.communities_touched, network.communities_total
-        return graded(
-            "reach",
-            r,
-            config,
-            {"touched": t, "total": total},
-            {
-                ALERT: (
-                    f"The members and their contacts reach {t} of the territory's {total} communities ({pct_en(r)}): the body speaks for one circle; recruit beyond it.",
-                    f"Les membres et leurs contacts touchent {t} des {total} communautés du territoire ({pct_fr(r)}) : l'instance parle pour un seul cercle ; recruter au-delà.",
-                ),
-                WATCH: (
-                    f"The members and their contacts reach {t} of the territory's {total} communities ({pct_en(r)}): widen the recruitment.",
-                    f"Les membres et leurs contacts touchent {t} des {total} communautés du territoire ({pct_fr(r)}) : élargir le recrutement.",
-                ),
-                OK: (
-                    f"The members and their contacts reach {t} of the territory's {total} communities ({pct_en(r)}).",
-                    f"Les membres et leurs contacts touchent {t} des {total} communautés du territoire ({pct_fr(r)}).",
-                ),
-            },
-        )
+        return unknown_result("reach", ctx.config, "reach.no_communities")
+    r, t, total = network.reach, network.communities_touched, network.communities_total
+    return graded(
+        "reach", r, ctx.config, {"touched": t, "total": total}, touched=t, total=total, share=r
+    )
 
 
 def concentration(ctx: Context) -> Indicator:
     if missing := _missing_network("concentration", ctx):
         return missing
-    network, config = ctx.network, ctx.config
-    n = len(network.members)
+    network = ctx.network
     g = network.concentration if network.concentration is not None else 0.0
-    return graded(
-        "concentration",
-        g,
-        config,
-        {"members": n},
-        {
-            ALERT: (
-                f"Influence within the body is concentrated on a few members (Gini {g:.2f}): rotate the chair and the speaking roles, and renew the most central members.",
-                f"L'influence dans l'instance est concentrée sur quelques membres (Gini {num_fr(g, 2)}) : faire tourner la présidence et les prises de parole, renouveler les membres les plus centraux.",
-            ),
-            WATCH: (
-                f"Influence within the body is unevenly spread (Gini {g:.2f}): share the roles more widely.",
-                f"L'influence dans l'instance est inégalement répartie (Gini {num_fr(g, 2)}) : mieux partager les rôles.",
-            ),
-            OK: (
-                f"Influence within the body is evenly spread (Gini {g:.2f}).",
-                f"L'influence dans l'instance est bien répartie (Gini {num_fr(g, 2)}).",
-            ),
-        },
-    )
+    return graded("concentration", g, ctx.config, {"members": len(network.members)}, gini=g)
+
+
+def _unreachable_status(share: float) -> str:
+    if share >= UNREACHABLE_ALERT:
+        return ALERT
+    return WATCH if share >= UNREACHABLE_WATCH else OK
 
 
 def decision_distance(ctx: Context) -> Indicator:
-    if missing := _missing_network("decision_distance", ctx):
+    code = "decision_distance"
+    if missing := _missing_network(code, ctx):
         return missing
     network, config = ctx.network, ctx.config
     n = len(network.members)
     reachable = sum(1 for _, d in network.distances if d is not None)
-    detail = {"members": n, "reachable": reachable, "decision_makers": network.decision_makers}
+    unreachable = n - reachable
+    share = unreachable / n
+    detail = {
+        "members": n,
+        "reachable": reachable,
+        "unreachable": unreachable,
+        "unreachable_share": share,
+        "unreachable_watch": UNREACHABLE_WATCH,
+        "unreachable_alert": UNREACHABLE_ALERT,
+        "decision_makers": network.decision_makers,
+        "mean_distance": network.decision_distance,
+    }
     if network.decision_makers == 0:
-        return unknown_result(
-            "decision_distance",
-            config,
-            "No decision-maker (elected official, local authority, or power 4+) is recorded in the graph: the distance cannot be measured.",
-            "Aucun décideur (élu, collectivité, ou pouvoir de 4 ou plus) n'est enregistré dans le graphe : la distance ne peut être mesurée.",
-            **detail,
-        )
-    elif network.decision_distance is None:
-        en = "None of the members is connected to a decision-maker outside the body: involve an elected referent and link the body to the services that decide."
-        fr = "Aucun membre n'est relié à un décideur en dehors de l'instance : associer un élu référent et relier l'instance aux services qui décident."
-        return Indicator(
-            "decision_distance",
-            None,
-            "hops",
-            config.limits("decision_distance"),
-            ALERT,
-            detail,
-            en,
-            fr,
-        )
-    else:
-        d = network.decision_distance
+        return unknown_result(code, config, "decision_distance.no_decision_maker", detail)
+    d = network.decision_distance
+    if d is None:  # no member reaches one: every member is unreachable
         return graded(
-            "decision_distance",
-            d,
-            config,
-            detail,
-            {
-                ALERT: (
-                    f"The members are {d:.1f} steps away from a decision-maker on average ({reachable} of {n} connected): involve an elected referent and organise regular exchanges with the decision-makers.",
-                    f"Les membres sont en moyenne à {num_fr(d)} pas d'un décideur ({reachable} sur {n} reliés) : associer un élu référent et organiser des échanges réguliers avec les décideurs.",
-                ),
-                WATCH: (
-                    f"The members are {d:.1f} steps away from a decision-maker on average ({reachable} of {n} connected): bring the decision-makers to the meetings.",
-                    f"Les membres sont en moyenne à {num_fr(d)} pas d'un décideur ({reachable} sur {n} reliés) : faire venir les décideurs aux réunions.",
-                ),
-                OK: (
-                    f"The members are {d:.1f} steps away from a decision-maker on average ({reachable} of {n} connected).",
-                    f"Les membres sont en moyenne à {num_fr(d)} pas d'un décideur ({reachable} sur {n} reliés).",
-                ),
-            },
+            code, None, config, detail, key="decision_distance.none_connected", status=ALERT
         )
+    by_distance, by_share = config.grade(code, d), _unreachable_status(share)
+    status = max(by_distance, by_share, key=STATUS_POINTS.__getitem__)
+    key = "decision_distance.unreachable" if by_share != OK else code
+    return graded(
+        code, d, config, detail, key=key, status=status,
+        distance=d, reachable=reachable, members=n, unreachable=unreachable, share=share,
+    )  # fmt: skip

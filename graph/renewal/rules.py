@@ -8,9 +8,9 @@ assessment lists every rule with its value and where the value came from
 =========================  ==============================  =======  ===========================================
 rule                       values                          default  what it changes
 =========================  ==============================  =======  ===========================================
-``mandate_years``          integer 1-10                    3        the mandate length of ``beyond_two_terms``
-                                                                    and ``consecutive_terms``; the body's own
-                                                                    ``mandate_years`` wins over a charter
+``mandate_years``          integer 1-10                    3        the mandate length of ``beyond_two_terms``;
+                                                                    the body's own ``mandate_years`` wins over
+                                                                    a charter
 ``min_meetings_per_year``  integer 0-52                    none     ``meetings_per_year``: fewer meetings than
                                                                     the rule is an alert (the charter's minimum
                                                                     replaces the thresholds)
@@ -19,9 +19,11 @@ rule                       values                          default  what it chan
                                                                     is left out (counted in the detail)
 ``parity_rule``            none, max_gap_1, balanced       none     ``parity``; a body's own rule other than
                                                                     ``none`` wins over a charter
-``max_consecutive_terms``  integer 1-10                    2        ``consecutive_terms``: members who served
-                                                                    longer than this many mandates
-``min_age``, ``max_age``   integer 0-120                   none     ``age_rule``: members outside the ages; the
+``max_consecutive_terms``  integer 1-10                    2        ``beyond_two_terms``: members whose
+                                                                    consecutive service is longer than this
+                                                                    many mandates
+``min_age``, ``max_age``   integer 0-120                   none     ``age_rule``: members outside the ages, and
+                                                                    the bands ``age_gap`` compares with; the
                                                                     body's own age rule wins over a charter
 =========================  ==============================  =======  ===========================================
 """

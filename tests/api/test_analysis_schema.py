@@ -128,6 +128,7 @@ def rich(world):  # noqa: F811
         term_start=dt.date(2023, 1, 1),
         term_end=dt.date(2026, 1, 1),
         parity_rule="max_gap_1",
+        min_age=18,  # the age rule is known: every member is 26 or older
         colleges=[
             {"name": "Habitants", "seats": 3, "selection_mode": "volunteer"},
             {"name": "Associations", "seats": 2, "selection_mode": "volunteer"},
@@ -275,7 +276,18 @@ def test_renewal_with_every_indicator_known_matches_the_schema(client, world, ri
     detail = {i["code"]: i["detail"] for i in doc["indicators"]}
     assert len(detail["vacancy"]["colleges"]) == 2
     assert detail["turnover"]["left_by_reason"] == {"resigned": 1}
-    assert detail["age_gap"]["members"] and detail["parity"]["threshold_on"] == "gap"
+    assert detail["age_gap"]["members"] and detail["parity"]["threshold_on"] == "minority_share"
+    # max_gap_1 turns the one-seat gap into a share: (n - 2) / 2n = 2 / 8 for 3 women, 1 man
+    parity = next(i for i in doc["indicators"] if i["code"] == "parity")
+    assert parity["threshold"] == [None, 0.25] and parity["value"] == 0.25
+    assert parity["status"] == "alert" and parity["detail"]["gap"] == 2
+    assert doc["rules"][0] == {
+        "key": "mandate_years",
+        "value": 3,
+        "source_kind": "body",
+        "charter_id": None,
+    }
+    assert doc["charter"] is None and "network_territory" in doc
     # The other parity rules grade the minority share, with no alert threshold for "none".
     for rule, threshold in (("balanced", [0.4, 0.25]), ("none", [0.4, None])):
         body_update(body=rich, parity_rule=rule)
