@@ -78,7 +78,11 @@ def ledger_version(using: str | None = None) -> str:
     return found[0] if found else ""
 
 
-def _within(territory_ids: list[int]):
+def _within(territory_id: int):
+    return TerritoryClosure.objects.filter(ancestor_id=territory_id).values("descendant_id")
+
+
+def _within_any(territory_ids: list[int]):
     return TerritoryClosure.objects.filter(ancestor_id__in=territory_ids).values("descendant_id")
 
 
@@ -113,7 +117,7 @@ def territory_version(
         .aggregate(m=Max("v"))["m"]
         or 0
     )
-    scope = Q(territory_id__in=_within(territory_ids))
+    scope = Q(territory_id__in=_within_any(territory_ids))
     if outside_actor_ids:
         # Members who live elsewhere: their own changes (by id), and what is filed
         # under their territories (their personal data, identifiers, a new record

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
+from api.management.commands.renewal_report import charter_text
 from graph.renewal import INDICATOR_CODES, INDICATORS, STATUSES, rank_bodies
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.models import Territory
@@ -220,7 +221,9 @@ def test_french_csv_opens_right_in_a_french_spreadsheet(demo, tmp_path):
         assert row["score"] == repr(round(a.score, 2)).replace(".", ",")
         assert "." not in row["score"]
         assert row["date"] == "01/11/2026"
-        assert row["charte"] == DEFAULTS_FR and row["charte appliquée"] == "non"
+        # The charter that judged it (the installation defaults when none applied).
+        assert row["charte"] == charter_text(a, "fr")
+        assert row["charte appliquée"] == ("oui" if a.charter else "non")
         labels = {spec.code: spec.label_fr for spec in INDICATORS}
         for indicator in a.indicators:
             assert row[labels[indicator.code]] == FR_STATUS[indicator.status]
@@ -258,8 +261,8 @@ def test_xlsx_has_numbers_dates_and_french_headers(demo, tmp_path):
         day = cells[col["date"]]
         assert day.is_date and day.value.date() == REFERENCE_DATE
         assert day.number_format == "DD/MM/YYYY"
-        assert cells[col["charte"]].value == DEFAULTS_FR
-        assert cells[col["charte appliquée"]].value == "non"
+        assert cells[col["charte"]].value == charter_text(a, "fr")
+        assert cells[col["charte appliquée"]].value == ("oui" if a.charter else "non")
     english = tmp_path / "renewal.xlsx"
     report("--territory", PARIS, "--as-of", REF, "--format", "xlsx", "--output", str(english))
     header = [c.value for c in next(openpyxl.load_workbook(english).active.iter_rows())]
@@ -294,9 +297,12 @@ def test_the_charter_used_is_shown(demo):
         table = to_table(rows, lang, "title")
         assert "Charte des conseils de quartier (Conseil de Paris, 2017)" in table
         assert defaults in table
-    header, rows = parse_csv(report("--territory", PARIS, "--as-of", REF, "--format", "csv"))
-    assert {r["charter"] for r in rows} == {"installation defaults"}
-    assert {r["charter_applied"] for r in rows} == {"no"}
+    assert charter_text(dataclasses.replace(first, charter=None), "en") == "installation defaults"
+    assert charter_text(dataclasses.replace(first, charter=None), "fr") == DEFAULTS_FR
+    _header, rows = parse_csv(report("--territory", PARIS, "--as-of", REF, "--format", "csv"))
+    for row, a in zip(rows, demo["ranking"], strict=True):
+        assert row["charter"] == charter_text(a, "en")
+        assert row["charter_applied"] == ("yes" if a.charter else "no")
 
 
 # --- territory and date ---------------------------------------------------------------------------
