@@ -58,6 +58,7 @@ from registry.models import (
     Membership,
     Opinion,
     PersonalData,
+    Territory,
     TerritoryClosure,
     TerritoryLevel,
 )
@@ -264,6 +265,46 @@ def _add_interactions(
         )
 
 
+# --- network territory (renewal) --------------------------------------------------------
+
+
+def network_territories(
+    *, body_ids: list[int], reach_territory_id: int | None = None
+) -> dict[int, int]:
+    """For each body, the territory whose graph gives its network indicators.
+
+    The territory its host authority governs (the host actor's ``territory``) when
+    the body's own territory lies within it, as a conseil de quartier of the Ville
+    de Paris lies within Paris: a body's members, their other seats and the
+    decision-makers they reach are those of the authority that runs it. Otherwise
+    (no host territory, or one that does not contain the body's) the body's own
+    territory. A reader confined to ``reach_territory_id`` sees no graph beyond its
+    reach: a network territory outside it is replaced by the reach itself, which
+    holds the body (a body out of reach is never asked for). Two queries.
+    """
+    if not body_ids:
+        return {}
+    governs = Exists(
+        TerritoryClosure.objects.filter(
+            ancestor_id=OuterRef("host__territory_id"), descendant_id=OuterRef("territory_id")
+        )
+    )
+    chosen = {
+        pk: host if host is not None and inside else own
+        for pk, own, host, inside in Body.objects.filter(id__in=body_ids)
+        .annotate(governs=governs)
+        .values_list("id", "territory_id", "host__territory_id", "governs")
+    }
+    if reach_territory_id is not None:
+        seen = set(
+            TerritoryClosure.objects.filter(
+                ancestor_id=reach_territory_id, descendant_id__in=set(chosen.values())
+            ).values_list("descendant_id", flat=True)
+        )
+        chosen = {pk: t if t in seen else reach_territory_id for pk, t in chosen.items()}
+    return chosen
+
+
 # --- body facts (renewal) --------------------------------------------------------------
 
 
@@ -438,7 +479,12 @@ def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
 # --- what a cached result was computed from ---------------------------------------------
 
 
-def data_version(*, territory_id: int, outside_actor_ids: frozenset[int] = frozenset()) -> str:
+def data_version(
+    *,
+    territory_id: int,
+    outside_actor_ids: frozenset[int] = frozenset(),
+    also_territory_ids: frozenset[int] = frozenset(),
+) -> str:
     """The last committed change that a territory's analysis depends on (an opaque string).
 
     The one data-version rule, in commit order, shared with the list counts:
@@ -447,7 +493,9 @@ def data_version(*, territory_id: int, outside_actor_ids: frozenset[int] = froze
     its bodies too.
     """
     version = versions.territory_version(
-        territory_id=territory_id, outside_actor_ids=outside_actor_ids
+        territory_id=territory_id,
+        outside_actor_ids=outside_actor_ids,
+        also_territory_ids=also_territory_ids,
     )
     # The charters of the territories above also judge the territory's bodies.
     charters = versions.charters_above_version(territory_id=territory_id)
@@ -518,11 +566,29 @@ def charter_layers(body_ids, as_of: dt.date) -> dict[int, list[Layer]]:
     return layers
 
 
-def size_estimate(*, territory_id: int, as_of: dt.date) -> int:
-    """About how many nodes the territory's graph has (its actors and bodies), in two counts.
+def territory_places(territory_ids: set[int]) -> dict[int, dict[str, object]]:
+    """Id, level, code and name of these territories (one query)."""
+    return {
+        row["id"]: row
+        for row in Territory.objects.filter(id__in=territory_ids).values(
+            "id", "level", "code", "name"
+        )
+    }
+
+
+def size_estimate(
+    *, territory_id: int, as_of: dt.date, also_territory_ids: frozenset[int] = frozenset()
+) -> int:
+    """About how many nodes the territory's graph has (its actors and bodies), in two counts;
+    with ``also_territory_ids`` (network territories beyond it), the graphs of them all.
 
     Members from elsewhere are not counted: this decides, before loading
     anything, whether an analysis fits in a request or goes to a worker.
     """
-    actors = Actor.objects.filter(territory_id__in=_within(territory_id)).count()
-    return actors + bodies_of(territory_id, as_of).count()
+    if not also_territory_ids:
+        actors = Actor.objects.filter(territory_id__in=_within(territory_id)).count()
+        return actors + bodies_of(territory_id, as_of).count()
+    ids = sorted({territory_id, *also_territory_ids})
+    within = TerritoryClosure.objects.filter(ancestor_id__in=ids).values("descendant_id")
+    actors = Actor.objects.filter(territory_id__in=within).count()
+    return actors + Body.objects.active_on(as_of).filter(territory_id__in=within).count()

@@ -82,14 +82,24 @@ def _within(territory_id: int):
     return TerritoryClosure.objects.filter(ancestor_id=territory_id).values("descendant_id")
 
 
-def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = frozenset()) -> str:
+def _within_any(territory_ids: list[int]):
+    return TerritoryClosure.objects.filter(ancestor_id__in=territory_ids).values("descendant_id")
+
+
+def territory_version(
+    *,
+    territory_id: int,
+    outside_actor_ids: frozenset[int] = frozenset(),
+    also_territory_ids: frozenset[int] = frozenset(),
+) -> str:
     """The last committed change that a territory's analysis depends on (an opaque string).
 
     Any write to a record filed under the territory (or below) moves it:
     bodies, colleges, memberships, meetings, opinions, actors, interactions and
     the territories themselves; so do writes to the actors listed in
     ``outside_actor_ids`` (members who live elsewhere). A write elsewhere leaves
-    it where it was.
+    it where it was. ``also_territory_ids``: other territories the result read
+    (a body's network territory above the one analysed), counted as the territory is.
 
     One index probe per territory below (``change_territory_seq_idx``), not a
     scan of the territory's whole history.
@@ -100,13 +110,14 @@ def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = 
         .order_by(f"-{column}")
         .values(column)[:1]
     )
+    territory_ids = sorted({territory_id, *also_territory_ids})
     version = (
-        TerritoryClosure.objects.filter(ancestor_id=territory_id)
+        TerritoryClosure.objects.filter(ancestor_id__in=territory_ids)
         .annotate(v=Subquery(latest))
         .aggregate(m=Max("v"))["m"]
         or 0
     )
-    scope = Q(territory_id__in=_within(territory_id))
+    scope = Q(territory_id__in=_within_any(territory_ids))
     if outside_actor_ids:
         # Members who live elsewhere: their own changes (by id), and what is filed
         # under their territories (their personal data, identifiers, a new record

@@ -316,7 +316,8 @@ def test_renewal_ranking_matches_the_schema(client, world, rich):  # noqa: F811
 
 
 def test_jobs_match_the_schema(client, world, settings, monkeypatch):  # noqa: F811
-    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 2}
+    # 1: the body's renewal is analysed in its network territory, its quartier Q (2 nodes).
+    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 1}
     routes = {
         "/api/analysis/influence-map": "/api/analysis/influence-map",
         "/api/analysis/interlocks": "/api/analysis/interlocks",

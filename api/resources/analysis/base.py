@@ -97,6 +97,10 @@ class AnalysisView(APIView):
             raise exceptions.NotFound(NO_TERRITORY)
         return territory_id
 
+    def size_of(self, ask: runner.Request) -> int:
+        """About how many nodes the analysis loads (``graph.loaders.size_estimate``)."""
+        return loaders.size_estimate(territory_id=ask.territory_id, as_of=ask.as_of)
+
     def answer(self, request, *, territory_id: int, params: dict, fmt: str = "json"):
         as_of = as_of_param(request)
         ask = runner.Request(
@@ -111,7 +115,7 @@ class AnalysisView(APIView):
         )
         found = runner.lookup(ask)
         if found is None:
-            size = loaders.size_estimate(territory_id=territory_id, as_of=as_of)
+            size = self.size_of(ask)
             if size > runner.config("MAX_NODES"):
                 raise TooLarge(size)
             if size > runner.config("SYNC_MAX_NODES"):

@@ -73,8 +73,24 @@ def rules_field() -> RuleUseSerializer:
     return RuleUseSerializer(many=True, help_text="Every charter rule, its value and source.")
 
 
-def network_territory_field() -> serializers.IntegerField:
-    return serializers.IntegerField(
+class NetworkTerritorySerializer(serializers.Serializer):
+    """The territory whose graph gave a body's network indicators (``Assessment``'s id,
+    rendered with its level, code and name by ``api.analysis.kinds``)."""
+
+    id = serializers.IntegerField(help_text="The territory.")
+    level = serializers.CharField(help_text="Its level (commune, epci, quartier...).")
+    code = serializers.CharField(help_text="Its official or own code.")
+    name = serializers.CharField(help_text="Its name.")
+
+
+def network_territory_field() -> NetworkTerritorySerializer:
+    return NetworkTerritorySerializer(
         allow_null=True,
-        help_text="The territory whose graph gave the network indicators (null: no graph).",
+        help_text=(
+            "The territory whose graph gave the network indicators: the territory the "
+            "body's host authority governs when the body's territory lies within it, else "
+            "the body's own (for a territory-scoped key, its territory when that one lies "
+            "beyond it). The same in the single-body answer and in every ranking; null when "
+            "the body is in no graph."
+        ),
     )
