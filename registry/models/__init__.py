@@ -25,6 +25,12 @@ from registry.models.history import ChangeAction, ChangeRecord
 from registry.models.interaction import Direction, Interaction, InteractionType, Sign
 from registry.models.membership import EndReason, Membership, Role
 from registry.models.merge import ActorMerge
+from registry.models.obligation import (
+    Comparator,
+    LegalObligation,
+    ObligationCondition,
+    PopulationMeasure,
+)
 from registry.models.staff import StaffTerritory
 from registry.models.territory import (
     RelationKind,
@@ -50,6 +56,7 @@ __all__ = [
     "ChangeAction",
     "ChangeRecord",
     "College",
+    "Comparator",
     "Direction",
     "EndReason",
     "Gender",
@@ -57,12 +64,15 @@ __all__ = [
     "Interaction",
     "InteractionType",
     "LawfulBasis",
+    "LegalObligation",
     "Meeting",
     "MeetingKind",
     "Membership",
+    "ObligationCondition",
     "Opinion",
     "ParityRule",
     "PersonalData",
+    "PopulationMeasure",
     "Referral",
     "RelationKind",
     "ResponseOutcome",
