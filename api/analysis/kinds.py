@@ -254,3 +254,7 @@ def renewal_ranking(request: Request):
         "ranking": [plain(a) for a in ranking],
     }
     return _json(document), JSON, _outside(graph)
+
+
+# Registers the "obligations" kind (a module of its own: no graph involved).
+from api.analysis import obligations as _obligations  # noqa: E402, F401
