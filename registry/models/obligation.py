@@ -30,7 +30,7 @@ class PopulationMeasure(models.TextChoices):
 
 
 class Comparator(models.TextChoices):
-    AT_LEAST = "at_least", _("At least the threshold (\u2265)")
+    AT_LEAST = "at_least", _("At least the threshold (≥)")
     MORE_THAN = "more_than", _("More than the threshold (>)")
 
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_noop as _noop
+
 CGCT = "https://www.legifrance.gouv.fr/codes/texte_lc/LEGITEXT000006070633/"
 L2143_1 = (
     "https://www.legifrance.gouv.fr/codes/section_lc/LEGITEXT000006070633/LEGISCTA000006164885/"
@@ -48,19 +50,19 @@ _ENGAGEMENT = dt.date(2019, 12, 29)
 _QPV = dt.date(2015, 1, 1)
 _SECURITE_GLOBALE = dt.date(2021, 5, 27)
 
-_QUARTIER_NOTE = (
+_QUARTIER_NOTE = _noop(
     "In a commune under the obligation the mayor may have the conseil citoyen take the place "
     "of the conseil de quartier (L2143-1, last paragraph)."
 )
-_CD_NOTE = (
+_CD_NOTE = _noop(
     "Contiguous EPCI may share one conseil de développement, and EPCI of a PETR may have it "
     "set up by the PETR: a shared council is not seen here."
 )
-_ACCESS_NOTE = (
+_ACCESS_NOTE = _noop(
     "Where an intercommunal commission exists, it carries out the communal commissions' "
     "missions for the member communes (L2143-3)."
 )
-_CLSPD_NOTE = (
+_CLSPD_NOTE = _noop(
     "Where an intercommunal council (CISPD, L132-13) exists, the communal one is optional. "
     "QPVs are the quartier territories of kind qpv recorded in the registry."
 )
@@ -87,7 +89,7 @@ SHIPPED: tuple[dict, ...] = (
         "legal_url": CGCT,
         "level": "arrondissement_municipal",
         "valid_from": _PROXIMITE,
-        "note": (
+        "note": _noop(
             "Each arrondissement council creates a conseil de quartier for each quartier "
             "(Paris 1er to 4e form one sector since 2020)."
         ),
