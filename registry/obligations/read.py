@@ -36,11 +36,18 @@ def rules_version() -> str:
     return f"{found['s'] or 0}:{found['i'] or 0}"
 
 
-def places_within(territory_id: int, as_of: dt.date, levels: set[str]) -> list[Place]:
+def _territories(territory_id: int | None):
+    """The closure of ``territory_id``; every territory when None (a national count)."""
+    if territory_id is None:
+        return Territory.objects.all()
+    return Territory.objects.within(territory_id)
+
+
+def places_within(territory_id: int | None, as_of: dt.date, levels: set[str]) -> list[Place]:
     """The territories of the closure of ``territory_id`` at ``levels`` that exist on
     ``as_of``, with whether each has a QPV and arrondissements municipaux below it."""
     rows = list(
-        Territory.objects.within(territory_id)
+        _territories(territory_id)
         .valid_on(as_of)
         .filter(level__in=levels)
         .order_by("level", "code")
@@ -80,7 +87,7 @@ def places_within(territory_id: int, as_of: dt.date, levels: set[str]) -> list[P
 
 
 def bodies_serving(
-    territory_id: int, as_of: dt.date, places: list[Place], body_types: set[str]
+    territory_id: int | None, as_of: dt.date, places: list[Place], body_types: set[str]
 ) -> dict[tuple[int, str], list[BodyRef]]:
     """(place id, body type) -> the active bodies serving that place on ``as_of``.
 
@@ -95,7 +102,7 @@ def bodies_serving(
         .filter(
             status=BodyStatus.ACTIVE,
             body_type__in=body_types,
-            territory_id__in=Territory.objects.within(territory_id).values("id"),
+            territory_id__in=_territories(territory_id).values("id"),
         )
         .values_list("id", "name", "body_type", "territory_id", "territory__level")
     )
@@ -114,8 +121,9 @@ def bodies_serving(
     return dict(found)
 
 
-def obligations_of(*, territory_id: int, as_of: dt.date) -> tuple[list[Rule], list[Entry]]:
-    """The rules in force and every applicable obligation of the territory and below."""
+def obligations_of(*, territory_id: int | None, as_of: dt.date) -> tuple[list[Rule], list[Entry]]:
+    """The rules in force and every applicable obligation of the territory and below
+    (``None``: of every territory, e.g. to count a whole COG vintage)."""
     rules = rules_on(as_of)
     if not rules:
         return rules, []
