@@ -91,11 +91,11 @@ class ObligationRuleSerializer(serializers.Serializer):
 
 
 class ObligationTerritorySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    level = Vocabulary("LevelEnum", TerritoryLevel)
+    id = serializers.IntegerField(help_text="Id of the territory.")
+    level = Vocabulary("LevelEnum", TerritoryLevel, help_text="Its level.")
     kind = serializers.CharField(help_text="Kind within the level (empty: none).")
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = serializers.CharField(help_text="Its official code within the level.")
+    name = serializers.CharField(help_text="Its name.")
 
 
 class ObligationPopulationSerializer(serializers.Serializer):
@@ -107,29 +107,32 @@ class ObligationPopulationSerializer(serializers.Serializer):
 
 
 class ObligationBodySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+    id = serializers.IntegerField(help_text="Id of the body.")
+    name = serializers.CharField(help_text="Its name.")
 
 
 class ObligationEntrySerializer(serializers.Serializer):
     """One obligation of one territory."""
 
-    territory = ObligationTerritorySerializer()
+    territory = ObligationTerritorySerializer(help_text="The territory the obligation is of.")
     rule = serializers.IntegerField(help_text="Id of the rule applied (see `rules`).")
     code = serializers.CharField(help_text="Its code.")
-    body_type = Vocabulary("BodyTypeEnum", BodyType)
-    legal_basis = serializers.CharField()
+    body_type = Vocabulary("BodyTypeEnum", BodyType, help_text="Body the rule requires.")
+    legal_basis = serializers.CharField(help_text="The article of the rule.")
     requirement = Vocabulary(
         "ObligationRequirement",
         REQUIREMENTS,
         about="What the law asks of this territory: `mandatory`, `optional`, or `unknown`.",
+        help_text="What the law asks of this territory.",
     )
-    status = status_field()
+    status = status_field(help_text="Whether a body meets it.")
     threshold = serializers.IntegerField(
         allow_null=True,
         help_text="The threshold that decided (mandatory, or optional in the band); null: none.",
     )
-    comparator = Vocabulary("ObligationComparator", Comparator)
+    comparator = Vocabulary(
+        "ObligationComparator", Comparator, help_text="How the population meets the threshold."
+    )
     measure_asked = measure_field(help_text="The measure the rule counts.")
     measure_used = measure_field(
         allow_null=True,
@@ -149,11 +152,11 @@ class ObligationsSerializer(AnalysisPlaceSerializer):
         about="`en` or `fr`.",
         help_text="Language of the labels and notes (after Accept-Language).",
     )
-    summary = ObligationSummarySerializer()
+    summary = ObligationSummarySerializer(help_text="Counts by status, overall and per rule.")
     rules = ObligationRuleSerializer(many=True, help_text="The rules in force on `as_of`.")
     count = serializers.IntegerField(help_text="Obligations kept by `status` and `body_type`.")
-    offset = serializers.IntegerField()
-    limit = serializers.IntegerField()
+    offset = serializers.IntegerField(help_text="Obligations skipped (the `offset` parameter).")
+    limit = serializers.IntegerField(help_text="Most obligations listed (the `limit` parameter).")
     obligations = ObligationEntrySerializer(
         many=True, help_text="The page: territories from the top level down, then by code."
     )
