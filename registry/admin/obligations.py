@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin.base import TrackedModelAdmin
@@ -27,6 +28,7 @@ class LegalObligationAdmin(TrackedModelAdmin):
     )
     list_filter = ("body_type", "level", "population_measure", "condition")
     search_fields = ("code", "legal_basis", "note")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("code", "body_type", "legal_basis", "legal_url")}),
         (_("Territories"), {"fields": ("level", "kind", "skip_municipal_arrondissements")}),
