@@ -62,9 +62,15 @@ def places_within(territory_id: int | None, as_of: dt.date, levels: set[str]) ->
             "population_year",
         )
     )
-    communes = [r["id"] for r in rows if r["level"] in MUNICIPAL_LEVELS]
     below = defaultdict(set)
-    if communes:
+    if any(r["level"] in MUNICIPAL_LEVELS for r in rows):
+        # A subquery, not a list of ids: a national count has 35,000 communes.
+        communes = (
+            _territories(territory_id)
+            .valid_on(as_of)
+            .filter(level__in=MUNICIPAL_LEVELS & set(levels))
+            .values("id")
+        )
         links = (
             TerritoryClosure.objects.filter(
                 ancestor_id__in=communes,
@@ -110,9 +116,10 @@ def bodies_serving(
     ancestors = defaultdict(set)
     if sub and municipal:
         for ancestor, descendant in TerritoryClosure.objects.filter(
-            descendant_id__in=sub, ancestor_id__in=municipal, depth__gt=0
+            descendant_id__in=sub, depth__gt=0
         ).values_list("ancestor_id", "descendant_id"):
-            ancestors[descendant].add(ancestor)
+            if ancestor in municipal:
+                ancestors[descendant].add(ancestor)
     found: dict[tuple[int, str], list[BodyRef]] = defaultdict(list)
     for pk, name, body_type, territory, _level in rows:
         ref = BodyRef(pk, name)

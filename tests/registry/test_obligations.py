@@ -256,3 +256,19 @@ def test_shipped_rules_are_recorded_in_the_ledger_and_loaded_once(world):
     } <= codes
     recorded = ChangeRecord.objects.filter(model="registry.legalobligation", action="create")
     assert recorded.count() >= 15
+
+
+def test_the_reads_are_a_fixed_number_of_queries_whatever_the_size(
+    world, django_assert_num_queries
+):
+    with django_assert_num_queries(5):
+        small = _entries(world["mid"])
+    for i in range(20):
+        commune = _commune(f"9719{i:02d}", f"Extra {i}", world["dept"], 90_000 + i)
+        quartier = territory_create(
+            level="quartier", code=f"9719{i:02d}-Q1", name="Q", parents=[(commune, "municipal")]
+        )
+        body_create(name=f"CQ {i}", body_type="conseil_quartier", territory=quartier)
+    with django_assert_num_queries(5):
+        large = _entries(world["region"])
+    assert len(large) > len(small) + 20 * 4
