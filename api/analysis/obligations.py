@@ -28,6 +28,7 @@ def _rule(rule: Rule) -> dict:
         "level": rule.level,
         "kind": rule.kind,
         "skip_municipal_arrondissements": rule.skip_municipal_arrondissements,
+        "overseas_collectivities": rule.overseas_collectivities,
         "population_measure": rule.population_measure,
         "comparator": rule.comparator,
         "mandatory_from": rule.mandatory_from,

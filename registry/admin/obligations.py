@@ -31,7 +31,17 @@ class LegalObligationAdmin(TrackedModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("code", "body_type", "legal_basis", "legal_url")}),
-        (_("Territories"), {"fields": ("level", "kind", "skip_municipal_arrondissements")}),
+        (
+            _("Territories"),
+            {
+                "fields": (
+                    "level",
+                    "kind",
+                    "skip_municipal_arrondissements",
+                    "overseas_collectivities",
+                )
+            },
+        ),
         (
             _("Thresholds"),
             {

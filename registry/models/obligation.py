@@ -104,6 +104,16 @@ class LegalObligation(RegistryModel):
             "(Paris, Lyon, Marseille): another row applies it to each arrondissement."
         ),
     )
+    overseas_collectivities = models.BooleanField(
+        _("also in the overseas collectivities"),
+        default=False,
+        help_text=_(
+            "Whether the rule also applies in the overseas collectivities (zone 'com' of the "
+            "COG: Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, "
+            "Polynésie française, Nouvelle-Calédonie, TAAF, Clipperton), which their own "
+            "statutes govern."
+        ),
+    )
     population_measure = models.CharField(
         _("population measure"),
         max_length=16,

@@ -48,6 +48,7 @@ class Rule:
     level: str
     kind: str
     skip_municipal_arrondissements: bool
+    overseas_collectivities: bool
     population_measure: str
     comparator: str
     mandatory_from: int | None
@@ -72,6 +73,8 @@ class Place:
     population_year: int | None
     has_qpv: bool = False
     has_arrondissements: bool = False
+    #: The COG's zone: metro, drom, or com (an overseas collectivity).
+    zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ def requirement_of(rule: Rule, place: Place) -> tuple[str | None, int | None, li
 
 def applies(rule: Rule, place: Place) -> bool:
     if place.level != rule.level or (rule.kind and place.kind != rule.kind):
+        return False
+    if place.zone == "com" and not rule.overseas_collectivities:
         return False
     return not (rule.skip_municipal_arrondissements and place.has_arrondissements)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Max
+from django.db.models.fields.json import KeyTextTransform
 
 from registry.models import Body, BodyStatus, ChangeRecord, LegalObligation, Territory
 from registry.models.territory import TerritoryClosure
@@ -60,6 +61,7 @@ def places_within(territory_id: int | None, as_of: dt.date, levels: set[str]) ->
             "population",
             "population_total",
             "population_year",
+            zone=KeyTextTransform("zone", "extra"),
         )
     )
     below = defaultdict(set)
@@ -84,7 +86,7 @@ def places_within(territory_id: int | None, as_of: dt.date, levels: set[str]) ->
             below[ancestor].add("qpv" if level == "quartier" and kind == "qpv" else level)
     return [
         Place(
-            **r,
+            **{**r, "zone": r["zone"] or ""},
             has_qpv="qpv" in below[r["id"]],
             has_arrondissements="arrondissement_municipal" in below[r["id"]],
         )

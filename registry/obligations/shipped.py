@@ -24,6 +24,11 @@ Checked against the texts (Légifrance, as consolidated; see each row's ``legal_
   force on 27 May 2021).
 - Loi 2014-173, art. 7: a conseil citoyen in each quartier prioritaire de la politique de la
   ville.
+
+None of them applies in the overseas collectivities (zone ``com`` of the COG, which lists
+them as régions and départements: Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin,
+Wallis-et-Futuna, Polynésie française, Nouvelle-Calédonie, TAAF, Clipperton): their own
+statutes govern them (``overseas_collectivities`` is off).
 """
 
 from __future__ import annotations
@@ -197,6 +202,10 @@ SHIPPED: tuple[dict, ...] = (
         "level": "region",
         # Loi 72-619 of 5 July 1972 gave each région its economic and social committee.
         "valid_from": dt.date(1972, 7, 5),
+        "note": _noop(
+            "In Corsica, Guyane and Martinique the council has another name and article "
+            "(CESEC, CESECE): record it as a CESER."
+        ),
     },
     {
         "code": "clspd-commune",

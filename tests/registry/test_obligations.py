@@ -272,3 +272,14 @@ def test_the_reads_are_a_fixed_number_of_queries_whatever_the_size(
     with django_assert_num_queries(5):
         large = _entries(world["region"])
     assert len(large) > len(small) + 20 * 4
+
+
+def test_overseas_collectivities_are_governed_by_their_own_statutes(world):
+    # The COG lists them as régions (zone "com"); the shipped CGCT rules do not apply there.
+    com = territory_create(level="region", code="988", name="COM", extra={"zone": "com"})
+    commune = _commune("98818", "Commune COM", com, 94_000, extra={"zone": "com"})
+    assert _entries(com) == []
+    rule = LegalObligation.objects.get(code="ceser-region")
+    legal_obligation_update(obligation=rule, overseas_collectivities=True)
+    assert [(e.territory.id, e.rule.code) for e in _entries(com)] == [(com.pk, "ceser-region")]
+    assert commune.pk not in {e.territory.id for e in _entries(com)}

@@ -7,8 +7,10 @@ takes about 25 s on SQLite (40 s on PostgreSQL) on this project's machine, so th
 marked ``one_database``: the test command runs it on its SQLite pass only.
 
 Hand-checked facts of the files: 62 communes of 80,000 inhabitants or more (population
-municipale), 3 of them (Paris, Marseille, Lyon) divided into 45 arrondissements municipaux;
-285 EPCI over 50,000 by population municipale, 289 by population totale.
+municipale), 3 of them (Paris, Marseille, Lyon) divided into 45 arrondissements municipaux
+and one (Nouméa) in an overseas collectivity, which the CGCT rules do not govern; 285 EPCI
+over 50,000 by population municipale, 289 by population totale. The 6 communes without a
+population (TAAF, Clipperton) are overseas collectivities too.
 """
 
 from __future__ import annotations
@@ -81,7 +83,9 @@ def test_the_files_hold_the_figures_the_issue_quotes(files):
 
 
 def test_commune_thresholds_match_the_files(entries, files):
-    communes = [c for c in files["communes"] if c["type"] == "commune-actuelle"]
+    communes = [
+        c for c in files["communes"] if c["type"] == "commune-actuelle" and c["zone"] != "com"
+    ]
     divided = {c["commune"] for c in files["communes"] if c["type"] == "arrondissement-municipal"}
     known = [c for c in communes if c.get("population") is not None]
     missing_population = len(communes) - len(known)
@@ -89,23 +93,22 @@ def test_commune_thresholds_match_the_files(entries, files):
     pop = lambda c: c["population"]  # noqa: E731 (municipale: all the files give communes)
 
     quartier = _counts(entries, "conseil-quartier-commune")
-    assert quartier["mandatory"] == sum(pop(c) >= 80_000 for c in whole) == 59
+    # 62 communes of 80,000 or more: Paris, Marseille, Lyon carry it per arrondissement, and
+    # Nouméa is in an overseas collectivity (its own statute).
+    assert quartier["mandatory"] == sum(pop(c) >= 80_000 for c in whole) == 58
     assert quartier["optional"] == sum(20_000 <= pop(c) < 80_000 for c in whole)
     assert quartier["unknown"] == missing_population
-    assert _counts(entries, "conseil-quartier-arrondissement") == {"mandatory": 45}
-    assert _counts(entries, "ccspl-commune") == {
-        "mandatory": sum(pop(c) > 10_000 for c in known),
-        "unknown": missing_population,
-    }
-    assert _counts(entries, "accessibilite-commune") == {
-        "mandatory": sum(pop(c) >= 5_000 for c in known),
-        "unknown": missing_population,
-    }
+    assert _counts(entries, "conseil-quartier-arrondissement") == Counter(mandatory=45)
+    assert _counts(entries, "ccspl-commune") == Counter(
+        mandatory=sum(pop(c) > 10_000 for c in known), unknown=missing_population
+    )
+    assert _counts(entries, "accessibilite-commune") == Counter(
+        mandatory=sum(pop(c) >= 5_000 for c in known), unknown=missing_population
+    )
     # No QPV in the COG: the CLSPD follows the population alone.
-    assert _counts(entries, "clspd-commune") == {
-        "mandatory": sum(pop(c) > 5_000 for c in known),
-        "unknown": missing_population,
-    }
+    assert _counts(entries, "clspd-commune") == Counter(
+        mandatory=sum(pop(c) > 5_000 for c in known), unknown=missing_population
+    )
 
 
 def test_epci_thresholds_match_the_files_by_the_measure_used(entries, files):
@@ -143,9 +146,14 @@ def test_epci_thresholds_match_the_files_by_the_measure_used(entries, files):
 
 
 def test_every_region_and_departement_needs_its_ccspl_and_ceser(entries, files):
-    assert _counts(entries, "ccspl-region") == {"mandatory": len(files["regions"])}
-    assert _counts(entries, "ceser-region") == {"mandatory": len(files["regions"])}
-    assert _counts(entries, "ccspl-departement") == {"mandatory": len(files["departements"])}
+    # The files list the overseas collectivities (zone "com") as régions and départements:
+    # their own statutes govern them, not the CGCT articles of the shipped rules.
+    regions = [r for r in files["regions"] if r["zone"] != "com"]
+    departements = [d for d in files["departements"] if d["zone"] != "com"]
+    assert (len(regions), len(departements)) == (18, 101)
+    assert _counts(entries, "ccspl-region") == Counter(mandatory=len(regions))
+    assert _counts(entries, "ceser-region") == Counter(mandatory=len(regions))
+    assert _counts(entries, "ccspl-departement") == Counter(mandatory=len(departements))
     statuses = Counter(e.status for e in entries)
     # An imported COG has no bodies: nothing is met.
     assert statuses["met"] == 0

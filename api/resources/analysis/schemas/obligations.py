@@ -68,6 +68,10 @@ class ObligationRuleSerializer(serializers.Serializer):
         help_text="Not for communes with arrondissements municipaux (another rule applies to "
         "each arrondissement)."
     )
+    overseas_collectivities = serializers.BooleanField(
+        help_text="Also in the overseas collectivities (zone `com` of the COG), which their own "
+        "statutes govern."
+    )
     population_measure = measure_field(help_text="The population the law counts.")
     comparator = Vocabulary(
         "ObligationComparator", Comparator, help_text="How the population meets the threshold."
