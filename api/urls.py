@@ -14,6 +14,7 @@ from api.resources.analysis import (
     BodyRenewalView,
     InfluenceMapView,
     InterlocksView,
+    ObligationsView,
     PathsView,
     RenewalRankingView,
     StakeholdersView,
@@ -109,6 +110,7 @@ urlpatterns = [
         name="analysis-body-renewal",
     ),
     path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
+    path("api/analysis/obligations", ObligationsView.as_view(), name="analysis-obligations"),
     # A job id is the task backend's own (a UUID for the database backend, a random token
     # for others): any such token is routed, and the backend says whether it exists.
     re_path(

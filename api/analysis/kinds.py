@@ -345,3 +345,7 @@ def renewal_ranking(request: Request):
         "ranking": [assessed.rendered(a, places) for a in ranking],
     }
     return _json(document), JSON, assessed.reads(request)
+
+
+# Registers the "obligations" kind (a module of its own: no graph involved).
+from api.analysis import obligations as _obligations  # noqa: E402, F401

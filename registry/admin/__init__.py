@@ -13,6 +13,7 @@ from registry.admin import (
     charters,
     interactions,
     ledger,
+    obligations,
     staff,
     territories,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "charters",
     "interactions",
     "ledger",
+    "obligations",
     "staff",
     "territories",
 ]

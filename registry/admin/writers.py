@@ -24,6 +24,7 @@ from registry.services import (
     charters,
     interactions,
     memberships,
+    obligations,
     territories,
 )
 from registry.services._common import domain_errors, protected_delete
@@ -241,6 +242,13 @@ def _writers() -> dict[type[models.Model], Writer]:
             delete_fn=_delete_of("interaction", interactions.interaction_delete),
             create_accepts=interactions.INTERACTION_FIELDS,
             update_accepts=interactions.INTERACTION_FIELDS,
+        ),
+        m.LegalObligation: ServiceWriter(
+            create_fn=obligations.legal_obligation_create,
+            update_fn=_changes_of("obligation", obligations.legal_obligation_update),
+            delete_fn=_delete_of("obligation", obligations.legal_obligation_delete),
+            create_accepts=obligations.OBLIGATION_FIELDS,
+            update_accepts=obligations.OBLIGATION_FIELDS,
         ),
     }
 

@@ -27,6 +27,12 @@ from registry.models.history import ChangeAction, ChangeRecord
 from registry.models.interaction import Direction, Interaction, InteractionType, Sign
 from registry.models.membership import EndReason, Membership, Role
 from registry.models.merge import ActorMerge
+from registry.models.obligation import (
+    Comparator,
+    LegalObligation,
+    ObligationCondition,
+    PopulationMeasure,
+)
 from registry.models.staff import StaffTerritory
 from registry.models.territory import (
     RelationKind,
@@ -54,6 +60,7 @@ __all__ = [
     "Charter",
     "CogVintage",
     "College",
+    "Comparator",
     "Direction",
     "EndReason",
     "Gender",
@@ -61,12 +68,15 @@ __all__ = [
     "Interaction",
     "InteractionType",
     "LawfulBasis",
+    "LegalObligation",
     "Meeting",
     "MeetingKind",
     "Membership",
+    "ObligationCondition",
     "Opinion",
     "ParityRule",
     "PersonalData",
+    "PopulationMeasure",
     "Referral",
     "RelationKind",
     "ResponseOutcome",
