@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 
 from api import headers
 from api.models import ALL_SCOPES
+from registry.services.charters import charter_create
 from registry.services.territories import territory_create
 from tests.api.conftest import client_for, make_key
 from tests.factories import (
@@ -203,6 +204,9 @@ def _world(client=None):
         "opinions": OpinionFactory(body=body).pk,
         "interactions": InteractionFactory(source=person, target_actor=other).pk,
         "other": other.pk,
+        "charters": charter_create(
+            territory=commune, name="Charte", valid_from=dt.date(2020, 1, 1)
+        ).pk,
         **({"webhooks": _webhook(client)} if client else {}),
     }
 
