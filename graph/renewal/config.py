@@ -129,7 +129,8 @@ class RenewalConfig:
     #: ``"threshold:<code>.watch"`` / ``"weight:<code>"`` / ``"rule:<name>"`` -> source,
     #: for the values not taken from the defaults.
     sources: dict[str, Mapping[str, object]] = field(default_factory=dict)
-    #: The source of the first layer of kind "charter" that supplied a value in force.
+    #: The governing charter: the source of the first layer of kind "charter" (the
+    #: nearest applicable one), None when no charter applies.
     charter: Mapping[str, object] | None = None
 
     @classmethod
@@ -177,14 +178,11 @@ class RenewalConfig:
                 if value is not None:
                     rules[name] = value
                     sources[f"rule:{name}"] = layer.source
-        in_force = {id(source) for source in sources.values()}
+        # The charter that governs: the nearest applicable one (the first charter layer),
+        # whether or not it sets a value; what it leaves unset comes from below, and
+        # ``sources`` says so value by value.
         charter = next(
-            (
-                layer.source
-                for layer in layers
-                if layer.source.get("kind") == "charter" and id(layer.source) in in_force
-            ),
-            None,
+            (layer.source for layer in layers if layer.source.get("kind") == "charter"), None
         )
         return cls(thresholds, weights, rules, sources, charter)
 

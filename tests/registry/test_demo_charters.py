@@ -49,21 +49,28 @@ def test_every_paris_body_is_governed_by_the_paris_charter_first(demo):
     assert loaders.charter_layers([outside.pk], REFERENCE_DATE)[outside.pk] == []
 
 
-def test_a_paris_body_assessment_names_the_charter_when_it_sets_a_value(demo):
+def test_every_paris_body_assessment_names_the_charter_rule_by_rule(demo):
+    """Alone or ranked, each Paris body is judged under the Paris charter, and each rule
+    says whether the charter set it or the installation did (the 2017 text states no
+    figure that could be checked: registry.demo.charters)."""
     charter = Charter.objects.get(name=PARIS_2017.name)
-    body = _paris_bodies()[0]
     client = client_for(make_key(scopes=ALL_SCOPES)[1])
-    response = client.get(
-        f"/api/analysis/bodies/{body.pk}/renewal", {"as_of": REFERENCE_DATE.isoformat()}
+    paris = Territory.objects.get(level="commune", code="75056")
+    ranking = client.get(
+        "/api/analysis/renewal", {"territory": paris.pk, "as_of": REFERENCE_DATE.isoformat()}
     )
-    assert response.status_code == 200, response.content
-    doc = orjson.loads(response.content)
-    sets_values = bool(PARIS_2017.rules or PARIS_2017.thresholds or PARIS_2017.weights)
-    if sets_values:
-        assert doc["charter"]["id"] == charter.pk
+    assert ranking.status_code == 200, ranking.content
+    ranked = {a["body_id"]: a for a in orjson.loads(ranking.content)["ranking"]}
+    for body in _paris_bodies():
+        response = client.get(
+            f"/api/analysis/bodies/{body.pk}/renewal", {"as_of": REFERENCE_DATE.isoformat()}
+        )
+        assert response.status_code == 200, response.content
+        doc = orjson.loads(response.content)
+        assert doc["charter"]["id"] == charter.pk, body.name
         assert doc["charter"]["adopted_by"] == charter.adopted_by
-    else:
-        # No value of the 2017 text could be checked (registry.demo.charters): the
-        # installation's values judge, and the answer says so rule by rule.
-        assert doc["charter"] is None
-        assert all(rule["charter_id"] is None for rule in doc["rules"])
+        for rule in doc["rules"]:
+            set_here = rule["key"] in PARIS_2017.rules
+            assert (rule["charter_id"] == charter.pk) is set_here, rule
+        if body.pk in ranked:
+            assert ranked[body.pk]["charter"] == doc["charter"]

@@ -64,8 +64,10 @@ class RuleUseSerializer(serializers.Serializer):
 def charter_field() -> RenewalSourceSerializer:
     return RenewalSourceSerializer(
         allow_null=True,
-        help_text="The charter that supplied at least one value (threshold, weight or rule) "
-        "of this assessment; null when only the settings and defaults applied.",
+        help_text="The charter that governs the body: the nearest applicable one up the "
+        "territory DAG (body type first). Values it leaves unset come from the next charter, "
+        "the installation settings or the defaults, as `rules` and each indicator's "
+        "thresholds say; null when no charter applies.",
     )
 
 
