@@ -14,6 +14,7 @@ from api.resources.analysis import (
     BodyRenewalView,
     InfluenceMapView,
     InterlocksView,
+    ObligationsView,
     PathsView,
     RenewalRankingView,
     StakeholdersView,
@@ -21,6 +22,7 @@ from api.resources.analysis import (
 from api.resources.bodies import BodyViewSet, CollegeViewSet
 from api.resources.bulk import ActorBulkView, ActorImportView, InteractionBulkView
 from api.resources.changes import ChangeFeedView
+from api.resources.charters import CharterViewSet
 from api.resources.duplicates import ActorDuplicatesView
 from api.resources.gdpr import ActorEraseView, PersonalDataExportView
 from api.resources.health import HealthView
@@ -41,6 +43,7 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("charters", CharterViewSet, basename="charter")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -107,6 +110,7 @@ urlpatterns = [
         name="analysis-body-renewal",
     ),
     path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
+    path("api/analysis/obligations", ObligationsView.as_view(), name="analysis-obligations"),
     # A job id is the task backend's own (a UUID for the database backend, a random token
     # for others): any such token is routed, and the backend says whether it exists.
     re_path(

@@ -9,8 +9,30 @@ Each metric answers a different question about an actor or a body:
 - Burt ``constraint`` / ``effective_size``: whether one's contacts already know
   each other (a closed circle) or not (structural holes to broker);
 - ``core_number``: how deep in the dense core of the network one sits;
-- ``community`` (Louvain) and the broker flags: which circle one belongs to and
-  whether one's ties reach into other circles.
+- ``community`` (Louvain), ``participation``, ``community_degree_z``, ``role``
+  and ``is_broker``: which circle one belongs to, and whether one holds it
+  together with others (below).
+
+Brokers, after Guimerà and Amaral ("Functional cartography of complex metabolic
+networks", Nature 433, 2005), on the Louvain communities and the distinct
+neighbours of the collapsed graph:
+
+- the *participation coefficient* ``P = 1 - sum_s (k_s / k)^2`` (``k_s`` of the
+  node's ``k`` neighbours in community ``s``): 0 when every tie stays in its
+  community, near 1 when ties spread evenly over many;
+- the *within-community degree z-score*: the node's neighbours in its own
+  community, in standard deviations from its community's mean (0 where all are
+  alike); a *hub* has ``z >= 2.5``;
+- the role: for a non-hub ``ultra_peripheral`` (P <= 0.05), ``peripheral``
+  (<= 0.62), ``connector`` (<= 0.80), ``kinless``; for a hub ``provincial_hub``
+  (P <= 0.30), ``connector_hub`` (<= 0.75), ``kinless_hub``.
+
+A **broker** is a connector or kinless hub (``z >= 2.5`` and ``P > 0.30``) with
+ties into at least two *other* communities: a central member of its circle whose
+ties reach two more. One tie across (the old rule) made 408 of 412 Paris nodes
+brokers, as the demo's interactions mix Paris's circles so much that most nodes
+have a high ``P``; a hub's role singles out the few that hold several circles
+together (about 3% of Paris's nodes). ``brokers`` lists them by betweenness.
 
 Pure module: no Django, no clock. ``as_of`` is recorded in the result, not used
 to filter (the loader already kept only the facts current on that date), and
@@ -41,6 +63,25 @@ PAGERANK_MAX_ITER = 1000
 
 #: How betweenness was computed: on every node, or estimated from seeded pivots.
 BETWEENNESS_METHODS: tuple[str, ...] = ("exact", "sampled")
+
+#: A hub: within-community degree at least this many standard deviations above its
+#: community's mean (Guimerà & Amaral 2005).
+HUB_Z = 2.5
+#: The roles of Guimerà & Amaral (2005): (role, hub?, highest participation coefficient
+#: of the role), in order; the last role of each kind has no upper bound.
+ROLE_BOUNDS: tuple[tuple[str, bool, float], ...] = (
+    ("ultra_peripheral", False, 0.05),
+    ("peripheral", False, 0.62),
+    ("connector", False, 0.80),
+    ("kinless", False, 1.0),
+    ("provincial_hub", True, 0.30),
+    ("connector_hub", True, 0.75),
+    ("kinless_hub", True, 1.0),
+)
+ROLES: tuple[str, ...] = tuple(role for role, _hub, _upper in ROLE_BOUNDS)
+#: The roles a broker may hold, and the other communities its ties must reach.
+BROKER_ROLES = frozenset({"connector_hub", "kinless_hub"})
+BROKER_MIN_OTHER_COMMUNITIES = 2
 
 
 @dataclass(frozen=True)
@@ -73,6 +114,11 @@ class NodeMetrics:
     effective_size: float | None
     core_number: int
     community: int
+    #: Guimerà-Amaral participation coefficient (0 for an isolated node).
+    participation: float
+    #: Within-community degree z-score (0 where the community's members are alike).
+    community_degree_z: float
+    role: str  # one of ROLES
     is_broker: bool
     bridged_communities: int
 
@@ -138,6 +184,42 @@ def _numbered_communities(parts: list[set[str]]) -> list[list[str]]:
     ordered = [sorted(part, key=node_order) for part in parts if part]
     ordered.sort(key=lambda members: (-len(members), node_order(members[0])))
     return ordered
+
+
+def role_of(z: float, participation: float) -> str:
+    """The Guimerà-Amaral role of a node (``ROLE_BOUNDS``)."""
+    hub = z >= HUB_Z
+    for role, is_hub, upper in ROLE_BOUNDS:
+        if is_hub == hub and participation <= upper:
+            return role
+    raise AssertionError("unreachable: the last bound of each kind is 1")
+
+
+def _cartography(
+    simple: nx.Graph, community_of: Mapping[str, int], members: list[list[str]]
+) -> dict[str, tuple[float, float, str]]:
+    """Node -> (participation coefficient, within-community degree z-score, role)."""
+    own_degree: dict[str, int] = {}
+    participation: dict[str, float] = {}
+    for u in simple:
+        counts: dict[int, int] = {}
+        for v in simple.neighbors(u):
+            if v != u:
+                counts[community_of[v]] = counts.get(community_of[v], 0) + 1
+        k = sum(counts.values())
+        own_degree[u] = counts.get(community_of[u], 0)
+        participation[u] = 1.0 - sum((n / k) ** 2 for n in counts.values()) if k else 0.0
+    out: dict[str, tuple[float, float, str]] = {}
+    for group in members:
+        degrees = [own_degree[u] for u in group]
+        mean = sum(degrees) / len(degrees)
+        sd = math.sqrt(sum((d - mean) ** 2 for d in degrees) / len(degrees))
+        for u in group:
+            z = _round((own_degree[u] - mean) / sd) if sd else 0.0
+            p = _round(participation[u])
+            # The role from the rounded values, so it agrees with the figures shown.
+            out[u] = (p, z, role_of(z, p))
+    return out
 
 
 def influence_map(
@@ -207,11 +289,13 @@ def influence_map(
     members = _numbered_communities(parts)
     community_of = {u: cid for cid, group in enumerate(members) for u in group}
 
+    cartography = _cartography(simple, community_of, members)
     metrics: list[NodeMetrics] = []
     for u in nodes:
         data: Mapping = simple.nodes[u]
         around = {community_of[v] for v in simple.neighbors(u) if v != u}
         own = community_of[u]
+        participation, z, role = cartography[u]
         metrics.append(
             NodeMetrics(
                 node=u,
@@ -226,7 +310,11 @@ def influence_map(
                 effective_size=_optional(effective_size.get(u)),
                 core_number=int(core[u]),
                 community=own,
-                is_broker=bool(around - {own}),
+                participation=participation,
+                community_degree_z=z,
+                role=role,
+                is_broker=role in BROKER_ROLES
+                and len(around - {own}) >= BROKER_MIN_OTHER_COMMUNITIES,
                 bridged_communities=len(around | {own}),
             )
         )

@@ -45,19 +45,22 @@ from graph.model import (
     actor_node,
     body_node,
 )
-from graph.renewal import age_band
+from graph.renewal import Layer, age_band
 from registry.models import (
     Actor,
     Attendance,
     Body,
     ChangeRecord,
+    Charter,
     College,
     Interaction,
     Meeting,
     Membership,
     Opinion,
     PersonalData,
+    Territory,
     TerritoryClosure,
+    TerritoryLevel,
 )
 from registry.scope import within_ids
 from registry.selectors import versions
@@ -262,6 +265,46 @@ def _add_interactions(
         )
 
 
+# --- network territory (renewal) --------------------------------------------------------
+
+
+def network_territories(
+    *, body_ids: list[int], reach_territory_id: int | None = None
+) -> dict[int, int]:
+    """For each body, the territory whose graph gives its network indicators.
+
+    The territory its host authority governs (the host actor's ``territory``) when
+    the body's own territory lies within it, as a conseil de quartier of the Ville
+    de Paris lies within Paris: a body's members, their other seats and the
+    decision-makers they reach are those of the authority that runs it. Otherwise
+    (no host territory, or one that does not contain the body's) the body's own
+    territory. A reader confined to ``reach_territory_id`` sees no graph beyond its
+    reach: a network territory outside it is replaced by the reach itself, which
+    holds the body (a body out of reach is never asked for). Two queries.
+    """
+    if not body_ids:
+        return {}
+    governs = Exists(
+        TerritoryClosure.objects.filter(
+            ancestor_id=OuterRef("host__territory_id"), descendant_id=OuterRef("territory_id")
+        )
+    )
+    chosen = {
+        pk: host if host is not None and inside else own
+        for pk, own, host, inside in Body.objects.filter(id__in=body_ids)
+        .annotate(governs=governs)
+        .values_list("id", "territory_id", "host__territory_id", "governs")
+    }
+    if reach_territory_id is not None:
+        seen = set(
+            TerritoryClosure.objects.filter(
+                ancestor_id=reach_territory_id, descendant_id__in=set(chosen.values())
+            ).values_list("descendant_id", flat=True)
+        )
+        chosen = {pk: t if t in seen else reach_territory_id for pk, t in chosen.items()}
+    return chosen
+
+
 # --- body facts (renewal) --------------------------------------------------------------
 
 
@@ -436,22 +479,116 @@ def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
 # --- what a cached result was computed from ---------------------------------------------
 
 
-def data_version(*, territory_id: int, outside_actor_ids: frozenset[int] = frozenset()) -> str:
+def data_version(
+    *,
+    territory_id: int,
+    outside_actor_ids: frozenset[int] = frozenset(),
+    also_territory_ids: frozenset[int] = frozenset(),
+) -> str:
     """The last committed change that a territory's analysis depends on (an opaque string).
 
     The one data-version rule, in commit order, shared with the list counts:
-    ``registry.selectors.versions.territory_version``.
+    ``registry.selectors.versions.territory_version``, plus the changes of the
+    charters filed above the territory (``charters_above_version``), which judge
+    its bodies too.
     """
-    return versions.territory_version(
-        territory_id=territory_id, outside_actor_ids=outside_actor_ids
+    version = versions.territory_version(
+        territory_id=territory_id,
+        outside_actor_ids=outside_actor_ids,
+        also_territory_ids=also_territory_ids,
+    )
+    # The charters of the territories above also judge the territory's bodies.
+    charters = versions.charters_above_version(territory_id=territory_id)
+    return f"{version};charters:{charters}" if charters else version
+
+
+#: Territory level -> its rank, to order charters of territories equally near a body.
+_LEVEL_ORDER = {level: rank for rank, level in enumerate(TerritoryLevel.values)}
+
+
+def _charter_layer(charter: Charter) -> Layer:
+    return Layer(
+        source={
+            "kind": "charter",
+            "id": charter.pk,
+            "name": charter.name,
+            "territory_id": charter.territory_id,
+            "body_type": charter.body_type or None,
+            "adopted_by": charter.adopted_by,
+            "url": charter.source_url,
+        },
+        thresholds=charter.thresholds,
+        weights=charter.weights,
+        rules=charter.rules(),
     )
 
 
-def size_estimate(*, territory_id: int, as_of: dt.date) -> int:
-    """About how many nodes the territory's graph has (its actors and bodies), in two counts.
+def charter_layers(body_ids, as_of: dt.date) -> dict[int, list[Layer]]:
+    """The charters that govern each body on ``as_of``, the one that wins first.
+
+    A charter governs a body when it is in force on ``as_of`` and its territory is
+    the body's or one the body's territory lies in (the closure, both hierarchies),
+    and it is for the body's type or for every type. Order: charters for the body's
+    type before those for every type; within each, the nearest territory first
+    (closure depth), then the level order (``TerritoryLevel``), then the charter id.
+    Three queries whatever the number of bodies; every body id given is a key.
+    """
+    bodies = list(
+        Body.objects.filter(id__in=list(body_ids)).values_list("id", "territory_id", "body_type")
+    )
+    depths: dict[int, dict[int, int]] = defaultdict(dict)
+    for descendant, ancestor, depth in TerritoryClosure.objects.filter(
+        descendant_id__in={t for _b, t, _k in bodies}
+    ).values_list("descendant_id", "ancestor_id", "depth"):
+        depths[descendant][ancestor] = depth
+    ancestors = {a for found in depths.values() for a in found}
+    charters = list(
+        Charter.objects.valid_on(as_of)
+        .filter(territory_id__in=ancestors)
+        .select_related("territory")
+        .order_by("id")
+    )
+    layers: dict[int, list[Layer]] = {int(pk): [] for pk in body_ids}
+    for body_id, territory_id, body_type in bodies:
+        near = depths[territory_id]
+        applicable = [
+            c for c in charters if c.territory_id in near and c.body_type in ("", body_type)
+        ]
+        applicable.sort(
+            key=lambda c: (
+                c.body_type != body_type,
+                near[c.territory_id],
+                _LEVEL_ORDER.get(c.territory.level, len(_LEVEL_ORDER)),
+                c.pk,
+            )
+        )
+        layers[body_id] = [_charter_layer(c) for c in applicable]
+    return layers
+
+
+def territory_places(territory_ids: set[int]) -> dict[int, dict[str, object]]:
+    """Id, level, code and name of these territories (one query)."""
+    return {
+        row["id"]: row
+        for row in Territory.objects.filter(id__in=territory_ids).values(
+            "id", "level", "code", "name"
+        )
+    }
+
+
+def size_estimate(
+    *, territory_id: int, as_of: dt.date, also_territory_ids: frozenset[int] = frozenset()
+) -> int:
+    """About how many nodes the territory's graph has (its actors and bodies), in two counts;
+    with ``also_territory_ids`` (network territories beyond it), the graphs of them all.
 
     Members from elsewhere are not counted: this decides, before loading
     anything, whether an analysis fits in a request or goes to a worker.
     """
-    actors = Actor.objects.filter(territory_id__in=_within(territory_id)).count()
-    return actors + bodies_of(territory_id, as_of).count()
+    if not also_territory_ids:
+        actors = Actor.objects.filter(territory_id__in=_within(territory_id)).count()
+        return actors + bodies_of(territory_id, as_of).count()
+    ids = sorted({territory_id, *also_territory_ids})
+    within = TerritoryClosure.objects.filter(ancestor_id__in=ids).values("descendant_id")
+    actors = Actor.objects.filter(territory_id__in=within).count()
+    return actors + Body.objects.active_on(as_of).filter(territory_id__in=within).count()

@@ -9,6 +9,14 @@ stands in (and ``power_source`` says so, so that a reader can tell a
 judgement from an inference). Interest, legitimacy and urgency are never
 inferred: they are about intentions that a graph does not show.
 
+What is not known is said so, never guessed: an actor whose power or interest
+is unknown has the quadrant ``unknown``, and one whose power, legitimacy or
+urgency is unknown has the salience class ``unknown`` (each of the eight
+classes is one combination of the three, so one unknown attribute leaves two
+or more classes possible; counting it as absent classed 316 of Paris's 406
+actors "non-stakeholder", which nobody had said). ``missing`` lists what was
+not declared.
+
 Pure module: the PageRank comes in as a mapping (computed by
 ``graph.influence`` or anything else); returns frozen dataclasses sorted by
 ``node_order``.
@@ -54,7 +62,8 @@ QUADRANTS: tuple[str, ...] = (
     "unknown",
 )
 
-#: Mitchell-Agle-Wood salience classes, from most to least salient.
+#: Mitchell-Agle-Wood salience classes, from most to least salient, then "unknown"
+#: (power, legitimacy or urgency unknown).
 SALIENCE_CLASSES: tuple[str, ...] = (
     "definitive",
     "dominant",
@@ -64,6 +73,7 @@ SALIENCE_CLASSES: tuple[str, ...] = (
     "discretionary",
     "demanding",
     "non_stakeholder",
+    "unknown",
 )
 
 #: Labels of the quadrants by language ("en", "fr"), then code.
@@ -95,6 +105,7 @@ SALIENCE_LABELS: dict[str, dict[str, str]] = {
         "discretionary": "Discretionary",
         "demanding": "Demanding",
         "non_stakeholder": "Non-stakeholder",
+        "unknown": "Unknown",
     },
     "fr": {
         "definitive": "Définitive",
@@ -105,6 +116,7 @@ SALIENCE_LABELS: dict[str, dict[str, str]] = {
         "discretionary": "Discrétionnaire",
         "demanding": "Exigeante",
         "non_stakeholder": "Non partie prenante",
+        "unknown": "Inconnue",
     },
 }
 
@@ -139,7 +151,7 @@ class StakeholderEntry:
     quadrant: str  # one of QUADRANTS
     salience: str  # one of SALIENCE_CLASSES
     #: The attributes that were neither declared nor inferred (in ATTRIBUTES
-    #: order); they counted as absent.
+    #: order): they make the quadrant or the salience class "unknown".
     missing: tuple[str, ...]
 
 
@@ -176,17 +188,17 @@ def salience(
     *,
     threshold: float = 3,
 ) -> str:
-    """Mitchell, Agle and Wood's class from the attributes present (>= threshold).
+    """Mitchell, Agle and Wood's class from the attributes present (>= threshold);
+    "unknown" when any of the three is unknown.
 
-    Unlike the grid, a missing attribute counts as absent: the typology is
-    about which attributes an actor is seen to hold, and one nobody recorded
-    is not seen.
+    As in the grid, a missing attribute is not an absent one: with power
+    present and urgency unknown the actor may be dormant or dangerous, and
+    calling it either (or a non-stakeholder when nothing was declared) would
+    state what nobody recorded.
     """
-
-    def present(value: float | None) -> bool:
-        return value is not None and value >= threshold
-
-    return _SALIENCE[(present(power), present(legitimacy), present(urgency))]
+    if power is None or legitimacy is None or urgency is None:
+        return "unknown"
+    return _SALIENCE[(power >= threshold, legitimacy >= threshold, urgency >= threshold)]
 
 
 def network_power(graph: nx.MultiGraph, pagerank: Mapping[str, float]) -> dict[str, float]:

@@ -56,10 +56,17 @@ def pytest_collection_modifyitems(config, items):
             if "postgres" in item.keywords:
                 item.add_marker(skip_pg)
     elif os.environ.get(DATABASE_TESTS_ONLY) == "1":
-        dropped = [item for item in items if uses_no_database(item)]
+        # Also the slow tests marked ``one_database`` (e.g. the whole COG imported): their
+        # subject is the data, not the database, so the SQLite pass runs them alone.
+        dropped = [
+            item
+            for item in items
+            if uses_no_database(item) or item.get_closest_marker("one_database")
+        ]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-            items[:] = [item for item in items if not uses_no_database(item)]
+            kept = set(map(id, dropped))
+            items[:] = [item for item in items if id(item) not in kept]
 
 
 def check_deferred_constraints() -> None:

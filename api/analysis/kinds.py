@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 import orjson
 
-from api.analysis.runner import Request, config, register
+from api.analysis.charters import configs_for
+from api.analysis.runner import Reads, Request, config, register
 from graph import export, loaders
 from graph.influence import influence_map
 from graph.interlocks import interlocks
-from graph.model import actor_node, body_node
+from graph.model import TerritoryProfile, actor_node, body_node
 from graph.paths import ego_network, paths_between
 from graph.positions import network_positions
 from graph.renewal import (
+    Assessment,
+    BodyNetwork,
     RenewalConfig,
     assess_body,
     body_network,
@@ -194,63 +198,154 @@ def renewal_config() -> RenewalConfig:
     )
 
 
-def assessments(request: Request, body_ids: list[int] | None = None):
-    """The renewal assessments of the territory's bodies (or of ``body_ids`` in it)."""
-    p = _params(request)
-    graph = _graph(request)
-    positions = network_positions(graph, seed=p.get("seed", 0))
-    profile = loaders.territory_profile(territory_id=request.territory_id, as_of=request.as_of)
+@dataclass(frozen=True)
+class Network:
+    """The graph of one network territory and what every body assessed in it shares."""
+
+    territory_id: int
+    graph: nx.MultiGraph
+    profile: TerritoryProfile
+    communities: dict[str, int]
+    pagerank: dict[str, float]
+    deciders: dict
+    memberships: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, request: Request, territory_id: int) -> Network:
+        graph = loaders.registry_graph(
+            territory_id=territory_id, as_of=request.as_of, reach_territory_id=request.reach
+        )
+        positions = network_positions(graph, seed=_params(request).get("seed", 0))
+        return cls(
+            territory_id=territory_id,
+            graph=graph,
+            profile=loaders.territory_profile(territory_id=territory_id, as_of=request.as_of),
+            communities=positions.communities,
+            pagerank=positions.pagerank,
+            # One search for the distance to decision-makers, shared by every body.
+            deciders=decision_distances(graph),
+            memberships=membership_index(graph),
+        )
+
+    def of_body(self, body_id: int) -> BodyNetwork | None:
+        if body_node(body_id) not in self.graph:
+            return None
+        return body_network(
+            self.graph,
+            body_id,
+            communities=self.communities,
+            pagerank=self.pagerank,
+            decider_distance=self.deciders,
+            communities_total=len(set(self.communities.values())),
+            memberships=self.memberships,
+        )
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """The assessments of some bodies, and the network territory graphs they were made in."""
+
+    networks: dict[int, Network]  # network territory id -> its graph
+    assessments: list[Assessment]
+    #: body id -> its network territory (``graph.loaders.network_territories``).
+    homes: dict[int, int]
+
+    def header(self, request: Request) -> dict:
+        """The header of a renewal answer: nodes and facts of the graphs read (together)."""
+        nodes: set[str] = set()
+        facts: set[str] = set()
+        for network in self.networks.values():
+            nodes.update(network.graph.nodes)
+            facts.update(key for _u, _v, key in network.graph.edges(keys=True))
+        return {
+            "territory_id": request.territory_id,
+            "as_of": request.as_of.isoformat(),
+            "nodes": len(nodes),
+            "facts": len(facts),
+        }
+
+    def reads(self, request: Request) -> Reads:
+        """The members from elsewhere and the network territories beyond the one analysed."""
+        outside: frozenset[int] = frozenset()
+        for network in self.networks.values():
+            outside |= _outside(network.graph)
+        beyond = frozenset(self.networks) - {request.territory_id}
+        return Reads(outside_actor_ids=outside, territory_ids=beyond)
+
+    def rendered(self, assessment: Assessment, places: dict[int, dict]) -> dict:
+        """The assessment as JSON, its network territory's id with its level, code, name."""
+        document = plain(assessment)
+        home = assessment.network_territory
+        document["network_territory"] = None if home is None else places[home]
+        return document
+
+    def places(self) -> dict[int, dict]:
+        return loaders.territory_places(set(self.homes.values()))
+
+
+def assessments(request: Request, body_ids: list[int] | None = None) -> Assessed:
+    """The renewal assessments of the territory's bodies (or of ``body_ids`` in it).
+
+    Each body's network indicators come from the graph of its network territory
+    (``graph.loaders.network_territories``: the territory its host authority
+    governs), whatever the territory asked for, so a body gets the same answer
+    alone and in any ranking. Bodies that share a network territory share one
+    graph, built once. The same territory gives the age and category profile.
+    """
     if body_ids is None:
         body_ids = sorted(
             loaders.bodies_of(request.territory_id, request.as_of).values_list("id", flat=True)
         )
-    settings = renewal_config()
-    # One search for the distance to decision-makers, shared by every body.
-    deciders = decision_distances(graph)
-    communities_total = len(set(positions.communities.values()))
-    memberships = membership_index(graph)
+    homes = loaders.network_territories(body_ids=body_ids, reach_territory_id=request.reach)
+    configs = configs_for(body_ids, request.as_of)  # each body's charters, then the settings
+    networks: dict[int, Network] = {}
     results = []
     facts_of = loaders.body_facts(
         body_ids=body_ids, as_of=request.as_of, reach_territory_id=request.reach
     )
     for facts in facts_of:
-        network = (
-            body_network(
-                graph,
-                facts.id,
-                communities=positions.communities,
-                pagerank=positions.pagerank,
-                decider_distance=deciders,
-                communities_total=communities_total,
-                memberships=memberships,
-            )
-            if body_node(facts.id) in graph
-            else None
-        )
+        home = homes[facts.id]
+        if home not in networks:
+            networks[home] = Network.of(request, home)
+        network = networks[home]
         results.append(
             assess_body(
-                facts, as_of=request.as_of, network=network, profile=profile, config=settings
+                facts,
+                as_of=request.as_of,
+                network=network.of_body(facts.id),
+                profile=network.profile,
+                config=configs[facts.id],
+                network_territory=home if body_node(facts.id) in network.graph else None,
             )
         )
-    return graph, results
+    return Assessed(networks=networks, assessments=results, homes=homes)
 
 
 @register("body-renewal")
 def body_renewal(request: Request):
     p = _params(request)
-    graph, results = assessments(request, [p["body"]])
-    if not results:
+    assessed = assessments(request, [p["body"]])
+    if not assessed.assessments:
         raise AnalysisInputError("body", "No such body.")
-    return _json({**_header(request, graph), **plain(results[0])}), JSON, _outside(graph)
+    document = {
+        **assessed.header(request),
+        **assessed.rendered(assessed.assessments[0], assessed.places()),
+    }
+    return _json(document), JSON, assessed.reads(request)
 
 
 @register("renewal")
 def renewal_ranking(request: Request):
-    graph, results = assessments(request)
-    ranking = rank_bodies(results)
+    assessed = assessments(request)
+    ranking = rank_bodies(assessed.assessments)
+    places = assessed.places()
     document = {
-        **_header(request, graph),
+        **assessed.header(request),
         "bodies": len(ranking),
-        "ranking": [plain(a) for a in ranking],
+        "ranking": [assessed.rendered(a, places) for a in ranking],
     }
-    return _json(document), JSON, _outside(graph)
+    return _json(document), JSON, assessed.reads(request)
+
+
+# Registers the "obligations" kind (a module of its own: no graph involved).
+from api.analysis import obligations as _obligations  # noqa: E402, F401

@@ -6,7 +6,10 @@ it was computed from (``graph.loaders.data_version``: the last committed change
 filed under the territory, or touching a member from elsewhere). A request
 reads the entry, asks the database for the current version (one indexed
 query) and serves the entry only when both agree: a write to the territory's
-data gives a fresh result, never a stale one; a write elsewhere leaves it.
+data gives a fresh result, never a stale one; a write elsewhere leaves it. What
+an answer read beyond its territory (members who live elsewhere, a body's network
+territory above the one asked for) comes back from its computer as ``Reads`` and
+is part of that version.
 
 Analyses larger than ``SYNC_MAX_NODES`` are not computed in the request: they
 are queued as a django-tasks task (``compute_task``), run by ``manage.py
@@ -100,9 +103,33 @@ def config(name: str):
     return settings.REGISTRY_ANALYSIS[name]
 
 
-#: kind -> function(request) -> (payload bytes, content type, outside actor ids).
-#: Filled by api.analysis.kinds; a worker finds the same functions by name.
-COMPUTERS: dict[str, Callable[[Request], tuple[bytes, str, frozenset[int]]]] = {}
+@dataclass(frozen=True)
+class Reads:
+    """What an answer read beyond its territory, so that a change there refreshes it too."""
+
+    #: Members who live elsewhere (``graph.loaders.registry_graph``'s outside actors).
+    outside_actor_ids: frozenset[int] = frozenset()
+    #: Other territories whose data it read (a body's network territory above the one
+    #: analysed, ``graph.loaders.network_territories``).
+    territory_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, value: Reads | frozenset[int]) -> Reads:
+        """A computer's third value: ``Reads``, or the outside actor ids alone."""
+        return value if isinstance(value, Reads) else cls(outside_actor_ids=frozenset(value))
+
+    def version(self, territory_id: int) -> str:
+        return loaders.data_version(
+            territory_id=territory_id,
+            outside_actor_ids=self.outside_actor_ids,
+            also_territory_ids=self.territory_ids,
+        )
+
+
+#: kind -> function(request) -> (payload bytes, content type, what it read: ``Reads``, or
+#: the outside actor ids alone). Filled by api.analysis.kinds; a worker finds the same
+#: functions by name.
+COMPUTERS: dict[str, Callable[[Request], tuple[bytes, str, Reads | frozenset[int]]]] = {}
 
 
 def register(kind: str):
@@ -118,10 +145,8 @@ def lookup(request: Request) -> Answer | None:
     entry = cache.get(request.key())
     if not entry:
         return None
-    current = loaders.data_version(
-        territory_id=request.territory_id, outside_actor_ids=entry["outside"]
-    )
-    if current != entry["version"]:
+    reads = Reads(entry["outside"], entry.get("territories", frozenset()))
+    if reads.version(request.territory_id) != entry["version"]:
         return None
     return Answer(entry["payload"], entry["content_type"], entry["version"], cached=True)
 
@@ -131,16 +156,16 @@ def compute(request: Request) -> Answer:
     with loaders.snapshot():
         # The version is read inside the same snapshot as the data (see snapshot()).
         version = loaders.data_version(territory_id=request.territory_id)
-        payload, content_type, outside = COMPUTERS[request.kind](request)
-        if outside:
-            version = loaders.data_version(
-                territory_id=request.territory_id, outside_actor_ids=outside
-            )
+        payload, content_type, read = COMPUTERS[request.kind](request)
+        reads = Reads.of(read)
+        if reads != Reads():
+            version = reads.version(request.territory_id)
     cache.set(
         request.key(),
         {
             "version": version,
-            "outside": outside,
+            "outside": reads.outside_actor_ids,
+            "territories": reads.territory_ids,
             "payload": payload,
             "content_type": content_type,
         },

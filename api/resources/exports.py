@@ -68,6 +68,8 @@ CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Fields written as a value word of the language (``value_label``), not as typed.
 LABELLED_FIELDS = frozenset({"kind", "category", "role", "selection_mode", "scheme"})
+#: Number format of a decimal cell (XLSX): two decimals, in the reader's own decimal mark.
+DECIMAL_FORMAT = "0.00"
 #: Largest integer a spreadsheet's number cell (a double) holds exactly.
 MAX_EXACT_NUMBER = 2**53
 #: Earliest date a spreadsheet's date cell shows right (Excel's serial 61, after its
@@ -82,7 +84,8 @@ def language_of(request) -> str:
 
 @dataclass
 class Sheet:
-    """A table to write: headers and rows of typed cells (str, int, date or None)."""
+    """A table to write: headers and rows of typed cells (str, int, float, date or None);
+    a float is written with a decimal comma in French CSV, as a number cell in XLSX."""
 
     title: str
     filename: str  # without its extension
@@ -132,6 +135,8 @@ def _csv_cell(value: Any, language: str) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return date_text(value, language)
+    if isinstance(value, float) and language == "fr":
+        return repr(value).replace(".", ",")  # the decimal comma a French spreadsheet reads
     text = str(value)
     return guard(text) if isinstance(value, str) else text
 
@@ -194,6 +199,10 @@ class XLSXRenderer(BaseRenderer):
             if isinstance(value, dt.date):
                 out = WriteOnlyCell(sheet_, value=value)
                 out.number_format = date_format
+                return out
+            if isinstance(value, float):
+                out = WriteOnlyCell(sheet_, value=value)
+                out.number_format = DECIMAL_FORMAT  # shown with the reader's decimal mark
                 return out
             if isinstance(value, int) and abs(value) > MAX_EXACT_NUMBER:
                 return str(value)  # a spreadsheet number is a double: text keeps every digit

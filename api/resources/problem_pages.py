@@ -66,6 +66,9 @@ class ProblemPageRenderer(TemplateHTMLRenderer):
         if response.exception:  # not reached: problems are answered as ProblemResponse
             return data
         rows = data if isinstance(data, list) else [data]
+        # Only problem types make rows: OPTIONS answers the view's metadata, which an
+        # HTML rendering (?format=html) shows as an empty page, not a 500.
+        rows = [row for row in rows if isinstance(row, dict) and "meaning" in row]
         return {
             "language": get_language(),
             "index": isinstance(data, list),

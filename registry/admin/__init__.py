@@ -6,6 +6,26 @@ Every write made here goes through ``registry.services`` (or
 only what lies within it (``registry.admin.scope``). One module per family of models.
 """
 
-from registry.admin import activity, actors, bodies, interactions, ledger, staff, territories
+from registry.admin import (
+    activity,
+    actors,
+    bodies,
+    charters,
+    interactions,
+    ledger,
+    obligations,
+    staff,
+    territories,
+)
 
-__all__ = ["activity", "actors", "bodies", "interactions", "ledger", "staff", "territories"]
+__all__ = [
+    "activity",
+    "actors",
+    "bodies",
+    "charters",
+    "interactions",
+    "ledger",
+    "obligations",
+    "staff",
+    "territories",
+]

@@ -1,4 +1,4 @@
-"""Admin of territories, their links, and the (read-only) closure table."""
+"""Admin of territories, their links, the (read-only) closure table and COG vintage."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from registry.admin.base import ReadOnlyAdminMixin, TrackedInline, TrackedModelA
 from registry.admin.filters import TerritoryValidityFilter, within
 from registry.admin.labels import related_column
 from registry.admin.scope import scope_of
-from registry.models import Territory, TerritoryClosure, TerritoryRelation
+from registry.models import CogVintage, Territory, TerritoryClosure, TerritoryRelation
 
 
 class ParentRelationInline(TrackedInline):
@@ -110,3 +110,20 @@ class TerritoryClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("depth"), ordering="depth")
     def path_length(self, row):
         return row.depth
+
+
+@admin.register(CogVintage)
+class CogVintageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The COG vintage last imported: written by ``import_territories``, never by hand."""
+
+    list_display = ("vintage", "population_year", "epci_population_year", "imported_on")
+    fields = (
+        "vintage",
+        "population_year",
+        "epci_population_year",
+        "imported_on",
+        "source",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields

@@ -17,7 +17,16 @@ from django.db import models, transaction
 from registry import tracking
 from registry.exceptions import InvalidInput
 from registry.models import Territory
-from registry.services import activity, actors, bodies, interactions, memberships, territories
+from registry.services import (
+    activity,
+    actors,
+    bodies,
+    charters,
+    interactions,
+    memberships,
+    obligations,
+    territories,
+)
 from registry.services._common import domain_errors, protected_delete
 
 
@@ -220,12 +229,26 @@ def _writers() -> dict[type[models.Model], Writer]:
             create_accepts=activity.OPINION_FIELDS | {"body"},
             update_accepts=activity.OPINION_FIELDS,
         ),
+        m.Charter: ServiceWriter(
+            create_fn=charters.charter_create,
+            update_fn=_changes_of("charter", charters.charter_update),
+            delete_fn=_delete_of("charter", charters.charter_delete),
+            create_accepts=charters.CHARTER_FIELDS,
+            update_accepts=charters.CHARTER_FIELDS,
+        ),
         m.Interaction: ServiceWriter(
             create_fn=interactions.interaction_create,
             update_fn=_changes_of("interaction", interactions.interaction_update),
             delete_fn=_delete_of("interaction", interactions.interaction_delete),
             create_accepts=interactions.INTERACTION_FIELDS,
             update_accepts=interactions.INTERACTION_FIELDS,
+        ),
+        m.LegalObligation: ServiceWriter(
+            create_fn=obligations.legal_obligation_create,
+            update_fn=_changes_of("obligation", obligations.legal_obligation_update),
+            delete_fn=_delete_of("obligation", obligations.legal_obligation_delete),
+            create_accepts=obligations.OBLIGATION_FIELDS,
+            update_accepts=obligations.OBLIGATION_FIELDS,
         ),
     }
 

@@ -42,6 +42,7 @@ from django.db.models import Model
 
 from registry import tracking
 from registry.demo import names as N
+from registry.demo.charters import write_charters
 from registry.demo.scenario import (
     CHANGE_REASON,
     CORE_BODIES,
@@ -74,6 +75,7 @@ from registry.models import (
     PersonalData,
     Territory,
 )
+from registry.services.obligations import legal_obligations_load_shipped
 from registry.services.territories import territory_create
 
 REF = REFERENCE_DATE
@@ -161,6 +163,11 @@ def seed_demo(
         transaction.atomic(),
         tracking.change_context(via="demo", reason=CHANGE_REASON),
     ):
+        # The demo's territories are checked against the legal obligations: the shipped
+        # rules (migration 0012) are put back if a database lost them (a flushed test one).
+        rules = legal_obligations_load_shipped()
+        if rules:
+            gen.writer.counts["LegalObligation"] += rules
         gen.run()
     report = SeedReport(seed=seed, scale=scale, created=dict(gen.writer.counts))
     report.change_records = ChangeRecord.objects.count() - records_before
@@ -355,6 +362,7 @@ class _Generator:
         self.log(f"interactions written ({time.perf_counter() - t0:.1f}s)")
         self._duplicates()
         self.writer.flush()
+        write_charters()
 
     # --- territories ---------------------------------------------------------------
 

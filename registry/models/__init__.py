@@ -21,10 +21,18 @@ from registry.models.actor import (
     PersonalData,
 )
 from registry.models.body import Body, BodyStatus, BodyType, College, ParityRule, SelectionMode
+from registry.models.charter import Charter
+from registry.models.cog import CogVintage
 from registry.models.history import ChangeAction, ChangeRecord
 from registry.models.interaction import Direction, Interaction, InteractionType, Sign
 from registry.models.membership import EndReason, Membership, Role
 from registry.models.merge import ActorMerge
+from registry.models.obligation import (
+    Comparator,
+    LegalObligation,
+    ObligationCondition,
+    PopulationMeasure,
+)
 from registry.models.staff import StaffTerritory
 from registry.models.territory import (
     RelationKind,
@@ -49,7 +57,10 @@ __all__ = [
     "BodyType",
     "ChangeAction",
     "ChangeRecord",
+    "Charter",
+    "CogVintage",
     "College",
+    "Comparator",
     "Direction",
     "EndReason",
     "Gender",
@@ -57,12 +68,15 @@ __all__ = [
     "Interaction",
     "InteractionType",
     "LawfulBasis",
+    "LegalObligation",
     "Meeting",
     "MeetingKind",
     "Membership",
+    "ObligationCondition",
     "Opinion",
     "ParityRule",
     "PersonalData",
+    "PopulationMeasure",
     "Referral",
     "RelationKind",
     "ResponseOutcome",

@@ -24,6 +24,8 @@ class BodyType(models.TextChoices):
     CCSPL = "ccspl", _("Local public services advisory committee (CCSPL)")
     COMITE_CONSULTATIF = "comite_consultatif", _("Advisory committee")
     BUDGET_PARTICIPATIF = "budget_participatif", _("Participatory budget committee")
+    COMMISSION_ACCESSIBILITE = "commission_accessibilite", _("Accessibility commission")
+    CLSPD = "clspd", _("Local security and crime prevention council (CLSPD)")
     OTHER = "other", _("Other")
 
 

@@ -82,14 +82,24 @@ def _within(territory_id: int):
     return TerritoryClosure.objects.filter(ancestor_id=territory_id).values("descendant_id")
 
 
-def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = frozenset()) -> str:
+def _within_any(territory_ids: list[int]):
+    return TerritoryClosure.objects.filter(ancestor_id__in=territory_ids).values("descendant_id")
+
+
+def territory_version(
+    *,
+    territory_id: int,
+    outside_actor_ids: frozenset[int] = frozenset(),
+    also_territory_ids: frozenset[int] = frozenset(),
+) -> str:
     """The last committed change that a territory's analysis depends on (an opaque string).
 
     Any write to a record filed under the territory (or below) moves it:
     bodies, colleges, memberships, meetings, opinions, actors, interactions and
     the territories themselves; so do writes to the actors listed in
     ``outside_actor_ids`` (members who live elsewhere). A write elsewhere leaves
-    it where it was.
+    it where it was. ``also_territory_ids``: other territories the result read
+    (a body's network territory above the one analysed), counted as the territory is.
 
     One index probe per territory below (``change_territory_seq_idx``), not a
     scan of the territory's whole history.
@@ -100,13 +110,14 @@ def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = 
         .order_by(f"-{column}")
         .values(column)[:1]
     )
+    territory_ids = sorted({territory_id, *also_territory_ids})
     version = (
-        TerritoryClosure.objects.filter(ancestor_id=territory_id)
+        TerritoryClosure.objects.filter(ancestor_id__in=territory_ids)
         .annotate(v=Subquery(latest))
         .aggregate(m=Max("v"))["m"]
         or 0
     )
-    scope = Q(territory_id__in=_within(territory_id))
+    scope = Q(territory_id__in=_within_any(territory_ids))
     if outside_actor_ids:
         # Members who live elsewhere: their own changes (by id), and what is filed
         # under their territories (their personal data, identifiers, a new record
@@ -132,3 +143,30 @@ def territory_version(*, territory_id: int, outside_actor_ids: frozenset[int] = 
         if pending:
             return f"{version}+{pending}"
     return str(version)
+
+
+def charters_above_version(*, territory_id: int) -> str:
+    """The last committed change of a charter that may judge the territory's bodies from above.
+
+    A body is judged by the charters of the territories it lies in
+    (``graph.loaders.charter_layers``). ``territory_version`` sees the changes filed
+    under the territory and below; this one adds those of charters filed on a
+    territory outside it that contains one of its territories: the ones above it,
+    and in a DAG those above its members through the other hierarchy (the
+    département of a commune of an EPCI). A charter written elsewhere leaves it
+    unchanged. "" when no such charter was ever written.
+    """
+    column = version_column()
+    inside = _within(territory_id)
+    above = (
+        TerritoryClosure.objects.filter(descendant_id__in=inside)
+        .exclude(ancestor_id__in=inside)
+        .values("ancestor_id")
+    )
+    changes = ChangeRecord.objects.filter(model="registry.charter", territory_id__in=above)
+    version = changes.aggregate(m=Max(column))["m"]
+    if column == "commit_seq":
+        pending = changes.filter(commit_seq__isnull=True).aggregate(m=Max("id"))["m"]
+        if pending:
+            return f"{version or 0}+{pending}"
+    return "" if version is None else str(version)

@@ -33,6 +33,7 @@ from registry.services.bodies import body_create, body_update
 from registry.services.interactions import interaction_create
 from registry.services.memberships import membership_create, membership_update
 from tests.committed_schema import committed_schema
+from tests.schema_validation.validator import nullable_refs
 
 from .conftest import client_for, make_key
 from .test_analysis import AS_OF, world  # noqa: F401  (the fixture)
@@ -63,7 +64,9 @@ def strict_components() -> dict:
                 close(value)
         return node
 
-    return close(copy.deepcopy(document()["components"]))
+    # drf-spectacular's nullable reference ({allOf: [$ref], nullable: true}) read as
+    # "this, or null", as the response validator of every test reads it.
+    return close(nullable_refs(copy.deepcopy(document()["components"])))
 
 
 def response_schema(path: str, status: int, media_type: str = JSON) -> dict:
@@ -125,6 +128,7 @@ def rich(world):  # noqa: F811
         term_start=dt.date(2023, 1, 1),
         term_end=dt.date(2026, 1, 1),
         parity_rule="max_gap_1",
+        min_age=18,  # the age rule is known: every member is 26 or older
         colleges=[
             {"name": "Habitants", "seats": 3, "selection_mode": "volunteer"},
             {"name": "Associations", "seats": 2, "selection_mode": "volunteer"},
@@ -272,7 +276,18 @@ def test_renewal_with_every_indicator_known_matches_the_schema(client, world, ri
     detail = {i["code"]: i["detail"] for i in doc["indicators"]}
     assert len(detail["vacancy"]["colleges"]) == 2
     assert detail["turnover"]["left_by_reason"] == {"resigned": 1}
-    assert detail["age_gap"]["members"] and detail["parity"]["threshold_on"] == "gap"
+    assert detail["age_gap"]["members"] and detail["parity"]["threshold_on"] == "minority_share"
+    # max_gap_1 turns the one-seat gap into a share: (n - 2) / 2n = 2 / 8 for 3 women, 1 man
+    parity = next(i for i in doc["indicators"] if i["code"] == "parity")
+    assert parity["threshold"] == [None, 0.25] and parity["value"] == 0.25
+    assert parity["status"] == "alert" and parity["detail"]["gap"] == 2
+    assert doc["rules"][0] == {
+        "key": "mandate_years",
+        "value": 3,
+        "source_kind": "body",
+        "charter_id": None,
+    }
+    assert doc["charter"] is None and "network_territory" in doc
     # The other parity rules grade the minority share, with no alert threshold for "none".
     for rule, threshold in (("balanced", [0.4, 0.25]), ("none", [0.4, None])):
         body_update(body=rich, parity_rule=rule)
@@ -301,7 +316,8 @@ def test_renewal_ranking_matches_the_schema(client, world, rich):  # noqa: F811
 
 
 def test_jobs_match_the_schema(client, world, settings, monkeypatch):  # noqa: F811
-    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 2}
+    # 1: the body's renewal is analysed in its network territory, its quartier Q (2 nodes).
+    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 1}
     routes = {
         "/api/analysis/influence-map": "/api/analysis/influence-map",
         "/api/analysis/interlocks": "/api/analysis/interlocks",

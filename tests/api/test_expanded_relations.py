@@ -19,6 +19,7 @@ import pytest
 from api.base import RegistrySerializer, brief_serializer
 from api.id_schema import ID_SCHEMA
 from api.urls import router
+from registry.services.charters import charter_create
 from tests.committed_schema import committed_schema
 from tests.factories import (
     ActorFactory,
@@ -106,6 +107,7 @@ def world(db):
     OpinionFactory(body=body)
     InteractionFactory(source=actor, target_actor=host, territory=territory)
     InteractionFactory(source=actor, target_actor=None, target_body=body, territory=territory)
+    charter_create(territory=territory, name="Charte de la participation")
 
 
 def _snake(name: str) -> str:

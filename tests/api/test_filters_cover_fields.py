@@ -32,6 +32,11 @@ NOT_FILTERED: dict[str, dict[str, str]] = {
     "registry.Body": {
         "legal_basis": "free text citing a law or deliberation",
     },
+    "registry.Charter": {
+        "source_url": "address of the published text: shown, not queried",
+        "thresholds": "JSON of indicator thresholds: read by the renewal analysis",
+        "weights": "JSON of indicator weights: read by the renewal analysis",
+    },
     "registry.Opinion": {
         "response_note": "free text of the authority's response",
     },

@@ -409,3 +409,14 @@ def test_an_analysis_date_in_year_1_is_a_400_not_a_500(client, network):
         f"/api/analysis/bodies/{network['body'].pk}/renewal", {"as_of": "2026-11-01"}
     )
     assert response.status_code == 200, response.content[:300]
+
+
+@pytest.mark.no_schema_validation(reason="OPTIONS is not an operation of the schema")
+def test_options_of_the_problem_pages_in_html_is_not_a_500():
+    # Found as: OPTIONS /api/problems/?format=html: the HTML renderer took the view's
+    # metadata for a problem type ("KeyError: 'meaning'", a 500).
+    from rest_framework.test import APIClient
+
+    response = APIClient().options("/api/problems/", {"format": "html"})
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"].startswith("text/html")

@@ -31,6 +31,7 @@ from api.models import ALL_SCOPES
 from registry.models import Actor, ChangeRecord, Territory
 from registry.services import bodies
 from registry.services.actors import actor_identifier_add
+from registry.services.charters import charter_create
 from registry.services.territories import territory_create
 from tests.committed_schema import committed_schema
 from tests.factories import ActorFactory, MembershipFactory, OrganizationFactory
@@ -61,6 +62,7 @@ class World:
     outside_person: Actor  # external:PX-1
     outside_org: Actor  # siren 987654321
     body: object
+    charter: object  # a charter of ``commune``
 
 
 @pytest.fixture
@@ -88,10 +90,11 @@ def world(api_client_factory) -> World:
     body = bodies.body_create(
         name="Conseil de quartier", body_type="conseil_quartier", territory=commune
     )
+    charter = charter_create(territory=commune, name="Charte", valid_from=dt.date(2020, 1, 1))
     client = api_client_factory(scopes=tuple(ALL_SCOPES), territory=region)
     return World(
         client, region, commune, target, outside, person, other_person, org,
-        outside_person, outside_org, body,
+        outside_person, outside_org, body, charter,
     )  # fmt: skip
 
 
@@ -230,6 +233,11 @@ CASES = [
          "items.0.target_actor", lambda w, r: _bulk_interaction(w, target_actor=r)),
     Case("bulk interaction territory", "InteractionItemRequest", "territory", "territory",
          "items.0.territory", lambda w, r: _bulk_interaction(w, territory=r)),
+    Case("charter territory", "CharterRequest", "territory", "territory", "territory",
+         lambda w, r: ("post", "/api/charters/", {
+             "name": "Charte", "territory": r, "valid_from": "2020-01-01"})),
+    Case("charter change", "PatchedCharterRequest", "territory", "territory", "territory",
+         lambda w, r: ("patch", f"/api/charters/{w.charter.pk}/", {"territory": r})),
     Case("merge into", "MergeRequestRequest", "into", "person", "into",
          lambda w, r: ("post", f"/api/actors/{w.other_person.pk}/merge/", {"into": r})),
     Case("webhook territory", "WebhookRequest", "territory", "territory", "territory",

@@ -409,6 +409,8 @@ NOT_PARAMETERS = {
     # Keys of the planted demo data ("host:x", "person:y"), written in the module itself.
     "registry/demo/scenario.py": "partition",
     "registry/demo/generator.py": "partition",
+    # The engine's own source keys ("rule:mandate_years"), never read from a request.
+    "graph/renewal/config.py": "partition",
 }
 
 

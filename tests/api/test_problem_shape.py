@@ -30,6 +30,7 @@ from api import problems
 from api.auth import KeyRateThrottle
 from api.models import IdempotencyRecord
 from api.problems.catalogue import BY_CODE, PROBLEM_BASE
+from registry.services.charters import charter_create
 from registry.services.territories import closure_rebuild
 from tests.api.conftest import client_for, make_key
 from tests.committed_schema import committed_schema
@@ -106,6 +107,9 @@ def world(db):
         "meetings": MeetingFactory(body=body).pk,
         "opinions": OpinionFactory(body=body).pk,
         "interactions": InteractionFactory(source=actor, target_actor=ActorFactory()).pk,
+        "charters": charter_create(
+            territory=territory, name="Charte", valid_from=dt.date(2020, 1, 1)
+        ).pk,
     }
 
 

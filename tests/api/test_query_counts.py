@@ -22,6 +22,7 @@ from registry.services.bodies import body_update
 from tests.api import (
     test_actors,
     test_bodies,
+    test_charters,
     test_interactions,
     test_meetings,
     test_memberships,
@@ -41,6 +42,7 @@ RESOURCES = [
     test_meetings.TestMeetings,
     test_opinions.TestOpinions,
     test_interactions.TestInteractions,
+    test_charters.TestCharters,
 ]
 
 READ = ("read",)

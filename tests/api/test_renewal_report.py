@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from io import StringIO
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
-from graph.renewal import INDICATOR_CODES, STATUSES, rank_bodies
+from api.management.commands.renewal_report import charter_text
+from graph.renewal import INDICATOR_CODES, INDICATORS, STATUSES, rank_bodies
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.models import Territory
 from tests.conftest import seeded_demo
@@ -26,10 +29,13 @@ CSV_HEADER = [
     "rank",
     "body_id",
     "body",
+    "as_of",
     "score",
     "alerts",
     "watch",
     "alert_indicators",
+    "charter",
+    "charter_applied",
     "summary",
     *INDICATOR_CODES,
 ]
@@ -43,7 +49,7 @@ def demo(django_db_setup, django_db_blocker):
         request = Request(
             kind="renewal", territory_id=paris.pk, as_of=REFERENCE_DATE, params=(), fmt="json"
         )
-        _graph, results = assessments(request)
+        results = assessments(request).assessments
         yield {"paris": paris, "ranking": rank_bodies(results)}
 
 
@@ -158,11 +164,148 @@ def test_french(demo):
     for line, a in zip(lines[4:], demo["ranking"], strict=True):
         assert line.endswith(a.summary_fr)
         assert "Score de renouvellement" in line
-    _header, rows = parse_csv(
-        report("--territory", PARIS, "--as-of", REF, "--format", "csv", "--lang", "fr")
+    text = report("--territory", PARIS, "--as-of", REF, "--format", "csv", "--lang", "fr")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0]["synthèse"] == demo["ranking"][0].summary_fr
+    assert rows[0]["synthèse"].startswith("Score de renouvellement ")
+
+
+# --- files for a French spreadsheet ------------------------------------------------------------
+
+FR_HEADER = [
+    "rang",
+    "id",
+    "instance",
+    "date",
+    "score",
+    "alertes",
+    "à surveiller",
+    "indicateurs en alerte",
+    "charte",
+    "charte appliquée",
+    "synthèse",
+    *(spec.label_fr for spec in INDICATORS),
+]
+FR_STATUS = {"ok": "correct", "watch": "à surveiller", "alert": "alerte", "unknown": "inconnu"}
+DEFAULTS_FR = "réglages par défaut de l'installation"
+
+
+def test_french_csv_opens_right_in_a_french_spreadsheet(demo, tmp_path):
+    target = tmp_path / "renouvellement.csv"
+    out = report(
+        "--territory",
+        PARIS,
+        "--as-of",
+        REF,
+        "--format",
+        "csv",
+        "--lang",
+        "fr",
+        "--output",
+        str(target),
     )
-    assert rows[0]["summary"] == demo["ranking"][0].summary_fr
-    assert rows[0]["summary"].startswith("Score de renouvellement ")
+    assert out.strip() == f"6 instance(s) écrit dans {target} (csv)."
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM: a spreadsheet then reads UTF-8"
+    text = raw.decode("utf-8-sig")
+    first = text.split("\r\n")[0]
+    assert first.count(";") == len(FR_HEADER) - 1, "one ; between every two headers"
+    assert next(csv.reader([first], delimiter=";")) == FR_HEADER
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    ranking = demo["ranking"]
+    assert len(rows) == len(ranking) == 6
+    assert rows[0]["instance"] == PLANTED["dormant"]
+    assert rows[0]["score"] == "47,73"  # the dormant council: 47.7272...
+    for row, a in zip(rows, ranking, strict=True):
+        # The score with two decimals and a decimal comma (47.7272... -> "47,73").
+        assert row["score"] == repr(round(a.score, 2)).replace(".", ",")
+        assert "." not in row["score"]
+        assert row["date"] == "01/11/2026"
+        # The charter that judged it (the installation defaults when none applied).
+        assert row["charte"] == charter_text(a, "fr")
+        assert row["charte appliquée"] == ("oui" if a.charter else "non")
+        labels = {spec.code: spec.label_fr for spec in INDICATORS}
+        for indicator in a.indicators:
+            assert row[labels[indicator.code]] == FR_STATUS[indicator.status]
+        assert row["indicateurs en alerte"] == ", ".join(labels[c] for c in a.alerts)
+        assert int(row["alertes"]) == len(a.alerts)
+        assert row["synthèse"] == a.summary_fr
+
+
+def test_xlsx_has_numbers_dates_and_french_headers(demo, tmp_path):
+    target = tmp_path / "renouvellement.xlsx"
+    report(
+        "--territory",
+        PARIS,
+        "--as-of",
+        REF,
+        "--format",
+        "xlsx",
+        "--lang",
+        "fr",
+        "--output",
+        str(target),
+    )
+    rows = list(openpyxl.load_workbook(target).active.iter_rows())
+    header = [c.value for c in rows[0]]
+    assert header == FR_HEADER
+    col = {h: n for n, h in enumerate(header)}
+    ranking = demo["ranking"]
+    assert len(rows) == 1 + len(ranking)
+    for rank, (cells, a) in enumerate(zip(rows[1:], ranking, strict=True), start=1):
+        score = cells[col["score"]]
+        assert score.data_type == "n" and isinstance(score.value, float), "a number, not text"
+        assert score.value == round(a.score, 2) and score.number_format == "0.00"
+        assert cells[col["rang"]].value == rank and cells[col["id"]].value == a.body_id
+        assert cells[col["alertes"]].value == len(a.alerts)
+        day = cells[col["date"]]
+        assert day.is_date and day.value.date() == REFERENCE_DATE
+        assert day.number_format == "DD/MM/YYYY"
+        assert cells[col["charte"]].value == charter_text(a, "fr")
+        assert cells[col["charte appliquée"]].value == ("oui" if a.charter else "non")
+    english = tmp_path / "renewal.xlsx"
+    report("--territory", PARIS, "--as-of", REF, "--format", "xlsx", "--output", str(english))
+    header = [c.value for c in next(openpyxl.load_workbook(english).active.iter_rows())]
+    assert header[:5] == ["rank", "id", "body", "as of", "score"]
+    assert header[-1] == INDICATORS[-1].label_en
+
+
+def test_xlsx_needs_an_output_file(demo):
+    with pytest.raises(CommandError, match="--output"):
+        report("--territory", PARIS, "--as-of", REF, "--format", "xlsx")
+
+
+def test_the_charter_used_is_shown(demo):
+    from api.management.commands.renewal_report import report_rows, to_table
+
+    first, *others = demo["ranking"]
+    charter = {
+        "kind": "charter",
+        "id": 7,
+        "name": "Charte des conseils de quartier",
+        "territory_id": demo["paris"].pk,
+        "body_type": None,
+        "adopted_by": "Conseil de Paris, 2017",
+        "url": "",
+    }
+    ranking = (
+        dataclasses.replace(first, charter=charter),
+        *(dataclasses.replace(o, charter=None) for o in others),
+    )
+    for lang, defaults in (("en", "installation defaults"), ("fr", DEFAULTS_FR)):
+        rows = report_rows(ranking, lang)
+        assert rows[0]["charter"] == "Charte des conseils de quartier (Conseil de Paris, 2017)"
+        assert rows[0]["charter_applied"] is True
+        assert {r["charter"] for r in rows[1:]} == {defaults}
+        table = to_table(rows, lang, "title")
+        assert "Charte des conseils de quartier (Conseil de Paris, 2017)" in table
+        assert defaults in table
+    assert charter_text(dataclasses.replace(first, charter=None), "en") == "installation defaults"
+    assert charter_text(dataclasses.replace(first, charter=None), "fr") == DEFAULTS_FR
+    _header, rows = parse_csv(report("--territory", PARIS, "--as-of", REF, "--format", "csv"))
+    for row, a in zip(rows, demo["ranking"], strict=True):
+        assert row["charter"] == charter_text(a, "en")
+        assert row["charter_applied"] == ("yes" if a.charter else "no")
 
 
 # --- territory and date ---------------------------------------------------------------------------

@@ -778,7 +778,8 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
         ]
     )
     with spy:
-        (_graph, results), s_assess, mb_assess = measure(lambda: kinds.assessments(ask))
+        assessed, s_assess, mb_assess = measure(lambda: kinds.assessments(ask))
+        results = assessed.assessments
     ranking, s_rank, _ = measure(lambda: rank_bodies(results))
     Table.line(
         f"kinds.assessments, all {len(results)} bodies (cold)",

@@ -97,7 +97,9 @@ def test_graphml_parses_back_with_attributes(im):
     assert a3["label"] == "Actor 3"
     assert a3["pagerank"] == pytest.approx(im.node("a3").pagerank)
     assert a3["community"] == im.node("a3").community
-    assert a3["is_broker"] is True
+    assert a3["is_broker"] is im.node("a3").is_broker
+    assert a3["participation"] == pytest.approx(im.node("a3").participation)
+    assert a3["role"] == im.node("a3").role
     assert "constraint" not in back.nodes["a9"]
     assert back.graph["as_of"] == "2020-03-15"
     assert back.graph["betweenness_method"] == "exact"

@@ -9,7 +9,7 @@ import random
 import networkx as nx
 import pytest
 
-from graph.influence import InfluenceMap, influence_map, weighted_pagerank
+from graph.influence import InfluenceMap, influence_map, role_of, weighted_pagerank
 from graph.model import MEMBERSHIP_WEIGHTS
 
 AS_OF = dt.date(2020, 6, 1)
@@ -246,19 +246,26 @@ def test_two_triangles_communities_and_brokers():
     assert [(c.id, c.size) for c in im.communities] == [(0, 3), (1, 3)]
     assert [m.community for m in im.nodes] == [0, 0, 0, 1, 1, 1]
     # a3 and a4 each reach the other triangle; the others do not.
-    assert [m.node for m in im.nodes if m.is_broker] == ["a3", "a4"]
     assert im.node("a3").bridged_communities == 2
     assert im.node("a1").bridged_communities == 1
+    # a3: 2 of its 3 neighbours at home, 1 across: P = 1 - (2/3)^2 - (1/3)^2 = 4/9.
+    # Within-community degrees in {a1, a2, a3}: 2, 2, 2 -> all alike, z = 0: no hub.
+    assert im.node("a3").participation == pytest.approx(4 / 9, abs=1e-6)
+    assert im.node("a3").community_degree_z == 0.0
+    assert im.node("a3").role == "peripheral"  # non-hub, 0.05 < P <= 0.62
+    assert im.node("a1").participation == 0.0
+    assert im.node("a1").role == "ultra_peripheral"
+    # One tie into one other community makes no broker (the old rule made a3 and a4 two).
+    assert im.brokers == ()
     # Betweenness of a3: the 2 x 3 pairs {a1, a2} x {a4, a5, a6} cross it; normalised by
-    # the C(5, 2) = 10 pairs not involving it -> 0.6. Same for a4; tie -> node order.
+    # the C(5, 2) = 10 pairs not involving it -> 0.6. Same for a4.
     assert im.node("a3").betweenness == pytest.approx(0.6, abs=1e-6)
-    assert im.brokers == ("a3", "a4")
     # Top members: the bridge end (3 ties) first, then a1 before a2 (equal rank).
     assert im.communities[0].top_members == ("a3", "a1")
     assert im.communities[1].top_members == ("a4", "a5")
 
 
-def test_brokers_sorted_by_betweenness():
+def test_betweenness_of_the_bridge_ends():
     # Two triangles plus a pendant a7 on a4 (n = 7, normalised by C(6, 2) = 15 pairs):
     # a4 carries {a1, a2, a3} x {a5, a6} = 6 pairs and a7 x {a1, a2, a3, a5, a6} = 5 -> 11/15;
     # a3 carries {a1, a2} x {a4, a5, a6, a7} = 8 pairs -> 8/15.
@@ -268,7 +275,70 @@ def test_brokers_sorted_by_betweenness():
     im = run(graph)
     assert im.node("a4").betweenness == pytest.approx(11 / 15, abs=1e-6)
     assert im.node("a3").betweenness == pytest.approx(8 / 15, abs=1e-6)
-    assert im.brokers[:2] == ("a4", "a3")
+
+
+def wheels(bridges: list[tuple[int, int]]) -> nx.MultiGraph:
+    """Three wheels: hub a1 with rim a2..a9 (a cycle), hub a11 with rim a12..a19, hub a21
+    with rim a22..a29; then the ``bridges``."""
+    edges = []
+    for hub in (1, 11, 21):
+        rim = list(range(hub + 1, hub + 9))
+        edges += [(hub, r) for r in rim]
+        edges += [(r, rim[(i + 1) % 8]) for i, r in enumerate(rim)]
+    return graph_of(edges + bridges)
+
+
+def test_a_hub_tied_into_two_other_communities_is_the_one_broker():
+    # Hub a1 also holds two ties into each other wheel: a12, a13 and a22, a23.
+    im = run(wheels([(1, 12), (1, 13), (1, 22), (1, 23)]))
+    assert [c.size for c in im.communities] == [9, 9, 9]
+    a1, a11, a12 = im.node("a1"), im.node("a11"), im.node("a12")
+    assert a1.community != a11.community != im.node("a21").community
+    # a1: k = 12 neighbours, 8 at home, 2 in each other wheel:
+    # P = 1 - (8/12)^2 - (2/12)^2 - (2/12)^2 = 1 - 72/144 = 0.5.
+    assert a1.participation == pytest.approx(0.5, abs=1e-6)
+    # Within-community degrees of a wheel: the hub 8, each rim node 3 (two rim, the hub).
+    # Mean 32/9; variance ((40/9)^2 + 8 (5/9)^2) / 9 = 1800/729; sd = 1.5713;
+    # hub z = (40/9) / 1.5713 = 2 sqrt(2) = 2.8284 >= 2.5: a hub. Rim z = -(5/9)/1.5713.
+    assert a1.community_degree_z == pytest.approx(2 * math.sqrt(2), abs=1e-6)
+    assert a1.role == "connector_hub"  # hub, 0.30 < P <= 0.75
+    assert a1.is_broker and a1.bridged_communities == 3
+    # a11: the same hub, every tie at home: P = 0, a provincial hub, no broker.
+    assert a11.participation == 0.0
+    assert a11.community_degree_z == pytest.approx(2 * math.sqrt(2), abs=1e-6)
+    assert a11.role == "provincial_hub" and not a11.is_broker
+    # a12: 3 of 4 neighbours at home, 1 into a1's wheel: P = 1 - 9/16 - 1/16 = 0.375.
+    assert a12.participation == pytest.approx(0.375, abs=1e-6)
+    assert a12.community_degree_z == pytest.approx(-(5 / 9) / math.sqrt(1800 / 729), abs=1e-6)
+    assert a12.role == "peripheral" and not a12.is_broker
+    assert im.brokers == ("a1",)
+
+
+def test_a_hub_tied_into_one_other_community_only_is_no_broker():
+    # a1's four outside ties all go to a11's wheel: P = 1 - (8/12)^2 - (4/12)^2 = 4/9,
+    # a connector hub, but it reaches one other community, not two.
+    im = run(wheels([(1, 12), (1, 13), (1, 14), (1, 15)]))
+    a1 = im.node("a1")
+    assert a1.participation == pytest.approx(4 / 9, abs=1e-6)
+    assert a1.role == "connector_hub"
+    assert not a1.is_broker
+    assert im.brokers == ()
+
+
+@pytest.mark.parametrize(
+    ("z", "p", "role"),
+    [
+        (0.0, 0.05, "ultra_peripheral"),
+        (2.4, 0.62, "peripheral"),
+        (0.0, 0.8, "connector"),
+        (0.0, 0.81, "kinless"),
+        (2.5, 0.3, "provincial_hub"),
+        (3.0, 0.75, "connector_hub"),
+        (3.0, 0.76, "kinless_hub"),
+    ],
+)
+def test_roles_follow_guimera_amaral_bounds(z, p, role):
+    assert role_of(z, p) == role
 
 
 # --- filters ----------------------------------------------------------------------------------

@@ -20,8 +20,12 @@ import pytest
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
+from graph import loaders
+from graph.influence import influence_map
 from graph.interlocks import interlocks
+from graph.positions import network_positions
 from graph.renewal import ALERT, OK, WATCH, Assessment, rank_bodies
+from graph.stakeholders import stakeholder_grid
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.demo.scenario import MULTI_MEMBERS
 from registry.models import Territory
@@ -78,8 +82,8 @@ def demo(django_db_setup, django_db_blocker):
             request = Request(
                 kind="renewal", territory_id=territory.pk, as_of=REF, params=(), fmt="json"
             )
-            graph, results = assessments(request)
-            graphs[key] = graph
+            results = assessments(request).assessments
+            graphs[key] = loaders.registry_graph(territory_id=territory.pk, as_of=REF)
             rankings[key] = rank_bodies(results)
             for a in results:
                 by_name.setdefault(a.body_name, a)
@@ -239,3 +243,31 @@ def test_healthy_controls_score_below_every_planted_case(demo):
         if demo["by_name"][name].score >= a.score
     ]
     assert not violations, "; ".join(violations)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_brokers_are_a_small_minority_of_paris(demo, seed):
+    # The former rule (one tie into another community) flagged 408 of 412 Paris nodes.
+    paris = Territory.objects.get(level="commune", code="75056")
+    im = influence_map(
+        loaders.registry_graph(territory_id=paris.pk, as_of=REF), as_of=REF, seed=seed
+    )
+    assert 0 < len(im.brokers) < 0.10 * len(im.nodes), (len(im.brokers), len(im.nodes))
+    for node in im.brokers:
+        m = im.node(node)
+        assert m.role in ("connector_hub", "kinless_hub") and m.bridged_communities >= 3
+
+
+def test_paris_actors_with_undeclared_attributes_are_unknown_not_non_stakeholders(demo):
+    # The former rule classed 316 of Paris's 406 actors "non-stakeholder" for want of a
+    # declared legitimacy or urgency.
+    paris = Territory.objects.get(level="commune", code="75056")
+    graph = loaders.registry_graph(territory_id=paris.pk, as_of=REF)
+    grid = stakeholder_grid(graph, as_of=REF, pagerank=network_positions(graph, seed=0).pagerank)
+    undeclared = [e for e in grid.entries if {"power", "legitimacy", "urgency"} & set(e.missing)]
+    assert undeclared, "the demo leaves attributes undeclared"
+    assert all(e.salience == "unknown" for e in undeclared)
+    assert dict(grid.salience_counts)["unknown"] == len(undeclared)
+    for e in grid.entries:
+        if e.salience == "non_stakeholder":
+            assert e.power < 3 and e.legitimacy < 3 and e.urgency < 3, e

@@ -351,7 +351,8 @@ def test_four_opinions_a_year_one_in_ten_answered():
     # The last one (2026-09-07) is 55 days old: within the 90-day grace, not yet late.
     # 1 answered of the 9 due = 0.111 <= 0.25 -> alert
     assert answered.value == pytest.approx(1 / 9) and answered.status == "alert"
-    assert answered.detail["pending"] == 1
+    assert answered.detail["excluded_recent_unanswered"] == 1
+    assert answered.detail["answer_delay_days"] == 90 and answered.detail["issued"] == 10
     assert "Only 1 of the 9" in answered.message_en
     adopted = indicator(facts, "opinions_adopted")
     assert adopted.value == 1.0 and adopted.status == "ok"  # 1 adopted / 1 answered
@@ -408,21 +409,28 @@ def gendered(women: int, men: int, unknown: int = 0) -> tuple[MemberFacts, ...]:
 
 def test_parity_max_gap_1():
     item = indicator(body(parity_rule="max_gap_1", members=gendered(9, 4)), "parity")
-    # |9 - 4| = 5 > 1: legal breach
-    assert item.value == 5 and item.status == "alert"
+    # |9 - 4| = 5 > 1: legal breach. Value and threshold are both a minority share:
+    # 4 / 13 = .3077, at or under (13 - 2) / 26 = .4231, the share a gap of 2 would give
+    assert item.value == pytest.approx(4 / 13) and item.status == "alert"
+    assert item.unit == "share" and item.threshold == (None, pytest.approx(11 / 26))
+    assert item.detail["gap"] == 5 and (item.detail["women"], item.detail["men"]) == (9, 4)
     assert "9 women and 4 men" in item.message_en and "9 femmes et 4 hommes" in item.message_fr
     assert indicator(body(parity_rule="max_gap_1", members=gendered(7, 6)), "parity").status == "ok"
 
 
 def test_parity_balanced_and_none():
-    # minority share 3/10 = .30 < .40 -> watch; 2/10 = .20 < .25 -> alert; 4/10 is not < .40
+    # minority share 3/10 = .30 <= .40 -> watch; 2/10 = .20 <= .25 -> alert; 9/20 = .45 ok
+    # (thresholds inclusive, as for every indicator: 4/10 = .40 is watch)
     assert (
         indicator(body(parity_rule="balanced", members=gendered(3, 7)), "parity").status == "watch"
     )
     assert (
         indicator(body(parity_rule="balanced", members=gendered(2, 8)), "parity").status == "alert"
     )
-    assert indicator(body(parity_rule="balanced", members=gendered(4, 6)), "parity").status == "ok"
+    assert indicator(body(parity_rule="balanced", members=gendered(9, 11)), "parity").status == "ok"
+    assert (
+        indicator(body(parity_rule="balanced", members=gendered(4, 6)), "parity").status == "watch"
+    )
     # no rule: at most watch
     assert indicator(body(parity_rule="none", members=gendered(1, 9)), "parity").status == "watch"
 
@@ -744,6 +752,18 @@ CASES: dict[str, dict[str, tuple[BodyFacts, dict]]] = {
         "alert": (body(parity_rule="max_gap_1", members=gendered(9, 4)), {}),
         "unknown": (body(members=gendered(1, 1, unknown=5)), {}),
     },
+    "age_rule": {  # a youth council of 16-25 year olds; 2026 - 2005 = 21, 2026 - 1990 = 36
+        "ok": (body(min_age=16, max_age=25, members=members(4, birth_year=2005)), {}),
+        "watch": (
+            body(max_age=25, members=members(3, birth_year=2005) + members(1, birth_year=1990)),
+            {},
+        ),
+        "alert": (
+            body(max_age=25, members=members(2, birth_year=2005) + members(2, birth_year=1990)),
+            {},
+        ),
+        "unknown": (body(members=members(4, birth_year=2005)), {}),  # no age rule
+    },
     "age_gap": {
         "ok": (
             body(members=members(4, birth_year=2005)),
@@ -855,15 +875,15 @@ def test_assessment_score_counts_and_summary():
     )
     result = assess_body(facts, as_of=AS_OF, network=None, profile=None, config=CONFIG)
     counts = dict(result.counts)
-    assert sum(counts.values()) == len(INDICATOR_CODES) == 21
+    assert sum(counts.values()) == len(INDICATOR_CODES) == 22
     # known: mandate A(3), vacancy A(2), tenure_median ok(1) [1.8 y], beyond_two_terms ok(2),
     # turnover ok(1) [0 departures], parity A(2) -> (3+2+2) x 100 / (3+2+1+2+1+2) = 700 / 11
-    assert counts == {"ok": 3, "watch": 0, "alert": 3, "unknown": 15}
+    assert counts == {"ok": 3, "watch": 0, "alert": 3, "unknown": 16}
     assert result.score == pytest.approx(700 / 11)
     assert sum(w for _, w in result.weights) == pytest.approx(1)
     assert result.alerts == ("mandate", "vacancy", "parity")
     assert result.summary_en == (
-        "Renewal score 64/100: 3 alert(s) (mandate, vacant seats, parity), 0 to watch, 15 unknown."
+        "Renewal score 64/100: 3 alert(s) (mandate, vacant seats, parity), 0 to watch, 16 unknown."
     )
     assert "mandat, sièges vacants, parité" in result.summary_fr
     empty = assess_body(body(), as_of=AS_OF, network=None, profile=None, config=CONFIG)
@@ -971,7 +991,7 @@ def test_referents_and_facilitators_hold_no_seat():
     vacancy = indicator(facts, "vacancy")
     assert vacancy.value == pytest.approx(14 / 24, abs=1e-3) and vacancy.status == "alert"
     parity = indicator(facts, "parity")
-    assert parity.value == 0 and parity.status == "ok"
+    assert parity.value == 0.5 and parity.detail["gap"] == 0 and parity.status == "ok"
 
 
 def test_a_recent_unanswered_opinion_is_not_late_yet():

@@ -95,19 +95,23 @@ def test_eight_salience_classes(power, legitimacy, urgency, expected):
 
 def test_salience_in_the_grid_with_missing_attributes():
     g = nx.MultiGraph()
-    # One actor per class; a9 declares nothing at all.
+    # One actor per class; then actors with an attribute unknown (no PageRank given, so
+    # an undeclared power stays unknown), a12 declaring nothing at all.
     actor(g, "a1", power=0, legitimacy=0, urgency=0)
-    actor(g, "a2", power=4)  # L, U missing -> absent: dormant
-    actor(g, "a3", legitimacy=4)  # P missing (no PageRank), U missing: discretionary
-    actor(g, "a4", urgency=4)
-    actor(g, "a5", power=3, legitimacy=3)
-    actor(g, "a6", power=5, urgency=5)
-    actor(g, "a7", legitimacy=3, urgency=3)
+    actor(g, "a2", power=4, legitimacy=1, urgency=1)
+    actor(g, "a3", power=1, legitimacy=4, urgency=1)
+    actor(g, "a4", power=1, legitimacy=1, urgency=4)
+    actor(g, "a5", power=3, legitimacy=3, urgency=0)
+    actor(g, "a6", power=5, legitimacy=0, urgency=5)
+    actor(g, "a7", power=0, legitimacy=3, urgency=3)
     actor(g, "a8", power=3, legitimacy=3, urgency=3)
-    actor(g, "a9")
+    actor(g, "a9", power=4)  # L, U unknown: dormant, dominant, dangerous or definitive
+    actor(g, "a10", legitimacy=4)  # P, U unknown
+    actor(g, "a11", power=0, legitimacy=0)  # U unknown: non-stakeholder or demanding
+    actor(g, "a12")
     grid = stakeholder_grid(g, as_of=AS_OF, pagerank={})
     entries = by_node(grid)
-    assert [entries[f"a{i}"].salience for i in range(1, 10)] == [
+    assert [entries[f"a{i}"].salience for i in range(1, 13)] == [
         "non_stakeholder",
         "dormant",
         "discretionary",
@@ -116,12 +120,16 @@ def test_salience_in_the_grid_with_missing_attributes():
         "dangerous",
         "dependent",
         "definitive",
-        "non_stakeholder",
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
     ]
-    assert entries["a2"].missing == ("interest", "legitimacy", "urgency")
-    assert entries["a3"].power_source == "unknown" and entries["a3"].power is None
-    assert entries["a3"].missing == ("power", "interest", "urgency")
-    assert entries["a9"].missing == ("power", "interest", "legitimacy", "urgency")
+    assert entries["a9"].missing == ("interest", "legitimacy", "urgency")
+    assert entries["a10"].power_source == "unknown" and entries["a10"].power is None
+    assert entries["a10"].missing == ("power", "interest", "urgency")
+    assert entries["a11"].missing == ("interest", "urgency")
+    assert entries["a12"].missing == ("power", "interest", "legitimacy", "urgency")
     assert dict(grid.salience_counts) == {
         "definitive": 1,
         "dominant": 1,
@@ -130,9 +138,19 @@ def test_salience_in_the_grid_with_missing_attributes():
         "dormant": 1,
         "discretionary": 1,
         "demanding": 1,
-        "non_stakeholder": 2,
+        "non_stakeholder": 1,
+        "unknown": 4,
     }
     assert [c for c, _ in grid.salience_counts] == list(SALIENCE_CLASSES)
+    # Interest is unknown everywhere but a1..a8's none: the quadrant is unknown too.
+    assert {entries[f"a{i}"].quadrant for i in range(1, 13)} == {"unknown"}
+
+
+def test_an_unknown_attribute_gives_unknown_never_absent():
+    assert salience(None, None, None) == "unknown"
+    assert salience(5, 5, None) == "unknown"
+    assert salience(None, 0, 0) == "unknown"
+    assert salience(0, 0, 0) == "non_stakeholder"
 
 
 def test_power_falls_back_to_pagerank_percentile_with_ties():
@@ -172,7 +190,13 @@ def test_power_falls_back_to_pagerank_percentile_with_ties():
     assert entries["a4"].quadrant == "keep_satisfied"
     assert entries["a6"].quadrant == "keep_informed"
     assert entries["a5"].quadrant == "unknown"
-    # salience uses the inferred power too: a4 P+L dominant, a2 L only discretionary
+    # salience uses the inferred power too; urgency is not declared, so the class is
+    # unknown: a4 (P, L present) dominant or definitive, a2 (L) discretionary or dependent.
+    assert entries["a4"].salience == "unknown"
+    assert entries["a2"].salience == "unknown"
+    g.nodes["a4"]["urgency"] = 0
+    g.nodes["a2"]["urgency"] = 0
+    entries = by_node(stakeholder_grid(g, as_of=AS_OF, pagerank=pagerank))
     assert entries["a4"].salience == "dominant"
     assert entries["a2"].salience == "discretionary"
     assert "power" not in entries["a2"].missing and "power" in entries["a5"].missing

@@ -15,6 +15,7 @@ from registry.models import (
     Body,
     BodyType,
     ChangeRecord,
+    CogVintage,
     College,
     Membership,
     PersonalData,
@@ -42,7 +43,7 @@ REGISTRY_ADMINS = sorted(
     (m for m in admin.site._registry if m._meta.app_label == "registry"),
     key=lambda m: m._meta.model_name,
 )
-READ_ONLY = {ChangeRecord, TerritoryClosure, ActorMerge}
+READ_ONLY = {ChangeRecord, TerritoryClosure, ActorMerge, CogVintage}
 
 
 def url(model, view: str, *args) -> str:
@@ -121,9 +122,14 @@ def sample_data():
     from django.contrib.auth import get_user_model
 
     from registry.models import StaffTerritory
+    from registry.services.charters import charter_create
 
+    charter_create(territory=commune, name="Charte de la participation", min_meetings_per_year=3)
     agent = get_user_model().objects.create_user("chartres-agent", is_staff=True)
     StaffTerritory.objects.create(user=agent, territory=dep)
+    tracking.create(
+        CogVintage(pk=CogVintage.SINGLE_ROW, vintage=2026, imported_on=dt.date(2026, 1, 1))
+    )
     return {"region": region, "dep": dep, "commune": commune, "person": person, "body": body}
 
 

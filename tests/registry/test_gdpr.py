@@ -34,10 +34,11 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-NAME, GIVEN, FAMILY = "Claire Martin", "Claire", "Martin"
-EMAIL, PHONE = "claire.martin@example.org", "+33 6 12 34 56 78"
-ADDRESS, OLD_EMAIL = "12 rue des Lilas, 28000 Chartres", "c.martin@old.example.org"
-OTHER_NAME, RNE, EXTERNAL = "Claire Dupont-Martin", "RNE-445566", "CRM-9911"
+# An invented family name that no shipped text holds ("Martin" is in "Saint-Martin").
+NAME, GIVEN, FAMILY = "Claire Vaudrimont", "Claire", "Vaudrimont"
+EMAIL, PHONE = "claire.vaudrimont@example.org", "+33 6 12 34 56 78"
+ADDRESS, OLD_EMAIL = "12 rue des Lilas, 28000 Chartres", "c.vaudrimont@old.example.org"
+OTHER_NAME, RNE, EXTERNAL = "Claire Dupont-Vaudrimont", "RNE-445566", "CRM-9911"
 SECRETS = (NAME, GIVEN, FAMILY, EMAIL, PHONE, ADDRESS, OLD_EMAIL, OTHER_NAME, RNE, EXTERNAL)
 
 
@@ -354,7 +355,7 @@ def test_untracked_writes_are_still_refused_after_an_erasure(person):
 # --- merged records ------------------------------------------------------------------------
 
 MERGED_NAME, MERGED_EMAIL, MERGED_RNE = (
-    "Claire Martin-Dupont",
+    "Claire Vaudrimont-Dupont",
     "claire.md@example.org",
     "RNE-990011",
 )

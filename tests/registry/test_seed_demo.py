@@ -361,6 +361,39 @@ class TestDemoDataSet:
         assert demo_records.count() == demo["report"].change_records
         assert demo_records.filter(model="registry.interaction").count() == 10_000
 
+    def test_the_demo_territories_show_every_obligation_status(self, demo):
+        from registry.obligations.read import obligations_of
+
+        def status(level, code, rule):
+            territory = m.Territory.objects.get(level=level, code=code)
+            found = {
+                (e.territory.code, e.rule.code): e.status
+                for e in obligations_of(territory_id=territory.pk, as_of=REF)[1]
+            }
+            return found.get((code, rule))
+
+        # met: the CESER of Centre-Val de Loire, the conseils de quartier of the 18e and the
+        # conseil citoyen of the Grandes Bornes (a QPV)
+        assert status("region", "24", "ceser-region") == "met"
+        assert (
+            status("arrondissement_municipal", "75118", "conseil-quartier-arrondissement") == "met"
+        )
+        assert status("quartier", "95280-Q01", "conseil-citoyen-qpv") == "met"
+        # missing: the 11e has no conseil de quartier, Paris no CCSPL
+        assert status("arrondissement_municipal", "75111", "conseil-quartier-arrondissement") == (
+            "missing"
+        )
+        assert status("commune", "75056", "ccspl-commune") == "missing"
+        # optional, and met: the CCAVM (18,488 < 50,000) has a conseil de développement
+        assert status("epci", "200039758", "conseil-developpement-epci") == "met"
+        assert status("epci", "200039758", "ccspl-epci") is None  # under 20,000
+        # unknown: a communauté de communes' transport and planning competences
+        assert status("epci", "200039758", "accessibilite-epci") == "unknown"
+        statuses = set()
+        for region in m.Territory.objects.filter(level__in=["region", "epci"]):
+            statuses |= {e.status for e in obligations_of(territory_id=region.pk, as_of=REF)[1]}
+        assert statuses == {"met", "missing", "optional", "unknown"}
+
     def test_second_run_writes_nothing(self, demo):
         records = m.ChangeRecord.objects.count()
         counts = {model: model.objects.count() for model in (m.Actor, m.Membership, m.Interaction)}

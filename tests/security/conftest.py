@@ -20,6 +20,7 @@ from api.models import ALL_SCOPES
 from registry.models import (
     Actor,
     Body,
+    Charter,
     College,
     Interaction,
     Meeting,
@@ -28,6 +29,7 @@ from registry.models import (
     Territory,
 )
 from registry.services import actors as actor_services
+from registry.services.charters import charter_create
 from registry.services.territories import territory_create
 from tests.api.conftest import (  # noqa: F401 (fixtures)
     anon_client,
@@ -74,6 +76,7 @@ class Side:
     meeting: Meeting
     opinion: Opinion
     interaction: Interaction
+    charter: Charter
 
     def obj(self, basename: str):
         return {
@@ -85,6 +88,7 @@ class Side:
             "meeting": self.meeting,
             "opinion": self.opinion,
             "interaction": self.interaction,
+            "charter": self.charter,
         }[basename]
 
 
@@ -143,6 +147,12 @@ def build_side(mark: str, n: int) -> Side:
         meeting,
         opinion,
         interaction,
+        charter_create(
+            territory=commune,
+            name=f"{mark} Charte",
+            adopted_by=f"{mark} délibération",
+            min_meetings_per_year=3,
+        ),
     )
 
 
@@ -196,6 +206,7 @@ def every_get_url(world: World) -> list[str]:
         reverse("analysis-interlocks") + territory,
         reverse("analysis-stakeholders") + territory,
         reverse("analysis-renewal") + territory,
+        reverse("analysis-obligations") + territory,
         reverse("analysis-actor-network", args=[inside.person.pk]),
         reverse("analysis-body-renewal", args=[inside.body.pk]),
         reverse("analysis-paths") + f"?from={inside.person.pk}&to={inside.organization.pk}",

@@ -46,6 +46,7 @@ TERRITORY_ROUTES = [
     "analysis-interlocks",
     "analysis-stakeholders",
     "analysis-renewal",
+    "analysis-obligations",
 ]
 
 

@@ -195,6 +195,7 @@ def test_api3_a_legit_change_beside_hostile_fields_changes_only_the_legit_field(
         "meeting": ("title", "Alpha séance bis"),
         "opinion": ("title", "Alpha avis bis"),
         "interaction": ("weight", 4),
+        "charter": ("name", "Alpha Charte bis"),
     }[basename]
     payload[writable[0]] = writable[1]
     started = timezone.now()

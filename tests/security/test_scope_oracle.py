@@ -456,6 +456,7 @@ BASE = {
         "interaction_type": "funding",
         "territory": w.inside.commune.pk,
     },
+    "charters": lambda w: {"territory": w.inside.commune.pk, "name": "Alpha Charte neuve"},
 }
 
 #: (resource, field, which object of a branch it names, how it is sent): every relation a
@@ -477,6 +478,7 @@ RELATIONS = [
     ("interactions", "target_actor", "organization", None),
     ("interactions", "target_body", "body", None),
     ("interactions", "territory", "commune", None),
+    ("charters", "territory", "commune", None),
 ]
 #: Relations whose inside control cannot succeed as such (a college of another body...).
 NO_CONTROL = {("memberships", "college"), ("meetings", "attendance")}

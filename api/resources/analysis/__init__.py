@@ -1,4 +1,4 @@
-"""Analysis endpoints: influence maps, ego networks, paths, interlocks, stakeholder grids, renewal.
+"""Analysis endpoints: influence maps, ego networks, paths, interlocks, stakeholder grids, renewal, legal obligations.
 
 ``queries`` declares the parameters of each view; ``base`` what every view
 shares (scope, territory access, cache, jobs, file formats: its docstring
@@ -7,6 +7,7 @@ every answer, for the OpenAPI document (the answers themselves are rendered by
 ``api.analysis.kinds`` from the dataclasses of ``graph``).
 """
 
+from api.resources.analysis.obligations import ObligationsView
 from api.resources.analysis.views import (
     ActorNetworkView,
     AnalysisJobView,
@@ -24,6 +25,7 @@ __all__ = [
     "BodyRenewalView",
     "InfluenceMapView",
     "InterlocksView",
+    "ObligationsView",
     "PathsView",
     "RenewalRankingView",
     "StakeholdersView",

@@ -80,6 +80,10 @@ class AnalysisView(APIView):
     answers_not_found = True
     required_scopes = ("analysis",)
     kind = ""
+    #: Whether the answer's cost follows the territory's graph (actors and bodies): then a
+    #: large one is a background job (202) or refused (413). Off for the checks that load
+    #: no graph (obligations: a few queries on territories and bodies).
+    graph_sized = True
 
     def territory(self, request, *, default: int | None = None) -> int:
         access = access_of(request)
@@ -97,6 +101,10 @@ class AnalysisView(APIView):
             raise exceptions.NotFound(NO_TERRITORY)
         return territory_id
 
+    def size_of(self, ask: runner.Request) -> int:
+        """About how many nodes the analysis loads (``graph.loaders.size_estimate``)."""
+        return loaders.size_estimate(territory_id=ask.territory_id, as_of=ask.as_of)
+
     def answer(self, request, *, territory_id: int, params: dict, fmt: str = "json"):
         as_of = as_of_param(request)
         ask = runner.Request(
@@ -110,12 +118,13 @@ class AnalysisView(APIView):
             reach=Reach.of(request).territory_id,
         )
         found = runner.lookup(ask)
-        if found is None:
-            size = loaders.size_estimate(territory_id=territory_id, as_of=as_of)
+        if found is None and self.graph_sized:
+            size = self.size_of(ask)
             if size > runner.config("MAX_NODES"):
                 raise TooLarge(size)
             if size > runner.config("SYNC_MAX_NODES"):
                 return self.enqueue(request, ask)
+        if found is None:
             try:
                 found = runner.compute(ask)
             except AnalysisInputError as error:

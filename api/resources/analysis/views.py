@@ -32,6 +32,7 @@ from api.resources.analysis.queries import (
     raw_param,
 )
 from api.scoping import ACTOR_PATH, Reach
+from graph import loaders
 from registry.models import Actor, ActorCategory, Body, InteractionType
 from registry.selectors.popolo import territory_within
 
@@ -67,7 +68,9 @@ class InfluenceMapView(AnalysisView):
             "`ANALYSIS_EXACT_BETWEENNESS_MAX_NODES` nodes, else sampled with the seed: "
             "`graph.betweenness_method` says which), Burt constraint and effective size, core "
             "number, Louvain community (seeded); per community its size and most central "
-            "members; the brokers (ties into other communities). Formats by `format` or "
+            "members; per node its participation coefficient, within-community degree z-score "
+            "and role (Guimerà & Amaral); the brokers (hubs of their community tied into two "
+            "or more others: README, Consultant). Formats by `format` or "
             "Accept: `json` (node-link, default), `gexf` (Gephi), `graphml`, `svg` (a picture: "
             "communities coloured, size by PageRank, labels on the top nodes)."
         ),
@@ -229,7 +232,10 @@ class StakeholdersView(AnalysisView):
             "Mitchell-Agle-Wood salience class (power, legitimacy, urgency), from the declared "
             "0-5 attributes; an attribute counts as present from `threshold`. Where power is "
             "not declared, network position stands in for it (5 x the percentile of the "
-            "actor's PageRank), and `power_source` says so."
+            "actor's PageRank), and `power_source` says so. An attribute still unknown is "
+            "never taken as absent: the quadrant is `unknown` when power or interest is, the "
+            "salience class `unknown` when power, legitimacy or urgency is, and both are "
+            "counted."
         ),
         parameters=[StakeholdersQuery],
         responses=answers(schemas.StakeholdersSerializer, "The grids."),
@@ -255,8 +261,13 @@ class BodyRenewalView(AnalysisView):
             "concentration, distance to decision-makers): value, thresholds, status (ok, "
             "watch, alert, unknown when data is missing) and a sentence in English and French "
             "on what it means and what to do; the composite score 0-100 (100: renewal most "
-            "urgent) with the weights used. Network indicators are computed in the graph of "
-            "`territory` (default: the body's territory)."
+            "urgent) with the weights used. Network indicators (multi-membership, interlock, "
+            "reach, concentration, distance to decision-makers) are computed in the graph of "
+            "the body's network territory, named in `network_territory`: the territory its "
+            "host authority governs when the body's territory lies within it, else the "
+            "body's own; the ranking of any territory uses the same one, so a body gets the "
+            "same answer here and there. `territory`, when given, must contain the body and "
+            "does not change the answer."
         ),
         parameters=[AnalysisQuery],
         responses=answers(schemas.BodyRenewalSerializer, "The assessment."),
@@ -270,10 +281,20 @@ class BodyRenewalView(AnalysisView):
         )
         if body is None:
             raise exceptions.NotFound("No body you may analyse has this id.")
-        territory_id = self.territory(request, default=body.territory_id)
-        if not territory_within(body.territory_id, territory_id):
-            raise exceptions.ValidationError({"territory": ["The body is not in this territory."]})
-        return self.answer(request, territory_id=territory_id, params={"body": pk})
+        if raw_param(request, "territory"):
+            # Still checked (an answer never names a territory the body is not in), but
+            # no longer the graph: that is the body's network territory, below.
+            territory_id = self.territory(request, default=body.territory_id)
+            if not territory_within(body.territory_id, territory_id):
+                raise exceptions.ValidationError(
+                    {"territory": ["The body is not in this territory."]}
+                )
+        home = loaders.network_territories(
+            body_ids=[pk], reach_territory_id=Reach.of(request).territory_id
+        )[pk]
+        # Analysed in its network territory: one cached answer whatever `territory` said,
+        # and its data version follows the graph it was computed in.
+        return self.answer(request, territory_id=home, params={"body": pk})
 
 
 class RenewalRankingView(AnalysisView):
@@ -286,7 +307,9 @@ class RenewalRankingView(AnalysisView):
         summary="Bodies ranked by need of renewal",
         description=(
             "The renewal assessment of every body of the territory (and below) that exists on "
-            "`as_of`, most urgent first (score, then number of alerts). Thresholds and weights "
+            "`as_of`, most urgent first (score, then number of alerts). Each body's network "
+            "indicators come from the graph of its network territory (`network_territory`, "
+            "as in the single-body route), built once per territory. Thresholds and weights "
             "are settings (README, Consultant)."
         ),
         parameters=[AnalysisQuery],
@@ -294,6 +317,16 @@ class RenewalRankingView(AnalysisView):
     )
     def get(self, request):
         return self.answer(request, territory_id=self.territory(request), params={})
+
+    def size_of(self, ask) -> int:
+        # The bodies' network territories beyond the one asked for are loaded too.
+        ids = list(loaders.bodies_of(ask.territory_id, ask.as_of).values_list("id", flat=True))
+        homes = loaders.network_territories(body_ids=ids, reach_territory_id=ask.reach)
+        return loaders.size_estimate(
+            territory_id=ask.territory_id,
+            as_of=ask.as_of,
+            also_territory_ids=frozenset(homes.values()) - {ask.territory_id},
+        )
 
 
 class AnalysisJobView(APIView):

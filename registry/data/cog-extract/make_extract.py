@@ -30,6 +30,13 @@ EPCIS = {"200039758", "200055655"}  # CC Avallon, Vézelay, Morvan; CA Roissy Pa
 COMMUNES = {"75056", "95280"}  # Paris, Goussainville
 
 FILES = ("regions", "departements", "arrondissements", "epci", "ept", "communes")
+#: The package the data come from: the importer reads the vintage from its version.
+PACKAGE = {
+    "name": "@etalab/decoupage-administratif",
+    "version": "6.0.0",
+    "description": "Extract of the package's data (millésime 2026), see README.md",
+    "license": "MIT",
+}
 
 
 def load(src: Path) -> dict[str, list[dict]]:
@@ -110,6 +117,7 @@ def main(argv: list[str]) -> None:
     for name, rows in result.items():
         dump(rows, out / f"{name}.json")
         print(f"{name}.json: {len(rows)}")
+    (out / "package.json").write_text(json.dumps(PACKAGE, ensure_ascii=False, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.resources.analysis.schemas.fields import NodeId, Pair, Scalar, Vocabulary
-from graph.influence import BETWEENNESS_METHODS
+from graph.influence import BETWEENNESS_METHODS, ROLES
 from graph.model import NODE_KINDS, RELATIONS
 from graph.stakeholders import ATTRIBUTES, POWER_SOURCES, QUADRANTS, SALIENCE_CLASSES
 from registry.models import ActorKind, BodyStatus, Sign
@@ -94,7 +94,11 @@ class InfluenceMapGraphSerializer(serializers.Serializer):
     )
     parameters = InfluenceParametersSerializer(help_text="The parameters of the computation.")
     communities = CommunitySerializer(many=True, help_text="Every community, biggest first.")
-    brokers = node_ids("Nodes tied into another community, highest betweenness first.")
+    brokers = node_ids(
+        "Brokers, highest betweenness first: connector or kinless hubs (within-community "
+        "degree z-score >= 2.5 and participation coefficient > 0.30, Guimerà & Amaral 2005) "
+        "tied into two or more other communities."
+    )
     territory_id = serializers.IntegerField(help_text="Territory analysed.")
 
 
@@ -159,7 +163,25 @@ class InfluenceMapNodeSerializer(serializers.Serializer):
     )
     core_number = serializers.IntegerField(help_text="k-core the node belongs to.")
     community = serializers.IntegerField(help_text="Its community's number.")
-    is_broker = serializers.BooleanField(help_text="Tied into another community.")
+    participation = serializers.FloatField(
+        help_text="Participation coefficient (Guimerà & Amaral): 1 - sum over communities of "
+        "(neighbours in it / neighbours)^2; 0 when every tie stays at home or none exists."
+    )
+    community_degree_z = serializers.FloatField(
+        help_text="Neighbours in its own community, in standard deviations from the "
+        "community's mean (0 where all members are alike); a hub from 2.5."
+    )
+    role = Vocabulary(
+        "NetworkRole",
+        ROLES,
+        about="Guimerà-Amaral role: non-hubs `ultra_peripheral` (participation <= 0.05), "
+        "`peripheral` (<= 0.62), `connector` (<= 0.80), `kinless`; hubs `provincial_hub` "
+        "(<= 0.30), `connector_hub` (<= 0.75), `kinless_hub`.",
+        help_text="Its role between the communities.",
+    )
+    is_broker = serializers.BooleanField(
+        help_text="A connector or kinless hub tied into two or more other communities."
+    )
     bridged_communities = serializers.IntegerField(
         help_text="Communities it touches, its own included."
     )
@@ -328,7 +350,8 @@ def salience_field(**kwargs) -> Vocabulary:
     return Vocabulary(
         "SalienceClass",
         SALIENCE_CLASSES,
-        about="Mitchell-Agle-Wood salience class, from the attributes present.",
+        about="Mitchell-Agle-Wood salience class, from the attributes present; `unknown` "
+        "when power, legitimacy or urgency is unknown (`missing` says which).",
         **kwargs,
     )
 

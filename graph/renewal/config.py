@@ -1,0 +1,218 @@
+"""Thresholds, weights and rules in force, and which layer supplied each of them.
+
+The values come, in this order of precedence, from the layers given (the
+charters that apply to a body, nearest first), then from the installation
+settings, then from the defaults declared in ``graph.renewal.indicators`` and
+``graph.renewal.rules``. ``RenewalConfig.source_of`` names the source of each.
+
+A threshold pair is ``{"watch": x, "alert": y}``; charters may write the second
+key ``"renew"`` (the status it leads to is ``alert``: the body must be renewed):
+both names are accepted, the configuration stores ``alert``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.renewal.base import ALERT, OK, WATCH
+from graph.renewal.indicators import BY_CODE, DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
+from graph.renewal.rules import DEFAULT_RULES, RULES, rule_errors
+
+#: Names accepted for the two thresholds of an indicator -> the stored name.
+THRESHOLD_KEYS: dict[str, str] = {"watch": "watch", "alert": "alert", "renew": "alert"}
+DEFAULT_SOURCE: Mapping[str, object] = {"kind": "default", "id": None, "name": "defaults"}
+SETTINGS_SOURCE: Mapping[str, object] = {"kind": "settings", "id": None, "name": "settings"}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of values (a charter, the settings, a body): partial mappings allowed.
+
+    ``source`` holds ``kind`` ("charter" | "settings" | "default" | "body"),
+    ``id`` (charter id or None), ``name``, ``territory_id``, ``body_type`` (or
+    None), ``adopted_by`` (the deliberation) and ``url``.
+    """
+
+    source: Mapping[str, object]
+    thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    weights: Mapping[str, float] = field(default_factory=dict)
+    rules: Mapping[str, object] = field(default_factory=dict)
+
+
+def _is_number(x: object) -> bool:
+    return not isinstance(x, bool) and isinstance(x, int | float)
+
+
+def _threshold_errors(thresholds: Mapping[str, Any] | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if thresholds is None:
+        return errors
+    if not isinstance(thresholds, Mapping):
+        return {"thresholds": "must be an object mapping an indicator code to its thresholds"}
+    for code, value in thresholds.items():
+        path = f"thresholds.{code}"
+        if code not in BY_CODE:
+            errors[path] = f"unknown renewal indicator {code!r}"
+            continue
+        if isinstance(value, list | tuple) and len(value) == 2:
+            value = {"watch": value[0], "alert": value[1]}
+        if not isinstance(value, Mapping):
+            errors[path] = 'must be {"watch": x, "renew": y} (either key may be left out)'
+            continue
+        merged = dict(DEFAULT_THRESHOLDS[code])
+        for key, number in value.items():
+            if key not in THRESHOLD_KEYS:
+                errors[f"{path}.{key}"] = f"unknown threshold {key!r}: expected watch or renew"
+            elif not _is_number(number):
+                errors[f"{path}.{key}"] = "must be a number"
+            else:
+                merged[THRESHOLD_KEYS[key]] = number
+        if "alert" in value and "renew" in value:
+            errors[f"{path}.renew"] = "give renew or alert, not both"
+        watch, alert = merged["watch"], merged["alert"]
+        if path not in errors and not any(k.startswith(path + ".") for k in errors):
+            worse = BY_CODE[code].higher_is_worse
+            if (watch > alert) if worse else (watch < alert):
+                direction = "at most" if worse else "at least"
+                errors[path] = (
+                    f"watch must come before renew: watch ({watch:g}) must be {direction} "
+                    f"renew ({alert:g}) for this indicator ({BY_CODE[code].arrow})"
+                )
+    return errors
+
+
+def _weight_errors(weights: Mapping[str, Any] | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if weights is None:
+        return errors
+    if not isinstance(weights, Mapping):
+        return {"weights": "must be an object mapping an indicator code to its weight"}
+    for code, weight in weights.items():
+        if code not in BY_CODE:
+            errors[f"weights.{code}"] = f"unknown renewal indicator {code!r}"
+        elif not _is_number(weight) or weight < 0:
+            errors[f"weights.{code}"] = "must be a number >= 0"
+    return errors
+
+
+def validate_values(
+    thresholds: Mapping[str, Any] | None,
+    weights: Mapping[str, Any] | None,
+    rules: Mapping[str, Any] | None,
+) -> dict[str, str]:
+    """JSON path (``thresholds.parity.watch``, ``weights.turnover``, ``rules.parity_rule``)
+    -> English error message, for settings and charters alike; empty when all is valid.
+
+    Unknown indicator codes, threshold keys and rule names are errors; a watch
+    value beyond the renew value (after merging onto the defaults) is one too.
+    """
+    return {**_threshold_errors(thresholds), **_weight_errors(weights), **rule_errors(rules)}
+
+
+def _normalised(value: Any) -> dict[str, float]:
+    if isinstance(value, list | tuple):
+        return {"watch": value[0], "alert": value[1]}
+    return {THRESHOLD_KEYS[k]: v for k, v in dict(value).items()}
+
+
+@dataclass(frozen=True)
+class RenewalConfig:
+    """Thresholds, weights and rules in force, with the source of every value set."""
+
+    thresholds: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()}
+    )
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    rules: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    #: ``"threshold:<code>.watch"`` / ``"weight:<code>"`` / ``"rule:<name>"`` -> source,
+    #: for the values not taken from the defaults.
+    sources: dict[str, Mapping[str, object]] = field(default_factory=dict)
+    #: The governing charter: the source of the first layer of kind "charter" (the
+    #: nearest applicable one), None when no charter applies.
+    charter: Mapping[str, object] | None = None
+
+    @classmethod
+    def from_overrides(
+        cls,
+        thresholds: Mapping[str, Any] | None = None,
+        weights: Mapping[str, Any] | None = None,
+    ) -> RenewalConfig:
+        """The installation settings merged onto the defaults; a typo fails loudly.
+
+        ``thresholds`` maps a code to ``{"watch": x, "alert": y}`` (either key may
+        be left out) or to a ``(watch, alert)`` pair. Any error of
+        ``validate_values`` raises ``ValueError`` naming the key.
+        """
+        return cls.layered((), settings_thresholds=thresholds, settings_weights=weights)
+
+    @classmethod
+    def layered(
+        cls,
+        layers: Sequence[Layer],
+        *,
+        settings_thresholds: Mapping[str, Any] | None = None,
+        settings_weights: Mapping[str, Any] | None = None,
+    ) -> RenewalConfig:
+        """For each value, the first layer that sets it wins, then the settings, then the
+        defaults. Invalid settings raise ``ValueError``; layers are validated where they
+        are written (``validate_values``), and an invalid value in one raises too."""
+        settings = Layer(SETTINGS_SOURCE, settings_thresholds or {}, settings_weights or {})
+        thresholds = {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()}
+        weights, rules = dict(DEFAULT_WEIGHTS), dict(DEFAULT_RULES)
+        sources: dict[str, Mapping[str, object]] = {}
+        for layer in (settings, *reversed(tuple(layers))):  # the first layer written last
+            errors = validate_values(layer.thresholds, layer.weights, layer.rules)
+            if errors:
+                path, message = next(iter(sorted(errors.items())))
+                raise ValueError(f"renewal {layer.source.get('kind')} value {path}: {message}")
+            for code, value in layer.thresholds.items():
+                for key, number in _normalised(value).items():
+                    thresholds[code][key] = number
+                    sources[f"threshold:{code}.{key}"] = layer.source
+            for code, weight in layer.weights.items():
+                weights[code] = weight
+                sources[f"weight:{code}"] = layer.source
+            for name, value in layer.rules.items():
+                if value is not None:
+                    rules[name] = value
+                    sources[f"rule:{name}"] = layer.source
+        # The charter that governs: the nearest applicable one (the first charter layer),
+        # whether or not it sets a value; what it leaves unset comes from below, and
+        # ``sources`` says so value by value.
+        charter = next(
+            (layer.source for layer in layers if layer.source.get("kind") == "charter"), None
+        )
+        return cls(thresholds, weights, rules, sources, charter)
+
+    def source_of(self, key: str) -> Mapping[str, object]:
+        """The source of ``threshold:<code>.watch|renew|alert``, ``weight:<code>`` or
+        ``rule:<name>``: the layer that supplied it, else the defaults."""
+        kind, _, name = key.partition(":")
+        if kind == "threshold":
+            code, _, which = name.partition(".")
+            key = f"threshold:{code}.{THRESHOLD_KEYS.get(which, which)}"
+        if kind not in ("threshold", "weight", "rule") or not name:
+            raise KeyError(key)
+        return self.sources.get(key, DEFAULT_SOURCE)
+
+    def unit(self, code: str) -> str:
+        return BY_CODE[code].unit
+
+    def grade(self, code: str, value: float) -> str:
+        """The status of ``value`` for indicator ``code`` (thresholds inclusive)."""
+        limits = self.thresholds[code]
+        if BY_CODE[code].higher_is_worse:
+            if value >= limits["alert"]:
+                return ALERT
+            return WATCH if value >= limits["watch"] else OK
+        if value <= limits["alert"]:
+            return ALERT
+        return WATCH if value <= limits["watch"] else OK
+
+    def limits(self, code: str) -> tuple[float, float]:
+        return (self.thresholds[code]["watch"], self.thresholds[code]["alert"])
+
+
+__all__ = ["RULES", "Layer", "RenewalConfig", "validate_values"]
