@@ -84,12 +84,15 @@ THRESHOLDS_SCHEMA = {
         "type": "object",
         "properties": {
             "watch": {"type": "number", "description": "Value from which the body is watched."},
-            "renew": {"type": "number", "description": "Value from which renewal is advised."},
+            "alert": {
+                "type": "number",
+                "description": "Value from which the status is alert: renewal is advised.",
+            },
         },
         "additionalProperties": False,
     },
-    "description": 'Indicator code -> {"watch": x, "renew": y} (either may be left out).',
-    "example": {"meetings_per_year": {"watch": 3, "renew": 2}},
+    "description": 'Indicator code -> {"watch": x, "alert": y} (either may be left out).',
+    "example": {"meetings_per_year": {"watch": 3, "alert": 2}},
 }
 WEIGHTS_SCHEMA = {
     "type": "object",
@@ -128,7 +131,7 @@ class CharterSerializer(RegistrySerializer):
     )
     thresholds = ThresholdsField(
         required=False,
-        help_text='Indicator thresholds: code -> {"watch": x, "renew": y}. Errors name the '
+        help_text='Indicator thresholds: code -> {"watch": x, "alert": y}. Errors name the '
         "JSON path at fault (thresholds.parity.watch).",
     )
     weights = WeightsField(required=False, help_text="Indicator weights: code -> weight (>= 0).")

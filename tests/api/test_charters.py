@@ -36,7 +36,7 @@ def make_charters(n, territory):
             body_type=next(TYPES),
             adopted_by="Conseil municipal, 2024",
             valid_from=dt.date(2024, 1, 1),
-            thresholds={"meetings_per_year": {"watch": 3, "renew": 2}},
+            thresholds={"meetings_per_year": {"watch": 3, "alert": 2}},
             weights={"opinions_answered": 2},
             min_meetings_per_year=3,
             parity_rule=next(PARITY),
@@ -63,7 +63,7 @@ class TestCharters(ResourceAPITests):
                 "valid_from": "2024-04-01",
                 "valid_until": "2030-04-01",
                 "thresholds": {
-                    "meetings_per_year": {"watch": 3, "renew": 2},
+                    "meetings_per_year": {"watch": 3, "alert": 2},
                     "response_delay": {"watch": 60},
                 },
                 "weights": {"opinions_answered": 3, "turnover": 0},
@@ -81,7 +81,7 @@ class TestCharters(ResourceAPITests):
     def update_payload(self, obj, territory):
         return {
             "answer_delay_days": 60 if obj.answer_delay_days != 60 else 90,
-            "thresholds": {"dormancy": {"watch": 4, "renew": 9}},
+            "thresholds": {"dormancy": {"watch": 4, "alert": 9}},
             "valid_until": "2031-01-01",
         }
 
@@ -147,7 +147,7 @@ class TestCharters(ResourceAPITests):
         before = counts()
         for body, field in (
             ('"weights": {"turnover": 1e999}', "weights"),
-            ('"thresholds": {"parity": {"renew": -1e999}}', "thresholds"),
+            ('"thresholds": {"parity": {"alert": -1e999}}', "thresholds"),
         ):
             raw = f'{{"territory": {tree.commune.pk}, "name": "Charte", {body}}}'
             response = full.client.post(self.list_url(), raw, content_type="application/json")
@@ -166,7 +166,7 @@ class TestCharters(ResourceAPITests):
             assert_problem(response, 422, field=field)
         assert counts() == before
         charter.refresh_from_db()
-        assert charter.thresholds == {"meetings_per_year": {"watch": 3, "renew": 2}}
+        assert charter.thresholds == {"meetings_per_year": {"watch": 3, "alert": 2}}
         assert charter.weights == {"opinions_answered": 2}
 
     def test_as_of_and_current_follow_the_validity(self, tree, full):
