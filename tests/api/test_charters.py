@@ -230,3 +230,51 @@ def test_charter_changes_follow_the_feed_and_the_webhook_vocabulary():
     outsider = caller(territory=tree.other_region)
     feed = assert_json(outsider.client.get("/api/changes/", {"limit": 1000}))["results"]
     assert not [c for c in feed if c["type"] == "charter"]
+
+
+def test_a_limited_key_reads_the_charters_above_it_and_changes_only_its_own(
+    api_client_factory,
+):
+    """A key limited to an arrondissement reads the city's charter that judges its bodies
+    (its renewal answers name it), but may not change it (403); a sibling
+    arrondissement's charter stays out of reach, answered as missing (404)."""
+    city = territory_create(level="commune", code="75056", name="Paris")
+    mine = territory_create(
+        level="arrondissement_municipal", code="75118", name="Paris 18e",
+        parents=[(city, "administrative")],
+    )  # fmt: skip
+    sibling = territory_create(
+        level="arrondissement_municipal", code="75120", name="Paris 20e",
+        parents=[(city, "administrative")],
+    )  # fmt: skip
+    day = dt.date(2024, 1, 1)
+    above = charter_create(territory=city, name="Charte parisienne", valid_from=day)
+    own = charter_create(territory=mine, name="Charte du 18e", valid_from=day)
+    other = charter_create(territory=sibling, name="Charte du 20e", valid_from=day)
+    missing = other.pk + 1000
+    client = api_client_factory(territory=mine)
+
+    listed = client.get("/api/charters/")
+    assert listed.status_code == 200
+    assert sorted(c["id"] for c in listed.json()["results"]) == sorted([above.pk, own.pk])
+    assert client.get(f"/api/charters/{above.pk}/").status_code == 200
+    assert client.get(f"/api/charters/{above.pk}/history/").status_code == 200
+
+    for method in ("patch", "put", "delete"):
+        call = getattr(client, method)
+        body = {"name": "Changée"} if method != "delete" else None
+        refused = call(f"/api/charters/{above.pk}/", body, format="json")
+        assert_problem(refused, 403)
+        # Out of reach and missing answer alike.
+        gone = call(f"/api/charters/{other.pk}/", body, format="json")
+        absent = call(f"/api/charters/{missing}/", body, format="json")
+        assert gone.status_code == absent.status_code == 404
+    assert client.get(f"/api/charters/{other.pk}/").status_code == 404
+    above.refresh_from_db()
+    assert above.name == "Charte parisienne"
+    assert (
+        client.patch(
+            f"/api/charters/{own.pk}/", {"name": "Charte du 18e bis"}, format="json"
+        ).status_code
+        == 200
+    )
