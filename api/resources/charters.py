@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import Q
+from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, permissions, serializers
 
+from api.auth import access_of
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
 from api.filters import (
     MultipleIdFilter,
@@ -84,12 +87,15 @@ THRESHOLDS_SCHEMA = {
         "type": "object",
         "properties": {
             "watch": {"type": "number", "description": "Value from which the body is watched."},
-            "renew": {"type": "number", "description": "Value from which renewal is advised."},
+            "alert": {
+                "type": "number",
+                "description": "Value from which the status is alert: renewal is advised.",
+            },
         },
         "additionalProperties": False,
     },
-    "description": 'Indicator code -> {"watch": x, "renew": y} (either may be left out).',
-    "example": {"meetings_per_year": {"watch": 3, "renew": 2}},
+    "description": 'Indicator code -> {"watch": x, "alert": y} (either may be left out).',
+    "example": {"meetings_per_year": {"watch": 3, "alert": 2}},
 }
 WEIGHTS_SCHEMA = {
     "type": "object",
@@ -128,7 +134,7 @@ class CharterSerializer(RegistrySerializer):
     )
     thresholds = ThresholdsField(
         required=False,
-        help_text='Indicator thresholds: code -> {"watch": x, "renew": y}. Errors name the '
+        help_text='Indicator thresholds: code -> {"watch": x, "alert": y}. Errors name the '
         "JSON path at fault (thresholds.parity.watch).",
     )
     weights = WeightsField(required=False, help_text="Indicator weights: code -> weight (>= 0).")
@@ -173,3 +179,35 @@ class CharterViewSet(RegistryViewSet):
     service_update = staticmethod(services.charter_update)
     service_delete = staticmethod(services.charter_delete)
     entity = "charter"
+
+    def get_queryset(self):
+        """A territory-limited key reads the charters of its territory and below, and
+        also those of the territories above it: they judge its bodies, and its renewal
+        answers name them. It writes only the former."""
+        territory_id = access_of(self.request).territory_id
+        within = super().get_queryset()
+        if territory_id is None or self.request.method not in permissions.SAFE_METHODS:
+            return within
+        return self._readable(territory_id)
+
+    def _readable(self, territory_id: int):
+        above = TerritoryClosure.objects.filter(descendant_id=territory_id).values("ancestor_id")
+        return self.queryset.filter(
+            Q(pk__in=super().get_queryset().values("pk")) | Q(territory_id__in=above)
+        )
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            # A charter above the key's territory: readable, so its write is refused as
+            # such (403), not answered as missing.
+            territory_id = access_of(self.request).territory_id
+            if territory_id is not None and self.request.method not in permissions.SAFE_METHODS:
+                pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+                if self._readable(territory_id).filter(pk=pk).exists():
+                    raise exceptions.PermissionDenied(
+                        "This charter belongs to a territory above the one your API key is "
+                        "limited to: it can be read, not changed."
+                    ) from None
+            raise

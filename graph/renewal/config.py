@@ -5,9 +5,8 @@ charters that apply to a body, nearest first), then from the installation
 settings, then from the defaults declared in ``graph.renewal.indicators`` and
 ``graph.renewal.rules``. ``RenewalConfig.source_of`` names the source of each.
 
-A threshold pair is ``{"watch": x, "alert": y}``; charters may write the second
-key ``"renew"`` (the status it leads to is ``alert``: the body must be renewed):
-both names are accepted, the configuration stores ``alert``.
+A threshold pair is ``{"watch": x, "alert": y}``, named after the status each one
+leads to, for the settings and the charters alike.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from graph.renewal.base import ALERT, OK, WATCH
 from graph.renewal.indicators import BY_CODE, DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
 from graph.renewal.rules import DEFAULT_RULES, RULES, rule_errors
 
-#: Names accepted for the two thresholds of an indicator -> the stored name.
-THRESHOLD_KEYS: dict[str, str] = {"watch": "watch", "alert": "alert", "renew": "alert"}
+#: The two thresholds of an indicator, named after the status each leads to.
+THRESHOLD_KEYS: tuple[str, ...] = ("watch", "alert")
 DEFAULT_SOURCE: Mapping[str, object] = {"kind": "default", "id": None, "name": "defaults"}
 SETTINGS_SOURCE: Mapping[str, object] = {"kind": "settings", "id": None, "name": "settings"}
 
@@ -59,26 +58,24 @@ def _threshold_errors(thresholds: Mapping[str, Any] | None) -> dict[str, str]:
         if isinstance(value, list | tuple) and len(value) == 2:
             value = {"watch": value[0], "alert": value[1]}
         if not isinstance(value, Mapping):
-            errors[path] = 'must be {"watch": x, "renew": y} (either key may be left out)'
+            errors[path] = 'must be {"watch": x, "alert": y} (either key may be left out)'
             continue
         merged = dict(DEFAULT_THRESHOLDS[code])
         for key, number in value.items():
             if key not in THRESHOLD_KEYS:
-                errors[f"{path}.{key}"] = f"unknown threshold {key!r}: expected watch or renew"
+                errors[f"{path}.{key}"] = f"unknown threshold {key!r}: expected watch or alert"
             elif not _is_number(number):
                 errors[f"{path}.{key}"] = "must be a number"
             else:
-                merged[THRESHOLD_KEYS[key]] = number
-        if "alert" in value and "renew" in value:
-            errors[f"{path}.renew"] = "give renew or alert, not both"
+                merged[key] = number
         watch, alert = merged["watch"], merged["alert"]
         if path not in errors and not any(k.startswith(path + ".") for k in errors):
             worse = BY_CODE[code].higher_is_worse
             if (watch > alert) if worse else (watch < alert):
                 direction = "at most" if worse else "at least"
                 errors[path] = (
-                    f"watch must come before renew: watch ({watch:g}) must be {direction} "
-                    f"renew ({alert:g}) for this indicator ({BY_CODE[code].arrow})"
+                    f"watch must come before alert: watch ({watch:g}) must be {direction} "
+                    f"alert ({alert:g}) for this indicator ({BY_CODE[code].arrow})"
                 )
     return errors
 
@@ -106,7 +103,7 @@ def validate_values(
     -> English error message, for settings and charters alike; empty when all is valid.
 
     Unknown indicator codes, threshold keys and rule names are errors; a watch
-    value beyond the renew value (after merging onto the defaults) is one too.
+    value beyond the alert value (after merging onto the defaults) is one too.
     """
     return {**_threshold_errors(thresholds), **_weight_errors(weights), **rule_errors(rules)}
 
@@ -114,7 +111,7 @@ def validate_values(
 def _normalised(value: Any) -> dict[str, float]:
     if isinstance(value, list | tuple):
         return {"watch": value[0], "alert": value[1]}
-    return {THRESHOLD_KEYS[k]: v for k, v in dict(value).items()}
+    return dict(value)
 
 
 @dataclass(frozen=True)
@@ -187,12 +184,9 @@ class RenewalConfig:
         return cls(thresholds, weights, rules, sources, charter)
 
     def source_of(self, key: str) -> Mapping[str, object]:
-        """The source of ``threshold:<code>.watch|renew|alert``, ``weight:<code>`` or
+        """The source of ``threshold:<code>.watch|alert``, ``weight:<code>`` or
         ``rule:<name>``: the layer that supplied it, else the defaults."""
         kind, _, name = key.partition(":")
-        if kind == "threshold":
-            code, _, which = name.partition(".")
-            key = f"threshold:{code}.{THRESHOLD_KEYS.get(which, which)}"
         if kind not in ("threshold", "weight", "rule") or not name:
             raise KeyError(key)
         return self.sources.get(key, DEFAULT_SOURCE)

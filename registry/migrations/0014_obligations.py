@@ -19,7 +19,7 @@ def load_shipped(apps, schema_editor):
         for row in SHIPPED
         if (row["code"], row.get("valid_from")) not in existing
     ]
-    with registry.tracking.change_context(via="migration", reason="0012_obligations"):
+    with registry.tracking.change_context(via="migration", reason="0014_obligations"):
         registry.tracking.bulk_create(rows)
 
 

@@ -170,7 +170,7 @@ class Charter(RegistryModel):
         default=dict,
         blank=True,
         help_text=_(
-            'Indicator thresholds: indicator code -> {"watch": x, "renew": y} (either may be '
+            'Indicator thresholds: indicator code -> {"watch": x, "alert": y} (either may be '
             "left out); indicators not listed keep the thresholds in force above."
         ),
     )

@@ -57,11 +57,11 @@ def _infinite(value: Any) -> bool:
 def _shape_errors(thresholds: Any, weights: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not isinstance(thresholds, Mapping):
-        errors["thresholds"] = ['An object: indicator code -> {"watch": x, "renew": y}.']
+        errors["thresholds"] = ['An object: indicator code -> {"watch": x, "alert": y}.']
     else:
         for code, pair in thresholds.items():
             if not isinstance(pair, Mapping):
-                errors[f"thresholds.{code}"] = ['An object: {"watch": x, "renew": y}.']
+                errors[f"thresholds.{code}"] = ['An object: {"watch": x, "alert": y}.']
                 continue
             for key, value in pair.items():
                 if _infinite(value):

@@ -39,7 +39,7 @@ def legal_obligation_delete(*, obligation: LegalObligation) -> None:
 def legal_obligations_load_shipped() -> int:
     """Create the shipped rules that are missing (by code and start date); returns how many.
 
-    Migration 0012 loads them into every new database; this puts them back where they
+    Migration 0014 loads them into every new database; this puts them back where they
     were removed (a flushed test database, a demo reset). Rules edited since are kept.
     """
     existing = set(LegalObligation.objects.values_list("code", "valid_from"))

@@ -55,7 +55,7 @@ def world():
     charters = {
         "R all": charter("R all", r, answer_delay_days=60),
         "C cq": charter("C cq", c, "conseil_quartier", min_meetings_per_year=4),
-        "C all": charter("C all", c, thresholds={"dormancy": {"watch": 3, "renew": 9}}),
+        "C all": charter("C all", c, thresholds={"dormancy": {"watch": 3, "alert": 9}}),
         "R cq": charter("R cq", r, "conseil_quartier", max_consecutive_terms=3),
         "C old": charter("C old", c, valid_until=dt.date(2025, 1, 1), min_meetings_per_year=1),
         "X all": charter("X all", x, min_meetings_per_year=10),

@@ -36,7 +36,7 @@ def make_charters(n, territory):
             body_type=next(TYPES),
             adopted_by="Conseil municipal, 2024",
             valid_from=dt.date(2024, 1, 1),
-            thresholds={"meetings_per_year": {"watch": 3, "renew": 2}},
+            thresholds={"meetings_per_year": {"watch": 3, "alert": 2}},
             weights={"opinions_answered": 2},
             min_meetings_per_year=3,
             parity_rule=next(PARITY),
@@ -63,7 +63,7 @@ class TestCharters(ResourceAPITests):
                 "valid_from": "2024-04-01",
                 "valid_until": "2030-04-01",
                 "thresholds": {
-                    "meetings_per_year": {"watch": 3, "renew": 2},
+                    "meetings_per_year": {"watch": 3, "alert": 2},
                     "response_delay": {"watch": 60},
                 },
                 "weights": {"opinions_answered": 3, "turnover": 0},
@@ -81,7 +81,7 @@ class TestCharters(ResourceAPITests):
     def update_payload(self, obj, territory):
         return {
             "answer_delay_days": 60 if obj.answer_delay_days != 60 else 90,
-            "thresholds": {"dormancy": {"watch": 4, "renew": 9}},
+            "thresholds": {"dormancy": {"watch": 4, "alert": 9}},
             "valid_until": "2031-01-01",
         }
 
@@ -147,7 +147,7 @@ class TestCharters(ResourceAPITests):
         before = counts()
         for body, field in (
             ('"weights": {"turnover": 1e999}', "weights"),
-            ('"thresholds": {"parity": {"renew": -1e999}}', "thresholds"),
+            ('"thresholds": {"parity": {"alert": -1e999}}', "thresholds"),
         ):
             raw = f'{{"territory": {tree.commune.pk}, "name": "Charte", {body}}}'
             response = full.client.post(self.list_url(), raw, content_type="application/json")
@@ -166,7 +166,7 @@ class TestCharters(ResourceAPITests):
             assert_problem(response, 422, field=field)
         assert counts() == before
         charter.refresh_from_db()
-        assert charter.thresholds == {"meetings_per_year": {"watch": 3, "renew": 2}}
+        assert charter.thresholds == {"meetings_per_year": {"watch": 3, "alert": 2}}
         assert charter.weights == {"opinions_answered": 2}
 
     def test_as_of_and_current_follow_the_validity(self, tree, full):
@@ -230,3 +230,51 @@ def test_charter_changes_follow_the_feed_and_the_webhook_vocabulary():
     outsider = caller(territory=tree.other_region)
     feed = assert_json(outsider.client.get("/api/changes/", {"limit": 1000}))["results"]
     assert not [c for c in feed if c["type"] == "charter"]
+
+
+def test_a_limited_key_reads_the_charters_above_it_and_changes_only_its_own(
+    api_client_factory,
+):
+    """A key limited to an arrondissement reads the city's charter that judges its bodies
+    (its renewal answers name it), but may not change it (403); a sibling
+    arrondissement's charter stays out of reach, answered as missing (404)."""
+    city = territory_create(level="commune", code="75056", name="Paris")
+    mine = territory_create(
+        level="arrondissement_municipal", code="75118", name="Paris 18e",
+        parents=[(city, "administrative")],
+    )  # fmt: skip
+    sibling = territory_create(
+        level="arrondissement_municipal", code="75120", name="Paris 20e",
+        parents=[(city, "administrative")],
+    )  # fmt: skip
+    day = dt.date(2024, 1, 1)
+    above = charter_create(territory=city, name="Charte parisienne", valid_from=day)
+    own = charter_create(territory=mine, name="Charte du 18e", valid_from=day)
+    other = charter_create(territory=sibling, name="Charte du 20e", valid_from=day)
+    missing = other.pk + 1000
+    client = api_client_factory(territory=mine)
+
+    listed = client.get("/api/charters/")
+    assert listed.status_code == 200
+    assert sorted(c["id"] for c in listed.json()["results"]) == sorted([above.pk, own.pk])
+    assert client.get(f"/api/charters/{above.pk}/").status_code == 200
+    assert client.get(f"/api/charters/{above.pk}/history/").status_code == 200
+
+    for method in ("patch", "put", "delete"):
+        call = getattr(client, method)
+        body = {"name": "Changée"} if method != "delete" else None
+        refused = call(f"/api/charters/{above.pk}/", body, format="json")
+        assert_problem(refused, 403)
+        # Out of reach and missing answer alike.
+        gone = call(f"/api/charters/{other.pk}/", body, format="json")
+        absent = call(f"/api/charters/{missing}/", body, format="json")
+        assert gone.status_code == absent.status_code == 404
+    assert client.get(f"/api/charters/{other.pk}/").status_code == 404
+    above.refresh_from_db()
+    assert above.name == "Charte parisienne"
+    assert (
+        client.patch(
+            f"/api/charters/{own.pk}/", {"name": "Charte du 18e bis"}, format="json"
+        ).status_code
+        == 200
+    )

@@ -34,7 +34,7 @@ def test_first_layer_wins_then_settings_then_defaults():
             ),
             Layer(
                 PARIS,
-                thresholds={"vacancy": {"watch": 0.15, "renew": 0.3}},
+                thresholds={"vacancy": {"watch": 0.15, "alert": 0.3}},
                 weights={"parity": 4},
                 rules={"mandate_years": 3, "answer_delay_days": 60},
             ),
@@ -42,16 +42,15 @@ def test_first_layer_wins_then_settings_then_defaults():
         settings_thresholds={"dormancy": {"alert": 9}},
         settings_weights={"parity": 1, "turnover": 0},
     )
-    # watch from the nearest charter, renew (stored as alert) from the Paris one
+    # watch from the nearest charter, alert from the Paris one
     assert config.thresholds["vacancy"] == {"watch": 0.1, "alert": 0.3}
     assert config.source_of("threshold:vacancy.watch") is ARRONDISSEMENT
-    assert config.source_of("threshold:vacancy.renew") is PARIS
     assert config.source_of("threshold:vacancy.alert") is PARIS
     assert config.weights["parity"] == 4 and config.source_of("weight:parity") is PARIS
     assert config.weights["turnover"] == 0
     assert config.source_of("weight:turnover")["kind"] == "settings"
     assert config.thresholds["dormancy"] == {"watch": 6, "alert": 9}
-    assert config.source_of("threshold:dormancy.renew")["kind"] == "settings"
+    assert config.source_of("threshold:dormancy.alert")["kind"] == "settings"
     assert config.source_of("threshold:dormancy.watch")["kind"] == "default"
     assert config.rules["mandate_years"] == 2
     assert config.source_of("rule:mandate_years") is ARRONDISSEMENT
@@ -102,7 +101,7 @@ def test_validate_values_accepts_valid_charter_values():
         "min_age": 16,
         "max_age": 25,
     }
-    thresholds = {"parity": {"watch": 0.45, "renew": 0.3}, "vacancy": {"watch": 0.1}}
+    thresholds = {"parity": {"watch": 0.45, "alert": 0.3}, "vacancy": {"watch": 0.1}}
     assert validate_values(thresholds, {"turnover": 0, "mandate": 2.5}, rules) == {}
     assert validate_values({}, {}, {"min_age": None}) == {}  # None: not set
     assert validate_values(None, None, None) == {}
@@ -116,10 +115,10 @@ def test_validate_values_accepts_valid_charter_values():
         ({"vacancy": {"critical": 0.5}}, None, None, "thresholds.vacancy.critical"),
         ({"vacancy": {"watch": "high"}}, None, None, "thresholds.vacancy.watch"),
         ({"vacancy": {"watch": True}}, None, None, "thresholds.vacancy.watch"),
-        ({"vacancy": {"watch": 0.6}}, None, None, "thresholds.vacancy"),  # beyond renew .4
-        ({"attendance": {"watch": 0.3, "renew": 0.5}}, None, None, "thresholds.attendance"),
+        ({"vacancy": {"watch": 0.6}}, None, None, "thresholds.vacancy"),  # beyond alert .4
+        ({"attendance": {"watch": 0.3, "alert": 0.5}}, None, None, "thresholds.attendance"),
         ({"vacancy": 0.3}, None, None, "thresholds.vacancy"),
-        ({"vacancy": {"renew": 0.5, "alert": 0.5}}, None, None, "thresholds.vacancy.renew"),
+        ({"vacancy": {"renew": 0.5}}, None, None, "thresholds.vacancy.renew"),  # not a key
         (None, {"turnovr": 1}, None, "weights.turnovr"),
         (None, {"turnover": -1}, None, "weights.turnover"),
         (None, {"turnover": "1"}, None, "weights.turnover"),

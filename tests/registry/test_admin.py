@@ -25,6 +25,7 @@ from registry.models import (
 )
 from registry.models.merge import ActorMerge
 from registry.services import actors, territories
+from registry.services.obligations import legal_obligations_load_shipped
 from tests.factories import (
     ActorFactory,
     BodyFactory,
@@ -82,6 +83,8 @@ def membership_row(prefix: str, i: int, actor, start: str, **extra) -> dict:
 @pytest.fixture
 def sample_data():
     """One of everything, so every list shows at least one row."""
+    # The legal rules the migrations ship (gone if a transactional test flushed them).
+    legal_obligations_load_shipped()
     region = territories.territory_create(level=TerritoryLevel.REGION, code="24", name="Centre")
     dep = territories.territory_create(
         level=TerritoryLevel.DEPARTEMENT,

@@ -20,7 +20,7 @@ def charter_form(territory, **overrides) -> dict:
         "body_type": "conseil_quartier",
         "adopted_by": "Conseil municipal, 2024",
         "source_url": "",
-        "thresholds": '{"meetings_per_year": {"watch": 3, "renew": 2}}',
+        "thresholds": '{"meetings_per_year": {"watch": 3, "alert": 2}}',
         "weights": "{}",
         "min_meetings_per_year": "3",
         "parity_rule": "",
@@ -35,7 +35,7 @@ def test_a_charter_added_through_the_admin_is_recorded(admin_client, admin_user)
     response = admin_client.post(ADD, charter_form(territory), HTTP_X_REQUEST_ID="req-charter")
     assert response.status_code == 302, response.context and response.context["errors"]
     charter = Charter.objects.get(name="Charte des conseils de quartier")
-    assert charter.thresholds == {"meetings_per_year": {"watch": 3, "renew": 2}}
+    assert charter.thresholds == {"meetings_per_year": {"watch": 3, "alert": 2}}
     assert charter.min_meetings_per_year == 3
     record = ChangeRecord.objects.get(model="registry.charter", object_id=charter.pk)
     assert (record.action, record.via, record.user_id, record.request_id) == (
