@@ -44,14 +44,44 @@ How it stays under 10 minutes on a 2-core machine (it took ~40 serially: SQLite
   rolled-back writes leave dead rows that a server without autovacuum never reclaims; the
   change ledger reached 47,000 pages (365 MB) in one run and every later scan read them.
 
-Measured on this machine (2 cores; load ~4-5, these runs included): before, the passes one
-after the other took 357 s (SQLite) + 1,038 s (PostgreSQL), run side by side at that;
-with all the above the whole command takes 284 s (SQLite 249 s, PostgreSQL 282 s, side
-by side); without the vacuum it took 451 s (PostgreSQL 449 s).
+Measured on this machine (2 cores): the CI run before the work of issue 13's "speed" branch
+took 719 s (SQLite) + 805 s (PostgreSQL), ~14 min with lint, side by side, on a machine
+shared with other test runs. After it, the whole command (this file, what ``make test``
+runs) took 366 s: SQLite pass 340 s, PostgreSQL pass 364 s, side by side (3,299 + 2,676
+tests; run once, 2026-12-04 02:40 UTC, machine load ~1 before the run). Where the time
+went, and what was done (measured on test subsets with ``-n 0 --durations``):
 
-What stays slow and why: the fuzz file (~100 s of CPU on SQLite, ~180 s on PostgreSQL,
-one worker, as its fixture seeds the database once), and the PostgreSQL pass as a whole
-(each query is a round trip to the server, whose CPU the tests share).
+- **The committed schema parsed with PyYAML's pure-Python loader** in ten modules and
+  fixtures, five of them while pytest collects, in every worker of both passes (2-4 s
+  each): tests/committed_schema.py parses it once per process with libyaml's loader and
+  hands out copies. Collection: 18 s -> 12 s of CPU per process.
+- **openapi-python-client run four times per pass** (~9 s each):
+  tests/api/client_generator.py generates once for the whole command (a session fixture,
+  shared by the workers and both passes through ``REGISTRY_TEST_SHARED_DIR``, under a
+  lock, keyed by the schema's digest).
+- **PostgreSQL re-checked every deferred foreign key of a module's seeded data at every
+  test's teardown** (Django's ``SET CONSTRAINTS ALL IMMEDIATE`` runs in the test's
+  savepoint, whose rollback queues the checks again): ~1-1.5 s per test in tests/fuzz,
+  test_renewal_report, test_one_answer, test_planted_cases, ...;
+  ``tests.conftest.check_deferred_constraints`` checks them once in the fixture's outer
+  transaction. test_renewal_report on PostgreSQL: 62 s -> 23 s.
+- **Factories ran ``full_clean()``'s uniqueness and constraint checks**, a query each:
+  ~18 % of the API tests' CPU went into making their data. They now check fields and
+  ``clean()`` and leave uniqueness and constraints to the database, which enforces them.
+- **The webhook receiver's shutdown waited 0.5 s** at each of 16 teardowns (poll interval).
+- **The fuzz run's reads**: their coverage cases were two thirds of its 8,720 requests;
+  one in two of each kind (operation, mode, parameter, scenario) is sent, the first of
+  each always (tests/fuzz/test_schemathesis.py). tests/fuzz: 55 s SQLite, 62 s PostgreSQL.
+- Two schema tests read the committed schema instead of generating it again.
+
+What stays slow and why: the fuzz file (~50 s of CPU per pass, one worker; and
+schemathesis builds every operation's coverage cases while pytest collects, ~8 s in every
+worker, whether it runs the file or not), each worker's migrations (~5-6 s), the full COG
+import of test_obligations_cog (~17 s, SQLite only), and the application's own cost per
+request: Django validates each CheckConstraint with a query in the services' ``full_clean``,
+django-filter builds a form class per request, each request looks its API key up and
+writes ``last_used``. On PostgreSQL each of those queries is a round trip to a server
+that shares the two cores with the tests.
 """
 
 from __future__ import annotations
