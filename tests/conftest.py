@@ -15,8 +15,18 @@ from tests import schema_validation
 ROOT = Path(__file__).resolve().parent.parent
 #: The committed extract of the 2026 COG (Licence Ouverte), used by tests and the demo.
 EXTRACT_DIR = ROOT / "registry" / "data" / "cog-extract"
-#: The whole country, beside the project (not committed); benchmarks and slow tests only.
-FULL_COG_DIR = ROOT.parent / "shared" / "data" / "cog-2026"
+#: The whole country (not committed); benchmarks and the full-country tests. Found, in
+#: order: ``COG_2026_DIR``, beside the project (``../shared/data/cog-2026``), then the
+#: workplace's shared data (``/work/shared/data/cog-2026``), so that a clone anywhere
+#: (CI's, a temporary folder) still runs them; the tests skip, saying so, where none is.
+_COG_CANDIDATES = [
+    *([Path(os.environ["COG_2026_DIR"])] if os.environ.get("COG_2026_DIR") else []),
+    ROOT.parent / "shared" / "data" / "cog-2026",
+    Path("/work/shared/data/cog-2026"),
+]
+FULL_COG_DIR = next(
+    (p for p in _COG_CANDIDATES if (p / "communes.json").is_file()), _COG_CANDIDATES[0]
+)
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections import Counter
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -30,9 +28,8 @@ from registry.obligations.read import obligations_of
 from registry.services.obligations import legal_obligations_load_shipped
 from tests.conftest import FULL_COG_DIR
 
-#: Beside the project (``../shared/data/cog-2026``); ``COG_2026_DIR`` names another place
-#: (a git worktree elsewhere).
-COG_DIR = Path(os.environ.get("COG_2026_DIR") or FULL_COG_DIR)
+#: Where ``tests.conftest`` found the whole country (``COG_2026_DIR`` names another place).
+COG_DIR = FULL_COG_DIR
 
 pytestmark = [
     pytest.mark.django_db,
