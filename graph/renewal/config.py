@@ -11,14 +11,23 @@ leads to, for the settings and the charters alike.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph.renewal.base import ALERT, OK, WATCH
-from graph.renewal.indicators import BY_CODE, DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
+from graph.renewal.indicators import (
+    BY_CODE,
+    DEFAULT_THRESHOLDS,
+    DEFAULT_WEIGHTS,
+    UNIT_RANGES,
+    WEIGHT_RANGE,
+)
 from graph.renewal.rules import DEFAULT_RULES, RULES, rule_errors
 
+#: The rules that make one rule together (taken whole from one layer).
+AGE_RULE: tuple[str, ...] = ("min_age", "max_age")
 #: The two thresholds of an indicator, named after the status each leads to.
 THRESHOLD_KEYS: tuple[str, ...] = ("watch", "alert")
 DEFAULT_SOURCE: Mapping[str, object] = {"kind": "default", "id": None, "name": "defaults"}
@@ -41,7 +50,14 @@ class Layer:
 
 
 def _is_number(x: object) -> bool:
-    return not isinstance(x, bool) and isinstance(x, int | float)
+    """A JSON number that is finite (ranges are checked by the caller)."""
+    if isinstance(x, bool):
+        return False
+    return isinstance(x, int) or (isinstance(x, float) and math.isfinite(x))
+
+
+def _within(x: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= x <= bounds[1]
 
 
 def _threshold_errors(thresholds: Mapping[str, Any] | None) -> dict[str, str]:
@@ -66,6 +82,11 @@ def _threshold_errors(thresholds: Mapping[str, Any] | None) -> dict[str, str]:
                 errors[f"{path}.{key}"] = f"unknown threshold {key!r}: expected watch or alert"
             elif not _is_number(number):
                 errors[f"{path}.{key}"] = "must be a number"
+            elif not _within(number, UNIT_RANGES[BY_CODE[code].unit]):
+                low, high = UNIT_RANGES[BY_CODE[code].unit]
+                errors[f"{path}.{key}"] = (
+                    f"must be between {low:g} and {high:g} ({BY_CODE[code].unit})"
+                )
             else:
                 merged[key] = number
         watch, alert = merged["watch"], merged["alert"]
@@ -89,8 +110,10 @@ def _weight_errors(weights: Mapping[str, Any] | None) -> dict[str, str]:
     for code, weight in weights.items():
         if code not in BY_CODE:
             errors[f"weights.{code}"] = f"unknown renewal indicator {code!r}"
-        elif not _is_number(weight) or weight < 0:
-            errors[f"weights.{code}"] = "must be a number >= 0"
+        elif not _is_number(weight) or not _within(weight, WEIGHT_RANGE):
+            errors[f"weights.{code}"] = (
+                f"must be a number between {WEIGHT_RANGE[0]:g} and {WEIGHT_RANGE[1]:g}"
+            )
     return errors
 
 
@@ -112,6 +135,24 @@ def _normalised(value: Any) -> dict[str, float]:
     if isinstance(value, list | tuple):
         return {"watch": value[0], "alert": value[1]}
     return dict(value)
+
+
+def _without(layer: Layer, errors: Mapping[str, str]) -> Layer:
+    """The layer less every value an error names (its path or a path below it)."""
+
+    def bad(path: str) -> bool:
+        return any(e == path or e.startswith(path + ".") for e in errors)
+
+    return Layer(
+        layer.source,
+        {
+            c: v
+            for c, v in layer.thresholds.items()
+            if not bad(f"thresholds.{c}") and isinstance(v, Mapping | list | tuple)
+        },
+        {c: w for c, w in layer.weights.items() if not bad(f"weights.{c}")},
+        {n: v for n, v in layer.rules.items() if not bad(f"rules.{n}")},
+    )
 
 
 @dataclass(frozen=True)
@@ -153,24 +194,39 @@ class RenewalConfig:
         settings_weights: Mapping[str, Any] | None = None,
     ) -> RenewalConfig:
         """For each value, the first layer that sets it wins, then the settings, then the
-        defaults. Invalid settings raise ``ValueError``; layers are validated where they
-        are written (``validate_values``), and an invalid value in one raises too."""
+        defaults. Invalid settings raise ``ValueError``. Layers are validated where they
+        are written (``validate_values``); a value stored before a rule it breaks existed
+        is left out here (the next layer, the settings or the defaults supply it, and
+        ``sources`` says so), so that one old record never stops an assessment."""
         settings = Layer(SETTINGS_SOURCE, settings_thresholds or {}, settings_weights or {})
         thresholds = {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()}
         weights, rules = dict(DEFAULT_WEIGHTS), dict(DEFAULT_RULES)
         sources: dict[str, Mapping[str, object]] = {}
         for layer in (settings, *reversed(tuple(layers))):  # the first layer written last
             errors = validate_values(layer.thresholds, layer.weights, layer.rules)
-            if errors:
+            if errors and layer is settings:
                 path, message = next(iter(sorted(errors.items())))
                 raise ValueError(f"renewal {layer.source.get('kind')} value {path}: {message}")
+            if errors:
+                layer = _without(layer, errors)
             for code, value in layer.thresholds.items():
+                # A layer that sets either threshold of an indicator sets the pair, the
+                # other from the defaults: the pair it was validated as, so that layers
+                # never combine into a watch beyond the alert.
+                thresholds[code] = dict(DEFAULT_THRESHOLDS[code])
+                for key in THRESHOLD_KEYS:
+                    sources.pop(f"threshold:{code}.{key}", None)
                 for key, number in _normalised(value).items():
                     thresholds[code][key] = number
                     sources[f"threshold:{code}.{key}"] = layer.source
             for code, weight in layer.weights.items():
                 weights[code] = weight
                 sources[f"weight:{code}"] = layer.source
+            if any(layer.rules.get(name) is not None for name in AGE_RULE):
+                # The age rule likewise: both bounds from the layer that sets one.
+                for name in AGE_RULE:
+                    rules[name] = DEFAULT_RULES[name]
+                    sources.pop(f"rule:{name}", None)
             for name, value in layer.rules.items():
                 if value is not None:
                     rules[name] = value

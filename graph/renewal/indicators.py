@@ -138,6 +138,25 @@ BY_CODE: dict[str, IndicatorSpec] = {spec.code: spec for spec in INDICATORS}
 INDICATOR_CODES: tuple[str, ...] = tuple(BY_CODE)
 #: Indicator code -> the unit of its value.
 INDICATOR_UNITS: dict[str, str] = {spec.code: spec.unit for spec in INDICATORS}
+
+#: Unit -> the values a threshold in that unit may take (inclusive): what a value of
+#: the unit can be, so that a threshold no value can reach is refused where it is written.
+UNIT_RANGES: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0),
+    "jaccard": (0.0, 1.0),
+    "gini": (0.0, 1.0),
+    "index": (0.0, 1.0),
+    "days": (-36_500.0, 36_500.0),  # ``mandate`` counts days before the term's end
+    "years": (0.0, 100.0),
+    "months": (0.0, 1_200.0),
+    "meetings": (0.0, 366.0),
+    "opinions": (0.0, 10_000.0),
+    "members": (0.0, 10_000.0),
+    "hops": (0.0, 1_000.0),
+    "pp/year": (-100.0, 100.0),
+}
+#: The weights an indicator may be given in the composite score (inclusive).
+WEIGHT_RANGE: tuple[float, float] = (0.0, 100.0)
 #: Indicator code -> {"watch": value, "alert": value}.
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     spec.code: {"watch": spec.watch, "alert": spec.alert} for spec in INDICATORS

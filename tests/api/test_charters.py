@@ -278,3 +278,27 @@ def test_a_limited_key_reads_the_charters_above_it_and_changes_only_its_own(
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"weights": {"turnover": 2**64}}, "weights.turnover"),
+        ({"weights": {"turnover": 1e308}}, "weights.turnover"),
+        ({"thresholds": {"dormancy": {"alert": 10**30}}}, "thresholds.dormancy.alert"),
+        ({"thresholds": {"vacancy": {"watch": 50}}}, "thresholds.vacancy.watch"),
+    ],
+)
+def test_numbers_no_unit_or_score_can_hold_are_a_422_and_nothing_is_written(
+    full_client, body, field
+):
+    territory = territory_create(level="commune", code="75056", name="Paris")
+    before = Charter.objects.count()
+    response = full_client.post(
+        "/api/charters/",
+        {"territory": territory.pk, "name": "Charte", "valid_from": "2024-01-01", **body},
+        format="json",
+    )
+    assert_problem(response, 422)
+    assert field in response.content.decode()
+    assert Charter.objects.count() == before

@@ -42,10 +42,11 @@ def test_first_layer_wins_then_settings_then_defaults():
         settings_thresholds={"dormancy": {"alert": 9}},
         settings_weights={"parity": 1, "turnover": 0},
     )
-    # watch from the nearest charter, alert from the Paris one
-    assert config.thresholds["vacancy"] == {"watch": 0.1, "alert": 0.3}
+    # the nearest charter sets the vacancy pair: its watch, the default alert (never the
+    # Paris alert, which with another watch could make a pair no charter wrote)
+    assert config.thresholds["vacancy"] == {"watch": 0.1, "alert": 0.4}
     assert config.source_of("threshold:vacancy.watch") is ARRONDISSEMENT
-    assert config.source_of("threshold:vacancy.alert") is PARIS
+    assert config.source_of("threshold:vacancy.alert")["kind"] == "default"
     assert config.weights["parity"] == 4 and config.source_of("weight:parity") is PARIS
     assert config.weights["turnover"] == 0
     assert config.source_of("weight:turnover")["kind"] == "settings"
@@ -61,7 +62,7 @@ def test_first_layer_wins_then_settings_then_defaults():
     assert config.charter is ARRONDISSEMENT
 
 
-def test_a_charter_whose_values_are_all_overridden_is_not_the_one_applied():
+def test_the_governing_charter_is_the_nearest_applicable_one():
     config = RenewalConfig.layered(
         [
             Layer(ARRONDISSEMENT, weights={"parity": 3}),
@@ -144,8 +145,51 @@ def test_validate_values_names_the_json_path(thresholds, weights, rules, path):
     assert errors[path]  # an English message
 
 
-def test_layered_refuses_invalid_values_naming_them():
-    with pytest.raises(ValueError, match="rules.parity_rule"):
-        RenewalConfig.layered([Layer(PARIS, rules={"parity_rule": "strict"})])
+def test_layered_refuses_invalid_settings_and_leaves_out_invalid_stored_values():
+    # A charter value stored before a rule it breaks: left out, the rest applies.
+    config = RenewalConfig.layered(
+        [
+            Layer(
+                PARIS,
+                rules={"parity_rule": "strict", "mandate_years": 4},
+                weights={"parity": 1e308},
+            )
+        ]
+    )
+    assert config.rules["parity_rule"] == "none" and config.rules["mandate_years"] == 4
+    assert config.source_of("rule:parity_rule")["kind"] == "default"
+    assert config.weights["parity"] == DEFAULT_WEIGHTS["parity"]
     with pytest.raises(ValueError, match="thresholds.vacancy"):
         RenewalConfig.layered([], settings_thresholds={"vacancy": {"watch": 0.9}})
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "weights", "path"),
+    [
+        (None, {"turnover": 2**64}, "weights.turnover"),  # beyond 64 bits
+        (None, {"turnover": 10**400}, "weights.turnover"),
+        (None, {"turnover": 1e308}, "weights.turnover"),  # would overflow the score
+        (None, {"turnover": float("inf")}, "weights.turnover"),
+        ({"dormancy": {"alert": 10**400}}, None, "thresholds.dormancy.alert"),
+        ({"vacancy": {"watch": 50, "alert": 100}}, None, "thresholds.vacancy.watch"),  # share
+        ({"vacancy": {"watch": -5, "alert": -1}}, None, "thresholds.vacancy.watch"),
+        ({"parity": {"watch": 7, "alert": 3}}, None, "thresholds.parity.watch"),
+        ({"dormancy": {"watch": -12, "alert": -6}}, None, "thresholds.dormancy.watch"),
+        ({"dormancy": {"watch": float("nan")}}, None, "thresholds.dormancy.watch"),
+    ],
+)
+def test_numbers_outside_what_the_unit_or_the_score_can_hold_are_refused(thresholds, weights, path):
+    thresholds = {k: v for k, v in (thresholds or {}).items() if v is not None}
+    assert path in validate_values(thresholds, weights, None)
+
+
+def test_layers_never_combine_into_a_pair_or_an_age_rule_no_one_wrote():
+    near = Layer(ARRONDISSEMENT, thresholds={"dormancy": {"watch": 10}}, rules={"min_age": 30})
+    far = Layer(PARIS, thresholds={"dormancy": {"alert": 8}}, rules={"max_age": 20})
+    assert not validate_values(near.thresholds, None, near.rules)
+    assert not validate_values(far.thresholds, None, far.rules)
+    config = RenewalConfig.layered([near, far])
+    watch, alert = config.thresholds["dormancy"]["watch"], config.thresholds["dormancy"]["alert"]
+    assert (watch, alert) == (10, DEFAULT_THRESHOLDS["dormancy"]["alert"]) and watch <= alert
+    assert (config.rules["min_age"], config.rules["max_age"]) == (30, None)
+    assert config.source_of("rule:max_age")["kind"] == "default"
