@@ -254,6 +254,14 @@ def test_a_limited_key_reads_the_charters_above_it_and_changes_only_its_own(
     missing = other.pk + 1000
     client = api_client_factory(territory=mine)
 
+    # applies_to a territory out of reach answers as a missing one: nothing.
+    for ref in (sibling.pk, "arrondissement_municipal:75120"):
+        probe = client.get("/api/charters/", {"applies_to": ref}).json()
+        absent = client.get("/api/charters/", {"applies_to": missing}).json()
+        assert probe["results"] == absent["results"] == []
+    assert [
+        c["id"] for c in client.get("/api/charters/", {"applies_to": mine.pk}).json()["results"]
+    ] == sorted([above.pk, own.pk])
     listed = client.get("/api/charters/")
     assert listed.status_code == 200
     assert sorted(c["id"] for c in listed.json()["results"]) == sorted([above.pk, own.pk])
