@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.core.management import CommandError
@@ -16,6 +17,7 @@ from registry import tracking
 from registry.importers.cog import import_cog
 from registry.models import ChangeRecord, CogVintage, Territory
 from tests.api.conftest import client_for, make_key
+from tests.conftest import EXTRACT_DIR
 from tests.registry.cog_files import (
     MGP,
     _commune,
@@ -272,3 +274,20 @@ def test_a_deleguee_restored_as_a_commune_has_that_commune_as_successor(n1_2026,
     deleguee = get("commune_deleguee", "93002")
     assert deleguee.valid_until == dt.date(2026, 3, 1)
     assert deleguee.successor_id == get("commune", "93002").pk
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"vintage": 2024}, "contradicts"),  # the extract's package.json says 2026
+        ({"vintage": 2026, "population_year": 2999}, "--population-year 2999"),
+        ({"vintage": 2026, "epci_population_year": 2026}, "--epci-population-year 2026"),
+        ({"vintage": 2926}, "--vintage 2926"),
+    ],
+)
+def test_a_vintage_or_census_year_the_files_or_the_calendar_contradict_is_refused(options, says):
+    from registry.exceptions import ImportFailed
+
+    with pytest.raises(ImportFailed, match=re.escape(says)):
+        import_cog(EXTRACT_DIR, **options)
+    assert not Territory.objects.exists()

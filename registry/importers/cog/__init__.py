@@ -110,9 +110,11 @@ def import_cog(
     """
     directory = Path(directory)
     vintages.check_year("--vintage", vintage)
+    given = vintage is not None
     if vintage is None and directory.is_dir():
         vintage = vintages.vintage_from_package(directory)
     years = _years(vintage, population_year, epci_population_year)
+    vintages.check_consistent(vintage, years, directory=directory, given=given, force=force)
     bar = Progress(progress)
     try:
         bar.step("reading files")

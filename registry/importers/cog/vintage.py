@@ -60,6 +60,36 @@ def check_year(name: str, year: int | None) -> None:
         )
 
 
+def check_consistent(
+    vintage: int | None, years: PopulationYears, *, directory, given: bool, force: bool
+) -> None:
+    """Refuse a vintage the files contradict, one not published yet, and census years after
+    the vintage (a vintage publishes earlier censuses), unless forced for the first."""
+    if vintage is None:
+        return
+    if vintage > dt.date.today().year + 1:
+        raise ImportFailed(
+            f"--vintage {vintage}: no COG of that year can exist yet (the next is "
+            f"{dt.date.today().year + 1} at the latest), nothing was written."
+        )
+    packaged = vintage_from_package(Path(directory)) if Path(directory).is_dir() else None
+    if given and packaged is not None and packaged != vintage and not force:
+        raise ImportFailed(
+            f"--vintage {vintage} contradicts the files in {directory}, whose package.json "
+            f"says the COG {packaged} vintage, nothing was written: give --vintage {packaged} "
+            "(or --force to import them as the vintage you gave)."
+        )
+    for option, year in (
+        ("--population-year", years.communes),
+        ("--epci-population-year", years.groups),
+    ):
+        if year is not None and year >= vintage:
+            raise ImportFailed(
+                f"{option} {year}: the census year of a COG {vintage} vintage's populations "
+                f"comes before {vintage}, nothing was written."
+            )
+
+
 def current() -> CogVintage | None:
     """The vintage the registry holds (locked until the end of the transaction)."""
     return CogVintage.objects.select_for_update().filter(pk=CogVintage.SINGLE_ROW).first()
