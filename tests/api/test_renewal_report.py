@@ -120,7 +120,12 @@ def test_markdown_pipe_table(demo):
     width = len(CSV_HEADER)
     cells = [line[2:-2].split(" | ") for line in lines]
     assert all(len(c) == width for c in cells), [len(c) for c in cells]
-    assert cells[0][:3] == ["rank", "id", "body"] and cells[0][-1] == INDICATOR_CODES[-1]
+    # Headers in the report's language, the indicators' labels too (not their codes).
+    labels = {spec.code: (spec.label_en, spec.label_fr) for spec in INDICATORS}
+    assert cells[0][:3] == ["rank", "id", "body"]
+    assert cells[0][-1] == labels[INDICATOR_CODES[-1]][0]
+    fr = report("--territory", PARIS, "--as-of", REF, "--format", "markdown", "--lang", "fr")
+    assert fr.splitlines()[0][2:-2].split(" | ")[-1] == labels[INDICATOR_CODES[-1]][1]
     assert set(cells[1]) <= {"---", "---:"}
     assert len(lines) == 2 + len(demo["ranking"])
     assert cells[2][2] == demo["ranking"][0].body_name

@@ -191,8 +191,7 @@ def _md_cell(value: object) -> str:
 
 def to_markdown(rows: list[dict[str, object]], lang: str) -> str:
     keys = _keys()
-    i = _index(lang)
-    heads = [COLUMNS[k][i] for k in COLUMNS] + list(INDICATOR_CODES)
+    heads = headers(lang, keys_in_english=False)  # the language's labels, indicators too
     lines = [
         "| " + " | ".join(_md_cell(h) for h in heads) + " |",
         "| " + " | ".join("---:" if k in NUMERIC else "---" for k in keys) + " |",
