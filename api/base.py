@@ -443,7 +443,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
             return
         if header.strip() == "*":
             return
-        if not etag_matches(header, etag_of(self.full_data(instance))):
+        if not etag_matches(header, etag_of(self.full_data(instance)), strong=True):
             raise PreconditionFailed()
 
     def _ensure_in_scope(self, instance) -> None:
@@ -544,11 +544,20 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition-failed"
 
 
-def etag_matches(header: str | None, tag: str) -> bool:
+def etag_matches(header: str | None, tag: str, *, strong: bool = False) -> bool:
+    """Whether ``header`` (a list of entity tags, or ``*``) names ``tag``.
+
+    ``If-None-Match`` compares weakly (a ``W/`` tag matches its strong twin);
+    ``If-Match`` strongly (RFC 9110 13.1.1: a weak tag never matches), ``strong=True``.
+    """
     if not header:
         return False
-    candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
-    return "*" in candidates or tag in candidates
+    candidates = [c.strip() for c in header.split(",")]
+    if "*" in candidates:
+        return True
+    if strong:
+        return tag in candidates
+    return tag in (c.removeprefix("W/") for c in candidates)
 
 
 def document(resource: str, plural: str, extra: dict | None = None):

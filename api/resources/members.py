@@ -604,7 +604,7 @@ class BodyMembersView(IdempotentMixin, APIView):
         header = request.headers.get(IF_MATCH.name)
         if header is None or header.strip() == "*":
             return
-        if not etag_matches(header, members_etag(request, body, today())):
+        if not etag_matches(header, members_etag(request, body, today()), strong=True):
             raise PreconditionFailed()
 
 

@@ -294,7 +294,7 @@ class WebhookViewSet(
         header = self.request.headers.get(IF_MATCH.name)
         if header is None or header.strip() == "*":
             return
-        if not etag_matches(header, etag_of(self.get_serializer(instance).data)):
+        if not etag_matches(header, etag_of(self.get_serializer(instance).data), strong=True):
             raise PreconditionFailed()
 
     @behaves(VERSIONED_WRITE, CREATES)

@@ -430,6 +430,11 @@ class ResourceAPITests:
             412,
             code="precondition-failed",
         )
+        # If-Match compares strongly (RFC 9110): the weak form of the current tag fails.
+        weak = full.client.patch(
+            self.detail_url(obj.pk), payload, format="json", HTTP_IF_MATCH=f"W/{tag}"
+        )
+        assert_problem(weak, 412, code="precondition-failed")
         assert counts() == before
         fresh = full.client.patch(
             self.detail_url(obj.pk), payload, format="json", HTTP_IF_MATCH=tag
