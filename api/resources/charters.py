@@ -20,6 +20,7 @@ from api.filters import (
 )
 from api.inputs import StrictCharField
 from api.scoping import Reach
+from graph.renewal.indicators import WEIGHT_RANGE
 from registry.models import BodyType, Charter, ParityRule, TerritoryClosure
 from registry.models.charter import CHARTER_RULES
 from registry.services import charters as services
@@ -103,7 +104,11 @@ THRESHOLDS_SCHEMA = {
 }
 WEIGHTS_SCHEMA = {
     "type": "object",
-    "additionalProperties": {"type": "number", "minimum": 0},
+    "additionalProperties": {
+        "type": "number",
+        "minimum": WEIGHT_RANGE[0],
+        "maximum": WEIGHT_RANGE[1],
+    },
     "description": "Indicator code -> weight in the composite score.",
     "example": {"opinions_answered": 2},
 }
