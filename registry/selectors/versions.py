@@ -163,7 +163,12 @@ def charters_above_version(*, territory_id: int) -> str:
         .exclude(ancestor_id__in=inside)
         .values("ancestor_id")
     )
-    changes = ChangeRecord.objects.filter(model="registry.charter", territory_id__in=above)
+    above_ids = [row["ancestor_id"] for row in above]  # a handful: those above this one
+    # A charter moved away from above is filed under its new territory; its ``before``
+    # still names the old one (charter rows are few: the model index bounds the scan).
+    changes = ChangeRecord.objects.filter(model="registry.charter").filter(
+        Q(territory_id__in=above_ids) | Q(before__territory_id__in=above_ids)
+    )
     version = changes.aggregate(m=Max(column))["m"]
     if column == "commit_seq":
         pending = changes.filter(commit_seq__isnull=True).aggregate(m=Max("id"))["m"]

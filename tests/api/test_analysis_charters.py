@@ -160,6 +160,21 @@ def test_a_charter_change_above_the_territory_gives_a_fresh_answer(client, world
     assert client.get("/api/analysis/renewal", ranking)["X-Analysis-Cache"] == "miss"
 
 
+def test_a_charter_moved_away_from_above_gives_a_fresh_answer(client, world):
+    """Moved to a territory elsewhere, the charter is filed there; the answers it used to
+    judge are refreshed all the same (its ledger row still names where it was)."""
+    params = {"as_of": AS_OF}
+    url = f"/api/analysis/bodies/{world['bq'].pk}/renewal"
+    before = orjson.loads(client.get(url, params).content)
+    assert client.get(url, params)["X-Analysis-Cache"] == "hit"
+    governing = world["C cq"]
+    assert before["charter"]["id"] == governing.pk
+    charter_update(charter=governing, territory=world["x"])
+    fresh = client.get(url, params)
+    assert fresh["X-Analysis-Cache"] == "miss"
+    assert orjson.loads(fresh.content)["charter"]["id"] != governing.pk
+
+
 def test_without_a_charter_the_installation_defaults_judge(client, world):
     body = body_create(
         name="Conseil de quartier X", body_type="conseil_quartier", territory=world["x"]
