@@ -28,7 +28,7 @@ from rest_framework.filters import OrderingFilter
 
 from api import params
 from api.id_schema import TERRITORY_REF_SCHEMA
-from api.scoping import within_ids
+from api.scoping import Reach, within_ids
 from registry import params as grammar
 from registry.params import ParamError
 
@@ -256,6 +256,22 @@ class RegistryFilterSet(filters.FilterSet):
     def get_form_class(self):
         form_class = super().get_form_class()
         return type(form_class.__name__, (_RefusesNul, form_class), {})
+
+    def filter_queryset(self, queryset):
+        """A territory named by a parameter that the key may not reach answers as a
+        missing one: nothing, whatever the filter does with it (below it, above it,
+        the charters that govern it...), so that no list tells it exists."""
+        reach = Reach.of(self.request) if self.request is not None else Reach()
+        if reach.scoped:
+            for name, filter_ in self.filters.items():
+                value = self.form.cleaned_data.get(name)
+                if (
+                    isinstance(filter_, TerritoryRefFilter | WithinTerritoryFilter)
+                    and value is not None
+                    and not reach.contains(value)
+                ):
+                    return queryset.none()
+        return super().filter_queryset(queryset)
 
     @property
     def errors(self):

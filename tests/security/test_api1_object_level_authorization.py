@@ -564,3 +564,40 @@ def personal_values_of(side) -> list[bytes]:
 
     pd = PersonalData.objects.get(actor=side.person)
     return [pd.email.encode(), pd.phone.encode(), f'"birth_year":{pd.birth_year}'.encode()]
+
+
+def _territory_parameters(viewset) -> list[str]:
+    """The list parameters of a resource that name a territory (id or level:code)."""
+    from api.filters import TerritoryRefFilter, WithinTerritoryFilter
+
+    filterset = getattr(viewset, "filterset_class", None)
+    if filterset is None:
+        return []
+    return [
+        name
+        for name, filter_ in filterset.base_filters.items()
+        if isinstance(filter_, TerritoryRefFilter | WithinTerritoryFilter)
+    ]
+
+
+TERRITORY_PARAMETERS = [
+    (prefix, name)
+    for prefix, viewset, _basename in router.registry
+    for name in _territory_parameters(viewset)
+]
+
+
+@pytest.mark.parametrize(("prefix", "name"), TERRITORY_PARAMETERS)
+def test_api1_a_list_parameter_naming_a_territory_out_of_reach_answers_as_a_missing_one(
+    world, prefix, name
+):
+    """Below, above or beside the key's territory: any territory it may not reach, named
+    by id or natural key in any parameter of any list, gives the answer of a territory
+    that does not exist (the parent région of the key's own département included)."""
+    assert TERRITORY_PARAMETERS, "no territory parameter found: the walk is broken"
+    missing = world.client.get(f"/api/{prefix}/", {name: MISSING}).json()
+    for territory in (world.outside.commune, world.outside.region, world.inside.region):
+        for ref in (territory.pk, f"{territory.level}:{territory.code}"):
+            answer = world.client.get(f"/api/{prefix}/", {name: ref})
+            assert answer.status_code == 200, answer.content[:300]
+            assert answer.json() == missing, (prefix, name, ref)
