@@ -17,13 +17,22 @@ from api.analysis.runner import config
 from graph import loaders
 from graph.renewal import RenewalConfig, validate_values
 
-__all__ = ["configs_for", "validate_values"]
+__all__ = ["configs_for", "installation_config", "validate_values"]
+
+
+def _settings() -> tuple[dict | None, dict | None]:
+    return config("RENEWAL_THRESHOLDS") or None, config("RENEWAL_WEIGHTS") or None
+
+
+def installation_config() -> RenewalConfig:
+    """The configuration of a body no charter governs: the settings, then the defaults."""
+    thresholds, weights = _settings()
+    return RenewalConfig.layered((), settings_thresholds=thresholds, settings_weights=weights)
 
 
 def configs_for(body_ids: Iterable[int], as_of: dt.date) -> dict[int, RenewalConfig]:
     """Body id -> the renewal configuration it is judged by on ``as_of``."""
-    thresholds = config("RENEWAL_THRESHOLDS") or None
-    weights = config("RENEWAL_WEIGHTS") or None
+    thresholds, weights = _settings()
     return {
         body_id: RenewalConfig.layered(
             layers, settings_thresholds=thresholds, settings_weights=weights

@@ -26,7 +26,6 @@ from graph.positions import network_positions
 from graph.renewal import (
     Assessment,
     BodyNetwork,
-    RenewalConfig,
     assess_body,
     body_network,
     decision_distances,
@@ -190,12 +189,6 @@ def stakeholders(request: Request):
             ),
         )
     return _json({**_header(request, graph), **plain(result)}), JSON, _outside(graph)
-
-
-def renewal_config() -> RenewalConfig:
-    return RenewalConfig.from_overrides(
-        config("RENEWAL_THRESHOLDS") or None, config("RENEWAL_WEIGHTS") or None
-    )
 
 
 @dataclass(frozen=True)

@@ -742,6 +742,7 @@ def client_repeat_ms(territory_id: int, as_of: dt.date, args, *, expect: bytes) 
 def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph):
     """``kinds.assessments`` on all the territory's bodies, and the ranking of 1,000 bodies."""
     from api.analysis import kinds, runner
+    from api.analysis.charters import installation_config
     from graph import loaders
     from graph.model import body_node
     from graph.positions import network_positions
@@ -754,7 +755,7 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
     )
 
     section(f"Renewal ranking, territory {territory_id}")
-    settings = kinds.renewal_config()
+    settings = installation_config()  # the synthetic bodies: no charter
 
     # 1. the real thing: kinds.assessments (load, positions, profile, facts, one search,
     #    body_network and assess_body per body), then rank_bodies
