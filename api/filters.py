@@ -258,9 +258,10 @@ class RegistryFilterSet(filters.FilterSet):
         return type(form_class.__name__, (_RefusesNul, form_class), {})
 
     def filter_queryset(self, queryset):
-        """A territory named by a parameter that the key may not reach answers as a
-        missing one: nothing, whatever the filter does with it (below it, above it,
-        the charters that govern it...), so that no list tells it exists."""
+        """A territory named by a parameter that the key may not reach, and that its own
+        territory does not lie in, answers as a missing one: nothing, whatever the filter
+        does with it (below it, above it, the charters that govern it...), so that no list
+        tells it exists. The key's ancestors keep filtering its own rows."""
         reach = Reach.of(self.request) if self.request is not None else Reach()
         if reach.scoped:
             for name, filter_ in self.filters.items():
@@ -268,7 +269,7 @@ class RegistryFilterSet(filters.FilterSet):
                 if (
                     isinstance(filter_, TerritoryRefFilter | WithinTerritoryFilter)
                     and value is not None
-                    and not reach.contains(value)
+                    and not reach.knows(value)
                 ):
                     return queryset.none()
         return super().filter_queryset(queryset)

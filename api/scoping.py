@@ -71,6 +71,15 @@ class Reach:
             ancestor_id=self.territory_id, descendant_id=territory_id
         ).exists()
 
+    def knows(self, territory_id: int) -> bool:
+        """Whether a parameter may name this territory: one within reach, or one the key's
+        territory lies in (its ancestors: filtering by them keeps the key's own rows)."""
+        if self.contains(territory_id):
+            return True
+        return TerritoryClosure.objects.filter(
+            ancestor_id=territory_id, descendant_id=self.territory_id
+        ).exists()
+
     def inside(self, path: str):
         """An expression for a queryset: whether the row's territory (through ``path``,
         e.g. ``"actor__territory_id"``) lies within reach; one subquery, no row-by-row."""

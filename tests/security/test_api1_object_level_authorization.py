@@ -591,12 +591,13 @@ TERRITORY_PARAMETERS = [
 def test_api1_a_list_parameter_naming_a_territory_out_of_reach_answers_as_a_missing_one(
     world, prefix, name
 ):
-    """Below, above or beside the key's territory: any territory it may not reach, named
-    by id or natural key in any parameter of any list, gives the answer of a territory
-    that does not exist (the parent région of the key's own département included)."""
+    """Beside the key's territory (another branch, at any level): a territory it may not
+    reach, named by id or natural key in any parameter of any list, gives the answer of a
+    territory that does not exist. (The key's own ancestors keep filtering its own rows:
+    test_auth.test_territory_scoped_key_filtering_a_parent_returns_only_inside.)"""
     assert TERRITORY_PARAMETERS, "no territory parameter found: the walk is broken"
     missing = world.client.get(f"/api/{prefix}/", {name: MISSING}).json()
-    for territory in (world.outside.commune, world.outside.region, world.inside.region):
+    for territory in (world.outside.commune, world.outside.dept, world.outside.region):
         for ref in (territory.pk, f"{territory.level}:{territory.code}"):
             answer = world.client.get(f"/api/{prefix}/", {name: ref})
             assert answer.status_code == 200, answer.content[:300]
