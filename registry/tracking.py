@@ -185,6 +185,31 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     }
 
 
+def _first_attname(model: type[models.Model], path: str) -> str:
+    """The column of ``model`` a territory path starts from (``body__territory_id``: body_id)."""
+    if "__" not in path:
+        return path
+    return model._meta.get_field(path.split("__")[0]).attname
+
+
+def _follow(model: type[models.Model], path: str, keys: Sequence[Any]) -> list[int | None]:
+    """The value of ``path`` for each value of its first column, one query per 5,000 keys."""
+    hops = path.split("__")
+    if len(hops) == 1:
+        return list(keys)
+    first = model._meta.get_field(hops[0])
+    found: dict = {}
+    rest = "__".join(hops[1:])
+    ids = sorted({k for k in keys if k is not None})
+    for start in range(0, len(ids), 5000):
+        found.update(
+            first.related_model._base_manager.filter(pk__in=ids[start : start + 5000]).values_list(
+                "pk", rest
+            )
+        )
+    return [found.get(k) for k in keys]
+
+
 def _territory_ids(instances: Sequence[models.Model]) -> list[int | None]:
     """The territory each instance's change is filed under, with one query per batch at most.
 
@@ -216,19 +241,40 @@ def _territory_ids(instances: Sequence[models.Model]) -> list[int | None]:
         return [walk(o) for o in instances]
     except LookupError:
         pass
-    first = model._meta.get_field(hops[0])
-    keys = [getattr(o, first.attname) for o in instances]
-    wanted = {k for k in keys if k is not None}
-    found: dict = {}
-    rest = "__".join(hops[1:])
-    ids = sorted(wanted)
-    for start in range(0, len(ids), 5000):
-        found.update(
-            first.related_model._base_manager.filter(pk__in=ids[start : start + 5000]).values_list(
-                "pk", rest
-            )
-        )
-    return [found.get(k) for k in keys]
+    attname = _first_attname(model, path)
+    return _follow(model, path, [getattr(o, attname) for o in instances])
+
+
+def _also_territory_ids(
+    changes: Sequence[tuple[models.Model, dict[str, tuple[Any, Any]]]],
+    filed: Sequence[int | None],
+) -> list[int | None]:
+    """For each change, the second territory it concerns, or None (``ChangeRecord.also_territory_id``).
+
+    The territory the record was filed under *before* the change, where that differs
+    from the one it is filed under now: a body, an actor or a membership moved to
+    another territory (or body) leaves the first one, whose cached answers depend on it
+    too. A model may name another path for it (``tracking_also_territory_path``): a
+    hierarchy link (``TerritoryRelation``) names its parent, which loses the child's
+    territories when the link goes. ``changes`` pairs each instance with its changed
+    values ({attname: (old, new)}; {} for a deletion: the instance as it is).
+    """
+    if not changes:
+        return []
+    model = type(changes[0][0])
+    path = getattr(model, "tracking_also_territory_path", None) or getattr(
+        model, "tracking_territory_path", None
+    )
+    if path is None:
+        return [None] * len(changes)
+    attname = _first_attname(model, path)
+    if path == getattr(model, "tracking_territory_path", None) and not any(
+        attname in d for _i, d in changes
+    ):
+        return [None] * len(changes)  # nothing moved: the common case, no query
+    keys = [d[attname][0] if attname in d else getattr(i, attname) for i, d in changes]
+    before = _follow(model, path, keys)
+    return [b if b != f else None for b, f in zip(before, filed, strict=True)]
 
 
 #: Columns of the ledger, in the order ``_record`` fills them.
@@ -239,6 +285,7 @@ _LEDGER_COLUMNS = (
     "object_id",
     "object_repr",
     "territory_id",
+    "also_territory_id",
     "user_id",
     "api_key",
     "request_id",
@@ -247,6 +294,10 @@ _LEDGER_COLUMNS = (
     "before",
     "after",
 )
+#: Ledger columns holding JSON.
+_JSON_COLUMNS = frozenset({"before", "after"})
+#: Ledger columns that most rows leave NULL.
+_SPARSE_COLUMNS = frozenset({"also_territory_id"})
 
 
 def _record(
@@ -259,6 +310,7 @@ def _record(
     user_id: int | None,
     now: dt.datetime,
     territory_id: int | None,
+    also_territory_id: int | None = None,
 ) -> tuple:
     """One ledger row, as values in ``_LEDGER_COLUMNS`` order."""
     return (
@@ -268,6 +320,7 @@ def _record(
         instance.pk,
         (getattr(instance, "tracking_label", None) or instance.__str__)()[:200],
         territory_id,
+        also_territory_id,
         user_id,
         ctx.resolve_api_key(),
         ctx.request_id,
@@ -296,41 +349,54 @@ def _write_records(rows: Sequence[tuple], batch_size: int = 500) -> None:
     connection = connections[router.db_for_write(ChangeRecord)]
     ops = connection.ops
     table = ops.quote_name(ChangeRecord._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in _LEDGER_COLUMNS)
-    one_row = "(" + ", ".join(["%s"] * len(_LEDGER_COLUMNS)) + ")"
-
-    def json_value(value):
-        return None if value is None else ops.adapt_json_value(value, DjangoJSONEncoder)
+    # A sparse column no row of the batch sets is left to its default (NULL): migration
+    # 0014 writes ledger rows through this code before 0016 adds ``also_territory_id``.
+    keep = [
+        i
+        for i, name in enumerate(_LEDGER_COLUMNS)
+        if name not in _SPARSE_COLUMNS or any(row[i] is not None for row in rows)
+    ]
+    columns = ", ".join(ops.quote_name(_LEDGER_COLUMNS[i]) for i in keep)
+    json_at = {i for i in keep if _LEDGER_COLUMNS[i] in _JSON_COLUMNS}
 
     if connection.vendor == "postgresql":
-        _copy_records(connection, table, columns, rows)
+        import orjson
+
+        def json_text(value):
+            return None if value is None else orjson.dumps(value).decode()
+
+        _copy_records(
+            connection,
+            table,
+            columns,
+            (tuple(json_text(row[i]) if i in json_at else row[i] for i in keep) for row in rows),
+        )
         return
+
+    def value(row, i):
+        if i == 0:
+            return ops.adapt_datetimefield_value(row[0])
+        if i in json_at:
+            return None if row[i] is None else ops.adapt_json_value(row[i], DjangoJSONEncoder)
+        return row[i]
+
+    one_row = "(" + ", ".join(["%s"] * len(keep)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
-            params: list = []
-            for row in batch:
-                params.append(ops.adapt_datetimefield_value(row[0]))
-                params.extend(row[1:11])
-                params.append(json_value(row[11]))
-                params.append(json_value(row[12]))
+            params = [value(row, i) for row in batch for i in keep]
             values = ", ".join([one_row] * len(batch))
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)
 
 
-def _copy_records(connection, table: str, columns: str, rows: Sequence[tuple]) -> None:
-    """PostgreSQL: stream the ledger rows with COPY (the fastest way in)."""
-    import orjson
-
-    def json_text(value):
-        return None if value is None else orjson.dumps(value).decode()
-
+def _copy_records(connection, table: str, columns: str, rows: Iterable[tuple]) -> None:
+    """PostgreSQL: stream the ledger rows (JSON already as text) with COPY, the fastest way in."""
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row((*row[:11], json_text(row[11]), json_text(row[12])))
+            copy.write_row(row)
 
 
 def _now() -> dt.datetime:
@@ -467,6 +533,7 @@ def bulk_update(
             changed[0][0].save(update_fields=write_fields, using=using)
         else:
             _write_updates(model, using, changed, write_fields, now, batch_size)
+        filed = _territory_ids([i for i, _d in changed])
         _write_records(
             [
                 _record(
@@ -478,9 +545,10 @@ def bulk_update(
                     user_id=user_id,
                     now=now,
                     territory_id=territory_id,
+                    also_territory_id=also,
                 )
-                for (i, d), territory_id in zip(
-                    changed, _territory_ids([i for i, _d in changed]), strict=True
+                for (i, d), territory_id, also in zip(
+                    changed, filed, _also_territory_ids(changed, filed), strict=True
                 )
             ]
         )
@@ -550,6 +618,8 @@ def bulk_delete(instances: Sequence[models.Model]) -> int:
             if isinstance(o, TrackedModelMixin):
                 by_model.setdefault(type(o), []).append(o)
         for objs in by_model.values():
+            filed = _territory_ids(objs)
+            also = _also_territory_ids([(o, {}) for o in objs], filed)
             records.extend(
                 _record(
                     "delete",
@@ -560,8 +630,9 @@ def bulk_delete(instances: Sequence[models.Model]) -> int:
                     user_id=user_id,
                     now=now,
                     territory_id=territory_id,
+                    also_territory_id=also_id,
                 )
-                for o, territory_id in zip(objs, _territory_ids(objs), strict=True)
+                for o, territory_id, also_id in zip(objs, filed, also, strict=True)
             )
         count, _per_model = collector.delete()
         _write_records(records)

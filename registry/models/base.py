@@ -37,6 +37,10 @@ class RegistryModel(TrackedModelMixin, models.Model):
     #: Path from the record to the id of the territory its changes are filed under
     #: (scopes the change feed and the caches), e.g. "body__territory_id".
     tracking_territory_path: str | None = "territory_id"
+    #: Path to a second territory each change concerns (``ChangeRecord.also_territory_id``),
+    #: read on the record as it was before the change; None: the filing path itself, so a
+    #: record moved to another territory names the one it left.
+    tracking_also_territory_path: str | None = None
 
     class Meta:
         abstract = True

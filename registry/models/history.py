@@ -46,6 +46,15 @@ class ChangeRecord(models.Model):
         db_index=True,
         help_text=_("Territory the record belongs to (scopes the change feed and caches)."),
     )
+    also_territory_id = models.BigIntegerField(
+        _("also territory id"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A second territory the change concerns: the one a moved record left, or the "
+            "parent a territory link joins or leaves (refreshes its caches too)."
+        ),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         # The ledger outlives accounts: keep the change, forget the link.
@@ -100,6 +109,12 @@ class ChangeRecord(models.Model):
             # The last change filed under each territory, one index probe each: the
             # version that analysis caches are keyed by (graph.loaders.data_version).
             models.Index(fields=["territory_id", "commit_seq"], name="change_territory_seq_idx"),
+            # The same probe for the territory a change left (few rows: moves and links).
+            models.Index(
+                fields=["also_territory_id", "commit_seq"],
+                name="change_also_territory_seq_idx",
+                condition=models.Q(also_territory_id__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

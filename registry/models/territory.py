@@ -203,6 +203,8 @@ class TerritoryRelation(RegistryModel):
 
     #: Path to the territory its changes are filed under (see registry.tracking).
     tracking_territory_path = "child_id"
+    #: The parent too: a link that goes takes the child's territories out of it.
+    tracking_also_territory_path = "parent_id"
 
     parent = models.ForeignKey(
         Territory,

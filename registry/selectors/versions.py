@@ -101,23 +101,33 @@ def territory_version(
     it where it was. ``also_territory_ids``: other territories the result read
     (a body's network territory above the one analysed), counted as the territory is.
 
-    One index probe per territory below (``change_territory_seq_idx``), not a
-    scan of the territory's whole history.
+    So does a record moving out of it (a body, an actor moved to another territory, a
+    membership to another body, a territory link undone): its ledger row names the
+    territory it left (``also_territory_id``).
+
+    Two index probes per territory below (``change_territory_seq_idx`` and the partial
+    ``change_also_territory_seq_idx``), not a scan of the territory's whole history.
     """
     column = version_column()
-    latest = (
-        ChangeRecord.objects.filter(territory_id=OuterRef("descendant_id"))
-        .order_by(f"-{column}")
-        .values(column)[:1]
-    )
+
+    def latest(field: str):
+        return (
+            ChangeRecord.objects.filter(**{field: OuterRef("descendant_id")})
+            .order_by(f"-{column}")
+            .values(column)[:1]
+        )
+
     territory_ids = sorted({territory_id, *also_territory_ids})
-    version = (
+    # Filed under a territory within, or leaving one (a record moved out, a link undone:
+    # ``ChangeRecord.also_territory_id``, whose partial index holds only those rows).
+    found = (
         TerritoryClosure.objects.filter(ancestor_id__in=territory_ids)
-        .annotate(v=Subquery(latest))
-        .aggregate(m=Max("v"))["m"]
-        or 0
+        .annotate(v=Subquery(latest("territory_id")), left=Subquery(latest("also_territory_id")))
+        .aggregate(m=Max("v"), n=Max("left"))
     )
-    scope = Q(territory_id__in=_within_any(territory_ids))
+    version = max(found["m"] or 0, found["n"] or 0)
+    within = _within_any(territory_ids)
+    scope = Q(territory_id__in=within) | Q(also_territory_id__in=within)
     if outside_actor_ids:
         # Members who live elsewhere: their own changes (by id), and what is filed
         # under their territories (their personal data, identifiers, a new record
