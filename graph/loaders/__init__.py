@@ -33,6 +33,7 @@ from graph.loaders.network import (
     size_estimate,
     territory_places,
 )
+from graph.loaders.strengths import peer_members
 
 __all__ = [
     "bodies_of",
@@ -40,6 +41,7 @@ __all__ = [
     "charter_layers",
     "data_version",
     "network_territories",
+    "peer_members",
     "registry_graph",
     "size_estimate",
     "snapshot",
