@@ -197,9 +197,7 @@ def test_newcomers_unknown_without_entrants():
 
 
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 6), st.dates(D(2010, 1, 1), D(2026, 11, 1))), max_size=12
-    ),
+    st.lists(st.tuples(st.integers(1, 6), st.dates(D(2010, 1, 1), D(2026, 11, 1))), max_size=12),
     st.lists(
         st.tuples(st.integers(1, 6), st.integers(2, 4), st.dates(D(2005, 1, 1), D(2028, 1, 1))),
         max_size=12,
@@ -330,7 +328,12 @@ def test_community_reach_counts_the_communities_only_this_body_touches():
     peers = Peers(communities={1: frozenset({0, 1, 2}), 2: frozenset({0}), 3: frozenset({1})})
     found = strengths(body(), network=network(), peers=peers)["community_reach"]
     assert (found.value, found.status) == (1.0, "strength")
-    assert found.detail == {"touched": [0, 1, 2], "only_this_body": [2], "total": 3, "other_bodies": 2}
+    assert found.detail == {
+        "touched": [0, 1, 2],
+        "only_this_body": [2],
+        "total": 3,
+        "other_bodies": 2,
+    }
     shared = Peers(communities={1: frozenset({0}), 2: frozenset({0, 1})})
     assert strengths(body(), network=network(), peers=shared)["community_reach"].status == "none"
 
@@ -338,9 +341,9 @@ def test_community_reach_counts_the_communities_only_this_body_touches():
 def test_community_reach_unknown_without_graph_or_members():
     assert strengths(body())["community_reach"].status == "unknown"
     peers = Peers(communities={1: frozenset()})
-    assert strengths(body(), network=network(members=()), peers=peers)["community_reach"].status == (
-        "unknown"
-    )
+    assert strengths(body(), network=network(members=()), peers=peers)[
+        "community_reach"
+    ].status == ("unknown")
 
 
 # --- the assessment and the declaration -------------------------------------------------

@@ -41,7 +41,9 @@ def _breakdown(opinions: list[OpinionFacts]) -> dict[str, dict[str, int]]:
     """Referral kind -> issued, adopted, partially_adopted (every kind present)."""
     table = {kind: {"issued": 0, "adopted": 0, "partially_adopted": 0} for kind in REFERRALS}
     for o in opinions:
-        row = table.setdefault(o.referral, {"issued": 0, "adopted": 0, "partially_adopted": 0})
+        row = table.get(o.referral)
+        if row is None:  # not a referral kind of the registry: counted in the totals only
+            continue
         row["issued"] += 1
         if o.response_outcome in TAKEN_UP:
             row[o.response_outcome] += 1
@@ -53,8 +55,8 @@ def opinions_taken_up(ctx: StrengthContext, spec: StrengthSpec) -> Strength:
         return unknown(spec, "none_recorded")
     recent = _recent(ctx)
     table = _breakdown(recent)
-    adopted = sum(r["adopted"] for r in table.values())
-    partly = sum(r["partially_adopted"] for r in table.values())
+    adopted = sum(1 for o in recent if o.response_outcome == "adopted")
+    partly = sum(1 for o in recent if o.response_outcome == "partially_adopted")
     taken = adopted + partly
     detail = {
         "window_months": WINDOW_MONTHS,
