@@ -126,6 +126,25 @@ def test_planted_case_is_flagged(demo, case, code, weakest, why):
     )
 
 
+def test_the_newcomers_case_shows_its_strengths(demo):
+    """The planted strengths case (registry.demo.newcomers): six residents new to any body,
+    one of whom went on to the CCSPL; self-referrals adopted."""
+    a = _body(demo, "newcomers")
+    new = a.strength("newcomers")
+    # six entrants since 2020-11-01, none with an earlier seat anywhere: 6 / 6
+    assert (new.value, new.status) == (1.0, "strength"), new
+    assert (new.detail["entrants"], new.detail["newcomers"]) == (6, 6)
+    onward = a.strength("newcomers_onward")
+    assert (onward.value, onward.status) == (1.0, "strength"), onward
+    # self-referrals of the 24 months: 2024-11-20 adopted, 2025-04-08 partly, 2026-03-17 adopted
+    initiative = a.strength("initiative")
+    assert (initiative.value, initiative.status) == (3.0, "strength"), initiative
+    taken = a.strength("opinions_taken_up")
+    assert taken.value == 4.0 and taken.detail["by_referral"]["referred"]["adopted"] == 1
+    assert "initiative" in initiative.message_en
+    assert "Strengths:" in a.summary_en and "Points forts" in a.summary_fr
+
+
 def test_lapsed_mandate_details(demo):
     a = _body(demo, "lapsed_mandate")
     mandate = a.indicator("mandate")
