@@ -253,6 +253,9 @@ class Assessed:
     assessments: list[Assessment]
     #: body id -> its network territory (``graph.loaders.network_territories``).
     homes: dict[int, int]
+    #: Territories of the other bodies the strengths read (the members' seats elsewhere,
+    #: the host's referrals to its bodies): a change there refreshes the answer too.
+    strength_territories: frozenset[int] = frozenset()
 
     def header(self, request: Request) -> dict:
         """The header of a renewal answer: nodes and facts of the graphs read (together)."""
@@ -273,7 +276,7 @@ class Assessed:
         outside: frozenset[int] = frozenset()
         for network in self.networks.values():
             outside |= _outside(network.graph)
-        beyond = frozenset(self.networks) - {request.territory_id}
+        beyond = (frozenset(self.networks) | self.strength_territories) - {request.territory_id}
         return Reads(outside_actor_ids=outside, territory_ids=beyond)
 
     def rendered(self, assessment: Assessment, places: dict[int, dict]) -> dict:
@@ -323,7 +326,14 @@ def assessments(request: Request, body_ids: list[int] | None = None) -> Assessed
                 peers=network.peers,
             )
         )
-    return Assessed(networks=networks, assessments=results, homes=homes)
+    read = {s.body_id for f in facts_of for s in f.seats_elsewhere}
+    read |= {r.body_id for f in facts_of for r in f.host_referrals}
+    return Assessed(
+        networks=networks,
+        assessments=results,
+        homes=homes,
+        strength_territories=loaders.body_territories(read - set(body_ids)),
+    )
 
 
 @register("body-renewal")

@@ -33,10 +33,11 @@ from graph.loaders.network import (
     size_estimate,
     territory_places,
 )
-from graph.loaders.strengths import peer_members
+from graph.loaders.strengths import body_territories, peer_members
 
 __all__ = [
     "bodies_of",
+    "body_territories",
     "body_facts",
     "charter_layers",
     "data_version",

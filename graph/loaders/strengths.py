@@ -132,3 +132,12 @@ def peer_members(
             )
         )
     return tuple(members)
+
+
+def body_territories(body_ids: Iterable[int]) -> frozenset[int]:
+    """The territories of these bodies (one query): where a change must refresh an answer
+    that read their seats or opinions (``api.analysis.runner.Reads``)."""
+    ids = sorted(set(body_ids))
+    if not ids:
+        return frozenset()
+    return frozenset(Body.objects.filter(id__in=ids).values_list("territory_id", flat=True))

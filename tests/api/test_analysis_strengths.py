@@ -32,8 +32,8 @@ from django.test.utils import CaptureQueriesContext
 
 from api.models import ALL_SCOPES
 from graph import loaders
-from registry.services.actors import actor_create
 from registry.services.activity import opinion_create
+from registry.services.actors import actor_create
 from registry.services.bodies import body_create
 from registry.services.memberships import membership_create
 from registry.services.territories import territory_create
@@ -185,3 +185,20 @@ def test_the_strengths_loaders_read_a_bounded_number_of_queries(world):
     )  # fmt: skip
     profile = loaders.territory_profile(territory_id=world["c"].pk, as_of=day)
     assert profile.places == {"quartier:96001-Q1": 1}
+
+
+def test_a_change_to_a_body_the_strengths_read_elsewhere_refreshes_the_answer(world):
+    from registry.models import Opinion
+    from registry.services.activity import opinion_update
+
+    client = client_for(make_key(scopes=ALL_SCOPES)[1])
+    url, params = "/api/analysis/renewal", {"territory": world["c"].pk, "as_of": AS_OF}
+    assert client.get(url, params)["X-Analysis-Cache"] == "miss"
+    assert client.get(url, params)["X-Analysis-Cache"] == "hit"
+    # B3 lies in commune D, outside C; its referral counted in B1's share of the host's
+    opinion_update(opinion=Opinion.objects.get(body=world["b3"]), referral="self")
+    response = client.get(url, params)
+    assert response["X-Analysis-Cache"] == "miss"
+    ranking = {a["body_id"]: a for a in orjson.loads(response.content)["ranking"]}
+    share = strengths_of(ranking[world["b1"].pk])["referral_share"]
+    assert share["detail"]["host_referrals"] == 2 and share["value"] == pytest.approx(0.5)

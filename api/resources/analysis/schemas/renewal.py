@@ -109,7 +109,9 @@ class RenewalAssessmentSerializer(serializers.Serializer):
         child=Pair(status_field(), serializers.IntegerField()),
         help_text="`[status, indicators]` for every status (ok, watch, alert, unknown).",
     )
-    summary_en = serializers.CharField(help_text="The score and the alerts, in a sentence.")
+    summary_en = serializers.CharField(
+        help_text="The score and the alerts, in a sentence, then the strengths reached."
+    )
     summary_fr = serializers.CharField(help_text="The same, in French.")
     charter = charter_field()
     rules = rules_field()
