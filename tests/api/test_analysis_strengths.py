@@ -88,7 +88,7 @@ def world() -> dict:
             body=body, date=day, title="Avis", referral=referral, response_outcome=outcome,
             **answer,
         )  # fmt: skip
-    return {"c": c, "b1": b1, "b2": b2, "b3": b3, "people": people}
+    return {"c": c, "q1": q1, "b1": b1, "b2": b2, "b3": b3, "people": people}
 
 
 def strengths_of(doc: dict) -> dict:
@@ -183,6 +183,12 @@ def test_the_strengths_loaders_read_a_bounded_number_of_queries(world):
         for body, key in ((world["b1"], "n1"), (world["b1"], "n2"), (world["b1"], "o1"),
                           (world["b2"], "n1"), (world["b2"], "p1"))
     )  # fmt: skip
+    # a reader confined to Q1 sees the members living elsewhere with nothing of theirs
+    confined = loaders.peer_members(
+        territory_id=world["c"].pk, as_of=day, reach_territory_id=world["q1"].pk
+    )
+    known = {m.actor_id for m in confined if m.category or m.place}
+    assert known == {world["people"]["n2"].pk}
     profile = loaders.territory_profile(territory_id=world["c"].pk, as_of=day)
     assert profile.places == {"quartier:96001-Q1": 1}
 
