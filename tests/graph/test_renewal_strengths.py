@@ -281,6 +281,42 @@ def test_diversity_of_places_below_threshold_and_ages_unknown():
     assert "1 of 3 current members" in ages.message_en
 
 
+GROUPS = {
+    "categories": st.sampled_from(["", "resident", "association", "elected_official"]),
+    "genders": st.sampled_from([None, "female", "male", "other"]),
+    "places": st.sampled_from(["", A18, A20]),
+}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 3),
+            st.integers(1, 9),
+            GROUPS["categories"],
+            GROUPS["genders"],
+            st.one_of(st.none(), st.integers(1930, 2015)),
+            GROUPS["places"],
+        ),
+        max_size=20,
+    )
+)
+def test_diversity_never_counts_more_than_the_known_members(rows):
+    peers = Peers(members=tuple(peer(b, a, c, g, y, p) for b, a, c, g, y, p in rows))
+    found = strengths(body(), profile=PROFILE, peers=peers)
+    for dimension in ("categories", "ages", "genders", "places"):
+        item = found[f"diversity_{dimension}"]
+        if item.status == "unknown":
+            assert item.value is None
+            continue
+        groups = item.detail["under_represented"]
+        assert item.value == sum(g["members"] for g in groups) <= item.detail["known"]
+        assert 2 * item.detail["known"] >= item.detail["members"]
+        for g in groups:
+            assert g["share_other_bodies"] < g["share_territory"]
+        assert item.status == ("strength" if item.value >= 2 else "none")
+
+
 def test_diversity_unknown_without_profile_or_peers():
     found = strengths(body(), profile=None, peers=PEERS)
     assert found["diversity_categories"].status == "unknown"
