@@ -25,6 +25,7 @@ from graph.influence import influence_map
 from graph.interlocks import interlocks
 from graph.positions import network_positions
 from graph.renewal import ALERT, OK, WATCH, Assessment, rank_bodies
+from graph.renewal.strengths import STRENGTH_CODES
 from graph.stakeholders import stakeholder_grid
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.demo.scenario import MULTI_MEMBERS
@@ -143,6 +144,17 @@ def test_the_newcomers_case_shows_its_strengths(demo):
     assert taken.value == 4.0 and taken.detail["by_referral"]["referred"]["adopted"] == 1
     assert "initiative" in initiative.message_en
     assert "Strengths:" in a.summary_en and "Points forts" in a.summary_fr
+
+
+def test_every_strength_shows_in_the_demo(demo):
+    """Each strength is reached by at least one body of the demo (at the default seed), so
+    that ``make serve`` shows every figure; the newcomers case above is planted for every
+    seed, the others come from the generated data (a single body's communities, a youth
+    council's ages...)."""
+    reached = {
+        s.code for a in demo["by_name"].values() for s in a.strengths if s.status == "strength"
+    }
+    assert reached == set(STRENGTH_CODES), set(STRENGTH_CODES) - reached
 
 
 def test_lapsed_mandate_details(demo):
