@@ -148,6 +148,12 @@ def test_referral_share_unknown_without_host_or_referral():
     assert strengths(body())["referral_share"].status == "unknown"
     quiet = strengths(body(host_id=9, host_bodies=3))["referral_share"]
     assert quiet.status == "unknown" and quiet.detail["host_referrals"] == 0
+    # a host with this body alone: 100% of its referrals, but no choice to measure
+    alone = strengths(
+        body(host_id=9, host_bodies=1, host_referrals=(ReferralFacts(1, D(2026, 1, 1)),))
+    )["referral_share"]
+    assert alone.status == "unknown" and alone.value is None
+    assert "alone" in alone.message_en
 
 
 # --- newcomers -------------------------------------------------------------------------

@@ -125,6 +125,7 @@ MESSAGES: dict[str, str] = {
     "strength.initiative.none": "{taken} of the body's {issued} self-referrals of the last 24 months were adopted, even partly: encourage the body to take up subjects itself.",
     "strength.referral_share.no_host": "The body's host authority is not recorded: its share of the authority's referrals cannot be measured.",
     "strength.referral_share.no_referral": "The host authority referred no question to its bodies in the last 24 months: no share to measure.",
+    "strength.referral_share.single_body": "The host authority runs this body alone: its {total} referral(s) of the last 24 months all went to it, which says nothing of a choice between bodies.",
     "strength.referral_share.strength": "The body received {received} of the {total} referrals of its authority in the last 24 months ({share:pct}, for an even share of {even:pct} among {bodies} bodies): the authority turns to it.",
     "strength.referral_share.none": "The body received {received} of the {total} referrals of its authority in the last 24 months ({share:pct}, for an even share of {even:pct} among {bodies} bodies): ask the authority to refer it the questions of its remit.",
     "strength.newcomers.no_entrant": "No member joined the body in the last {years} years: no newcomer to count.",

@@ -125,6 +125,7 @@ MESSAGES: dict[str, str] = {
     "strength.initiative.none": "{taken} des {issued} autosaisines de l'instance des 24 derniers mois ont été suivies, même en partie : encourager l'instance à se saisir elle-même des sujets.",
     "strength.referral_share.no_host": "L'autorité de rattachement de l'instance n'est pas renseignée : sa part des saisines de l'autorité ne peut être mesurée.",
     "strength.referral_share.no_referral": "L'autorité de rattachement n'a saisi aucune de ses instances au cours des 24 derniers mois : aucune part à mesurer.",
+    "strength.referral_share.single_body": "L'autorité de rattachement ne compte que cette instance : ses {total} saisine(s) des 24 derniers mois lui sont toutes allées, ce qui ne dit rien d'un choix entre instances.",
     "strength.referral_share.strength": "L'instance a reçu {received} des {total} saisines de son autorité au cours des 24 derniers mois ({share:pct}, pour une part égale de {even:pct} entre {bodies} instances) : l'autorité se tourne vers elle.",
     "strength.referral_share.none": "L'instance a reçu {received} des {total} saisines de son autorité au cours des 24 derniers mois ({share:pct}, pour une part égale de {even:pct} entre {bodies} instances) : demander à l'autorité de la saisir des questions qui relèvent d'elle.",
     "strength.newcomers.no_entrant": "Aucun membre n'a rejoint l'instance au cours des {years} dernières années : aucun nouveau venu à compter.",

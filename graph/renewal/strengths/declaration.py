@@ -24,7 +24,7 @@ STRENGTHS: tuple[StrengthSpec, ...] = (
       "the body takes up subjects itself and is heard: keep a self-referral right in the renewed charter",
       opinions.initiative),
     S("referral_share", "share of the authority's referrals", "part des saisines de l'autorité", "share", None,
-      "share of the opinions the host authority referred to all its bodies in 24 months that this body received; a strength from the even share (1 / the host's bodies); unknown without a host or a referral",
+      "share of the opinions the host authority referred to all its bodies in 24 months that this body received; a strength from the even share (1 / the host's bodies); unknown without a host or a referral, or when the host runs this body alone",
       "the authority turns to this body: keep its remit when renewing, and check the others are not bypassed",
       opinions.referral_share),
     S("newcomers", "newcomers", "nouveaux participants", "share", 0.5,

@@ -9,7 +9,8 @@ indicators (``graph.renewal.opinions``). Rules that change a count, shown in the
 - ``referral_share`` counts the opinions the body's host authority referred
   (``referral="referred"``) to any of its bodies; its threshold is the even share,
   1 / the number of bodies the host runs: a body above it is the one the authority
-  turns to. A key confined to a territory counts only the host's bodies within it.
+  turns to; it is ``unknown`` when the host runs this body alone (nothing to choose
+  between). A key confined to a territory counts only the host's bodies within it.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def referral_share(ctx: StrengthContext, spec: StrengthSpec) -> Strength:
     }
     if not referrals:
         return unknown(spec, "no_referral", detail)
+    if facts.host_bodies == 1:  # a share of one body says nothing of the authority's choice
+        return unknown(spec, "single_body", detail, total=len(referrals))
     here = sum(1 for r in referrals if r.body_id == facts.id)
     share, even = here / len(referrals), 1 / facts.host_bodies
     detail.update(received=here, even_share=even)
