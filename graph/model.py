@@ -127,6 +127,25 @@ class OpinionFacts:
 
 
 @dataclass(frozen=True)
+class SeatFacts:
+    """A seat (seat-holding role) of one of the body's members in ANOTHER body: what the
+    strengths need to tell a newcomer (no earlier seat anywhere) and who went on elsewhere."""
+
+    actor_id: int
+    body_id: int
+    start: dt.date
+
+
+@dataclass(frozen=True)
+class ReferralFacts:
+    """An opinion the body's host authority referred (``referral="referred"``) to one of
+    its bodies, this one included: the "share of the authority's referrals"."""
+
+    body_id: int
+    date: dt.date
+
+
+@dataclass(frozen=True)
 class BodyFacts:
     id: int
     name: str
@@ -146,6 +165,14 @@ class BodyFacts:
     members: tuple[MemberFacts, ...] = ()
     meetings: tuple[MeetingFacts, ...] = ()
     opinions: tuple[OpinionFacts, ...] = ()
+    #: Seats of the members in other bodies, started by ``as_of`` (``SeatFacts``).
+    seats_elsewhere: tuple[SeatFacts, ...] = ()
+    #: Host authority's actor id (None: no host recorded).
+    host_id: int | None = None
+    #: Bodies the host runs on ``as_of`` (this one included; within the reader's reach).
+    host_bodies: int = 0
+    #: The host's referrals to all its bodies up to ``as_of`` (empty without a host).
+    host_referrals: tuple[ReferralFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,11 +180,32 @@ class TerritoryProfile:
     """Reference distributions of the territory, for the representativeness gaps.
 
     Built from the registry's own persons of the territory (where data exists):
-    category -> count, and age band -> count. Empty when nothing is known.
+    category -> count, age band -> count, and sub-territory ("level:code" of the
+    territory just below, ``graph.loaders.facts.sub_territories``) -> count. Empty
+    when nothing is known.
     """
 
     categories: dict[str, int] = field(default_factory=dict)
     age_bands: dict[str, int] = field(default_factory=dict)
+    places: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PeerMember:
+    """A current seat holder of a body of the network territory (strengths: diversity).
+
+    ``gender`` and ``birth_year`` are for aggregates only, like ``MemberFacts``;
+    ``place`` is the member's sub-territory ("level:code", "" when unknown or not
+    below the network territory). A member out of the reader's reach has every
+    attribute unknown.
+    """
+
+    body_id: int
+    actor_id: int
+    category: str
+    gender: str | None
+    birth_year: int | None
+    place: str
 
 
 # --- from facts to a weighted simple graph ---------------------------------------------

@@ -32,6 +32,7 @@ from graph.renewal import (
     membership_index,
     rank_bodies,
 )
+from graph.renewal.strengths import Peers, communities_by_body
 from graph.stakeholders import QUADRANTS, SALIENCE_CLASSES, stakeholder_grid
 
 JSON = "application/json"
@@ -202,6 +203,8 @@ class Network:
     pagerank: dict[str, float]
     deciders: dict
     memberships: dict[str, set[str]]
+    #: The territory's bodies as the strengths compare a body with them.
+    peers: Peers
 
     @classmethod
     def of(cls, request: Request, territory_id: int) -> Network:
@@ -209,6 +212,13 @@ class Network:
             territory_id=territory_id, as_of=request.as_of, reach_territory_id=request.reach
         )
         positions = network_positions(graph, seed=_params(request).get("seed", 0))
+        memberships = membership_index(graph)
+        peers = Peers(
+            members=loaders.peer_members(
+                territory_id=territory_id, as_of=request.as_of, reach_territory_id=request.reach
+            ),
+            communities=communities_by_body(graph, positions.communities, memberships),
+        )
         return cls(
             territory_id=territory_id,
             graph=graph,
@@ -217,7 +227,8 @@ class Network:
             pagerank=positions.pagerank,
             # One search for the distance to decision-makers, shared by every body.
             deciders=decision_distances(graph),
-            memberships=membership_index(graph),
+            memberships=memberships,
+            peers=peers,
         )
 
     def of_body(self, body_id: int) -> BodyNetwork | None:
@@ -242,6 +253,9 @@ class Assessed:
     assessments: list[Assessment]
     #: body id -> its network territory (``graph.loaders.network_territories``).
     homes: dict[int, int]
+    #: Territories of the other bodies the strengths read (the members' seats elsewhere,
+    #: the host's referrals to its bodies): a change there refreshes the answer too.
+    strength_territories: frozenset[int] = frozenset()
 
     def header(self, request: Request) -> dict:
         """The header of a renewal answer: nodes and facts of the graphs read (together)."""
@@ -262,7 +276,7 @@ class Assessed:
         outside: frozenset[int] = frozenset()
         for network in self.networks.values():
             outside |= _outside(network.graph)
-        beyond = frozenset(self.networks) - {request.territory_id}
+        beyond = (frozenset(self.networks) | self.strength_territories) - {request.territory_id}
         return Reads(outside_actor_ids=outside, territory_ids=beyond)
 
     def rendered(self, assessment: Assessment, places: dict[int, dict]) -> dict:
@@ -309,9 +323,17 @@ def assessments(request: Request, body_ids: list[int] | None = None) -> Assessed
                 profile=network.profile,
                 config=configs[facts.id],
                 network_territory=home if body_node(facts.id) in network.graph else None,
+                peers=network.peers,
             )
         )
-    return Assessed(networks=networks, assessments=results, homes=homes)
+    read = {s.body_id for f in facts_of for s in f.seats_elsewhere}
+    read |= {r.body_id for f in facts_of for r in f.host_referrals}
+    return Assessed(
+        networks=networks,
+        assessments=results,
+        homes=homes,
+        strength_territories=loaders.body_territories(read - set(body_ids)),
+    )
 
 
 @register("body-renewal")

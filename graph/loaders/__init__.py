@@ -33,13 +33,16 @@ from graph.loaders.network import (
     size_estimate,
     territory_places,
 )
+from graph.loaders.strengths import body_territories, peer_members
 
 __all__ = [
     "bodies_of",
+    "body_territories",
     "body_facts",
     "charter_layers",
     "data_version",
     "network_territories",
+    "peer_members",
     "registry_graph",
     "size_estimate",
     "snapshot",

@@ -13,6 +13,7 @@ from graph.loaders.common import (
     _territory_label,
     _within,
 )
+from graph.loaders.strengths import host_referrals, seats_by_actor, sub_territories
 from graph.model import (
     BodyFacts,
     CollegeFacts,
@@ -44,7 +45,9 @@ def body_facts(
     birth year are read for the aggregates only (parity, age gap) and never
     leave the assessment. Members out of ``reach_territory_id`` (see
     ``registry_graph``) count as members whose category, gender and birth year
-    are unknown: nothing of theirs but their seat feeds the answer.
+    are unknown: nothing of theirs but their seat feeds the answer. The strengths'
+    reads (the members' seats elsewhere, the host's referrals) follow
+    ``graph.loaders.strengths``: three more queries whatever the number of bodies.
     """
     if not body_ids:
         return []
@@ -64,6 +67,7 @@ def body_facts(
         "parity_rule",
         "min_age",
         "max_age",
+        "host_id",
     )
     colleges: dict[int, list[CollegeFacts]] = defaultdict(list)
     for pk, body_id, name, seats in (
@@ -147,6 +151,16 @@ def body_facts(
             )
         )
 
+    bodies = list(bodies)
+    seats = seats_by_actor(body_ids, as_of, reach_territory_id)
+    referrals, host_bodies = host_referrals(
+        {row["host_id"] for row in bodies if row["host_id"] is not None}, as_of, reach_territory_id
+    )
+
+    def elsewhere(body_id: int) -> tuple:
+        actors = sorted({m.actor_id for m in members[body_id]})
+        return tuple(s for a in actors for s in seats.get(a, ()) if s.body_id != body_id)
+
     return [
         BodyFacts(
             id=row["id"],
@@ -167,6 +181,10 @@ def body_facts(
             members=tuple(members[row["id"]]),
             meetings=tuple(meetings[row["id"]]),
             opinions=tuple(opinions[row["id"]]),
+            seats_elsewhere=elsewhere(row["id"]),
+            host_id=row["host_id"],
+            host_bodies=host_bodies.get(row["host_id"], 0),
+            host_referrals=tuple(referrals.get(row["host_id"], ())),
         )
         for row in sorted(bodies, key=lambda r: r["id"])
     ]
@@ -182,7 +200,8 @@ def _attendance_counts(body_ids: list[int], as_of: dt.date):
 
 
 def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
-    """Reference distributions of the territory's persons (category, age band), where known."""
+    """Reference distributions of the territory's persons (category, age band, sub-territory:
+    ``graph.loaders.strengths.sub_territories``), where known."""
     persons = Actor.objects.filter(kind="person", territory_id__in=_within(territory_id))
     categories = dict(
         persons.values_list("category")
@@ -199,7 +218,16 @@ def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
         .values_list("birth_year", "n")
     ):
         bands[age_band(year, as_of)] += n
-    return TerritoryProfile(categories=categories, age_bands=dict(bands))
+    homes = dict(
+        persons.values_list("territory_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("territory_id", "n")
+    )
+    places: dict[str, int] = defaultdict(int)
+    for pk, place in sub_territories(territory_id, sorted(homes)).items():
+        places[place] += homes[pk]
+    return TerritoryProfile(categories=categories, age_bands=dict(bands), places=dict(places))
 
 
 # --- what a cached result was computed from ---------------------------------------------

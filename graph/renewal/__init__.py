@@ -28,7 +28,10 @@ Layout: ``indicators`` (the declarations), ``rules`` (the charter rules),
 ``config`` (thresholds, weights and rules in force, by layer), ``base`` (result
 dataclasses, constants, formatting), ``maths``, ``network`` (a body's place in
 the graph), one module per family of indicators (``members``, ``activity``,
-``opinions``, ``composition``, ``network_indicators``) and ``assessment``.
+``opinions``, ``composition``, ``network_indicators``) and ``assessment``. Beside the
+indicators, ``strengths`` (a subpackage with its own one declaration, ``STRENGTHS``) says
+what the body achieved: opinions taken up, newcomers, diversity added, communities
+reached; it does not enter the score.
 """
 
 from graph.renewal.assessment import assess_body, composite, rank_bodies, resolve_rules

@@ -25,6 +25,7 @@ from graph.renewal.indicators import BY_CODE, INDICATORS
 from graph.renewal.maths import current_actors
 from graph.renewal.messages import Phrase, say
 from graph.renewal.rules import RULES
+from graph.renewal.strengths import STRENGTH, STRENGTH_BY_CODE, Peers, assess_strengths
 
 
 def resolve_rules(facts: BodyFacts, config: RenewalConfig) -> tuple[RuleUse, ...]:
@@ -72,11 +73,15 @@ def assess_body(
     profile: TerritoryProfile | None,
     config: RenewalConfig,
     network_territory: int | None = None,
+    peers: Peers | None = None,
 ) -> Assessment:
-    """All the indicators of one body on ``as_of``, its composite score and summary.
+    """All the indicators of one body on ``as_of``, its composite score and summary, and
+    its strengths beside them.
 
     ``network_territory`` is the id of the territory whose graph ``network`` was
-    measured in; it is reported as given.
+    measured in; it is reported as given. ``peers`` (the other bodies of that
+    territory) gives the strengths that compare the body with them; without it they
+    are ``unknown``.
     """
     rules = resolve_rules(facts, config)
     ctx = Context(
@@ -109,6 +114,21 @@ def assess_body(
             watch=counts[WATCH],
             unknown=counts[UNKNOWN],
         )
+    strengths = assess_strengths(
+        facts, as_of=as_of, current=ctx.current, network=network, profile=profile, peers=peers
+    )
+    shown = [s.code for s in strengths if s.status == STRENGTH]
+    if shown:
+        more_en, more_fr = say(
+            "summary.strengths",
+            names=Phrase(
+                (
+                    ", ".join(STRENGTH_BY_CODE[c].label_en for c in shown),
+                    ", ".join(STRENGTH_BY_CODE[c].label_fr for c in shown),
+                )
+            ),
+        )
+        summary_en, summary_fr = summary_en + more_en, summary_fr + more_fr
     return Assessment(
         body_id=facts.id,
         body_name=facts.name,
@@ -122,6 +142,7 @@ def assess_body(
         charter=dict(config.charter) if config.charter is not None else None,
         rules=rules,
         network_territory=network_territory,
+        strengths=strengths,
     )
 
 

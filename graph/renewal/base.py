@@ -15,6 +15,7 @@ from graph.renewal.messages import say
 
 if TYPE_CHECKING:
     from graph.renewal.config import RenewalConfig
+    from graph.renewal.strengths.base import Strength
 
 OK, WATCH, ALERT, UNKNOWN = "ok", "watch", "alert", "unknown"
 STATUSES = (OK, WATCH, ALERT, UNKNOWN)
@@ -98,10 +99,23 @@ class Assessment:
     rules: tuple[RuleUse, ...] = ()
     #: Id of the territory whose graph gave the network indicators (None: not given).
     network_territory: int | None = None
+    #: What the body achieved (``graph.renewal.strengths``), beside the indicators.
+    strengths: tuple[Strength, ...] = ()
 
     @property
     def alerts(self) -> tuple[str, ...]:
         return tuple(i.code for i in self.indicators if i.status == ALERT)
+
+    @property
+    def strengths_shown(self) -> tuple[str, ...]:
+        """The codes of the strengths whose threshold is reached."""
+        return tuple(s.code for s in self.strengths if s.status == "strength")
+
+    def strength(self, code: str) -> Strength:
+        for item in self.strengths:
+            if item.code == code:
+                return item
+        raise KeyError(code)
 
     def indicator(self, code: str) -> Indicator:
         for item in self.indicators:

@@ -43,6 +43,7 @@ from django.db.models import Model
 from registry import tracking
 from registry.demo import names as N
 from registry.demo.charters import write_charters
+from registry.demo.newcomers import ONWARD_BODY, plant_newcomers
 from registry.demo.scenario import (
     CHANGE_REASON,
     CORE_BODIES,
@@ -362,6 +363,7 @@ class _Generator:
         self.log(f"interactions written ({time.perf_counter() - t0:.1f}s)")
         self._duplicates()
         self.writer.flush()
+        self._newcomers()
         write_charters()
 
     # --- territories ---------------------------------------------------------------
@@ -1799,6 +1801,18 @@ class _Generator:
             siret = next(v for last in range(10) if _luhn_ok(v := f"{siren}0001{last}"))
             if self._identifier("siret", siret):
                 self.writer.add(ActorIdentifier(actor=actor, scheme="siret", value=siret))
+
+    def _newcomers(self) -> None:
+        """The planted strengths case (``registry.demo.newcomers``), written last."""
+        blois = self.body_by_key["B1"]
+        plant_newcomers(
+            self.writer.now,
+            host_id=blois.host_id,
+            territory_id=blois.territory_id,
+            onward_body=self.body_by_key[ONWARD_BODY],
+            reference=REF,
+            sources=DEMO_SOURCES,
+        )
 
     def _key_actor(self, key: str) -> int:
         kind, _, rest = key.partition(":")

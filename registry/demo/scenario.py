@@ -48,6 +48,13 @@ duplicates           ``PLANTED_DUPLICATES``: a second record of a planted person
                      with a SIRET of the first one's SIREN): the duplicates
                      endpoint pairs them, and the interlock analysis counts
                      each record apart until they are merged.
+newcomers            "Comité du budget participatif de Blois"
+                     (``registry.demo.newcomers``): six residents drawn by lot
+                     in 2024 who had never sat in a body, one of whom later
+                     took a seat in the CCSPL de Blois; three self-referral
+                     opinions adopted, even partly, and one referral adopted
+                     (strengths ``newcomers``, ``newcomers_onward``,
+                     ``initiative``, ``opinions_taken_up``).
 healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
                      "Conseil de quartier Belleville", "Conseil des aînés de
                      Blois": full, active, regular meetings, answered opinions.
@@ -671,6 +678,8 @@ PLANTED: dict[str, object] = {
     "healthy": (body_name("P2"), body_name("P5"), body_name("B2")),
     "multi_members": MULTI_MEMBERS,
     "conflicts": (),  # filled below, by name
+    # the strengths case (registry.demo.newcomers, written after the rest of the run)
+    "newcomers": "Comité du budget participatif de Blois",
 }
 
 

@@ -24,9 +24,10 @@ from django.core.management import call_command
 from openapi_schema_validator import OAS30Validator
 
 from api.models import ALL_SCOPES
-from api.resources.analysis.schemas import network, renewal
+from api.resources.analysis.schemas import network, renewal, strengths
 from graph import influence, interlocks, paths, stakeholders
 from graph import renewal as graph_renewal
+from graph.renewal import strengths as graph_strengths
 from registry.services.activity import meeting_create, opinion_create
 from registry.services.actors import actor_create
 from registry.services.bodies import body_create, body_update
@@ -419,6 +420,14 @@ HEADER = list(network.AnalysisHeaderSerializer().fields)
             renewal.IndicatorSerializer,
             [f for f in _names(graph_renewal.Indicator) if f not in ("code", "detail")],
         ),
+        (
+            strengths.StrengthSerializer,
+            [f for f in _names(graph_strengths.Strength) if f not in ("code", "detail")],
+        ),
+        (
+            strengths.UnderRepresentedGroupSerializer,
+            ["group", "members", "share_here", "share_other_bodies", "share_territory"],
+        ),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )
@@ -438,3 +447,10 @@ def test_every_indicator_has_its_component_in_the_committed_schema():
     assert list(mapping) == list(graph_renewal.INDICATOR_CODES)
     statuses = document()["components"]["schemas"]["RenewalStatus"]["enum"]
     assert statuses == list(graph_renewal.STATUSES)
+
+
+def test_every_strength_has_its_component_in_the_committed_schema():
+    schemas = document()["components"]["schemas"]
+    mapping = schemas["RenewalStrength"]["discriminator"]["mapping"]
+    assert list(mapping) == list(graph_strengths.STRENGTH_CODES)
+    assert schemas["RenewalStrengthStatus"]["enum"] == list(graph_strengths.STRENGTH_STATUSES)

@@ -17,6 +17,7 @@ from api.analysis.kinds import assessments
 from api.analysis.runner import Request
 from api.management.commands.renewal_report import charter_text
 from graph.renewal import INDICATOR_CODES, INDICATORS, STATUSES, rank_bodies
+from graph.renewal.strengths import STRENGTHS
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.models import Territory
 from tests.conftest import seeded_demo
@@ -34,6 +35,7 @@ CSV_HEADER = [
     "alerts",
     "watch",
     "alert_indicators",
+    "strengths",
     "charter",
     "charter_applied",
     "summary",
@@ -111,6 +113,8 @@ def test_csv_one_row_per_body_by_score(demo):
         assert int(row["alerts"]) == len(alerts)
         assert int(row["watch"]) == sum(1 for s in statuses.values() if s == "watch")
         assert row["alert_indicators"].split() == alerts
+        # the strengths reached, beside the alerts, as codes
+        assert tuple(row["strengths"].split()) == a.strengths_shown
 
 
 def test_markdown_pipe_table(demo):
@@ -186,6 +190,7 @@ FR_HEADER = [
     "alertes",
     "à surveiller",
     "indicateurs en alerte",
+    "points forts",
     "charte",
     "charte appliquée",
     "synthèse",
@@ -233,6 +238,8 @@ def test_french_csv_opens_right_in_a_french_spreadsheet(demo, tmp_path):
         for indicator in a.indicators:
             assert row[labels[indicator.code]] == FR_STATUS[indicator.status]
         assert row["indicateurs en alerte"] == ", ".join(labels[c] for c in a.alerts)
+        strengths = {spec.code: spec.label_fr for spec in STRENGTHS}
+        assert row["points forts"] == ", ".join(strengths[c] for c in a.strengths_shown)
         assert int(row["alertes"]) == len(a.alerts)
         assert row["synthèse"] == a.summary_fr
 

@@ -25,6 +25,7 @@ from graph.influence import influence_map
 from graph.interlocks import interlocks
 from graph.positions import network_positions
 from graph.renewal import ALERT, OK, WATCH, Assessment, rank_bodies
+from graph.renewal.strengths import STRENGTH_CODES
 from graph.stakeholders import stakeholder_grid
 from registry.demo import PLANTED, REFERENCE_DATE
 from registry.demo.scenario import MULTI_MEMBERS
@@ -124,6 +125,36 @@ def test_planted_case_is_flagged(demo, case, code, weakest, why):
         f"planted case {case} ({why}) not flagged: expected {code} >= {weakest}, got "
         + _explain(a, code)
     )
+
+
+def test_the_newcomers_case_shows_its_strengths(demo):
+    """The planted strengths case (registry.demo.newcomers): six residents new to any body,
+    one of whom went on to the CCSPL; self-referrals adopted."""
+    a = _body(demo, "newcomers")
+    new = a.strength("newcomers")
+    # six entrants since 2020-11-01, none with an earlier seat anywhere: 6 / 6
+    assert (new.value, new.status) == (1.0, "strength"), new
+    assert (new.detail["entrants"], new.detail["newcomers"]) == (6, 6)
+    onward = a.strength("newcomers_onward")
+    assert (onward.value, onward.status) == (1.0, "strength"), onward
+    # self-referrals of the 24 months: 2024-11-20 adopted, 2025-04-08 partly, 2026-03-17 adopted
+    initiative = a.strength("initiative")
+    assert (initiative.value, initiative.status) == (3.0, "strength"), initiative
+    taken = a.strength("opinions_taken_up")
+    assert taken.value == 4.0 and taken.detail["by_referral"]["referred"]["adopted"] == 1
+    assert "initiative" in initiative.message_en
+    assert "Strengths:" in a.summary_en and "Points forts" in a.summary_fr
+
+
+def test_every_strength_shows_in_the_demo(demo):
+    """Each strength is reached by at least one body of the demo (at the default seed), so
+    that ``make serve`` shows every figure; the newcomers case above is planted for every
+    seed, the others come from the generated data (a single body's communities, a youth
+    council's ages...)."""
+    reached = {
+        s.code for a in demo["by_name"].values() for s in a.strengths if s.status == "strength"
+    }
+    assert reached == set(STRENGTH_CODES), set(STRENGTH_CODES) - reached
 
 
 def test_lapsed_mandate_details(demo):

@@ -882,10 +882,13 @@ def test_assessment_score_counts_and_summary():
     assert result.score == pytest.approx(700 / 11)
     assert sum(w for _, w in result.weights) == pytest.approx(1)
     assert result.alerts == ("mandate", "vacancy", "parity")
+    # the 13 members all joined in 2025 with no seat anywhere before: newcomers, a strength
     assert result.summary_en == (
         "Renewal score 64/100: 3 alert(s) (mandate, vacant seats, parity), 0 to watch, 16 unknown."
+        " Strengths: newcomers."
     )
     assert "mandat, sièges vacants, parité" in result.summary_fr
+    assert result.summary_fr.endswith(" Points forts : nouveaux participants.")
     empty = assess_body(body(), as_of=AS_OF, network=None, profile=None, config=CONFIG)
     assert empty.score is None and empty.weights == () and "No indicator" in empty.summary_en
 

@@ -24,6 +24,7 @@ from graph.renewal.indicators import readme_table
 from graph.renewal.maths import CONSECUTIVE_BREAK_DAYS
 from graph.renewal.messages import en, fr
 from graph.renewal.network_indicators import UNREACHABLE_ALERT, UNREACHABLE_WATCH
+from graph.renewal.strengths import STRENGTH_CODES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PACKAGE = Path(renewal.__file__).resolve().parent
@@ -115,9 +116,18 @@ def test_catalogues_have_the_same_keys_and_placeholders():
 
 def test_every_catalogue_key_is_used_and_every_used_key_exists():
     source = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.glob("*.py"))
+    strengths = "\n".join(
+        p.read_text(encoding="utf-8") for p in (PACKAGE / "strengths").glob("*.py")
+    )
     # keys given whole ("vacancy.no_seats"), or as a prefix completed by the status
     literal = set(re.findall(r'"([a-z_]+\.[a-z_.0-9]+)"', source))
     for key in en.MESSAGES:
+        if key.startswith("strength."):
+            # "strength.<code>.<status>", or "strength.<code>.<case>" named in the package
+            _, code, case = key.split(".")
+            assert code in STRENGTH_CODES, f"message {key!r}: no strength {code!r}"
+            assert case in ("strength", "none") or f'"{case}"' in strengths, key
+            continue
         prefix = key.rsplit(".", 1)[0]
         status = key.rsplit(".", 1)[1]
         used = key in literal or (
@@ -133,13 +143,13 @@ def test_every_catalogue_key_is_used_and_every_used_key_exists():
 
 
 def test_no_inline_sentences_left_in_the_indicator_modules():
-    for path in PACKAGE.glob("*.py"):
+    for path in [*PACKAGE.glob("*.py"), *PACKAGE.glob("strengths/*.py")]:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r'\bfr\s*=\s*f?"[A-Z]', text), f"{path.name}: an inline sentence"
         assert "message_fr=" not in text.replace("message_fr: str", ""), path.name
 
 
 def test_no_module_past_400_lines():
-    for path in [*PACKAGE.glob("*.py"), *PACKAGE.glob("messages/*.py")]:
+    for path in [*PACKAGE.glob("*.py"), *PACKAGE.glob("*/*.py")]:
         lines = path.read_text(encoding="utf-8").count("\n")
         assert lines <= 400, f"{path.name} has {lines} lines: split it"

@@ -3,7 +3,7 @@
 Prints the renewal ranking of every body of the territory and below (the
 ``renewal`` analysis of the API, computed in this process, not cached): rank,
 body, composite score, the number of indicators in alert and to watch, the
-alerts, the charter whose rules judged the body (its name and the deliberation
+alerts and, beside them, the strengths reached (``graph.renewal.strengths``), the charter whose rules judged the body (its name and the deliberation
 that adopted it; "installation defaults" when none applied) and the summary
 sentence in English or French.
 
@@ -35,6 +35,7 @@ from api.analysis.runner import Request
 from api.resources.exports import CSVRenderer, Sheet, XLSXRenderer, date_text
 from graph import loaders
 from graph.renewal import ALERT, INDICATOR_CODES, INDICATORS, WATCH, Assessment, rank_bodies
+from graph.renewal.strengths import STRENGTHS
 from registry import params
 from registry.models import Territory
 
@@ -51,17 +52,22 @@ COLUMNS = {
     "alerts": ("alerts", "alertes"),
     "watch": ("watch", "à surveiller"),
     "alert_indicators": ("alert indicators", "indicateurs en alerte"),
+    "strengths": ("strengths", "points forts"),
     "charter": ("charter", "charte"),
     "charter_applied": ("charter applied", "charte appliquée"),
     "summary": ("summary", "synthèse"),
 }
 #: The columns of the plain-text table (the files and Markdown have them all).
-TABLE_COLUMNS = ("rank", "body_id", "body", "score", "alerts", "watch", "alert_indicators")
+TABLE_COLUMNS = (
+    "rank", "body_id", "body", "score", "alerts", "watch", "alert_indicators", "strengths",
+)  # fmt: skip
 TABLE_TAIL = ("charter", "summary")
 NUMERIC = frozenset({"rank", "body_id", "score", "alerts", "watch"})
 
 #: Indicator code -> (English label, French label): the one declaration's.
 INDICATOR_LABELS = {spec.code: (spec.label_en, spec.label_fr) for spec in INDICATORS}
+#: Strength code -> (English label, French label): the strengths' one declaration.
+STRENGTH_LABELS = {spec.code: (spec.label_en, spec.label_fr) for spec in STRENGTHS}
 #: Status code -> (English, French) words of the French files and tables.
 STATUS_WORDS = {
     "ok": ("ok", "correct"),
@@ -97,6 +103,13 @@ def charter_text(assessment: Assessment, lang: str) -> str:
     return f"{name} ({adopted_by})" if adopted_by else name
 
 
+def _named(codes: tuple[str, ...], labels: dict[str, tuple[str, str]], lang: str) -> str:
+    """Codes in English (space-separated, as the API writes them), labels in French."""
+    if lang == "en":
+        return " ".join(codes)
+    return ", ".join(labels[code][_index(lang)] for code in codes)
+
+
 def report_rows(ranking: tuple[Assessment, ...], lang: str) -> list[dict[str, object]]:
     """One dict of typed cells per body, most urgent first: ``COLUMNS``, then one status per
     indicator (codes in English, French words in French)."""
@@ -104,11 +117,7 @@ def report_rows(ranking: tuple[Assessment, ...], lang: str) -> list[dict[str, ob
     rows = []
     for rank, a in enumerate(ranking, start=1):
         counts = dict(a.counts)
-        alerts = (
-            " ".join(a.alerts)
-            if lang == "en"
-            else ", ".join(INDICATOR_LABELS[code][i] for code in a.alerts)
-        )
+        alerts = _named(a.alerts, INDICATOR_LABELS, lang)
         row: dict[str, object] = {
             "rank": rank,
             "body_id": a.body_id,
@@ -118,6 +127,7 @@ def report_rows(ranking: tuple[Assessment, ...], lang: str) -> list[dict[str, ob
             "alerts": counts.get(ALERT, 0),
             "watch": counts.get(WATCH, 0),
             "alert_indicators": alerts,
+            "strengths": _named(a.strengths_shown, STRENGTH_LABELS, lang),
             "charter": charter_text(a, lang),
             "charter_applied": bool(a.charter),
             "summary": a.summary_fr if lang == "fr" else a.summary_en,

@@ -22,6 +22,7 @@ from api.resources.analysis.schemas.renewal_rules import (
     network_territory_field,
     rules_field,
 )
+from api.resources.analysis.schemas.strengths import StrengthField
 from graph.renewal import INDICATOR_CODES, INDICATOR_UNITS
 
 # --- the indicators --------------------------------------------------------------------------
@@ -108,11 +109,18 @@ class RenewalAssessmentSerializer(serializers.Serializer):
         child=Pair(status_field(), serializers.IntegerField()),
         help_text="`[status, indicators]` for every status (ok, watch, alert, unknown).",
     )
-    summary_en = serializers.CharField(help_text="The score and the alerts, in a sentence.")
+    summary_en = serializers.CharField(
+        help_text="The score and the alerts, in a sentence, then the strengths reached."
+    )
     summary_fr = serializers.CharField(help_text="The same, in French.")
     charter = charter_field()
     rules = rules_field()
     network_territory = network_territory_field()
+    strengths = serializers.ListField(
+        child=StrengthField(),
+        help_text="What the body achieved, beside the indicators: every strength, in the order "
+        "of the README's table (Consultant, Strengths); not part of the score.",
+    )
 
 
 class BodyRenewalSerializer(AnalysisHeaderSerializer, RenewalAssessmentSerializer):
