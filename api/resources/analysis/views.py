@@ -3,13 +3,14 @@ asks ``AnalysisView.answer`` (``base``); the shape of each answer is in ``schema
 
 from __future__ import annotations
 
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.analysis.kinds import FORMATS
+from api.analysis.kinds import FORMATS, picture_language
 from api.auth import HasScope, access_of
 from api.merged import MergedActorGone, MergedGoneSchema
 from api.params import query_of
@@ -123,6 +124,11 @@ class InfluenceMapView(AnalysisView):
             "memberships": query["memberships"],
         }
         fmt = request.accepted_renderer.format
+        if fmt == "svg":
+            # The picture's words follow Accept-Language (LocaleMiddleware), so the
+            # language is part of what was asked: an English and a French SVG are cached
+            # apart. The other formats hold no sentence.
+            params["language"] = picture_language(translation.get_language())
         return self.answer(request, territory_id=self.territory(request), params=params, fmt=fmt)
 
 
