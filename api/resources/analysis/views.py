@@ -72,8 +72,13 @@ class InfluenceMapView(AnalysisView):
             "members; per node its participation coefficient, within-community degree z-score "
             "and role (Guimerà & Amaral); the brokers (hubs of their community tied into two "
             "or more others: README, Consultant). Formats by `format` or "
-            "Accept: `json` (node-link, default), `gexf` (Gephi), `graphml`, `svg` (a picture: "
-            "communities coloured, size by PageRank, labels on the top nodes)."
+            "Accept: `json` (node-link, default), `gexf` (GEXF 1.3 for Gephi: opens laid out, "
+            "with `viz` positions, colours, sizes and shapes), `graphml` (the same positions "
+            "as `x`/`y` attributes), `svg` (a picture: each community in its own disc with its "
+            "name, size by PageRank, squares for bodies, labels on the top nodes, a legend in "
+            "the language of Accept-Language, English or French). Every format shares one "
+            "seeded layout (`graph.layout_method`): each node's `x`, `y`, `size`, `color` and "
+            "`shape`, each community's `name` (its most central member or body) and `color`."
         ),
         parameters=[
             InfluenceMapQuery,
@@ -103,13 +108,14 @@ class InfluenceMapView(AnalysisView):
                 schemas.InfluenceMapSerializer, description="The map as node-link JSON."
             ),
             (200, FORMATS["gexf"]): OpenApiResponse(
-                OpenApiTypes.STR, description="The map as a GEXF 1.2 file (Gephi)."
+                OpenApiTypes.STR, description="The map as a GEXF 1.3 file (Gephi), laid out."
             ),
             (200, FORMATS["graphml"]): OpenApiResponse(
-                OpenApiTypes.STR, description="The map as a GraphML file."
+                OpenApiTypes.STR, description="The map as a GraphML file, with positions."
             ),
             (200, FORMATS["svg"]): OpenApiResponse(
-                OpenApiTypes.STR, description="A picture of the map (SVG)."
+                OpenApiTypes.STR,
+                description="A picture of the map (SVG), its legend in English or French (Accept-Language).",
             ),
             (202, FORMATS["json"]): ACCEPTED,
         },
