@@ -27,8 +27,8 @@ from api.models import ALL_SCOPES
 from api.resources.analysis.schemas import influence as influence_schema
 from api.resources.analysis.schemas import network, renewal
 from graph import influence, interlocks, paths, stakeholders
-from graph.export import STYLE_FIELDS, CommunityStyle
 from graph import renewal as graph_renewal
+from graph.export import STYLE_FIELDS, CommunityStyle
 from registry.services.activity import meeting_create, opinion_create
 from registry.services.actors import actor_create
 from registry.services.bodies import body_create, body_update

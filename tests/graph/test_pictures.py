@@ -201,7 +201,7 @@ def test_gexf_is_1_3_with_viz_on_every_node_and_readable_edge_labels():
         assert float(position.get("y")) == expected["y"]
         assert float(node.find(f"{VIZ}size").get("value")) == expected["size"]
         colour = node.find(f"{VIZ}color")
-        assert "#%02x%02x%02x" % tuple(int(colour.get(c)) for c in "rgb") == expected["color"]
+        assert "#" + "".join(f"{int(colour.get(c)):02x}" for c in "rgb") == expected["color"]
         shape = node.find(f"{VIZ}shape").get("value")
         assert shape == {"circle": "disc", "square": "square"}[expected["shape"]]
     labels = {(e.get("source"), e.get("target")): e.get("label") for e in root.iter(f"{GEXF}edge")}
