@@ -185,8 +185,8 @@ def collapse(
     opposition is a tie that matters), ``positive`` and ``negative`` split it
     by sign, ``distance`` is ``1 / weight`` (for shortest-path metrics) and
     ``facts`` lists the edge keys, sorted, and ``types`` the distinct
-    ``relation:type`` of those facts (``membership:president``,
-    ``interaction:funding``), sorted, for the pictures' edge labels. Nodes are inserted in
+    ``(relation, type)`` of those facts (``("membership", "president")``,
+    ``("interaction", "funding")``), sorted, for the pictures' edge labels. Nodes are inserted in
     ``node_order`` so that every algorithm sees the same order on every run.
     """
     keep = sorted(
@@ -230,7 +230,7 @@ def collapse(
         edge["weight"] += weight
         edge["positive" if data.get("sign", 1) > 0 else "negative"] += weight
         edge["facts"] = (*edge["facts"], key)
-        kind = f"{data['relation']}:{data.get('type', '')}"
+        kind = (data["relation"], str(data.get("type", "")))
         if kind not in edge["types"]:
             edge["types"] = tuple(sorted((*edge["types"], kind)))
     for _u, _v, data in simple.edges(data=True):

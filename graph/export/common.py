@@ -57,8 +57,7 @@ def edge_label(data: Mapping[str, Any]) -> str:
     """A tie in words: its facts' interaction types and membership roles
     (``"member; interaction: funding"``), for the GEXF and GraphML edge labels."""
     words = []
-    for kind in data.get("types", ()):
-        relation, _, code = kind.partition(":")
+    for relation, code in data.get("types", ()):
         text = code.replace("_", " ") or relation
         words.append(text if relation == "membership" else f"{relation}: {text}")
     return "; ".join(words)

@@ -37,7 +37,7 @@ FETCHED = re.compile(r"""(?:src|href)\s*=\s*["'](https?:)?//|url\(\s*["']?https?
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
 def test_docs_pages_fetch_nothing_from_another_host(client, path):
     page = client.get(path).content.decode()
-    assert not FETCHED.search(page.replace('href="https://redocly.com/redoc/"', "")), path
+    assert not FETCHED.search(page), path
     for asset in re.findall(r"""src=["'](/[^"']+)""", page):
         assert asset.startswith("/static/"), asset
 
