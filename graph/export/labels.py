@@ -27,6 +27,11 @@ class Box:
             self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
         )
 
+    def meets_circle(self, x: float, y: float, r: float) -> bool:
+        nearest_x = min(max(x, self.x0), self.x1)
+        nearest_y = min(max(y, self.y0), self.y1)
+        return (nearest_x - x) ** 2 + (nearest_y - y) ** 2 < r * r
+
     def inside(self, frame: Box) -> bool:
         return (
             self.x0 >= frame.x0
@@ -69,14 +74,21 @@ class Placer:
         self.frame = frame
         self.boxes: list[Box] = list(obstacles)
 
-    def place(self, text: str, font_size: float, candidates) -> Placed | None:
+    def place(self, text: str, font_size: float, candidates, *, avoid=()) -> Placed | None:
         """The first of ``candidates`` ((x, baseline, anchor), in order of preference)
-        where the label fits, or None (the label is left out)."""
-        for x, y, anchor in candidates:
-            box = text_box(x, y, text, font_size, anchor)
-            if box.inside(self.frame) and not any(box.overlaps(b) for b in self.boxes):
-                self.boxes.append(box)
-                return Placed(x, y, anchor, text, font_size, box)
+        where the label fits, or None (the label is left out). A place that also keeps
+        clear of the circles ``avoid`` ((x, y, r)) is preferred to one that does not."""
+        candidates = tuple(candidates)
+        for clear in (avoid, ()) if avoid else ((),):
+            for x, y, anchor in candidates:
+                box = text_box(x, y, text, font_size, anchor)
+                if (
+                    box.inside(self.frame)
+                    and not any(box.overlaps(b) for b in self.boxes)
+                    and not any(box.meets_circle(*c) for c in clear)
+                ):
+                    self.boxes.append(box)
+                    return Placed(x, y, anchor, text, font_size, box)
         return None
 
 

@@ -32,11 +32,12 @@ from graph.model import node_order
 
 LEGEND_WIDTH = 360.0
 MARGIN = 24.0
-NAME_FONT = 14.0
+NAME_FONT = 13.0
 LABEL_FONT = 11.0
 LEGEND_FONT = 12.0
-NAME_LIMIT = 32
+NAME_LIMIT = 46
 LABEL_LIMIT = 30
+LEGEND_NAME_LIMIT = 40
 
 
 def shown_nodes(im: InfluenceMap, max_nodes: int) -> set[str]:
@@ -96,7 +97,7 @@ def _ties(im: InfluenceMap, picture: Picture, xy, disc_xy, community_of) -> list
         else:
             within.append(f'{line} stroke="{picture.nodes[u].color}"/>')
     out = ['<g class="ties-within" stroke-width="0.6" stroke-opacity="0.35">', *within, "</g>"]
-    out.append('<g class="ties-between" stroke-opacity="0.5">')
+    out.append('<g class="ties-between" stroke-opacity="0.4">')
     for (bad, a, b), count in sorted(between.items()):
         (x1, y1, r1), (x2, y2, r2) = disc_xy[a], disc_xy[b]
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
@@ -111,7 +112,7 @@ def _ties(im: InfluenceMap, picture: Picture, xy, disc_xy, community_of) -> list
         out.append(
             f'<line x1="{x1 + dx * r1 + ox:.2f}" y1="{y1 + dy * r1 + oy:.2f}" '
             f'x2="{x2 - dx * r2 + ox:.2f}" y2="{y2 - dy * r2 + oy:.2f}" {style} '
-            f'stroke-width="{min(1 + math.log2(count) * 1.2, 10):.2f}" data-ties="{count}"/>'
+            f'stroke-width="{min(0.8 + math.log2(count), 8):.2f}" data-ties="{count}"/>'
         )
     out.append("</g>")
     out += [
@@ -174,7 +175,7 @@ def _legend(im, picture, language, x, y, shown, legend_max) -> tuple[list[str], 
         out.append(
             f'<rect x="{x + 4:.2f}" y="{y - 11:.2f}" width="12" height="12" fill="{style.color}"/>'
         )
-        name = shorten(style.name or str(style.id), NAME_LIMIT + 6)
+        name = shorten(style.name or str(style.id), LEGEND_NAME_LIMIT)
         write(x + 28, y, text(language, "colour.entry", name=name, size=community.size))
         y += line
     rest = len(im.communities) - legend_max
@@ -262,14 +263,19 @@ def to_svg(
     )
     placer = Placer(Box(0, 0, width - LEGEND_WIDTH, height))
     names = []
-    # Community names first (biggest community first), above their disc, else below it.
+    # Community names first (biggest community first): above their disc, else below it,
+    # clear of the other discs where possible.
     for d, style in zip(picture.layout.discs, picture.communities, strict=True):
         if d.community not in visible or d.community >= legend_max:
             continue
         x, y, r = disc_xy[d.community]
         words = shorten(style.name, NAME_LIMIT)
+        others = [disc_xy[c] for c in visible if c != d.community]
         placed = placer.place(
-            words, NAME_FONT, ((x, y - r - 6, "middle"), (x, y + r + NAME_FONT + 2, "middle"))
+            words,
+            NAME_FONT,
+            ((x, y - r - 6, "middle"), (x, y + r + NAME_FONT + 2, "middle")),
+            avoid=others,
         )
         if placed:
             names.append(_text(placed, "community-name", "bold"))
