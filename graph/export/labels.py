@@ -54,7 +54,14 @@ def text_box(x: float, baseline: float, text: str, font_size: float, anchor: str
 
 
 def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """At most ``limit`` characters, the middle elided: bodies' names often share their
+    beginning ("Commission consultative des services publics locaux de ...") and differ
+    at their end."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    tail = limit - 1 - head
+    return text[:head].rstrip() + "…" + text[len(text) - tail :].lstrip()
 
 
 @dataclass(frozen=True)
