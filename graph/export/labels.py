@@ -53,15 +53,26 @@ def text_box(x: float, baseline: float, text: str, font_size: float, anchor: str
     return Box(x0, top, x0 + width, top + LINE_HEIGHT * font_size)
 
 
+#: How many characters ``shorten`` gives up to cut between two words rather than in one.
+WORD_SLACK = 10
+
+
 def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, the middle elided: bodies' names often share their
-    beginning ("Commission consultative des services publics locaux de ...") and differ
-    at their end."""
+    """At most ``limit`` characters, the middle elided (between words where that costs
+    little, the room saved going to the end): bodies' names often share their beginning
+    ("Commission consultative des services publics locaux de ...") and differ at their
+    end."""
     if len(text) <= limit:
         return text
-    head = (limit - 1) // 2
-    tail = limit - 1 - head
-    return text[:head].rstrip() + "…" + text[len(text) - tail :].lstrip()
+    head = text[: (limit - 3) // 2].rstrip()
+    cut = head.rfind(" ")
+    if cut > 0 and len(head) - cut <= WORD_SLACK:
+        head = head[:cut].rstrip(" ,")
+    tail = text[len(text) - (limit - 3 - len(head)) :]
+    cut = tail.find(" ")
+    if 0 <= cut < WORD_SLACK and tail[0] != " ":
+        tail = tail[cut + 1 :]
+    return f"{head} … {tail.strip()}"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from graph.influence import InfluenceMap
 from graph.model import node_order
 
 LEGEND_WIDTH = 360.0
+#: The least share of its declared size a node is drawn at.
+NODE_SCALE_MIN = 0.25
 MARGIN = 24.0
 NAME_FONT = 13.0
 LABEL_FONT = 11.0
@@ -64,6 +66,9 @@ class _Frame:
         self.scale = min((plot.x1 - plot.x0) / span_x, (plot.y1 - plot.y0) / span_y)
         self.left = plot.x0 + ((plot.x1 - plot.x0) - span_x * self.scale) / 2
         self.top = plot.y0 + ((plot.y1 - plot.y0) - span_y * self.scale) / 2
+        # Node sizes shrink with the discs on a picture of thousands of nodes (at Paris's
+        # scale, about one pixel per layout unit, they are drawn as they are declared).
+        self.node_scale = min(1.0, max(NODE_SCALE_MIN, 1.2 * self.scale))
 
     def __call__(self, x: float, y: float) -> tuple[float, float]:
         return self.left + (x - self.x0) * self.scale, self.top + (self.y1 - y) * self.scale
@@ -255,7 +260,8 @@ def to_svg(
             s = picture.nodes[m.node]
             extra = f' data-node="{_attr(m.node)}"><title>{escape(m.label or m.node)}</title>'
             tag = "rect" if s.shape == "square" else "circle"
-            out.append(_node_shape(*xy[m.node], s.size, s.shape, s.color, extra) + f"</{tag}>")
+            r = s.size * frame.node_scale
+            out.append(_node_shape(*xy[m.node], r, s.shape, s.color, extra) + f"</{tag}>")
     out.append("</g>")
 
     legend, legend_boxes = _legend(
@@ -290,7 +296,9 @@ def to_svg(
         x, y = xy[m.node]
         words = shorten(m.label or m.node, LABEL_LIMIT)
         placed = placer.place(
-            words, LABEL_FONT, around(x, y, picture.nodes[m.node].size + 3, LABEL_FONT)
+            words,
+            LABEL_FONT,
+            around(x, y, picture.nodes[m.node].size * frame.node_scale + 3, LABEL_FONT),
         )
         if placed:
             node_labels.append(_text(placed, "label"))

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.export import picture_of, to_gexf, to_graphml, to_node_link, to_svg
-from graph.export.labels import text_box
+from graph.export.labels import shorten, text_box
 from graph.export.messages import MESSAGES
 from graph.influence import influence_map
 from graph.layout import community_layout
@@ -305,3 +305,18 @@ def test_svg_catalogues_have_the_same_keys_and_placeholders():
     assert en.keys() == fr.keys()
     for key in en:
         assert fields(en[key]) == fields(fr[key]), key
+
+
+@given(text=st.text(min_size=0, max_size=120), limit=st.integers(8, 60))
+def test_shortened_names_fit_their_limit_and_keep_both_ends(text, limit):
+    short = shorten(text, limit)
+    assert len(short) <= limit
+    if len(text) <= limit:
+        assert short == text
+    else:
+        assert "…" in short
+
+
+def test_a_long_body_name_keeps_the_end_that_tells_it_apart():
+    name = "Commission consultative des services publics locaux de Chambray-lès-Tours"
+    assert shorten(name, 40) == "Commission … de Chambray-lès-Tours"
