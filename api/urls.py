@@ -26,6 +26,7 @@ from api.resources.charters import CharterViewSet
 from api.resources.duplicates import ActorDuplicatesView
 from api.resources.gdpr import ActorEraseView, PersonalDataExportView
 from api.resources.health import HealthView
+from api.resources.home import HomeView
 from api.resources.interactions import InteractionViewSet
 from api.resources.members import BodyMembersView, MembersImportView
 from api.resources.memberships import MembershipViewSet
@@ -46,6 +47,7 @@ router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("charters", CharterViewSet, basename="charter")
 
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path(

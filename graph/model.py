@@ -232,7 +232,9 @@ def collapse(
     ``weight`` is their sum (negative ties count by their strength: an
     opposition is a tie that matters), ``positive`` and ``negative`` split it
     by sign, ``distance`` is ``1 / weight`` (for shortest-path metrics) and
-    ``facts`` lists the edge keys, sorted. Nodes are inserted in
+    ``facts`` lists the edge keys, sorted, and ``types`` the distinct
+    ``(relation, type)`` of those facts (``("membership", "president")``,
+    ``("interaction", "funding")``), sorted, for the pictures' edge labels. Nodes are inserted in
     ``node_order`` so that every algorithm sees the same order on every run.
     """
     keep = sorted(
@@ -271,11 +273,14 @@ def collapse(
         if simple.has_edge(u, v):
             edge = simple.edges[u, v]
         else:
-            simple.add_edge(u, v, weight=0, positive=0, negative=0, facts=())
+            simple.add_edge(u, v, weight=0, positive=0, negative=0, facts=(), types=())
             edge = simple.edges[u, v]
         edge["weight"] += weight
         edge["positive" if data.get("sign", 1) > 0 else "negative"] += weight
         edge["facts"] = (*edge["facts"], key)
+        kind = (data["relation"], str(data.get("type", "")))
+        if kind not in edge["types"]:
+            edge["types"] = tuple(sorted((*edge["types"], kind)))
     for _u, _v, data in simple.edges(data=True):
         data["distance"] = 1.0 / data["weight"]
     return simple

@@ -18,6 +18,7 @@ import orjson
 from api.analysis.charters import configs_for
 from api.analysis.runner import Reads, Request, config, register
 from graph import export, loaders
+from graph.export.messages import LANGUAGES
 from graph.influence import influence_map
 from graph.interlocks import interlocks
 from graph.model import TerritoryProfile, actor_node, body_node
@@ -42,6 +43,12 @@ FORMATS = {
     "graphml": "application/graphml+xml",
     "svg": "image/svg+xml",
 }
+
+
+def picture_language(code: str | None) -> str:
+    """The catalogue of the SVG picture for an activated Django language (``fr-ca`` -> fr)."""
+    base = (code or "en").split("-")[0].lower()
+    return base if base in LANGUAGES else "en"
 
 
 class AnalysisInputError(ValueError):
@@ -119,14 +126,17 @@ def influence(request: Request):
         exact_betweenness_max_nodes=config("EXACT_BETWEENNESS_MAX_NODES"),
         betweenness_samples=config("BETWEENNESS_SAMPLES"),
     )
+    # The layout is part of the computation, so it is cached with the answer.
+    picture = export.picture_of(result)
     if request.fmt == "gexf":
-        payload = export.to_gexf(result)
+        payload = export.to_gexf(result, picture)
     elif request.fmt == "graphml":
-        payload = export.to_graphml(result)
+        payload = export.to_graphml(result, picture)
     elif request.fmt == "svg":
-        payload = export.to_svg(result, seed=p["seed"]).encode()
+        language = p.get("language", "en")
+        payload = export.to_svg(result, picture=picture, language=language).encode()
     else:
-        document = export.to_node_link(result)
+        document = export.to_node_link(result, picture)
         document["graph"]["territory_id"] = request.territory_id
         payload = _json(document)
     return payload, FORMATS[request.fmt], _outside(graph)

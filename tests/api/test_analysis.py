@@ -20,9 +20,11 @@ p1 2 (B1, p3), p2 2 (B1, B2), p3 2 (B2, p1), e1 1 (B1).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+import networkx as nx
 import orjson
 import pytest
 from django.core.cache import cache
@@ -204,6 +206,42 @@ def test_file_formats_have_their_media_types_and_parse(client, world):
     svg = influence(client, world.c, format="svg")
     assert svg["Content-Type"].startswith("image/svg+xml")
     assert ET.fromstring(svg.content).tag.endswith("svg")
+
+
+def test_the_svg_legend_follows_accept_language_and_each_language_is_cached_apart(client, world):
+    def svg(language):
+        return client.get(
+            "/api/analysis/influence-map",
+            {"territory": world.c.pk, "as_of": AS_OF, "format": "svg"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+
+    english, french = svg("en"), svg("fr-FR,fr;q=0.9")
+    assert english["X-Analysis-Cache"] == french["X-Analysis-Cache"] == "miss"
+    assert b"Influence map as of" in english.content and b"Taille" not in english.content
+    assert b"Carte d'influence au" in french.content
+    assert b"instance participative" in french.content
+    again = svg("fr")
+    assert again["X-Analysis-Cache"] == "hit" and again.content == french.content
+    assert "Accept-Language" in english["Vary"]
+
+
+def test_every_format_draws_the_same_positions(client, world):
+    doc = orjson.loads(influence(client, world.c).content)
+    graphml = nx.read_graphml(io.BytesIO(influence(client, world.c, format="graphml").content))
+    gexf = ET.fromstring(influence(client, world.c, format="gexf").content)
+    viz = "{http://gexf.net/1.3/viz}position"
+    positions = {
+        n.get("id"): (float(n.find(viz).get("x")), float(n.find(viz).get("y")))
+        for n in gexf.iter("{http://gexf.net/1.3}node")
+    }
+    for node in doc["nodes"]:
+        assert (graphml.nodes[node["id"]]["x"], graphml.nodes[node["id"]]["y"]) == (
+            node["x"],
+            node["y"],
+        )
+        assert positions[node["id"]] == (node["x"], node["y"])
+    assert doc["graph"]["layout_method"] == "force"
 
 
 def test_a_repeat_is_served_from_the_cache_with_an_etag(client, world):

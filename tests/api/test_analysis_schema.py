@@ -24,9 +24,11 @@ from django.core.management import call_command
 from openapi_schema_validator import OAS30Validator
 
 from api.models import ALL_SCOPES
+from api.resources.analysis.schemas import influence as influence_schema
 from api.resources.analysis.schemas import network, renewal, strengths
 from graph import influence, interlocks, paths, stakeholders
 from graph import renewal as graph_renewal
+from graph.export import STYLE_FIELDS, CommunityStyle
 from graph.renewal import strengths as graph_strengths
 from registry.services.activity import meeting_create, opinion_create
 from registry.services.actors import actor_create
@@ -399,8 +401,11 @@ HEADER = list(network.AnalysisHeaderSerializer().fields)
 @pytest.mark.parametrize(
     ("serializer", "fields"),
     [
-        (network.InfluenceParametersSerializer, _names(influence.InfluenceParameters)),
-        (network.CommunitySerializer, _names(influence.Community)),
+        (influence_schema.InfluenceParametersSerializer, _names(influence.InfluenceParameters)),
+        (
+            influence_schema.CommunitySerializer,
+            _names(influence.Community) + _names(CommunityStyle)[1:],  # id once
+        ),
         (network.FactSerializer, _names(paths.Fact)),
         (network.EgoNodeSerializer, _names(paths.EgoNode)),
         (network.StepSerializer, _names(paths.Step)),
@@ -437,9 +442,9 @@ def test_each_answer_serializer_declares_its_dataclass_fields(serializer, fields
     )
 
 
-def test_node_link_nodes_declare_every_metric():
+def test_node_link_nodes_declare_every_metric_and_drawing_field():
     metrics = set(_names(influence.NodeMetrics)) - {"node"}
-    assert metrics <= set(network.InfluenceMapNodeSerializer().fields)
+    assert metrics | set(STYLE_FIELDS) <= set(influence_schema.InfluenceMapNodeSerializer().fields)
 
 
 def test_every_indicator_has_its_component_in_the_committed_schema():

@@ -3,13 +3,14 @@ asks ``AnalysisView.answer`` (``base``); the shape of each answer is in ``schema
 
 from __future__ import annotations
 
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.analysis.kinds import FORMATS
+from api.analysis.kinds import FORMATS, picture_language
 from api.auth import HasScope, access_of
 from api.merged import MergedActorGone, MergedGoneSchema
 from api.params import query_of
@@ -71,8 +72,13 @@ class InfluenceMapView(AnalysisView):
             "members; per node its participation coefficient, within-community degree z-score "
             "and role (Guimerà & Amaral); the brokers (hubs of their community tied into two "
             "or more others: README, Consultant). Formats by `format` or "
-            "Accept: `json` (node-link, default), `gexf` (Gephi), `graphml`, `svg` (a picture: "
-            "communities coloured, size by PageRank, labels on the top nodes)."
+            "Accept: `json` (node-link, default), `gexf` (GEXF 1.3 for Gephi: opens laid out, "
+            "with `viz` positions, colours, sizes and shapes), `graphml` (the same positions "
+            "as `x`/`y` attributes), `svg` (a picture: each community in its own disc with its "
+            "name, size by PageRank, squares for bodies, labels on the top nodes, a legend in "
+            "the language of Accept-Language, English or French). Every format shares one "
+            "seeded layout (`graph.layout_method`): each node's `x`, `y`, `size`, `color` and "
+            "`shape`, each community's `name` (its most central member or body) and `color`."
         ),
         parameters=[
             InfluenceMapQuery,
@@ -102,13 +108,14 @@ class InfluenceMapView(AnalysisView):
                 schemas.InfluenceMapSerializer, description="The map as node-link JSON."
             ),
             (200, FORMATS["gexf"]): OpenApiResponse(
-                OpenApiTypes.STR, description="The map as a GEXF 1.2 file (Gephi)."
+                OpenApiTypes.STR, description="The map as a GEXF 1.3 file (Gephi), laid out."
             ),
             (200, FORMATS["graphml"]): OpenApiResponse(
-                OpenApiTypes.STR, description="The map as a GraphML file."
+                OpenApiTypes.STR, description="The map as a GraphML file, with positions."
             ),
             (200, FORMATS["svg"]): OpenApiResponse(
-                OpenApiTypes.STR, description="A picture of the map (SVG)."
+                OpenApiTypes.STR,
+                description="A picture of the map (SVG), its legend in English or French (Accept-Language).",
             ),
             (202, FORMATS["json"]): ACCEPTED,
         },
@@ -123,6 +130,11 @@ class InfluenceMapView(AnalysisView):
             "memberships": query["memberships"],
         }
         fmt = request.accepted_renderer.format
+        if fmt == "svg":
+            # The picture's words follow Accept-Language (LocaleMiddleware), so the
+            # language is part of what was asked: an English and a French SVG are cached
+            # apart. The other formats hold no sentence.
+            params["language"] = picture_language(translation.get_language())
         return self.answer(request, territory_id=self.territory(request), params=params, fmt=fmt)
 
 

@@ -1,9 +1,9 @@
 """The shapes of the analysis answers, for the OpenAPI document (see ``fields``)."""
 
+from api.resources.analysis.schemas.influence import InfluenceMapSerializer
 from api.resources.analysis.schemas.jobs import AnalysisJobSerializer
 from api.resources.analysis.schemas.network import (
     ActorNetworkSerializer,
-    InfluenceMapSerializer,
     InterlocksSerializer,
     PathsSerializer,
     StakeholdersSerializer,
