@@ -58,6 +58,15 @@ MESSAGES: dict[str, dict[str, str]] = {
 # fmt: on
 
 
+#: How each language writes a date (as the renewal sentences do: ``graph.renewal.messages``).
+DATE_FORMATS: dict[str, str] = {"en": "%Y-%m-%d", "fr": "%d/%m/%Y"}
+
+
+def date_text(language: str, day) -> str:
+    """``day`` as ``language`` writes it (ISO for a language without a format)."""
+    return day.strftime(DATE_FORMATS.get(language, DATE_FORMATS["en"]))
+
+
 def text(language: str, key: str, **values) -> str:
     """The sentence ``key`` in ``language`` (English for a language without a catalogue)."""
     catalogue = MESSAGES.get(language, MESSAGES["en"])

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 from graph.export.common import edges_of
 from graph.export.labels import Box, Placer, around, shorten, text_box
-from graph.export.messages import text
+from graph.export.messages import date_text, text
 from graph.export.style import (
     NEGATIVE_COLOUR,
     OTHER_COLOUR,
@@ -148,7 +148,7 @@ def _legend(im, picture, language, x, y, shown, legend_max) -> tuple[list[str], 
             f'<text x="{tx:.2f}" y="{ty:.2f}" font-size="{size:g}"{b}>{escape(words)}</text>'
         )
 
-    write(x, y, text(language, "title", as_of=im.as_of.isoformat()), 15, True)
+    write(x, y, text(language, "title", as_of=date_text(language, im.as_of)), 15, True)
     y += line
     key = "summary_all" if shown == len(im.nodes) else "summary_some"
     write(
@@ -239,7 +239,7 @@ def to_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
-        f"<title>{escape(text(language, 'title', as_of=im.as_of.isoformat()))}</title>",
+        f"<title>{escape(text(language, 'title', as_of=date_text(language, im.as_of)))}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         '<g class="discs" fill-opacity="0.07" stroke-opacity="0.35" stroke-width="1">',
     ]
