@@ -31,6 +31,7 @@ from graph.evolution import (
     take_snapshot,
 )
 from graph.model import body_node
+from registry.params import parse_date
 
 SNAPSHOT = "evolution-snapshot"
 
@@ -50,9 +51,7 @@ def snapshot_request(request: Request, day: dt.date) -> Request:
 
 def dates_of(request: Request) -> tuple[dt.date, ...]:
     p = dict(request.params)
-    return snapshot_dates(
-        dt.date.fromisoformat(p["from"]), dt.date.fromisoformat(p["to"]), p["step"]
-    )
+    return snapshot_dates(parse_date(p["from"]), parse_date(p["to"]), p["step"])
 
 
 @register(SNAPSHOT)
@@ -96,14 +95,18 @@ def evolution(request: Request):
     snapshots = []
     outside: set[int] = set()
     territories: set[int] = set()
-    for day in dates_of(request):
+    days = dates_of(request)
+    for day in days:
         ask = snapshot_request(request, day)
         found = runner.lookup(ask) or runner.compute(ask)
         document = orjson.loads(found.payload)
         snapshots.append(document["snapshot"])
         outside.update(document["reads"]["outside"])
         territories.update(document["reads"]["territories"])
-    changes = compare(snapshot_from_plain(snapshots[0]), snapshot_from_plain(snapshots[-1]))
+    changes = compare(
+        snapshot_from_plain(snapshots[0], as_of=days[0]),
+        snapshot_from_plain(snapshots[-1], as_of=days[-1]),
+    )
     document = {
         "territory_id": request.territory_id,
         "from": p["from"],

@@ -20,7 +20,7 @@ class TooManyDates(ValueError):
         self.count = count
 
 
-def _plus_months(day: dt.date, months: int) -> dt.date:
+def plus_months(day: dt.date, months: int) -> dt.date:
     """``day`` moved ``months`` later, on the same day of the month or the month's last."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
@@ -39,7 +39,7 @@ def snapshot_dates(start: dt.date, end: dt.date, step: str) -> tuple[dt.date, ..
     months = STEPS[step]
     days = [start]
     while True:
-        day = _plus_months(start, months * len(days))
+        day = plus_months(start, months * len(days))
         if day >= end:
             break
         days.append(day)

@@ -162,10 +162,11 @@ def take_snapshot(
     )
 
 
-def snapshot_from_plain(data: dict) -> Snapshot:
-    """A snapshot back from its JSON form (``api.analysis.kinds.plain`` of one)."""
+def snapshot_from_plain(data: dict, *, as_of: dt.date) -> Snapshot:
+    """A snapshot back from its JSON form (``api.analysis.kinds.plain`` of one), taken on
+    ``as_of`` (the caller's date: a date is parsed at the edge, not here)."""
     return Snapshot(
-        as_of=dt.date.fromisoformat(data["as_of"]),
+        as_of=as_of,
         nodes=data["nodes"],
         ties=data["ties"],
         communities=tuple(

@@ -26,7 +26,7 @@ from graph.evolution import (
     snapshot_dates,
     take_snapshot,
 )
-from graph.evolution.dates import _plus_months
+from graph.evolution.dates import plus_months
 from graph.evolution.messages import EN, FR
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2026, 1, 1)
@@ -78,11 +78,11 @@ def test_dates_step_from_the_first_and_end_on_the_last():
 
 def test_more_dates_than_the_bound_are_refused():
     start = dt.date(2020, 1, 1)
-    assert len(snapshot_dates(start, _plus_months(start, MAX_SNAPSHOTS - 1), "month")) == (
+    assert len(snapshot_dates(start, plus_months(start, MAX_SNAPSHOTS - 1), "month")) == (
         MAX_SNAPSHOTS
     )
     with pytest.raises(TooManyDates):
-        snapshot_dates(start, _plus_months(start, MAX_SNAPSHOTS), "month")
+        snapshot_dates(start, plus_months(start, MAX_SNAPSHOTS), "month")
     with pytest.raises(ValueError):
         snapshot_dates(start, start, "year")
 
@@ -97,12 +97,12 @@ def test_dates_are_increasing_on_the_steps_and_bounded(start, days, step):
     try:
         dates = snapshot_dates(start, end, step)
     except TooManyDates:
-        assert _plus_months(start, STEPS[step] * (MAX_SNAPSHOTS - 1)) < end
+        assert plus_months(start, STEPS[step] * (MAX_SNAPSHOTS - 1)) < end
         return
     assert dates[0] == start and dates[-1] == end and len(dates) <= MAX_SNAPSHOTS
     assert all(a < b for a, b in zip(dates, dates[1:], strict=False))
     assert dates[1:-1] == tuple(
-        _plus_months(start, STEPS[step] * k) for k in range(1, len(dates) - 1)
+        plus_months(start, STEPS[step] * k) for k in range(1, len(dates) - 1)
     )
 
 

@@ -23,6 +23,7 @@ from api.resources.analysis.schemas import EvolutionSerializer
 from api.resources.analysis.views import answers
 from graph import loaders
 from graph.evolution import MAX_SNAPSHOTS, STEPS, TOP_PAGERANK, TooManyDates, snapshot_dates
+from graph.evolution.dates import plus_months
 
 _STEP_HELP = ", ".join(f"`{name}` ({months} month(s))" for name, months in STEPS.items())
 
@@ -37,7 +38,9 @@ class EvolutionQuery(serializers.Serializer):
         # "from" is a Python keyword, so it cannot be a class attribute.
         return {
             **super().get_fields(),
-            "from": QueryDateField(required=True, help_text="First date (YYYY-MM-DD)."),
+            "from": QueryDateField(
+                help_text="First date (YYYY-MM-DD), before `to`; default a year before `to`."
+            ),
             "to": QueryDateField(
                 help_text="Last date (YYYY-MM-DD), after `from`; default today. Always a date "
                 "of the evolution, whatever the step."
@@ -59,7 +62,8 @@ class EvolutionQuery(serializers.Serializer):
 
 
 def _dates(query: dict) -> tuple[dt.date, ...]:
-    start, end = query["from"], query.get("to") or timezone.localdate()
+    end = query.get("to") or timezone.localdate()
+    start = query.get("from") or plus_months(end, -STEPS["year"])
     if start >= end:
         raise exceptions.ValidationError({"to": ["Must be after `from`."]})
     try:

@@ -31,9 +31,9 @@ class EvolutionCommunitySerializer(serializers.Serializer):
 
 
 class EvolutionIndicatorSerializer(serializers.Serializer):
-    code = code_field()
+    code = code_field(help_text="The indicator (README, Consultant).")
     value = serializers.FloatField(allow_null=True, help_text="The measure; null when unknown.")
-    status = status_field()
+    status = status_field(help_text="Its status on that date.")
 
 
 class EvolutionBodySerializer(serializers.Serializer):
@@ -52,10 +52,12 @@ class EvolutionBodySerializer(serializers.Serializer):
 
 
 class EvolutionSnapshotSerializer(serializers.Serializer):
-    as_of = serializers.DateField()
+    as_of = serializers.DateField(help_text="Date of the snapshot.")
     nodes = serializers.IntegerField(help_text="Nodes of the collapsed graph.")
     ties = serializers.IntegerField(help_text="Ties of the collapsed graph.")
-    communities = EvolutionCommunitySerializer(many=True)
+    communities = EvolutionCommunitySerializer(
+        many=True, help_text="Louvain communities (seeded), biggest first."
+    )
     core_k = serializers.IntegerField(help_text="Highest core number among actors (0: no tie).")
     core = _nodes("Actors of the main core (core number `core_k`), by id.")
     top_pagerank = serializers.ListField(
@@ -92,24 +94,28 @@ class EvolutionSplitSerializer(_Sentences):
 
 class EvolutionInterlockSerializer(_Sentences):
     body = NodeId()
-    label = serializers.CharField()
-    linked_first = serializers.IntegerField()
-    linked_last = serializers.IntegerField()
-    jaccard_first = serializers.FloatField()
-    jaccard_last = serializers.FloatField()
+    label = serializers.CharField(help_text="The body's name.")
+    linked_first = serializers.IntegerField(help_text="Bodies sharing a member, first date.")
+    linked_last = serializers.IntegerField(help_text="Bodies sharing a member, last date.")
+    jaccard_first = serializers.FloatField(help_text="Highest Jaccard index, first date.")
+    jaccard_last = serializers.FloatField(help_text="Highest Jaccard index, last date.")
 
 
 class EvolutionStatusChangeSerializer(serializers.Serializer):
-    code = code_field()
-    first = status_field()
-    last = status_field()
+    code = code_field(help_text="The indicator.")
+    first = status_field(help_text="Its status on the first date.")
+    last = status_field(help_text="Its status on the last date.")
 
 
 class EvolutionScoreMoveSerializer(_Sentences):
     body = NodeId()
-    label = serializers.CharField()
-    score_first = serializers.FloatField(allow_null=True)
-    score_last = serializers.FloatField(allow_null=True)
+    label = serializers.CharField(help_text="The body's name.")
+    score_first = serializers.FloatField(
+        allow_null=True, help_text="Renewal score on the first date; null when unknown."
+    )
+    score_last = serializers.FloatField(
+        allow_null=True, help_text="Renewal score on the last date; null when unknown."
+    )
     delta = serializers.FloatField(
         allow_null=True, help_text="`score_last - score_first`; null when either is unknown."
     )
@@ -119,12 +125,12 @@ class EvolutionScoreMoveSerializer(_Sentences):
 
 
 class EvolutionChangesSerializer(serializers.Serializer):
-    first = serializers.DateField()
-    last = serializers.DateField()
+    first = serializers.DateField(help_text="First date compared.")
+    last = serializers.DateField(help_text="Last date compared.")
     core = EvolutionMovesSerializer(help_text="Actors who entered or left the main core.")
     top_pagerank = EvolutionMovesSerializer(help_text="Actors who entered or left the top set.")
-    merges = EvolutionMergeSerializer(many=True)
-    splits = EvolutionSplitSerializer(many=True)
+    merges = EvolutionMergeSerializer(many=True, help_text="Communities that merged.")
+    splits = EvolutionSplitSerializer(many=True, help_text="Communities that split.")
     interlocks_grew = EvolutionInterlockSerializer(many=True, help_text="Most new links first.")
     score_moves = EvolutionScoreMoveSerializer(many=True, help_text="Largest |delta| first.")
 
@@ -135,13 +141,15 @@ class EvolutionSerializer(serializers.Serializer):
     def get_fields(self):
         # "from" is a Python keyword, so it cannot be a class attribute.
         return {
-            "territory_id": serializers.IntegerField(),
-            "from": serializers.DateField(),
-            "to": serializers.DateField(),
-            "step": step_field(),
-            "seed": serializers.IntegerField(),
-            "dates": serializers.ListField(child=serializers.DateField()),
-            "snapshots": EvolutionSnapshotSerializer(many=True),
+            "territory_id": serializers.IntegerField(help_text="Territory analysed."),
+            "from": serializers.DateField(help_text="First date."),
+            "to": serializers.DateField(help_text="Last date."),
+            "step": step_field(help_text="Time between two dates."),
+            "seed": serializers.IntegerField(help_text="Seed of Louvain."),
+            "dates": serializers.ListField(
+                child=serializers.DateField(), help_text="Every date, `from` first, `to` last."
+            ),
+            "snapshots": EvolutionSnapshotSerializer(many=True, help_text="One per date."),
             "changes": EvolutionChangesSerializer(
                 help_text="From the first date to the last (README, Consultant)."
             ),
