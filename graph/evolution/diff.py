@@ -234,7 +234,7 @@ def _scores(a: Snapshot, b: Snapshot) -> tuple[ScoreMove, ...]:
         }
         if known:
             en, fr = say(
-                "score.moved",
+                "score.moved" if delta else "score.same",
                 score_first=first.score,
                 score_last=last.score,
                 delta=delta,

@@ -263,3 +263,39 @@ def test_a_large_territory_is_a_job_computing_every_date(client, town, settings,
     settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "MAX_NODES": 6}
     cache.clear()
     assert evolution(client, town["c"]).status_code == 413
+
+
+
+def test_the_answer_matches_the_committed_schema(client, town):
+    from tests.api.test_analysis_schema import check
+
+    doc = check(evolution(client, town["c"], step="quarter"), URL)
+    assert doc["changes"]["interlocks_grew"] and doc["changes"]["score_moves"]
+
+
+def test_merges_and_splits_match_the_committed_schema():
+    """The town has neither: the changes of two hand-built graphs have both."""
+    from openapi_schema_validator import OAS30Validator
+
+    from api.analysis.kinds import plain
+    from graph.evolution import compare, take_snapshot
+    from tests.api.test_analysis_schema import strict_components
+    from tests.graph.test_evolution import clique, graph_of
+
+    two = graph_of(ties=[*clique("a1", "a2", "a3"), *clique("a4", "a5", "a6")])
+    one = graph_of(ties=clique("a1", "a2", "a3", "a4", "a5", "a6"))
+    day, later = dt.date(2024, 1, 1), dt.date(2025, 1, 1)
+    for a, b in ((two, one), (one, two)):
+        changes = plain(
+            compare(
+                take_snapshot(a, as_of=day, seed=0, scores=()),
+                take_snapshot(b, as_of=later, seed=0, scores=()),
+            )
+        )
+        assert changes["merges"] or changes["splits"]
+        schema = {
+            "$ref": "#/components/schemas/EvolutionChanges",
+            "components": strict_components(),
+        }
+        errors = list(OAS30Validator(schema).iter_errors(orjson.loads(orjson.dumps(changes))))
+        assert not errors, errors[:3]
