@@ -43,6 +43,7 @@ from django.db.models import Model
 from registry import tracking
 from registry.demo import names as N
 from registry.demo.charters import write_charters
+from registry.demo.newcomers import write_newcomers
 from registry.demo.scenario import (
     CHANGE_REASON,
     CORE_BODIES,
@@ -361,6 +362,12 @@ class _Generator:
         self.writer.flush()
         self.log(f"interactions written ({time.perf_counter() - t0:.1f}s)")
         self._duplicates()
+        self.writer.flush()
+        write_newcomers(
+            self.writer,
+            territory_id=self.t[("commune", "95280")].pk,
+            host_id=self.a_id[self.host_idx["goussainville"]],
+        )
         self.writer.flush()
         write_charters()
 

@@ -48,6 +48,15 @@ duplicates           ``PLANTED_DUPLICATES``: a second record of a planted person
                      with a SIRET of the first one's SIREN): the duplicates
                      endpoint pairs them, and the interlock analysis counts
                      each record apart until they are merged.
+core newcomers       ``CORE_NEWCOMERS`` (Goussainville): ten residents who joined
+                     both "Comité d'usagers du centre social Marcel-Cachin" and
+                     "Conseil de quartier du Vieux Pays" on 2025-03-01 and
+                     collaborate with each other since: between 2024-11-01 and
+                     the reference date they enter the network's main core
+                     (the evolution route): core number 10 (each has 9 ties to
+                     the others and 2 to the councils), over the town's own
+                     core (6 before, 7 on the reference date: seed 0, scale 1). Both councils were founded
+                     in 2019 with three residents each (``CORE_OLD_GUARD``).
 healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
                      "Conseil de quartier Belleville", "Conseil des aînés de
                      Blois": full, active, regular meetings, answered opinions.
@@ -657,6 +666,59 @@ def body_name(key: str) -> str:
     return _BY_KEY[key].name
 
 
+# --- the core that changes (the evolution route) ---------------------------------
+
+
+@dataclass(frozen=True)
+class NewcomerBody:
+    """A council of ``CORE_NEWCOMERS``, written last with no random draw (so the rest of
+    the data set is the same with or without it)."""
+
+    key: str
+    name: str
+    body_type: str
+    old_guard: tuple[str, ...]  # seated since ``founding``, in ``CORE_OLD_GUARD``
+
+
+#: The councils the newcomers joined (Goussainville, host Ville de Goussainville).
+NEWCOMER_BODIES = (
+    NewcomerBody(
+        "GN1",
+        "Comité d'usagers du centre social Marcel-Cachin",
+        "comite_consultatif",
+        ("Paulette Girardin", "Hervé Lachaume", "Sabine Orlhac"),
+    ),
+    NewcomerBody(
+        "GN2",
+        "Conseil de quartier du Vieux Pays",
+        "conseil_quartier",
+        ("Marcel Dufrêne", "Lucienne Vaubert", "Raymond Teyssier"),
+    ),
+)
+#: Founding of the two councils and start of the old guard's seats.
+NEWCOMER_BODIES_FOUNDED = dt.date(2019, 3, 1)
+#: The residents seated since the councils were founded.
+CORE_OLD_GUARD = tuple(name for body in NEWCOMER_BODIES for name in body.old_guard)
+#: The residents who joined both councils at the start of the last term and collaborate
+#: with each other (every pair, weight 4) since then.
+CORE_NEWCOMERS = (
+    "Nadia Benchekroun",
+    "Kévin Ostrowski",
+    "Fatou Diallo-Marchand",
+    "Julien Apparicio",
+    "Mélissa Carpentier",
+    "Yanis Belkacem",
+    "Odette Ramaroson",
+    "Bastien Lheureux",
+    "Awa Coulibaly",
+    "Théo Vandamme",
+)
+#: When they joined (the last term's start).
+NEWCOMERS_JOINED = dt.date(2025, 3, 1)
+#: The dates between which the evolution shows them entering the core.
+NEWCOMERS_BEFORE = dt.date(2024, 11, 1)
+
+
 #: The planted cases, by name: what a later analysis must flag.
 PLANTED: dict[str, object] = {
     "reference_date": REFERENCE_DATE,
@@ -670,6 +732,7 @@ PLANTED: dict[str, object] = {
     "ceser": body_name("R1"),
     "healthy": (body_name("P2"), body_name("P5"), body_name("B2")),
     "multi_members": MULTI_MEMBERS,
+    "core_newcomers": CORE_NEWCOMERS,
     "conflicts": (),  # filled below, by name
 }
 

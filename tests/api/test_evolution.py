@@ -265,7 +265,6 @@ def test_a_large_territory_is_a_job_computing_every_date(client, town, settings,
     assert evolution(client, town["c"]).status_code == 413
 
 
-
 def test_the_answer_matches_the_committed_schema(client, town):
     from tests.api.test_analysis_schema import check
 
