@@ -43,7 +43,7 @@ from django.db.models import Model
 from registry import tracking
 from registry.demo import names as N
 from registry.demo.charters import write_charters
-from registry.demo.newcomers import write_newcomers
+from registry.demo.newcomers import NEWCOMER_TIES, write_newcomers
 from registry.demo.scenario import (
     CHANGE_REASON,
     CORE_BODIES,
@@ -1628,7 +1628,8 @@ class _Generator:
 
     def _interactions(self) -> None:
         rng = self.rng
-        total = INTERACTIONS_PER_SCALE * self.scale
+        # The newcomers' ties (written last, registry.demo.newcomers) count in the total.
+        total = INTERACTIONS_PER_SCALE * self.scale - NEWCOMER_TIES
         # communities: the actors of each zone, their hubs (organizations, officials, members)
         zone_actors: dict[str, list[int]] = defaultdict(list)
         zone_hubs: dict[str, list[int]] = defaultdict(list)

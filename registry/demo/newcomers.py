@@ -19,6 +19,8 @@ from registry.demo.scenario import (
 )
 from registry.models import Actor, Body, Interaction, Membership
 
+#: Their ties (every pair of newcomers): counted in the demo's interactions per scale.
+NEWCOMER_TIES = len(CORE_NEWCOMERS) * (len(CORE_NEWCOMERS) - 1) // 2
 #: Their mandate: three years from the newcomers' arrival.
 MANDATE_YEARS = 3
 

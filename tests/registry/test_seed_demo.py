@@ -418,7 +418,8 @@ class TestDemoDataSet:
 def test_on_the_committed_extract():
     call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
     report = seed_demo(seed=0, scale=1)
-    assert report.created["Body"] == 18  # 12 core bodies, 6 generated
+    # 12 core bodies, the 2 councils of the core newcomers, 6 generated
+    assert report.created["Body"] == 20
     assert report.created["Interaction"] == 10_000
     assert 1_000 <= m.Actor.objects.count() <= 1_400
     # generated bodies sit on the extract's communes, hosted by their commune
@@ -435,4 +436,6 @@ def test_on_the_committed_extract():
 
 
 def _core_names():
-    return [b.name for b in CORE_BODIES]
+    from registry.demo.scenario import NEWCOMER_BODIES
+
+    return [b.name for b in CORE_BODIES] + [b.name for b in NEWCOMER_BODIES]
