@@ -320,3 +320,18 @@ def test_both_catalogues_hold_the_same_keys_and_placeholders():
         assert {f[1] for f in fields.parse(EN[key]) if f[1]} == {
             f[1] for f in fields.parse(FR[key]) if f[1]
         }, key
+
+
+def test_the_readme_states_the_declared_bounds():
+    from pathlib import Path
+
+    from graph.evolution import MIN_MATCHED, OVERLAP, TOP_PAGERANK
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = " ".join(readme.split("### Change over time", 1)[1].split("\n### ", 1)[0].split())
+    assert f"most {MAX_SNAPSHOTS} dates (`graph.evolution.MAX_SNAPSHOTS`" in section
+    assert f"the {TOP_PAGERANK} actors of highest PageRank" in section
+    assert f"at least {MIN_MATCHED} such members (`graph.evolution.MIN_MATCHED`)" in section
+    assert f"(`graph.evolution.OVERLAP` = {OVERLAP})" in section
+    steps = [f"`{name}`" for name in STEPS]
+    assert f"`step` is {', '.join(steps[:-1])} or {steps[-1]}" in section
