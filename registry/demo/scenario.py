@@ -48,15 +48,16 @@ duplicates           ``PLANTED_DUPLICATES``: a second record of a planted person
                      with a SIRET of the first one's SIREN): the duplicates
                      endpoint pairs them, and the interlock analysis counts
                      each record apart until they are merged.
-core newcomers       ``CORE_NEWCOMERS`` (Goussainville): ten residents who joined
-                     both "Comité d'usagers du centre social Marcel-Cachin" and
-                     "Conseil de quartier du Vieux Pays" on 2025-03-01 and
-                     collaborate with each other since: between 2024-11-01 and
-                     the reference date they enter the network's main core
-                     (the evolution route): core number 10 (each has 9 ties to
-                     the others and 2 to the councils), over the town's own
-                     core (6 before, 7 on the reference date: seed 0, scale 1). Both councils were founded
-                     in 2019 with three residents each (``CORE_OLD_GUARD``).
+core newcomers       ``CORE_NEWCOMERS`` (Goussainville): ten residents who
+                     joined both "Comité d'usagers du centre social
+                     Marcel-Cachin" and "Comité du budget participatif du
+                     Vieux Pays" on 2025-03-01 and collaborate with each
+                     other since: between 2024-11-01 and the reference date
+                     they enter the network's main core (the evolution
+                     route), core number 10 (9 ties to each other, 2 to the
+                     councils) over the town's own (6, then 7: seed 0, scale
+                     1). Both councils were founded in 2019 with three
+                     residents each (``CORE_OLD_GUARD``).
 healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
                      "Conseil de quartier Belleville", "Conseil des aînés de
                      Blois": full, active, regular meetings, answered opinions.
@@ -690,8 +691,8 @@ NEWCOMER_BODIES = (
     ),
     NewcomerBody(
         "GN2",
-        "Conseil de quartier du Vieux Pays",
-        "conseil_quartier",
+        "Comité du budget participatif du Vieux Pays",
+        "budget_participatif",
         ("Marcel Dufrêne", "Lucienne Vaubert", "Raymond Teyssier"),
     ),
 )
