@@ -335,3 +335,41 @@ def test_the_readme_states_the_declared_bounds():
     assert f"(`graph.evolution.OVERLAP` = {OVERLAP})" in section
     steps = [f"`{name}`" for name in STEPS]
     assert f"`step` is {', '.join(steps[:-1])} or {steps[-1]}" in section
+
+
+def _partition(labels: list[int], prefix: str = "a") -> list[list[str]]:
+    groups: dict[int, list[str]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(f"{prefix}{i + 1}")
+    return [groups[k] for k in sorted(groups)]
+
+
+@given(
+    st.lists(st.integers(0, 4), min_size=1, max_size=25),
+    st.lists(st.integers(0, 4), min_size=1, max_size=25),
+)
+def test_every_merge_and_split_is_backed_by_more_than_half_of_its_members(before, after):
+    first, last = bare(FIRST, _partition(before)), bare(LAST, _partition(after))
+    changes = compare(first, last)
+    common = {m for c in first.communities for m in c.members} & {
+        m for c in last.communities for m in c.members
+    }
+
+    def share(group: Community, other: Community) -> bool:
+        present = [m for m in group.members if m in common]
+        inside = [m for m in present if m in other.members]
+        return len(present) >= 2 and len(inside) > 0.5 * len(present)
+
+    sources = [s for m in changes.merges for s in m.sources]
+    assert len(sources) == len(set(sources))
+    for merge in changes.merges:
+        assert len(merge.sources) >= 2
+        assert all(share(first.communities[s], last.communities[merge.into]) for s in merge.sources)
+    parts = [p for s in changes.splits for p in s.parts]
+    assert len(parts) == len(set(parts))
+    for split in changes.splits:
+        assert len(split.parts) >= 2
+        assert all(share(last.communities[p], first.communities[split.source]) for p in split.parts)
+    # Nothing changes between a snapshot and itself.
+    same = compare(first, first)
+    assert same.merges == same.splits == ()
