@@ -57,7 +57,12 @@ core newcomers       ``CORE_NEWCOMERS`` (Goussainville): ten residents who
                      route), core number 10 (9 ties to each other, 2 to the
                      councils) over the town's own (6, then 7: seed 0, scale
                      1). Both councils were founded in 2019 with three
-                     residents each (``CORE_OLD_GUARD``).
+                     residents each (``CORE_OLD_GUARD``). The evolution also
+                     shows their communities merging, their interlock
+                     growing and their scores moving.
+broken circle        ``BROKEN_CIRCLE`` (Goussainville): six residents tied to
+                     each other since 2019; the ties between the two halves
+                     end on 2025-06-30: the evolution shows a split.
 healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
                      "Conseil de quartier Belleville", "Conseil des aînés de
                      Blois": full, active, regular meetings, answered opinions.
@@ -718,6 +723,14 @@ CORE_NEWCOMERS = (
 NEWCOMERS_JOINED = dt.date(2025, 3, 1)
 #: The dates between which the evolution shows them entering the core.
 NEWCOMERS_BEFORE = dt.date(2024, 11, 1)
+#: A circle that broke up (Goussainville): six residents all tied to each other since
+#: 2019; the ties between the two halves end on ``CIRCLE_BROKE``, so the one community of
+#: 2024-11-01 is two on the reference date (a split).
+BROKEN_CIRCLE = (
+    ("Rémi Castagnet", "Solène Ferrandon", "Ahmed Ouali"),
+    ("Inès Mabille", "Franck Delorme", "Zoé Kerbrat"),
+)
+CIRCLE_BROKE = dt.date(2025, 6, 30)
 
 
 #: The planted cases, by name: what a later analysis must flag.
@@ -734,6 +747,7 @@ PLANTED: dict[str, object] = {
     "healthy": (body_name("P2"), body_name("P5"), body_name("B2")),
     "multi_members": MULTI_MEMBERS,
     "core_newcomers": CORE_NEWCOMERS,
+    "broken_circle": BROKEN_CIRCLE,
     "conflicts": (),  # filled below, by name
 }
 

@@ -281,8 +281,14 @@ def test_the_newcomers_enter_the_core_of_goussainville(demo):
     import orjson
 
     from api.analysis.runner import compute
-    from registry.demo.scenario import CORE_NEWCOMERS, CORE_OLD_GUARD, NEWCOMERS_BEFORE
-    from registry.models import Actor
+    from registry.demo.scenario import (
+        BROKEN_CIRCLE,
+        CORE_NEWCOMERS,
+        CORE_OLD_GUARD,
+        NEWCOMER_BODIES,
+        NEWCOMERS_BEFORE,
+    )
+    from registry.models import Actor, Body
 
     gouss = Territory.objects.get(level="commune", code="95280")
     params = {"from": NEWCOMERS_BEFORE.isoformat(), "to": REF.isoformat(), "step": "year"}
@@ -303,3 +309,25 @@ def test_the_newcomers_enter_the_core_of_goussainville(demo):
     assert newcomers <= set(doc["changes"]["core"]["entered"])
     old = dict(Actor.objects.filter(name__in=CORE_OLD_GUARD).values_list("name", "id"))
     assert len(old) == len(CORE_OLD_GUARD)
+    # Their councils' communities merged, their interlock grew, their scores moved.
+    councils = {
+        f"b{pk}"
+        for pk in Body.objects.filter(name__in=[b.name for b in NEWCOMER_BODIES]).values_list(
+            "id", flat=True
+        )
+    }
+    of = {m: c["id"] for c in first["communities"] for m in c["members"]}
+    merged = {tuple(m["sources"]) for m in doc["changes"]["merges"]}
+    assert tuple(sorted({of[b] for b in councils})) in merged
+    assert councils <= {g["body"] for g in doc["changes"]["interlocks_grew"]}
+    assert councils <= {m["body"] for m in doc["changes"]["score_moves"]}
+    # The broken circle: one community on the first date, two on the last, a split.
+    circle = dict(
+        Actor.objects.filter(name__in=[n for half in BROKEN_CIRCLE for n in half]).values_list(
+            "name", "id"
+        )
+    )
+    (source,) = {of[f"a{circle[n]}"] for half in BROKEN_CIRCLE for n in half}
+    to = {m: c["id"] for c in last["communities"] for m in c["members"]}
+    halves = tuple(sorted({to[f"a{circle[n]}"] for n in half}.pop() for half in BROKEN_CIRCLE))
+    assert (source, halves) in {(s["source"], tuple(s["parts"])) for s in doc["changes"]["splits"]}
