@@ -12,6 +12,7 @@ from api.resources.analysis import (
     ActorNetworkView,
     AnalysisJobView,
     BodyRenewalView,
+    EvolutionView,
     InfluenceMapView,
     InterlocksView,
     ObligationsView,
@@ -113,6 +114,7 @@ urlpatterns = [
     ),
     path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
     path("api/analysis/obligations", ObligationsView.as_view(), name="analysis-obligations"),
+    path("api/analysis/evolution", EvolutionView.as_view(), name="analysis-evolution"),
     # A job id is the task backend's own (a UUID for the database backend, a random token
     # for others): any such token is routed, and the backend says whether it exists.
     re_path(

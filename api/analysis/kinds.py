@@ -372,5 +372,7 @@ def renewal_ranking(request: Request):
     return _json(document), JSON, assessed.reads(request)
 
 
-# Registers the "obligations" kind (a module of its own: no graph involved).
+# Registers the "obligations" kind (a module of its own: no graph involved), and the
+# "evolution" and "evolution-snapshot" kinds (graph.evolution).
+from api.analysis import evolution as _evolution  # noqa: E402, F401
 from api.analysis import obligations as _obligations  # noqa: E402, F401

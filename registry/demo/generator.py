@@ -43,6 +43,7 @@ from django.db.models import Model
 from registry import tracking
 from registry.demo import names as N
 from registry.demo.charters import write_charters
+from registry.demo.core_change import NEWCOMER_TIES, write_newcomers
 from registry.demo.newcomers import ONWARD_BODY, plant_newcomers
 from registry.demo.scenario import (
     CHANGE_REASON,
@@ -362,6 +363,12 @@ class _Generator:
         self.writer.flush()
         self.log(f"interactions written ({time.perf_counter() - t0:.1f}s)")
         self._duplicates()
+        self.writer.flush()
+        write_newcomers(
+            self.writer,
+            territory_id=self.t[("commune", "95280")].pk,
+            host_id=self.a_id[self.host_idx["goussainville"]],
+        )
         self.writer.flush()
         self._newcomers()
         write_charters()
@@ -1623,7 +1630,8 @@ class _Generator:
 
     def _interactions(self) -> None:
         rng = self.rng
-        total = INTERACTIONS_PER_SCALE * self.scale
+        # The newcomers' ties (written last, registry.demo.core_change) count in the total.
+        total = INTERACTIONS_PER_SCALE * self.scale - NEWCOMER_TIES
         # communities: the actors of each zone, their hubs (organizations, officials, members)
         zone_actors: dict[str, list[int]] = defaultdict(list)
         zone_hubs: dict[str, list[int]] = defaultdict(list)

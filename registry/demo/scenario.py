@@ -55,6 +55,21 @@ newcomers            "Comité du budget participatif de Blois"
                      opinions adopted, even partly, and one referral adopted
                      (strengths ``newcomers``, ``newcomers_onward``,
                      ``initiative``, ``opinions_taken_up``).
+core newcomers       ``CORE_NEWCOMERS`` (Goussainville): ten residents who
+                     joined both "Comité d'usagers du centre social
+                     Marcel-Cachin" and "Comité du budget participatif du
+                     Vieux Pays" on 2025-03-01 and collaborate with each
+                     other since: between 2024-11-01 and the reference date
+                     they enter the network's main core (the evolution
+                     route), core number 10 (9 ties to each other, 2 to the
+                     councils) over the town's own (6, then 7: seed 0, scale
+                     1). Both councils were founded in 2019 with three
+                     residents each (``CORE_OLD_GUARD``). The evolution also
+                     shows their communities merging, their interlock
+                     growing and their scores moving.
+broken circle        ``BROKEN_CIRCLE`` (Goussainville): six residents tied to
+                     each other since 2019; the ties between the two halves
+                     end on 2025-06-30: the evolution shows a split.
 healthy controls     "Conseil de quartier Clignancourt – Jules Joffrin",
                      "Conseil de quartier Belleville", "Conseil des aînés de
                      Blois": full, active, regular meetings, answered opinions.
@@ -664,6 +679,67 @@ def body_name(key: str) -> str:
     return _BY_KEY[key].name
 
 
+# --- the core that changes (the evolution route) ---------------------------------
+
+
+@dataclass(frozen=True)
+class NewcomerBody:
+    """A council of ``CORE_NEWCOMERS``, written last with no random draw (so the rest of
+    the data set is the same with or without it)."""
+
+    key: str
+    name: str
+    body_type: str
+    old_guard: tuple[str, ...]  # seated since ``founding``, in ``CORE_OLD_GUARD``
+
+
+#: The councils the newcomers joined (Goussainville, host Ville de Goussainville).
+NEWCOMER_BODIES = (
+    NewcomerBody(
+        "GN1",
+        "Comité d'usagers du centre social Marcel-Cachin",
+        "comite_consultatif",
+        ("Paulette Girardin", "Hervé Lachaume", "Sabine Orlhac"),
+    ),
+    NewcomerBody(
+        "GN2",
+        "Comité du budget participatif du Vieux Pays",
+        "budget_participatif",
+        ("Marcel Dufrêne", "Lucienne Vaubert", "Raymond Teyssier"),
+    ),
+)
+#: Founding of the two councils and start of the old guard's seats.
+NEWCOMER_BODIES_FOUNDED = dt.date(2019, 3, 1)
+#: The residents seated since the councils were founded.
+CORE_OLD_GUARD = tuple(name for body in NEWCOMER_BODIES for name in body.old_guard)
+#: The residents who joined both councils at the start of the last term and collaborate
+#: with each other (every pair, weight 4) since then.
+CORE_NEWCOMERS = (
+    "Nadia Benchekroun",
+    "Kévin Ostrowski",
+    "Fatou Diallo-Marchand",
+    "Julien Apparicio",
+    "Mélissa Carpentier",
+    "Yanis Belkacem",
+    "Odette Ramaroson",
+    "Bastien Lheureux",
+    "Awa Coulibaly",
+    "Théo Vandamme",
+)
+#: When they joined (the last term's start).
+NEWCOMERS_JOINED = dt.date(2025, 3, 1)
+#: The dates between which the evolution shows them entering the core.
+NEWCOMERS_BEFORE = dt.date(2024, 11, 1)
+#: A circle that broke up (Goussainville): six residents all tied to each other since
+#: 2019; the ties between the two halves end on ``CIRCLE_BROKE``, so the one community of
+#: 2024-11-01 is two on the reference date (a split).
+BROKEN_CIRCLE = (
+    ("Rémi Castagnet", "Solène Ferrandon", "Ahmed Ouali"),
+    ("Inès Mabille", "Franck Delorme", "Zoé Kerbrat"),
+)
+CIRCLE_BROKE = dt.date(2025, 6, 30)
+
+
 #: The planted cases, by name: what a later analysis must flag.
 PLANTED: dict[str, object] = {
     "reference_date": REFERENCE_DATE,
@@ -677,6 +753,8 @@ PLANTED: dict[str, object] = {
     "ceser": body_name("R1"),
     "healthy": (body_name("P2"), body_name("P5"), body_name("B2")),
     "multi_members": MULTI_MEMBERS,
+    "core_newcomers": CORE_NEWCOMERS,
+    "broken_circle": BROKEN_CIRCLE,
     "conflicts": (),  # filled below, by name
     # the strengths case (registry.demo.newcomers, written after the rest of the run)
     "newcomers": "Comité du budget participatif de Blois",

@@ -302,3 +302,63 @@ def test_paris_actors_with_undeclared_attributes_are_unknown_not_non_stakeholder
     for e in grid.entries:
         if e.salience == "non_stakeholder":
             assert e.power < 3 and e.legitimacy < 3 and e.urgency < 3, e
+
+
+def test_the_newcomers_enter_the_core_of_goussainville(demo):
+    """Ten residents who joined two councils in 2025 and collaborate since enter the main
+    core between 2024-11-01 and the reference date (the evolution route's computation):
+    each has 9 ties to the others and 2 to the councils, the councils 10 to them, so their
+    core number is 10, above the town's own (6 on 2024-11-01, 7 on the reference date)."""
+    import orjson
+
+    from api.analysis.runner import compute
+    from registry.demo.scenario import (
+        BROKEN_CIRCLE,
+        CORE_NEWCOMERS,
+        CORE_OLD_GUARD,
+        NEWCOMER_BODIES,
+        NEWCOMERS_BEFORE,
+    )
+    from registry.models import Actor, Body
+
+    gouss = Territory.objects.get(level="commune", code="95280")
+    params = {"from": NEWCOMERS_BEFORE.isoformat(), "to": REF.isoformat(), "step": "year"}
+    request = Request(
+        kind="evolution",
+        territory_id=gouss.pk,
+        as_of=REF,
+        params=tuple(sorted({**params, "seed": 0}.items())),
+        fmt="json",
+    )
+    doc = orjson.loads(compute(request).payload)
+    ids = dict(Actor.objects.filter(name__in=CORE_NEWCOMERS).values_list("name", "id"))
+    newcomers = {f"a{ids[name]}" for name in CORE_NEWCOMERS}
+    first, last = doc["snapshots"][0], doc["snapshots"][-1]
+    assert not newcomers & set(first["core"]), first["core"]
+    assert newcomers <= set(last["core"]), (last["core_k"], last["core"])
+    assert first["core_k"] < last["core_k"] == 10
+    assert newcomers <= set(doc["changes"]["core"]["entered"])
+    old = dict(Actor.objects.filter(name__in=CORE_OLD_GUARD).values_list("name", "id"))
+    assert len(old) == len(CORE_OLD_GUARD)
+    # Their councils' communities merged, their interlock grew, their scores moved.
+    councils = {
+        f"b{pk}"
+        for pk in Body.objects.filter(name__in=[b.name for b in NEWCOMER_BODIES]).values_list(
+            "id", flat=True
+        )
+    }
+    of = {m: c["id"] for c in first["communities"] for m in c["members"]}
+    merged = {tuple(m["sources"]) for m in doc["changes"]["merges"]}
+    assert tuple(sorted({of[b] for b in councils})) in merged
+    assert councils <= {g["body"] for g in doc["changes"]["interlocks_grew"]}
+    assert councils <= {m["body"] for m in doc["changes"]["score_moves"]}
+    # The broken circle: one community on the first date, two on the last, a split.
+    circle = dict(
+        Actor.objects.filter(name__in=[n for half in BROKEN_CIRCLE for n in half]).values_list(
+            "name", "id"
+        )
+    )
+    (source,) = {of[f"a{circle[n]}"] for half in BROKEN_CIRCLE for n in half}
+    to = {m: c["id"] for c in last["communities"] for m in c["members"]}
+    halves = tuple(sorted({to[f"a{circle[n]}"] for n in half}.pop() for half in BROKEN_CIRCLE))
+    assert (source, halves) in {(s["source"], tuple(s["parts"])) for s in doc["changes"]["splits"]}

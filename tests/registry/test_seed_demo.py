@@ -418,8 +418,9 @@ class TestDemoDataSet:
 def test_on_the_committed_extract():
     call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
     report = seed_demo(seed=0, scale=1)
-    # 12 core bodies, 6 generated, the planted newcomers body (registry.demo.newcomers)
-    assert report.created["Body"] == 19
+    # 12 core bodies, 6 generated, the planted newcomers body (registry.demo.newcomers), the
+    # 2 councils of the core newcomers (registry.demo.core_change)
+    assert report.created["Body"] == 21
     assert report.created["Interaction"] == 10_000
     assert 1_000 <= m.Actor.objects.count() <= 1_400
     # generated bodies sit on the extract's communes, hosted by their commune
@@ -436,4 +437,8 @@ def test_on_the_committed_extract():
 
 
 def _core_names():
-    return [b.name for b in CORE_BODIES] + [PLANTED["newcomers"]]
+    from registry.demo.scenario import NEWCOMER_BODIES
+
+    return (
+        [b.name for b in CORE_BODIES] + [PLANTED["newcomers"]] + [b.name for b in NEWCOMER_BODIES]
+    )

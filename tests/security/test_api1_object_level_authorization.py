@@ -47,6 +47,7 @@ TERRITORY_ROUTES = [
     "analysis-stakeholders",
     "analysis-renewal",
     "analysis-obligations",
+    "analysis-evolution",
 ]
 
 

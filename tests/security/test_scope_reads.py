@@ -347,12 +347,21 @@ def test_stakeholders_have_no_entry_for_an_outside_member(world):
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/analysis/interlocks", "/api/analysis/renewal", "body-renewal"],
+    [
+        "/api/analysis/interlocks",
+        "/api/analysis/renewal",
+        "body-renewal",
+        "/api/analysis/evolution",
+    ],
 )
 def test_other_analyses_hold_nothing_out_of_reach(world, url):
     if url == "body-renewal":
         url = f"/api/analysis/bodies/{world.body.pk}/renewal"
-    response = get(world.scoped, url)
+    if url == "/api/analysis/evolution":  # dates, not as_of: the year before, then AS_OF
+        response = world.scoped.get(url, {"to": AS_OF, "territory": TERRITORY["A"]})
+        assert response.status_code == 200, response.content[:400]
+    else:
+        response = get(world.scoped, url)
     assert_no_outside_marks(response.content)
     assert not any(f'"{f}"'.encode() in response.content for f in hidden_facts(world))
     assert b'"power":5' not in response.content

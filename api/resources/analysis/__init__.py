@@ -1,4 +1,4 @@
-"""Analysis endpoints: influence maps, ego networks, paths, interlocks, stakeholder grids, renewal, legal obligations.
+"""Analysis endpoints: influence maps, ego networks, paths, interlocks, stakeholder grids, renewal, legal obligations, change over time.
 
 ``queries`` declares the parameters of each view; ``base`` what every view
 shares (scope, territory access, cache, jobs, file formats: its docstring
@@ -7,6 +7,7 @@ every answer, for the OpenAPI document (the answers themselves are rendered by
 ``api.analysis.kinds`` from the dataclasses of ``graph``).
 """
 
+from api.resources.analysis.evolution import EvolutionView
 from api.resources.analysis.obligations import ObligationsView
 from api.resources.analysis.views import (
     ActorNetworkView,
@@ -23,6 +24,7 @@ __all__ = [
     "ActorNetworkView",
     "AnalysisJobView",
     "BodyRenewalView",
+    "EvolutionView",
     "InfluenceMapView",
     "InterlocksView",
     "ObligationsView",

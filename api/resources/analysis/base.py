@@ -14,6 +14,8 @@ poll at ``/api/analysis/jobs/{id}/``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpResponse
 from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
@@ -105,8 +107,20 @@ class AnalysisView(APIView):
         """About how many nodes the analysis loads (``graph.loaders.size_estimate``)."""
         return loaders.size_estimate(territory_id=ask.territory_id, as_of=ask.as_of)
 
-    def answer(self, request, *, territory_id: int, params: dict, fmt: str = "json"):
-        as_of = as_of_param(request)
+    def peak_of(self, ask: runner.Request, size: int) -> int:
+        """The most nodes held at once, bounded by ``MAX_NODES`` (one graph: ``size``)."""
+        return size
+
+    def answer(
+        self,
+        request,
+        *,
+        territory_id: int,
+        params: dict,
+        fmt: str = "json",
+        as_of: dt.date | None = None,
+    ):
+        as_of = as_of or as_of_param(request)
         ask = runner.Request(
             kind=self.kind,
             territory_id=territory_id,
@@ -120,8 +134,9 @@ class AnalysisView(APIView):
         found = runner.lookup(ask)
         if found is None and self.graph_sized:
             size = self.size_of(ask)
-            if size > runner.config("MAX_NODES"):
-                raise TooLarge(size)
+            peak = self.peak_of(ask, size)
+            if peak > runner.config("MAX_NODES"):
+                raise TooLarge(peak)
             if size > runner.config("SYNC_MAX_NODES"):
                 return self.enqueue(request, ask)
         if found is None:

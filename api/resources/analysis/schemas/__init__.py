@@ -1,5 +1,6 @@
 """The shapes of the analysis answers, for the OpenAPI document (see ``fields``)."""
 
+from api.resources.analysis.schemas.evolution import EvolutionSerializer
 from api.resources.analysis.schemas.influence import InfluenceMapSerializer
 from api.resources.analysis.schemas.jobs import AnalysisJobSerializer
 from api.resources.analysis.schemas.network import (
@@ -17,6 +18,7 @@ __all__ = [
     "ActorNetworkSerializer",
     "AnalysisJobSerializer",
     "BodyRenewalSerializer",
+    "EvolutionSerializer",
     "InfluenceMapSerializer",
     "InterlocksSerializer",
     "PathsSerializer",
