@@ -33,8 +33,9 @@ export function viewAsSvg(renderer, title) {
   }
   const nodes = [];
   const labels = [];
-  const threshold = renderer.getSetting("labelRenderedSizeThreshold");
-  for (const { data } of sorted(graph.nodes(), (node) => renderer.getNodeDisplayData(node))) {
+  // The labels sigma shows (its label grid keeps them from piling up), and the forced ones.
+  const shownLabels = renderer.getNodeDisplayedLabels();
+  for (const { key, data } of sorted(graph.nodes(), (node) => renderer.getNodeDisplayData(node))) {
     const { x, y } = point(data);
     const r = Math.max(1, renderer.scaleSize(data.size));
     if (x < -r || y < -r || x > width + r || y > height + r) continue;
@@ -44,7 +45,7 @@ export function viewAsSvg(renderer, title) {
         ? `<rect x="${round(x - r)}" y="${round(y - r)}" width="${round(2 * r)}" height="${round(2 * r)}" fill="${fill}" stroke="#ffffff" stroke-width="0.5"/>`
         : `<circle cx="${round(x)}" cy="${round(y)}" r="${round(r)}" fill="${fill}" stroke="#ffffff" stroke-width="0.5"/>`,
     );
-    if (data.label && (data.forceLabel || r >= threshold)) {
+    if (data.label && (data.forceLabel || shownLabels.has(key))) {
       labels.push(`<text x="${round(x + r + 3)}" y="${round(y + 4)}">${escapeXml(data.label)}</text>`);
     }
   }
