@@ -116,7 +116,9 @@ def site(django_db_setup, django_db_blocker):
         )
         connection.inc_thread_sharing()
         server = _ServerThread(
-            "127.0.0.1", StaticFilesHandler, connections_override={"default": connections["default"]}
+            "127.0.0.1",
+            StaticFilesHandler,
+            connections_override={"default": connections["default"]},
         )
         server.daemon = True
         server.start()
@@ -311,7 +313,9 @@ def test_the_renewal_list_shows_the_bodies_of_the_territory_in_rank_order(open_p
     items = page.locator("#renewal li[data-body]")
     assert [items.nth(i).get_attribute("data-body") for i in range(items.count())] == ranked
     first = site["renewal"]["ranking"][0]
-    assert page.locator("#renewal li[data-body] .summary").first.text_content() == first["summary_en"]
+    assert (
+        page.locator("#renewal li[data-body] .summary").first.text_content() == first["summary_en"]
+    )
     # Its indicators, opened: one line per indicator with its status.
     page.locator("#renewal li[data-body] summary").first.click()
     codes = page.locator("#renewal li[data-body]").first.locator(".indicator")
@@ -378,7 +382,9 @@ def test_the_page_is_french_with_a_french_browser(open_page, site):
     assert "nœuds" in page.text_content("#status")
     page.wait_for_selector("#renewal[data-state='ready']")
     first = site["renewal"]["ranking"][0]
-    assert page.locator("#renewal li[data-body] .summary").first.text_content() == first["summary_fr"]
+    assert (
+        page.locator("#renewal li[data-body] .summary").first.text_content() == first["summary_fr"]
+    )
     assert page.text_content("#export-png") == "Exporter en PNG"
 
 
@@ -427,6 +433,8 @@ def test_without_credentials_the_page_asks_for_a_key_and_shows_no_data(open_page
     page.fill("#api-key", "bad.key")
     page.click("#use-key")
     page.wait_for_selector("#key-dialog[open]")
-    page.wait_for_function("() => document.getElementById('key-reason').textContent.includes('refused')")
+    page.wait_for_function(
+        "() => document.getElementById('key-reason').textContent.includes('refused')"
+    )
     assert page.get_attribute("#map", "data-order") is None
     assert page.evaluate("() => sessionStorage.length") == 0
