@@ -373,6 +373,27 @@ def test_the_view_exports_as_png_and_svg(open_page, site, tmp_path):
     picture.screenshot(path=str(artifact("explorer-paris-svg.png")))
 
 
+def test_a_map_too_large_for_the_request_is_drawn_from_its_background_job(
+    open_page, site, settings
+):
+    """A 202 answer is a job: the page follows it to its result (the jobs run at once here:
+    django-tasks' immediate backend, in the server's thread)."""
+    settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 10}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    view = open_page()
+    statuses = []
+    view.page.on(
+        "response",
+        lambda r: "influence-map" in r.url and statuses.append((r.status, urlsplit(r.url).query)),
+    )
+    # A filter no other test asks for: not in the cache yet.
+    page = view.open(f"#territory={PARIS}&min_weight=2", key=site["key"])
+    view.wait_for_map()
+    assert [status for status, _query in statuses] == [202, 200]
+    assert statuses[0][1] == statuses[1][1] == "territory=commune%3A75056&min_weight=2"
+    assert int(page.get_attribute("#map", "data-order")) > 10
+
+
 def test_the_page_is_french_with_a_french_browser(open_page, site):
     view = open_page(locale="fr-FR")
     page = view.open(f"#territory={PARIS}", key=site["key"])
