@@ -261,6 +261,9 @@ def test_the_explorer_draws_the_demo_paris_map_with_as_many_nodes_as_the_api(ope
     view.wait_for_map()
     assert page.get_attribute("#map", "data-order") == str(len(site["map"]["nodes"]))
     assert page.locator("#map canvas").count() >= 2  # sigma's WebGL layers
+    # Until the influence map carries positions, the page lays the graph out itself.
+    placed = all("x" in node for node in site["map"]["nodes"])
+    assert page.get_attribute("#map", "data-layout") == ("server" if placed else "page")
     assert re.search(rf"\b{len(site['map']['nodes'])} nodes\b", page.text_content("#status"))
     # Communities named after their most central member.
     first = site["map"]["graph"]["communities"][0]
@@ -268,6 +271,61 @@ def test_the_explorer_draws_the_demo_paris_map_with_as_many_nodes_as_the_api(ope
     community_names = page.locator("#communities li").all_text_contents()
     assert any(text.startswith(labels[first["top_members"][0]]) for text in community_names)
     page.screenshot(path=str(artifact("explorer-paris.png")))
+
+
+def test_the_server_layout_and_strengths_are_used_when_the_answers_carry_them(open_page, site):
+    """The contract of the server's layout (node x, y, size, color, shape; community name
+    and color) and of the renewal strengths, given by rewriting the answers in flight."""
+
+    def with_layout(route):
+        answer = route.fetch()
+        data = answer.json()
+        for i, node in enumerate(data["nodes"]):
+            node.update(
+                x=float(i % 20), y=float(i // 20), size=4.0, color="#123456",
+                shape="square" if node["kind"] == "body" else "circle",
+            )  # fmt: skip
+        for community in data["graph"]["communities"]:
+            community.update(name=f"Cercle {community['id']}", color="#654321")
+        route.fulfill(response=answer, json=data)
+
+    def with_strengths(route):
+        answer = route.fetch()
+        data = answer.json()
+        data["ranking"][0]["strengths"] = [
+            {
+                "code": "attendance",
+                "value": 0.9,
+                "status": "ok",
+                "message_en": "Members attend: 90% on average.",
+                "message_fr": "Les membres sont présents : 90 % en moyenne.",
+            }
+        ]
+        route.fulfill(response=answer, json=data)
+
+    view = open_page()
+    view.page.route(re.compile(r"/api/analysis/influence-map\?"), with_layout)
+    view.page.route(re.compile(r"/api/analysis/renewal\?"), with_strengths)
+    page = view.open(f"#territory={PARIS}", key=site["key"])
+    view.wait_for_map()
+    assert page.get_attribute("#map", "data-layout") == "server"
+    assert page.locator("#communities li").first.text_content().startswith("Cercle ")
+    page.wait_for_selector("#renewal[data-state='ready']", state="attached")
+    page.locator("#renewal li[data-body] summary").first.click()
+    strengths = page.locator("#renewal li[data-body]").first.locator(".strengths li")
+    assert strengths.count() == 1
+    assert "Members attend: 90% on average." in strengths.text_content()
+
+
+def test_the_territory_box_suggests_territories_by_name(open_page, site):
+    view = open_page()
+    page = view.open(f"#territory={PARIS}", key=site["key"])
+    view.wait_for_map()
+    page.fill("#territory", "")
+    page.type("#territory", "Paris")
+    page.wait_for_selector(
+        f"#territory-options option[value='{PARIS}']", state="attached", timeout=LOAD_MS
+    )
 
 
 def test_the_key_is_kept_in_the_tab_session_storage_only(open_page, site):

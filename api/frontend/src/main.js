@@ -100,6 +100,7 @@ function clearMap(mapState) {
   delete $("map").dataset.size;
   delete $("map").dataset.selected;
   delete $("map").dataset.path;
+  delete $("map").dataset.layout;
   $("map").dataset.state = mapState;
   $("panel").hidden = true;
   $("node-options").replaceChildren();
@@ -173,12 +174,13 @@ async function load(ask) {
 
 function drawMap(data) {
   setStatus("drawing", { nodes: data.nodes.length });
-  const { graph, communities } = buildGraph(data);
+  const { graph, communities, placedByServer } = buildGraph(data);
   state.data = data;
   state.graph = graph;
   state.communities = communities;
   view.show(graph);
   $("map").dataset.state = "ready";
+  $("map").dataset.layout = placedByServer ? "server" : "page";
   $("map").dataset.territory = String(data.graph.territory_id ?? "");
   setStatus("ready", { nodes: graph.order, edges: graph.size, as_of: data.graph.as_of });
   $("node-options").replaceChildren(
@@ -297,9 +299,13 @@ function suggestTerritories() {
   if (text.length < 2 || text.includes(":")) return;
   territoryTimer = setTimeout(async () => {
     try {
-      const page = await getJson(withQuery(config.urls.territories, { q: text, limit: 15 }));
+      // The most populous first, and those named exactly so before them ("Paris": the
+      // commune, then its arrondissements).
+      const page = await getJson(withQuery(config.urls.territories, { q: text, limit: 50, ordering: "-population" }));
+      const exact = (territory) => (territory.name.toLowerCase() === text.toLowerCase() ? 0 : 1);
+      const ranked = page.results.map((territory, i) => ({ territory, i })).sort((a, b) => exact(a.territory) - exact(b.territory) || a.i - b.i);
       $("territory-options").replaceChildren(
-        ...page.results.map((territory) => h("option", { value: territory.key, label: territory.display })),
+        ...ranked.slice(0, 15).map(({ territory }) => h("option", { value: territory.key, label: territory.display })),
       );
     } catch {
       // suggestions are a help, not a need
