@@ -23,7 +23,7 @@ function bodyItem(entry, onSelect) {
   const node = `b${entry.body_id}`;
   const score = Math.round(entry.score ?? 0);
   const strengths = entry.strengths || [];
-  const bar = h("span", { class: "bar" }, h("span", { class: "fill", "data-score": score }));
+  const bar = h("span", { class: "score-bar" }, h("span", { class: "fill", "data-score": score }));
   const item = h(
     "li",
     { "data-body": entry.body_id, "data-score": score },
