@@ -158,6 +158,9 @@ def test_the_renewal_list_shows_the_bodies_of_the_territory_in_rank_order(open_p
     # Clicking a body of the list selects it on the map.
     page.locator("#renewal li[data-body] button.link").first.click()
     page.wait_for_selector(f"#panel[data-node='b{first['body_id']}']:not([hidden])")
+    assert page.get_attribute("#map", "data-selected") == f"b{first['body_id']}"
+    marked = page.locator("#renewal li.selected")
+    assert marked.count() == 1 and marked.get_attribute("data-body") == str(first["body_id"])
 
 
 def test_choosing_two_actors_highlights_the_strongest_path(open_page, site):

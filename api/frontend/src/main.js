@@ -211,12 +211,19 @@ async function nameTerritory(id) {
 async function selectNode(node) {
   if (node === null || !state.graph?.hasNode(node)) {
     view.select(null);
+    for (const item of $("renewal").querySelectorAll("li.selected")) item.classList.remove("selected");
     $("panel").hidden = true;
     delete $("panel").dataset.node;
     return;
   }
   view.select(node);
   view.centerOn(node);
+  // A body's line in the renewal ranking is marked beside the map.
+  for (const item of $("renewal").querySelectorAll("li[data-body]")) {
+    const mine = `b${item.dataset.body}` === node;
+    item.classList.toggle("selected", mine);
+    if (mine) item.scrollIntoView({ block: "nearest" });
+  }
   const ego = renderPanel($("panel"), {
     graph: state.graph,
     node,
