@@ -35,6 +35,7 @@ serve: install
 		--scopes read,write,personal_data,analysis); \
 	echo ""; \
 	echo "  Participation registry on http://$(HOST):$(PORT)/"; \
+	echo "  Explorer:  http://$(HOST):$(PORT)/explore/#territory=commune:75056   (the demo key below, or log in to the admin)"; \
 	echo "  API docs:  http://$(HOST):$(PORT)/api/docs/   (ReDoc: /api/redoc/, schema: /api/schema/)"; \
 	echo "  Admin:     http://$(HOST):$(PORT)/admin/      (user admin, password admin: local demo only)"; \
 	echo "  Demo key (all scopes, made anew at each start): $$KEY"; \

@@ -1,10 +1,12 @@
-"""URL configuration: the REST API under /api/, its schema and docs, and the admin."""
+"""URL configuration: the REST API under /api/, its schema and docs, the explorer page
+(/explore/) and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from api.explorer import ExplorerView
 from api.problems import not_found
 from api.resources.activity import MeetingViewSet, OpinionViewSet
 from api.resources.actors import ActorViewSet
@@ -129,6 +131,9 @@ urlpatterns = [
     path("api/", include(router.urls)),
     re_path(r"^api/", not_found),
     path("api-auth/", include("rest_framework.urls")),
+    # The explorer page (a shell: its script reads the analysis API with the caller's
+    # credentials).
+    path("explore/", ExplorerView.as_view(), name="explorer"),
     path("admin/", admin.site.urls),
 ]
 

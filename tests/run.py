@@ -31,6 +31,11 @@ How it stays under 10 minutes on a 2-core machine (it took ~40 serially: SQLite
   SQLite whatever the pass: ~370 tests). pytest-django refuses such a test any query, so
   its result cannot depend on the database. A by-hand ``DATABASE_URL=postgres://...
   pytest`` still runs everything.
+- **The browser tests (tests/browser) run on the SQLite pass only** (``one_database``):
+  their live server answers Chromium on the test's own in-memory SQLite connection, inside
+  the module's transaction over the seeded demo (a PostgreSQL connection cannot be shared
+  so); the API they call is tested on both passes. One module, one seeded database, one
+  browser: ~25 s on one worker.
 - **Cheaper hashing and commits in tests/settings.py**: passwords hashed with MD5 (the
   admin tests' users; PBKDF2 costs ~0.3 s a hash; API keys keep their own hasher), and
   ``synchronous_commit=off`` on PostgreSQL (migrations and transactional tests no longer

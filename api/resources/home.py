@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-#: The pages the landing page links, by URL name (the explorer has no name of its own
-#: until its page is routed: its path then).
+#: The pages the landing page links, by URL name.
 LINKS: dict[str, str] = {
-    "explorer": "/explore/",
+    "explorer": "explorer",
     "docs": "swagger-ui",
     "redoc": "redoc",
     "schema": "schema",
@@ -23,8 +22,5 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["links"] = {
-            key: target if target.startswith("/") else reverse(target)
-            for key, target in LINKS.items()
-        }
+        context["links"] = {key: reverse(target) for key, target in LINKS.items()}
         return context
