@@ -97,9 +97,10 @@ MESSAGES = {
     "watch": _("watch"),
     "alert": _("alert"),
     "unknown": _("unknown"),
-    # the statuses of a strength (graph.renewal.strengths)
-    "strength": _("strength"),
-    "none": _("not reached"),
+    # the statuses of a strength (graph.renewal.strengths), "strength_<status>"
+    "strength_strength": _("strength"),
+    "strength_none": _("not reached"),
+    "strength_unknown": _("unknown"),
     "exported": _("Exported {file}."),
 }
 
@@ -144,9 +145,7 @@ def page_config(request) -> dict:
         "indicators": {
             spec.code: spec.label_fr if french else spec.label_en for spec in INDICATORS
         },
-        "strengths": {
-            spec.code: spec.label_fr if french else spec.label_en for spec in STRENGTHS
-        },
+        "strengths": {spec.code: spec.label_fr if french else spec.label_en for spec in STRENGTHS},
         "urls": {
             "influence_map": reverse("analysis-influence-map"),
             "renewal": reverse("analysis-renewal"),

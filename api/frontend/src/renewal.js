@@ -9,7 +9,7 @@ function indicatorItem(indicator, labels, kind = "indicator") {
   return h(
     "li",
     { class: `${kind} status-${status}`, "data-code": indicator.code },
-    h("span", { class: "chip" }, t(status)),
+    h("span", { class: "chip" }, t(kind === "strength" ? `strength_${status}` : status)),
     " ",
     h("strong", {}, labels[indicator.code] || inLanguage(indicator, "label") || indicator.code),
     indicator.value === null || indicator.value === undefined ? "" : ` (${formatNumber(indicator.value)})`,
