@@ -342,5 +342,6 @@ def renewal_ranking(request: Request):
 
 # Registers the "obligations" kind (a module of its own: no graph involved).
 from api.analysis import obligations as _obligations  # noqa: E402, F401
+
 # Registers the "body-recruitment" kind (graph.recruitment; a module of its own).
 from api.analysis import recruitment as _recruitment  # noqa: E402, F401

@@ -8,6 +8,7 @@ from api.resources.analysis.schemas.network import (
     PathsSerializer,
     StakeholdersSerializer,
 )
+from api.resources.analysis.schemas.recruitment import BodyRecruitmentSerializer
 from api.resources.analysis.schemas.renewal import (
     BodyRenewalSerializer,
     RenewalRankingSerializer,
@@ -16,6 +17,7 @@ from api.resources.analysis.schemas.renewal import (
 __all__ = [
     "ActorNetworkSerializer",
     "AnalysisJobSerializer",
+    "BodyRecruitmentSerializer",
     "BodyRenewalSerializer",
     "InfluenceMapSerializer",
     "InterlocksSerializer",
