@@ -17,7 +17,7 @@ Territory actors (9 + 2) and their communities, sub-territories:
     a10      resident person, Q1, community 0, no personal data
     a11      person of category other, Q1, community 0, public_task   -> no reason
 
-XX
+Community shares among the 11 actors: 0: 4/11, 1: 3/11, 2: 4/11 (hand count); B1's
 members are all in 0, so 1 (shortfall 3/11 = 0.273) and 2 (4/11 = 0.364) are gaps.
 Sub-territories: Q1 4/11, Q2 4/11, C 3/11 → Q2 and C are gaps. Profile categories:
 resident 8, elected_official 2 → elected_official (0.2) is a gap.
