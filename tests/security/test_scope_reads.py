@@ -334,11 +334,13 @@ def test_stakeholders_have_no_entry_for_an_outside_member(world):
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/analysis/interlocks", "/api/analysis/renewal", "body-renewal"],
+    ["/api/analysis/interlocks", "/api/analysis/renewal", "body-renewal", "body-recruitment"],
 )
 def test_other_analyses_hold_nothing_out_of_reach(world, url):
     if url == "body-renewal":
         url = f"/api/analysis/bodies/{world.body.pk}/renewal"
+    if url == "body-recruitment":
+        url = f"/api/analysis/bodies/{world.body.pk}/recruitment"
     response = get(world.scoped, url)
     assert_no_outside_marks(response.content)
     assert not any(f'"{f}"'.encode() in response.content for f in hidden_facts(world))
