@@ -167,9 +167,10 @@ def test_a_body_out_of_reach_answers_like_a_missing_id(world):
     hidden = get(client, world["body"])
     missing = client.get("/api/analysis/bodies/999999/recruitment", {"as_of": AS_OF})
     assert hidden.status_code == missing.status_code == 404
-    strip = lambda r: {
-        k: v for k, v in orjson.loads(r.content).items() if k not in ("instance", "request_id")
-    }  # noqa: E731
+    def strip(response):
+        ignored = ("instance", "request_id")
+        return {k: v for k, v in orjson.loads(response.content).items() if k not in ignored}
+
     assert strip(hidden) == strip(missing)
 
 
