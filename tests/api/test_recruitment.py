@@ -167,6 +167,7 @@ def test_a_body_out_of_reach_answers_like_a_missing_id(world):
     hidden = get(client, world["body"])
     missing = client.get("/api/analysis/bodies/999999/recruitment", {"as_of": AS_OF})
     assert hidden.status_code == missing.status_code == 404
+
     def strip(response):
         ignored = ("instance", "request_id")
         return {k: v for k, v in orjson.loads(response.content).items() if k not in ignored}
