@@ -84,6 +84,9 @@ def body_recruitment(request: Request):
         personal=p["personal"],
         assess=assess,
         top=p.get("top"),
+        college_categories=loaders.college_categories(
+            body_id=body_id, as_of=request.as_of, reach_territory_id=request.reach
+        ),
         limit=p["limit"],
     )
     places = assessed.places()

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from graph.loaders.common import _inside, _territory_label, _within
 from graph.recruitment import CandidateFacts
-from registry.models import Actor, PersonalData
+from registry.models import Actor, Membership, PersonalData
 
 #: The contact channels, as (field, channel code) in the order of the answer.
 CHANNELS = (("email", "email"), ("phone", "phone"), ("postal_address", "postal_address"))
@@ -72,4 +72,38 @@ def candidate_facts(
                 channels=tuple((c, row[f]) for f, c in CHANNELS if row and personal and row.get(f)),
             )
         )
+    return out
+
+
+def college_categories(
+    *, body_id: int, as_of: dt.date, reach_territory_id: int | None = None
+) -> dict[int, dict[str, int]]:
+    """Per college of the body, the categories of who filled it up to ``as_of`` (current
+    and past): the organization a member sat on behalf of (a designated person speaks for
+    an association), else the member; each actor or organization counted once. One query.
+
+    Members out of the reader's reach do not count (their category is not theirs to see,
+    as in ``body_facts``).
+    """
+    rows = (
+        Membership.objects.filter(body_id=body_id, start_date__lte=as_of, college__isnull=False)
+        .annotate(inside=_inside(reach_territory_id, "actor__territory_id"))
+        .values_list(
+            "college_id", "actor_id", "actor__category",
+            "on_behalf_of_id", "on_behalf_of__category", "inside",
+        )
+    )  # fmt: skip
+    seen: dict[int, dict[int, str]] = {}
+    for college, actor, category, behalf, behalf_category, inside in rows:
+        if not inside:
+            continue
+        who, what = (behalf, behalf_category) if behalf is not None else (actor, category)
+        if what:
+            seen.setdefault(college, {}).setdefault(who, what)
+    out: dict[int, dict[str, int]] = {}
+    for college, whos in seen.items():
+        counts: dict[str, int] = {}
+        for category in whos.values():
+            counts[category] = counts.get(category, 0) + 1
+        out[college] = counts
     return out

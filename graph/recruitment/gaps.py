@@ -57,12 +57,17 @@ def _from_name(name: str) -> tuple[str, ...]:
     )
 
 
-def college_needs(facts: BodyFacts, current: Mapping[int, MemberFacts]) -> list[CollegeNeed]:
+def college_needs(
+    facts: BodyFacts,
+    current: Mapping[int, MemberFacts],
+    filled_by: Mapping[int, Mapping[str, int]] | None = None,
+) -> list[CollegeNeed]:
     """Per college (body order), its vacant seats and the categories that fill it.
 
     The profile is read from the college's members, current and past (each actor once,
-    its category as recorded): a college of associations is the one whose members were
-    associations. A college no member ever sat in is read from its name
+    its category as recorded), or from ``filled_by`` when given (college id -> category
+    -> count: the loader counts the organization a member sat on behalf of, so that a
+    college of persons designated by associations reads as a college of associations). A college no member ever sat in is read from its name
     (``COLLEGE_NAME_HINTS``: "Collège des associations" -> association); with neither,
     it is "open": anyone fits. A body without colleges has one pseudo-college (id None)
     for its own seats. Vacant seats are seats minus current seat-holders (never below
@@ -71,11 +76,14 @@ def college_needs(facts: BodyFacts, current: Mapping[int, MemberFacts]) -> list[
     needs = []
     for college in facts.colleges:
         members = sum(1 for m in current.values() if m.college_id == college.id)
-        seen: dict[int, str] = {}
-        for m in facts.members:
-            if m.college_id == college.id and m.category:
-                seen.setdefault(m.actor_id, m.category)
-        counts = Counter(seen.values())
+        if filled_by is not None:
+            counts = Counter(filled_by.get(college.id, {}))
+        else:
+            seen: dict[int, str] = {}
+            for m in facts.members:
+                if m.college_id == college.id and m.category:
+                    seen.setdefault(m.actor_id, m.category)
+            counts = Counter(seen.values())
         if counts:
             source = "members"
             categories = tuple(c for c, _n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))

@@ -26,6 +26,7 @@ from graph.recruitment.rules import (
     REASON_WEIGHTS,
 )
 from graph.recruitment.simulate import Assess, simulate
+from graph.renewal.base import MULTI_MEMBERSHIP_MIN
 from graph.renewal.maths import age_band, current_actors
 
 
@@ -184,7 +185,8 @@ def recruitment_pool(
     assess: Assess,
     top: int | None = None,
     limit: int = DEFAULT_LIMIT,
-    multi_membership_min: int = 3,
+    multi_membership_min: int = MULTI_MEMBERSHIP_MIN,
+    college_categories: Mapping[int, Mapping[str, int]] | None = None,
 ) -> Pool:
     """Rank the territory's actors who could take part in the body's renewal.
 
@@ -192,12 +194,13 @@ def recruitment_pool(
     body's network territory graph, ``communities``/``pagerank`` its positions).
     Candidates are left out for the reasons of ``rules.EXCLUSIONS`` (counted), then
     scored by the sum of their reasons' weights (``rules.REASONS``); those with no
-    reason count as ``unranked``. Order: score (high first), then actor id. ``top``
+    reason count as ``unranked``. ``college_categories`` (college id -> category ->
+    count) gives who filled each college (``gaps.college_needs``). Order: score (high first), then actor id. ``top``
     (default: the vacant seats) candidates are seated in the simulation (``assess``).
     Without ``personal``, neither gender nor age is used nor shown.
     """
     current = current_actors(facts, as_of)
-    colleges = college_needs(facts, current)
+    colleges = college_needs(facts, current, college_categories)
     gaps = body_gaps(
         facts,
         as_of=as_of,

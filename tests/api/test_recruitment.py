@@ -5,7 +5,8 @@ Ville de C: collectivity in C, host of the conseil BQ (in Q1): its network
 territory is C.
 
 BQ "Conseil de quartier Q1": "Collège des habitants" (2 seats: r1, r2, men born
-1950/1955, residents of Q1), "Collège des associations" (2 seats, no member ever)
+1950/1955, residents of Q1), "Collège des associations" (2 seats, empty; its one past
+member, the resident "old", sat on behalf of asso2 until 2024-12-31)
 candidates in C: asso1 (association, Q1), asso2 (association, Q2),
 busy (association, C) sits in B2, B3, B4 (3 bodies: left out),
 pc (person, Q2, lawful basis contract: left out),
@@ -78,6 +79,11 @@ def world():
     w["hab"], w["asso"] = body.colleges.order_by("id")
     for r in ("r1", "r2"):
         membership_create(actor=w[r], body=body, college=w["hab"], role="member", start_date=START)
+    w["old"] = person("Old", q2)
+    membership_create(
+        actor=w["old"], body=body, college=w["asso"], role="member", on_behalf_of=w["asso2"],
+        start_date=dt.date(2022, 1, 1), end_date=dt.date(2024, 12, 31), end_reason="term_ended",
+    )  # fmt: skip
     for n in (2, 3, 4):
         other = body_create(name=f"B{n}", body_type="conseil_citoyen", territory=c)
         membership_create(actor=w["busy"], body=other, role="member", start_date=START)
@@ -104,8 +110,9 @@ def test_the_pool_fills_the_empty_associations_college(world):
     assert doc["network_territory"]["id"] == world["c"].pk
     colleges = {c["id"]: c for c in doc["colleges"]}
     asso = colleges[world["asso"].pk]
+    # read from who filled it: a resident on behalf of an association counts as one
     assert (asso["vacant"], asso["profile_source"], asso["categories"]) == (
-        2, "name", ["association"],
+        2, "members", ["association"],
     )  # fmt: skip
     assert doc["vacant_seats"] == 2
     seated = {(s["actor_id"], s["college_id"]) for s in doc["simulation"]["seated"]}
