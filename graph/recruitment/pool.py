@@ -211,8 +211,12 @@ def recruitment_pool(
         personal=personal,
     )
     body = body_node(facts.id)
+    # Seat-holders, and any other current membership (referents, facilitators): not an
+    # interaction with the body, which makes no one a member.
     sitting_now = set(current) | {
-        int(n[1:]) for n in (graph.adj[body] if body in graph else ()) if n.startswith("a")
+        int(n[1:])
+        for n, edges in (graph.adj[body].items() if body in graph else ())
+        if n.startswith("a") and any(e.get("relation") == "membership" for e in edges.values())
     }
     excluded: Counter = Counter()
     scored: list[tuple[float, int, dict]] = []

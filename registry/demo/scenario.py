@@ -20,8 +20,11 @@ dormant body         "Conseil de quartier La Chapelle – Marx Dormoy": status
                      dormant, last meeting 2024-10-08 (> 18 months before the
                      reference date), no opinion since.
 vacancy              "Conseil citoyen des Grandes Bornes" (QPV, Goussainville):
-                     24 seats, 10 filled (habitants college 7 of 16,
-                     associations college 3 of 8).
+                     24 seats, 7 filled (habitants college 7 of 16,
+                     associations college empty, 0 of 8).
+recruitment pool     the same body: its associations college, filled in past
+                     terms by persons on behalf of associations, is empty; the
+                     associations of Goussainville are proposed to fill it.
 parity breach        "Conseil municipal des jeunes de Blois": parity rule
                      max_gap_1, 13 current members, 9 girls and 4 boys.
 unanswered opinions  "Conseil de quartier Goutte d'Or – Château Rouge": 4
@@ -190,6 +193,13 @@ class OrgSpec:
 PLANTED_ORGS = (
     OrgSpec("amicale", "Amicale des locataires des Grandes Bornes", "association", "gouss"),
     OrgSpec("toit", "Toit commun Val-d'Oise", "social_landlord", "gouss"),
+    # Associations of Goussainville who could fill the empty college of the Grandes Bornes
+    # (planted: recruitment pool).
+    OrgSpec("parents_gb", "Parents d'élèves des Grandes Bornes", "association", "gouss"),
+    OrgSpec("femmes_gouss", "Maison des femmes de Goussainville", "association", "gouss"),
+    OrgSpec("sport_gb", "Club sportif des Grandes Bornes", "association", "gouss"),
+    OrgSpec("secours_gouss", "Secours populaire, antenne de Goussainville", "association", "gouss"),
+    OrgSpec("regie_gb", "Régie de quartier des Grandes Bornes", "association", "gouss"),
     OrgSpec("collectif_gdo", "Collectif Goutte d'Or propre", "collective", "paris-75118"),
     OrgSpec(
         "montmartre_asso",
@@ -470,7 +480,8 @@ CORE_BODIES = (
         colleges=(
             CollegeSpec("Collège des habitants", 16, "lot", filled=7),
             CollegeSpec(
-                "Collège des associations et acteurs locaux", 8, "designation", "org", filled=3
+                # Empty this term (planted: the recruitment pool fills it).
+                "Collège des associations et acteurs locaux", 8, "designation", "org", filled=0
             ),
         ),
         parity_rule="max_gap_1",
@@ -663,6 +674,7 @@ PLANTED: dict[str, object] = {
     "lapsed_mandate": body_name("C1"),
     "dormant": body_name("P4"),
     "vacancy": body_name("G1"),
+    "recruitment": body_name("G1"),
     "parity_breach": body_name("B1"),
     "unanswered_opinions": body_name("P3"),
     "declining_attendance": body_name("P1"),

@@ -51,7 +51,7 @@ EXPECTED = (
     ("lapsed_mandate", "mandate", ALERT, "term ended 2025-01-20, never renewed"),
     ("dormant", "dormancy", ALERT, "last meeting 2024-10-08"),
     ("dormant", "mandate", ALERT, "status dormant"),
-    ("vacancy", "vacancy", ALERT, "10 of 24 seats filled"),
+    ("vacancy", "vacancy", ALERT, "7 of 24 seats filled"),
     ("parity_breach", "parity", ALERT, "max_gap_1 breached (9 girls, 4 boys)"),
     ("unanswered_opinions", "opinions_answered", ALERT, "about 1 opinion in 10 answered"),
     # -17.7 pp/year at the default seed; the planted fall (90% to 30% over 2021-2026,

@@ -77,6 +77,8 @@ def graph() -> nx.MultiGraph:
         g.add_node(f"b{b}", kind="body", label=f"B{b}")
     for a, b in ((1, 1), (2, 1), (5, 2), (5, 3), (5, 4), (9, 2)):
         g.add_edge(f"a{a}", f"b{b}", key=f"m{a}{b}", relation="membership", type="member")
+    # a4 consults B1: an interaction, which makes it no member (it stays a candidate)
+    g.add_edge("a4", "b1", key="i1", relation="interaction", type="consultation")
     return g
 
 
