@@ -24,7 +24,8 @@ vacancy              "Conseil citoyen des Grandes Bornes" (QPV, Goussainville):
                      associations college empty, 0 of 8).
 recruitment pool     the same body: its associations college, filled in past
                      terms by persons on behalf of associations, is empty; the
-                     associations of Goussainville are proposed to fill it.
+                     associations of Goussainville (``RECRUITMENT_ORGS`` and
+                     the Amicale des locataires) are proposed to fill it.
 parity breach        "Conseil municipal des jeunes de Blois": parity rule
                      max_gap_1, 13 current members, 9 girls and 4 boys.
 unanswered opinions  "Conseil de quartier Goutte d'Or – Château Rouge": 4
@@ -190,16 +191,20 @@ class OrgSpec:
     acronym: str = ""
 
 
+#: Associations of Goussainville written last (no random draw, so the rest of the demo is
+#: what it was without them), who could fill the empty associations college of the
+#: Grandes Bornes (planted: recruitment pool). Name, founding date.
+RECRUITMENT_ORGS = (
+    ("Parents d'élèves des Grandes Bornes", dt.date(1994, 9, 1)),
+    ("Maison des femmes de Goussainville", dt.date(2008, 3, 8)),
+    ("Club sportif des Grandes Bornes", dt.date(1971, 5, 2)),
+    ("Secours populaire, antenne de Goussainville", dt.date(1985, 1, 15)),
+    ("Régie de quartier des Grandes Bornes", dt.date(1999, 6, 21)),
+)
+
 PLANTED_ORGS = (
     OrgSpec("amicale", "Amicale des locataires des Grandes Bornes", "association", "gouss"),
     OrgSpec("toit", "Toit commun Val-d'Oise", "social_landlord", "gouss"),
-    # Associations of Goussainville who could fill the empty college of the Grandes Bornes
-    # (planted: recruitment pool).
-    OrgSpec("parents_gb", "Parents d'élèves des Grandes Bornes", "association", "gouss"),
-    OrgSpec("femmes_gouss", "Maison des femmes de Goussainville", "association", "gouss"),
-    OrgSpec("sport_gb", "Club sportif des Grandes Bornes", "association", "gouss"),
-    OrgSpec("secours_gouss", "Secours populaire, antenne de Goussainville", "association", "gouss"),
-    OrgSpec("regie_gb", "Régie de quartier des Grandes Bornes", "association", "gouss"),
     OrgSpec("collectif_gdo", "Collectif Goutte d'Or propre", "collective", "paris-75118"),
     OrgSpec(
         "montmartre_asso",
@@ -481,7 +486,11 @@ CORE_BODIES = (
             CollegeSpec("Collège des habitants", 16, "lot", filled=7),
             CollegeSpec(
                 # Empty this term (planted: the recruitment pool fills it).
-                "Collège des associations et acteurs locaux", 8, "designation", "org", filled=0
+                "Collège des associations et acteurs locaux",
+                8,
+                "designation",
+                "org",
+                filled=0,
             ),
         ),
         parity_rule="max_gap_1",

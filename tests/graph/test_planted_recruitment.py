@@ -58,4 +58,3 @@ def test_the_pool_fills_the_associations_college(pool):
     vacancy = next(i for i in pool["simulation"]["indicators"] if i["code"] == "vacancy")
     assert vacancy["value_after"] < vacancy["value_before"]
     assert pool["simulation"]["score_after"] < pool["simulation"]["score_before"]
-
