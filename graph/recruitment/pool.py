@@ -119,9 +119,9 @@ def _exclusion(
     return next((reason for reason in EXCLUSIONS if checks[reason]), None)
 
 
-def _reason(code: str, key: str | None = None, **values) -> Reason:
+def _reason(code: str, key: str | None = None, *, times: int = 1, **values) -> Reason:
     en, fr = say(key or code, **values)
-    return Reason(code, REASON_WEIGHTS[code], en, fr)
+    return Reason(code, REASON_WEIGHTS[code] * times, en, fr)
 
 
 def _college_reason(
@@ -256,7 +256,7 @@ def recruitment_pool(
             unranked += 1
             continue
         if seats:
-            reasons.append(_reason("other_seats", n=seats))
+            reasons.append(_reason("other_seats", times=seats, n=seats))
         facts_of[candidate.actor_id] = candidate
         score = sum(r.weight for r in reasons)
         scored.append(

@@ -13,7 +13,7 @@ Territory actors (9 + 2) and their communities, sub-territories:
     a6       person, Q2, community 2, lawful basis contract           -> lawful_basis
     a7       person, Q2, community 2, consent, retention 2026-01-01  -> retention_passed
     a8       person, Q2, community 2, erased                          -> erased
-    a9       company, C, community 2, sits in B2
+    a9       company, C, community 2, sits in B2 and B3
     a10      resident person, Q1, community 0, no personal data
     a11      person of category other, Q1, community 0, public_task   -> no reason
 
@@ -75,7 +75,7 @@ def graph() -> nx.MultiGraph:
         g.add_node(f"a{pk}", kind="actor", label=f"A{pk}", territory=f"quartier:{place}")
     for b in (1, 2, 3, 4):
         g.add_node(f"b{b}", kind="body", label=f"B{b}")
-    for a, b in ((1, 1), (2, 1), (5, 2), (5, 3), (5, 4), (9, 2)):
+    for a, b in ((1, 1), (2, 1), (5, 2), (5, 3), (5, 4), (9, 2), (9, 3)):
         g.add_edge(f"a{a}", f"b{b}", key=f"m{a}{b}", relation="membership", type="member")
     # a4 consults B1: an interaction, which makes it no member (it stays a candidate)
     g.add_edge("a4", "b1", key="i1", relation="interaction", type="consultation")
@@ -165,8 +165,8 @@ def test_ranking_scores_reasons_and_tie_break_by_id():
     result = pool()
     ranked = [(c.actor_id, c.score) for c in result.candidates]
     # a3: college 3 + community 2 + Q2 1; a4: college 3 + community 2 + C 1 (tie: id);
-    # a10: college 3; a9: community 2 + C 1 - 0.5 (sits in B2)
-    assert ranked == [(3, 6.0), (4, 6.0), (10, 3.0), (9, 2.5)]
+    # a10: college 3; a9: community 2 + C 1 - 2 x 0.5 (sits in B2 and B3)
+    assert ranked == [(3, 6.0), (4, 6.0), (10, 3.0), (9, 2.0)]
     codes = {c.actor_id: [r.code for r in c.reasons] for c in result.candidates}
     assert codes[3] == ["college", "community", "sub_territory"]
     assert codes[9] == ["community", "sub_territory", "other_seats"]
