@@ -253,3 +253,12 @@ def test_both_catalogues_hold_the_same_keys_and_fields():
     assert EN.keys() == FR.keys()
     for key in EN:
         assert fields(EN[key]) == fields(FR[key]), key
+
+
+def test_the_readme_shows_the_declared_reasons():
+    from pathlib import Path
+
+    from graph.recruitment import reasons_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert reasons_table() in readme, "paste graph.recruitment.reasons_table() in the README"
