@@ -88,6 +88,7 @@ def body_recruitment(request: Request):
             body_id=body_id, as_of=request.as_of, reach_territory_id=request.reach
         ),
         limit=p["limit"],
+        host_id=loaders.body_host(body_id),
     )
     places = assessed.places()
     document = {

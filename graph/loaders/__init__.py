@@ -23,7 +23,7 @@ legitimacy, urgency), and its id is listed in the graph attribute
 ``restricted_actor_ids``. ``None`` (the default) reads everything.
 """
 
-from graph.loaders.candidates import candidate_facts, college_categories
+from graph.loaders.candidates import body_host, candidate_facts, college_categories
 from graph.loaders.charters import charter_layers
 from graph.loaders.common import bodies_of, snapshot
 from graph.loaders.facts import body_facts, territory_profile
@@ -37,6 +37,7 @@ from graph.loaders.network import (
 
 __all__ = [
     "bodies_of",
+    "body_host",
     "candidate_facts",
     "body_facts",
     "charter_layers",

@@ -104,10 +104,17 @@ def body_gaps(
 
 
 def _exclusion(
-    candidate: CandidateFacts, *, sitting: bool, seats: int, as_of: dt.date, multi_min: int
+    candidate: CandidateFacts,
+    *,
+    sitting: bool,
+    seats: int,
+    as_of: dt.date,
+    multi_min: int,
+    host_id: int | None,
 ) -> str | None:
     """Why the candidate is left out (the first of ``rules.EXCLUSIONS`` that applies)."""
     checks = {
+        "host_authority": candidate.actor_id == host_id,
         "already_member": sitting,
         "multi_membership": seats >= multi_min,
         "lawful_basis": candidate.lawful_basis is not None
@@ -187,6 +194,7 @@ def recruitment_pool(
     limit: int = DEFAULT_LIMIT,
     multi_membership_min: int = MULTI_MEMBERSHIP_MIN,
     college_categories: Mapping[int, Mapping[str, int]] | None = None,
+    host_id: int | None = None,
 ) -> Pool:
     """Rank the territory's actors who could take part in the body's renewal.
 
@@ -195,7 +203,8 @@ def recruitment_pool(
     Candidates are left out for the reasons of ``rules.EXCLUSIONS`` (counted), then
     scored by the sum of their reasons' weights (``rules.REASONS``); those with no
     reason count as ``unranked``. ``college_categories`` (college id -> category ->
-    count) gives who filled each college (``gaps.college_needs``). Order: score (high first), then actor id. ``top``
+    count) gives who filled each college (``gaps.college_needs``); ``host_id`` is the
+    authority that runs the body. Order: score (high first), then actor id. ``top``
     (default: the vacant seats) candidates are seated in the simulation (``assess``).
     Without ``personal``, neither gender nor age is used nor shown.
     """
@@ -237,6 +246,7 @@ def recruitment_pool(
             seats=seats,
             as_of=as_of,
             multi_min=multi_membership_min,
+            host_id=host_id,
         )
         if why_not:
             excluded[why_not] += 1

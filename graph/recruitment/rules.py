@@ -42,12 +42,14 @@ PERSONAL_DIMENSIONS = frozenset(d for d, personal in DIMENSIONS if personal)
 #:   (a contract, a legal duty, someone's vital interests) may not be reused to recruit.
 CONTACT_BASES = frozenset({"consent", "public_task"})
 
-#: Why a candidate is left out of the pool, in the order of the answer's ``excluded``.
+#: Why a candidate is left out of the pool, in the order of the answer's ``excluded``
+#: (``host_authority``: the authority that runs the body does not sit in it).
 #: Persons with no personal-data row are NOT left out: the registry holds no contact
 #: detail and no lawful basis for them, so they are proposed with ``contact`` =
 #: ``not_recorded`` (to be approached through an organization or a public call, never
 #: contacted directly).
 EXCLUSIONS: tuple[str, ...] = (
+    "host_authority",
     "already_member",
     "multi_membership",
     "lawful_basis",

@@ -120,6 +120,7 @@ def test_the_pool_fills_the_empty_associations_college(world):
     vacancy = next(i for i in doc["simulation"]["indicators"] if i["code"] == "vacancy")
     assert (vacancy["value_before"], vacancy["value_after"]) == (0.5, 0.0)
     assert doc["excluded"] == {
+        "host_authority": 1,
         "already_member": 2,
         "multi_membership": 1,
         "lawful_basis": 1,
@@ -151,7 +152,8 @@ def test_with_the_personal_data_scope_gender_reason_contact_and_logged_read(worl
     assert pf["channels"] == [{"channel": "email", "value": "pf@example.org"}]
     assert "gender" in {r["code"] for r in pf["reasons"]}
     logged = set(PersonalDataAccess.objects.values_list("actor_id", flat=True))
-    assert logged == {c["actor_id"] for c in doc["candidates"] if c["kind"] == "person"}
+    assert logged == {c["actor_id"] for c in doc["candidates"] if c["contact"] == "allowed"}
+    assert world["pf"].pk in logged
     # the two readers never share a cached answer
     assert get(no_personal(), world["body"])["X-Analysis-Cache"] == "miss"
     again = get(client, world["body"])

@@ -181,6 +181,7 @@ def test_ranking_scores_reasons_and_tie_break_by_id():
 
 def test_excluded_counts_per_reason():
     assert dict(pool().excluded) == {
+        "host_authority": 0,
         "already_member": 2,
         "multi_membership": 1,
         "lawful_basis": 1,

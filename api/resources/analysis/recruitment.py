@@ -74,7 +74,7 @@ class BodyRecruitmentView(AnalysisView):
             "current and past; else its name; else anyone). `candidates`: score = sum of "
             "the reasons' weights, ties by actor id:\n\n"
             f"{reasons_table()}\n\n"
-            "Left out and counted in `excluded`: members already, actors in 3 or more other "
+            "Left out and counted in `excluded`: the body's host authority, members already, actors in 3 or more other "
             "bodies, persons whose lawful basis does not allow a contact (only `consent` and "
             "`public_task` do; `legitimate_interests` cannot serve a public authority, GDPR "
             "art. 6(1)), whose retention date is passed, or who were erased. Persons with no "
@@ -111,6 +111,9 @@ class BodyRecruitmentView(AnalysisView):
             document = orjson.loads(response.content)
             log_personal_data_reads(
                 request=request,
-                actor_ids=[c["actor_id"] for c in document["candidates"] if c["kind"] == "person"],
+                # The persons whose personal-data row was read for the answer and shown.
+                actor_ids=[
+                    c["actor_id"] for c in document["candidates"] if c["contact"] == "allowed"
+                ],
             )
         return response

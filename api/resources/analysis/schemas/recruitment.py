@@ -126,6 +126,9 @@ class RecruitmentCandidateSerializer(serializers.Serializer):
 class RecruitmentExcludedSerializer(serializers.Serializer):
     """Actors of the territory left out of the pool, by reason (each counted once)."""
 
+    host_authority = serializers.IntegerField(
+        help_text="The authority that runs the body (its host), when of the territory: 0 or 1."
+    )
     already_member = serializers.IntegerField(help_text="Already members of the body.")
     multi_membership = serializers.IntegerField(help_text="Already in 3 or more other bodies.")
     lawful_basis = serializers.IntegerField(
