@@ -89,6 +89,9 @@ def body_recruitment(request: Request):
         ),
         limit=p["limit"],
         host_id=loaders.body_host(body_id),
+        place_names=loaders.place_names(
+            {d.get("territory", "") for _n, d in network.graph.nodes(data=True)} - {""}
+        ),
     )
     places = assessed.places()
     document = {

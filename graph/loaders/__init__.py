@@ -23,7 +23,7 @@ legitimacy, urgency), and its id is listed in the graph attribute
 ``restricted_actor_ids``. ``None`` (the default) reads everything.
 """
 
-from graph.loaders.candidates import body_host, candidate_facts, college_categories
+from graph.loaders.candidates import body_host, candidate_facts, college_categories, place_names
 from graph.loaders.charters import charter_layers
 from graph.loaders.common import bodies_of, snapshot
 from graph.loaders.facts import body_facts, territory_profile
@@ -44,6 +44,7 @@ __all__ = [
     "college_categories",
     "data_version",
     "network_territories",
+    "place_names",
     "registry_graph",
     "size_estimate",
     "snapshot",

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from graph.loaders.common import _inside, _territory_label, _within
 from graph.recruitment import CandidateFacts
-from registry.models import Actor, Body, Membership, PersonalData
+from registry.models import Actor, Body, Membership, PersonalData, Territory
 
 #: The contact channels, as (field, channel code) in the order of the answer.
 CHANNELS = (("email", "email"), ("phone", "phone"), ("postal_address", "postal_address"))
@@ -73,6 +73,22 @@ def candidate_facts(
             )
         )
     return out
+
+
+def place_names(labels: set[str]) -> dict[str, str]:
+    """``level:code`` -> the territory's name, for these labels (one query)."""
+    pairs = [label.split(":", 1) for label in labels if ":" in label]
+    if not pairs:
+        return {}
+    match = Q()
+    for level, code in pairs:
+        match |= Q(level=level, code=code)
+    return {
+        f"{level}:{code}": name
+        for level, code, name in Territory.objects.filter(match).values_list(
+            "level", "code", "name"
+        )
+    }
 
 
 def body_host(body_id: int) -> int | None:

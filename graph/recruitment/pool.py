@@ -59,6 +59,7 @@ def body_gaps(
     pagerank: Mapping[str, float],
     profile: TerritoryProfile | None,
     personal: bool,
+    place_names: Mapping[str, str] | None = None,
 ) -> list[Gap]:
     """The values the body under-represents, dimension by dimension (``rules.DIMENSIONS``);
     the personal ones only when ``personal``."""
@@ -90,7 +91,7 @@ def body_gaps(
     }
     labels = {
         "community": _community_labels(actors, graph, communities, pagerank),
-        "sub_territory": {},
+        "sub_territory": dict(place_names or {}),
         "age_band": {b: b for b in bands},
     }
     gaps: list[Gap] = []
@@ -195,6 +196,7 @@ def recruitment_pool(
     multi_membership_min: int = MULTI_MEMBERSHIP_MIN,
     college_categories: Mapping[int, Mapping[str, int]] | None = None,
     host_id: int | None = None,
+    place_names: Mapping[str, str] | None = None,
 ) -> Pool:
     """Rank the territory's actors who could take part in the body's renewal.
 
@@ -204,7 +206,8 @@ def recruitment_pool(
     scored by the sum of their reasons' weights (``rules.REASONS``); those with no
     reason count as ``unranked``. ``college_categories`` (college id -> category ->
     count) gives who filled each college (``gaps.college_needs``); ``host_id`` is the
-    authority that runs the body. Order: score (high first), then actor id. ``top``
+    authority that runs the body; ``place_names`` names the sub-territories
+    (``level:code`` -> name). Order: score (high first), then actor id. ``top``
     (default: the vacant seats) candidates are seated in the simulation (``assess``).
     Without ``personal``, neither gender nor age is used nor shown.
     """
@@ -218,6 +221,7 @@ def recruitment_pool(
         pagerank=pagerank,
         profile=profile,
         personal=personal,
+        place_names=place_names,
     )
     body = body_node(facts.id)
     # Seat-holders, and any other current membership (referents, facilitators): not an

@@ -127,6 +127,8 @@ def test_the_pool_fills_the_empty_associations_college(world):
         "retention_passed": 0,
         "erased": 0,
     }
+    places = {g["value"]: g["label"] for g in doc["gaps"] if g["dimension"] == "sub_territory"}
+    assert places["quartier:97001-Q2"] == "Q2"  # named, not coded
     ids = {c["actor_id"] for c in doc["candidates"]}
     assert world["dd"].pk not in ids and world["busy"].pk not in ids
 
