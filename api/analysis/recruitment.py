@@ -89,9 +89,7 @@ def body_recruitment(request: Request):
         ),
         limit=p["limit"],
         host_id=loaders.body_host(body_id),
-        place_names=loaders.place_names(
-            {d.get("territory", "") for _n, d in network.graph.nodes(data=True)} - {""}
-        ),
+        place_names=loaders.place_names(territory_id=home),
     )
     places = assessed.places()
     document = {

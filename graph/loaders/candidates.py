@@ -75,17 +75,13 @@ def candidate_facts(
     return out
 
 
-def place_names(labels: set[str]) -> dict[str, str]:
-    """``level:code`` -> the territory's name, for these labels (one query)."""
-    pairs = [label.split(":", 1) for label in labels if ":" in label]
-    if not pairs:
-        return {}
-    match = Q()
-    for level, code in pairs:
-        match |= Q(level=level, code=code)
+def place_names(*, territory_id: int) -> dict[str, str]:
+    """``level:code`` -> name of every territory an actor of the territory lives in or acts
+    in (the sub-territories of the recruitment gaps). One query."""
+    homes = Actor.objects.filter(territory_id__in=_within(territory_id)).values("territory_id")
     return {
-        f"{level}:{code}": name
-        for level, code, name in Territory.objects.filter(match).values_list(
+        _territory_label(level, code): name
+        for level, code, name in Territory.objects.filter(pk__in=homes).values_list(
             "level", "code", "name"
         )
     }
