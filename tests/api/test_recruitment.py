@@ -229,3 +229,10 @@ def test_query_count_does_not_grow_with_the_candidates(world, django_assert_max_
     cache.clear()
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert get(client, world["body"]).status_code == 200
+
+
+def test_every_lawful_basis_of_the_registry_is_classified():
+    from graph.recruitment import CONTACT_BASES
+    from registry.models.actor import LawfulBasis
+
+    assert set(LawfulBasis.values) >= CONTACT_BASES, "a contact basis the registry lacks"

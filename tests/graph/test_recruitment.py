@@ -263,3 +263,23 @@ def test_the_readme_shows_the_declared_reasons():
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert reasons_table() in readme, "paste graph.recruitment.reasons_table() in the README"
+
+
+@pytest.mark.parametrize(
+    "basis, kept",
+    [("consent", True), ("public_task", True), ("legitimate_interests", False),
+     ("contract", False), ("legal_obligation", False), ("vital_interests", False),
+     (None, True)],
+)  # fmt: skip
+def test_which_lawful_bases_allow_a_contact(basis, kept):
+    # a3 with each basis (None: no personal-data row, kept as "not_recorded")
+    cands = [
+        dataclasses.replace(c, lawful_basis=basis) if c.actor_id == 3 else c
+        for c in candidates(False)
+    ]
+    result = pool(cands=cands)
+    listed = {c.actor_id: c.contact for c in result.candidates}
+    assert (3 in listed) == kept
+    if kept:
+        assert listed[3] == ("not_recorded" if basis is None else "allowed")
+    assert dict(result.excluded)["lawful_basis"] == (1 if kept else 2)
