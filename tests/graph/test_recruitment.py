@@ -4,7 +4,7 @@ The body B1 (as of 2026-11-01) has two colleges: "Collège des habitants" (3 sea
 members a1, a2 are residents) and "Collège des associations" (2 seats, no member ever:
 read from its name). Seats 5, filled 2: 3 vacant.
 
-Territory actors (9 + 2) and their communities, sub-territories:
+Territory actors (12) and their communities, sub-territories:
 
     a1, a2   residents, quartier Q1, community 0, members of B1 (men born 1950, 1955)
     a3       resident person, Q2, community 1, consent, woman born 1990
@@ -16,10 +16,11 @@ Territory actors (9 + 2) and their communities, sub-territories:
     a9       company, C, community 2, sits in B2 and B3
     a10      resident person, Q1, community 0, no personal data
     a11      person of category other, Q1, community 0, public_task   -> no reason
+    a12      elected official, Q1, community 0, public_task           -> category reason
 
-Community shares among the 11 actors: 0: 4/11, 1: 3/11, 2: 4/11 (hand count); B1's
-members are all in 0, so 1 (shortfall 3/11 = 0.273) and 2 (4/11 = 0.364) are gaps.
-Sub-territories: Q1 4/11, Q2 4/11, C 3/11 → Q2 and C are gaps. Profile categories:
+Community shares among the 12 actors: 0: 5/12, 1: 3/12, 2: 4/12 (hand count); B1's
+members are all in 0, so 1 (shortfall 3/12 = 0.25) and 2 (4/12 = 0.333) are gaps.
+Sub-territories: Q1 5/12, Q2 4/12, C 3/12 → Q2 and C are gaps. Profile categories:
 resident 8, elected_official 2 → elected_official (0.2) is a gap.
 """
 
@@ -50,8 +51,8 @@ START = dt.date(2024, 1, 1)
 HAB, ASSO = 10, 11
 
 PLACES = {1: "Q1", 2: "Q1", 3: "Q2", 4: "C", 5: "C", 6: "Q2", 7: "Q2", 8: "Q2", 9: "C"}
-PLACES |= {10: "Q1", 11: "Q1"}
-COMMUNITY = {1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 2, 10: 0, 11: 0}
+PLACES |= {10: "Q1", 11: "Q1", 12: "Q1"}
+COMMUNITY = {1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 2, 10: 0, 11: 0, 12: 0}
 
 
 def facts() -> BodyFacts:
@@ -102,6 +103,7 @@ def candidates(personal: bool) -> list[CandidateFacts]:
         c(9, "organization", "company"),
         c(10, "person", "resident"),
         c(11, "person", "other", lawful_basis="public_task", retention_until=ok),
+        c(12, "person", "elected_official", lawful_basis="public_task", retention_until=ok),
     ]  # fmt: skip
 
 
@@ -152,11 +154,11 @@ def test_gaps_by_hand():
     gaps = {(g.dimension, g.value): g.shortfall for g in pool().gaps}
     assert gaps == pytest.approx(
         {
-            ("community", "2"): 4 / 11,
-            ("community", "1"): 3 / 11,
+            ("community", "2"): 4 / 12,
+            ("community", "1"): 3 / 12,
             ("category", "elected_official"): 0.2,
-            ("sub_territory", "quartier:Q2"): 4 / 11,
-            ("sub_territory", "quartier:C"): 3 / 11,
+            ("sub_territory", "quartier:Q2"): 4 / 12,
+            ("sub_territory", "quartier:C"): 3 / 12,
         }
     )
 
@@ -165,16 +167,19 @@ def test_ranking_scores_reasons_and_tie_break_by_id():
     result = pool()
     ranked = [(c.actor_id, c.score) for c in result.candidates]
     # a3: college 3 + community 2 + Q2 1; a4: college 3 + community 2 + C 1 (tie: id);
-    # a10: college 3; a9: community 2 + C 1 - 2 x 0.5 (sits in B2 and B3)
-    assert ranked == [(3, 6.0), (4, 6.0), (10, 3.0), (9, 2.0)]
+    # a10: college 3; a9: community 2 + C 1 - 2 x 0.5 (sits in B2 and B3); a12: category
+    # 1 (elected officials: 0 of the members, 2/10 of the persons; no college of theirs)
+    assert ranked == [(3, 6.0), (4, 6.0), (10, 3.0), (9, 2.0), (12, 1.0)]
     codes = {c.actor_id: [r.code for r in c.reasons] for c in result.candidates}
     assert codes[3] == ["college", "community", "sub_territory"]
     assert codes[9] == ["community", "sub_territory", "other_seats"]
+    assert codes[12] == ["category"]
     assert {c.actor_id: c.contact for c in result.candidates} == {
         3: "allowed",
         4: "organization",
         10: "not_recorded",
         9: "organization",
+        12: "allowed",
     }
     assert result.unranked == 1  # a11
 
