@@ -13,6 +13,7 @@ from api.resources.actors import ActorViewSet
 from api.resources.analysis import (
     ActorNetworkView,
     AnalysisJobView,
+    BodyRecruitmentView,
     BodyRenewalView,
     EvolutionView,
     InfluenceMapView,
@@ -113,6 +114,11 @@ urlpatterns = [
         "api/analysis/bodies/<int:pk>/renewal",
         BodyRenewalView.as_view(),
         name="analysis-body-renewal",
+    ),
+    path(
+        "api/analysis/bodies/<int:pk>/recruitment",
+        BodyRecruitmentView.as_view(),
+        name="analysis-body-recruitment",
     ),
     path("api/analysis/renewal", RenewalRankingView.as_view(), name="analysis-renewal"),
     path("api/analysis/obligations", ObligationsView.as_view(), name="analysis-obligations"),

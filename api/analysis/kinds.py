@@ -376,3 +376,6 @@ def renewal_ranking(request: Request):
 # "evolution" and "evolution-snapshot" kinds (graph.evolution).
 from api.analysis import evolution as _evolution  # noqa: E402, F401
 from api.analysis import obligations as _obligations  # noqa: E402, F401
+
+# Registers the "body-recruitment" kind (graph.recruitment; a module of its own).
+from api.analysis import recruitment as _recruitment  # noqa: E402, F401

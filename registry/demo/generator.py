@@ -49,6 +49,7 @@ from registry.demo.scenario import (
     CHANGE_REASON,
     CORE_BODIES,
     DEMO_SOURCES,
+    GOUSSAINVILLE,
     HOSTS,
     MARKER_ISSUER,
     PLANTED_DUPLICATES,
@@ -56,6 +57,7 @@ from registry.demo.scenario import (
     PLANTED_ORGS,
     PLANTED_PERSONS,
     QUARTIERS,
+    RECRUITMENT_ORGS,
     REFERENCE_DATE,
     REQUIRED_TERRITORIES,
     BodySpec,
@@ -363,6 +365,7 @@ class _Generator:
         self.writer.flush()
         self.log(f"interactions written ({time.perf_counter() - t0:.1f}s)")
         self._duplicates()
+        self._recruitment_orgs()
         self.writer.flush()
         write_newcomers(
             self.writer,
@@ -1789,6 +1792,23 @@ class _Generator:
                 selection_mode=college.selection_mode if college else "",
                 start_date=spec.start,
             )
+        )
+
+    def _recruitment_orgs(self) -> None:
+        """The associations of the planted recruitment pool, last and without a random draw."""
+        territory_id = self.t[GOUSSAINVILLE].pk
+        self.writer.now(
+            [
+                Actor(
+                    kind="organization",
+                    category="association",
+                    name=name,
+                    territory_id=territory_id,
+                    founding_date=founded,
+                    sources=DEMO_SOURCES,
+                )
+                for name, founded in RECRUITMENT_ORGS
+            ]
         )
 
     def _duplicate_org(self, spec, idx: int) -> None:

@@ -20,8 +20,12 @@ dormant body         "Conseil de quartier La Chapelle – Marx Dormoy": status
                      dormant, last meeting 2024-10-08 (> 18 months before the
                      reference date), no opinion since.
 vacancy              "Conseil citoyen des Grandes Bornes" (QPV, Goussainville):
-                     24 seats, 10 filled (habitants college 7 of 16,
-                     associations college 3 of 8).
+                     24 seats, 7 filled (habitants college 7 of 16,
+                     associations college empty, 0 of 8).
+recruitment pool     the same body: its associations college, filled in past
+                     terms by persons on behalf of associations, is empty; the
+                     associations of Goussainville (``RECRUITMENT_ORGS`` and
+                     the Amicale des locataires) are proposed to fill it.
 parity breach        "Conseil municipal des jeunes de Blois": parity rule
                      max_gap_1, 13 current members, 9 girls and 4 boys.
 unanswered opinions  "Conseil de quartier Goutte d'Or – Château Rouge": 4
@@ -208,6 +212,17 @@ class OrgSpec:
     pools: tuple[str, ...] = ()  # extra pools, e.g. "ceser-1"
     acronym: str = ""
 
+
+#: Associations of Goussainville written last (no random draw, so the rest of the demo is
+#: what it was without them), who could fill the empty associations college of the
+#: Grandes Bornes (planted: recruitment pool). Name, founding date.
+RECRUITMENT_ORGS = (
+    ("Parents d'élèves des Grandes Bornes", dt.date(1994, 9, 1)),
+    ("Maison des femmes de Goussainville", dt.date(2008, 3, 8)),
+    ("Club sportif des Grandes Bornes", dt.date(1971, 5, 2)),
+    ("Secours populaire, antenne de Goussainville", dt.date(1985, 1, 15)),
+    ("Régie de quartier des Grandes Bornes", dt.date(1999, 6, 21)),
+)
 
 PLANTED_ORGS = (
     OrgSpec("amicale", "Amicale des locataires des Grandes Bornes", "association", "gouss"),
@@ -492,7 +507,12 @@ CORE_BODIES = (
         colleges=(
             CollegeSpec("Collège des habitants", 16, "lot", filled=7),
             CollegeSpec(
-                "Collège des associations et acteurs locaux", 8, "designation", "org", filled=3
+                # Empty this term (planted: the recruitment pool fills it).
+                "Collège des associations et acteurs locaux",
+                8,
+                "designation",
+                "org",
+                filled=0,
             ),
         ),
         parity_rule="max_gap_1",
@@ -746,6 +766,7 @@ PLANTED: dict[str, object] = {
     "lapsed_mandate": body_name("C1"),
     "dormant": body_name("P4"),
     "vacancy": body_name("G1"),
+    "recruitment": body_name("G1"),
     "parity_breach": body_name("B1"),
     "unanswered_opinions": body_name("P3"),
     "declining_attendance": body_name("P1"),

@@ -318,6 +318,16 @@ def test_renewal_ranking_matches_the_schema(client, world, rich):  # noqa: F811
     assert doc["bodies"] == len(doc["ranking"]) == 3
 
 
+def test_recruitment_pool_matches_the_schema(client, world, rich):  # noqa: F811
+    path = "/api/analysis/bodies/{id}/recruitment"
+    for body in (world.b1, world.b2, rich):
+        doc = check(get(client, f"/api/analysis/bodies/{body.pk}/recruitment"), path)
+        assert doc["personal_data"] is True  # every scope: the personal members are in it
+        assert [c["code"] for c in doc["simulation"]["indicators"]] == list(
+            graph_renewal.INDICATOR_CODES
+        )
+
+
 def test_jobs_match_the_schema(client, world, settings, monkeypatch):  # noqa: F811
     # 1: the body's renewal is analysed in its network territory, its quartier Q (2 nodes).
     settings.REGISTRY_ANALYSIS = {**settings.REGISTRY_ANALYSIS, "SYNC_MAX_NODES": 1}
@@ -325,6 +335,7 @@ def test_jobs_match_the_schema(client, world, settings, monkeypatch):  # noqa: F
         "/api/analysis/influence-map": "/api/analysis/influence-map",
         "/api/analysis/interlocks": "/api/analysis/interlocks",
         f"/api/analysis/bodies/{world.b1.pk}/renewal": "/api/analysis/bodies/{id}/renewal",
+        f"/api/analysis/bodies/{world.b1.pk}/recruitment": "/api/analysis/bodies/{id}/recruitment",
     }
     locations = []
     for url, path in routes.items():

@@ -397,6 +397,8 @@ def test_analyses_answer_typed_documents(generated, api, world):
     parsed(influence, document, 200)
     renewal = g.op("analysis.analysis_body_renewal").sync_detailed(world.body.id, client=api)
     parsed(renewal, response_model(renewal), 200)
+    pool = g.op("analysis.analysis_body_recruitment").sync_detailed(world.body.id, client=api)
+    parsed(pool, response_model(pool), 200)
 
 
 def response_model(response) -> type:

@@ -210,6 +210,7 @@ def every_get_url(world: World) -> list[str]:
         reverse("analysis-evolution") + territory,
         reverse("analysis-actor-network", args=[inside.person.pk]),
         reverse("analysis-body-renewal", args=[inside.body.pk]),
+        reverse("analysis-body-recruitment", args=[inside.body.pk]),
         reverse("analysis-paths") + f"?from={inside.person.pk}&to={inside.organization.pk}",
     ]
     return urls

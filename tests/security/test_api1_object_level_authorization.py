@@ -37,6 +37,7 @@ OBJECT_ROUTES = [
     ("body-members", "body"),
     ("analysis-actor-network", "actor"),
     ("analysis-body-renewal", "body"),
+    ("analysis-body-recruitment", "body"),
     ("actor-personal-data-export", "actor"),
 ]
 #: Routes analysing or exporting a whole territory (``?territory=``).

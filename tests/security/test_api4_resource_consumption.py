@@ -193,6 +193,7 @@ ANALYSIS_URLS = [
     ("analysis-renewal", None),
     ("analysis-actor-network", "person"),
     ("analysis-body-renewal", "body"),
+    ("analysis-body-recruitment", "body"),
 ]
 
 

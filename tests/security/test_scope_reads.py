@@ -351,12 +351,15 @@ def test_stakeholders_have_no_entry_for_an_outside_member(world):
         "/api/analysis/interlocks",
         "/api/analysis/renewal",
         "body-renewal",
+        "body-recruitment",
         "/api/analysis/evolution",
     ],
 )
 def test_other_analyses_hold_nothing_out_of_reach(world, url):
     if url == "body-renewal":
         url = f"/api/analysis/bodies/{world.body.pk}/renewal"
+    if url == "body-recruitment":
+        url = f"/api/analysis/bodies/{world.body.pk}/recruitment"
     if url == "/api/analysis/evolution":  # dates, not as_of: the year before, then AS_OF
         response = world.scoped.get(url, {"to": AS_OF, "territory": TERRITORY["A"]})
         assert response.status_code == 200, response.content[:400]

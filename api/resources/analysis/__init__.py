@@ -9,6 +9,7 @@ every answer, for the OpenAPI document (the answers themselves are rendered by
 
 from api.resources.analysis.evolution import EvolutionView
 from api.resources.analysis.obligations import ObligationsView
+from api.resources.analysis.recruitment import BodyRecruitmentView
 from api.resources.analysis.views import (
     ActorNetworkView,
     AnalysisJobView,
@@ -23,6 +24,7 @@ from api.resources.analysis.views import (
 __all__ = [
     "ActorNetworkView",
     "AnalysisJobView",
+    "BodyRecruitmentView",
     "BodyRenewalView",
     "EvolutionView",
     "InfluenceMapView",

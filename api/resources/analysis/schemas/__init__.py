@@ -9,6 +9,7 @@ from api.resources.analysis.schemas.network import (
     PathsSerializer,
     StakeholdersSerializer,
 )
+from api.resources.analysis.schemas.recruitment import BodyRecruitmentSerializer
 from api.resources.analysis.schemas.renewal import (
     BodyRenewalSerializer,
     RenewalRankingSerializer,
@@ -17,6 +18,7 @@ from api.resources.analysis.schemas.renewal import (
 __all__ = [
     "ActorNetworkSerializer",
     "AnalysisJobSerializer",
+    "BodyRecruitmentSerializer",
     "BodyRenewalSerializer",
     "EvolutionSerializer",
     "InfluenceMapSerializer",
