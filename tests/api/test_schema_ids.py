@@ -25,7 +25,7 @@ SCHEMA = committed_schema()
 #: kind. A key of the graph, declared once, not a second type of the database id.
 NODE_ID_SCHEMA = {"type": "string", "pattern": "^[ab][0-9]+$"}
 #: Where a territory is shown by its natural key alone, for display (no id to type).
-TERRITORY_SHOWN_BY_KEY = {"InfluenceMapNode.territory"}
+TERRITORY_SHOWN_BY_KEY = {"InfluenceMapNode.territory", "RecruitmentCandidate.territory"}
 #: What describes a schema without typing it.
 NOTES = {"description", "nullable", "readOnly", "writeOnly", "title"}
 

@@ -32,7 +32,7 @@ from django.test import Client
 from django.test.testcases import LiveServerThread
 from rest_framework.test import APIClient
 
-from registry.models import Territory
+from registry.models import Actor, Territory
 from registry.models.staff import StaffTerritory
 from tests.api.conftest import make_key
 from tests.conftest import seeded_demo
@@ -47,8 +47,9 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS") or Path(__file__).parent.paren
 PARIS = "commune:75056"
 #: Exists in the demo, and lies beside Paris (out of reach of a key limited to Paris).
 BESIDE_PARIS = "region:24"
-#: The other end of the path test: Ville de Paris.
-PATH_TO = "a1"
+#: The other end of the path test: Ville de Paris (found by name: ids depend on what the
+#: worker's earlier test files created).
+PATH_TO_NAME = "Ville de Paris"
 #: Milliseconds the page may take to load and draw a map (the first one is computed).
 LOAD_MS = 60_000
 EXPECTED_REFUSAL = re.compile(
@@ -108,8 +109,10 @@ def site(django_db_setup, django_db_blocker):
             "renewal": _api(key, f"/api/analysis/renewal?territory={PARIS}"),
         }
         source, _bodies = node_with_bodies(facts["map"])
+        facts["path_to"] = f"a{Actor.objects.get(name=PATH_TO_NAME).pk}"
         facts["path"] = _api(
-            key, f"/api/analysis/paths?from={source[1:]}&to={PATH_TO[1:]}&territory={PARIS}"
+            key,
+            f"/api/analysis/paths?from={source[1:]}&to={facts['path_to'][1:]}&territory={PARIS}",
         )
         connection.inc_thread_sharing()
         server = _ServerThread(

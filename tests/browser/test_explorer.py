@@ -24,7 +24,6 @@ from tests.browser.conftest import (
     BESIDE_PARIS,
     LOAD_MS,
     PARIS,
-    PATH_TO,
     artifact,
     node_with_bodies,
 )
@@ -172,7 +171,7 @@ def test_the_renewal_list_shows_the_bodies_of_the_territory_in_rank_order(open_p
 
 def test_choosing_two_actors_highlights_the_strongest_path(open_page, site):
     source, _bodies = node_with_bodies(site["map"])
-    target = PATH_TO
+    target = site["path_to"]
     expected = site["path"]
     assert expected["found"] and expected["source"] == source
     steps = ",".join(step["node"] for step in expected["strongest"]["steps"])
