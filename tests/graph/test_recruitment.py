@@ -174,14 +174,22 @@ def test_ranking_scores_reasons_and_tie_break_by_id():
     assert codes[3] == ["college", "community", "sub_territory"]
     assert codes[9] == ["community", "sub_territory", "other_seats"]
     assert codes[12] == ["category"]
+    # whether a person's personal data are held is personal data: told with the scope only
     assert {c.actor_id: c.contact for c in result.candidates} == {
-        3: "allowed",
+        3: None,
         4: "organization",
-        10: "not_recorded",
+        10: None,
         9: "organization",
-        12: "allowed",
+        12: None,
     }
     assert result.unranked == 1  # a11
+    contacts = {c.actor_id: c.contact for c in pool(personal=True).candidates}
+    assert {k: contacts[k] for k in (4, 9, 10, 12)} == {
+        4: "organization",
+        9: "organization",
+        10: "not_recorded",
+        12: "allowed",
+    }
 
 
 def test_excluded_counts_per_reason():
@@ -282,7 +290,7 @@ def test_which_lawful_bases_allow_a_contact(basis, kept):
         dataclasses.replace(c, lawful_basis=basis) if c.actor_id == 3 else c
         for c in candidates(False)
     ]
-    result = pool(cands=cands)
+    result = pool(personal=True, cands=cands)
     listed = {c.actor_id: c.contact for c in result.candidates}
     assert (3 in listed) == kept
     if kept:

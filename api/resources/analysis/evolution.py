@@ -24,6 +24,7 @@ from api.resources.analysis.views import answers
 from graph import loaders
 from graph.evolution import MAX_SNAPSHOTS, STEPS, TOP_PAGERANK, TooManyDates, snapshot_dates
 from graph.evolution.dates import plus_months
+from registry.params import DATE_MIN
 
 _STEP_HELP = ", ".join(f"`{name}` ({months} month(s))" for name, months in STEPS.items())
 
@@ -64,8 +65,16 @@ class EvolutionQuery(serializers.Serializer):
 def _dates(query: dict) -> tuple[dt.date, ...]:
     end = query.get("to") or timezone.localdate()
     start = query.get("from") or plus_months(end, -STEPS["year"])
+    if start < DATE_MIN:
+        # The default (a year before `to`) is out of the dates a parameter may give.
+        raise exceptions.ValidationError(
+            {"from": [f"Give `from`: a year before `to` is before {DATE_MIN.isoformat()}."]}
+        )
     if start >= end:
-        raise exceptions.ValidationError({"to": ["Must be after `from`."]})
+        # Name the parameter the caller gave: `from` alone is after today.
+        name = "to" if query.get("to") else "from"
+        message = "Must be after `from`." if name == "to" else "Must be before `to` (today)."
+        raise exceptions.ValidationError({name: [message]})
     try:
         return snapshot_dates(start, end, query["step"])
     except TooManyDates:

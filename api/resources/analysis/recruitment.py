@@ -9,6 +9,7 @@ assessment). A body out of the key's reach answers the 404 of a missing id. With
 from __future__ import annotations
 
 import orjson
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 
@@ -105,6 +106,8 @@ class BodyRecruitmentView(AnalysisView):
             "top": query.get("top"),
             "limit": query["limit"],
             "personal": personal,
+            # Retention dates are judged on this day (api.analysis.recruitment).
+            "today": timezone.localdate().isoformat(),
         }
         response = self.answer(request, territory_id=home, params=params)
         if personal and response.status_code == 200:

@@ -1,0 +1,49 @@
+"""``GET /api/analysis/evolution``: what a hostile review found (issue 14), on the town of
+``test_evolution`` (commune C: B1, B2; commune D beside it)."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from .test_evolution import URL, client, town  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        # the default `from` (a year before `to`) would fall before 1900-01-01: a 500 before
+        ({"to": "1900-01-01"}, "from"),
+        ({"to": "1900-12-31"}, "from"),
+        # `from` after today with no `to`: the parameter given is named, not the default
+        ({"from": "2999-01-01"}, "from"),
+        ({"from": "2999-01-01", "to": ""}, "from"),
+        # both given, in the wrong order or equal: `to`
+        ({"from": "2026-06-01", "to": "2026-06-01"}, "to"),
+        ({"from": "2026-06-02", "to": "2026-06-01"}, "to"),
+        ({"from": "0001-01-01", "to": "2026-06-01"}, "from"),
+        ({"from": "2024-06-01", "to": "9999-12-31"}, "to"),
+        ({"from": "2024-06-01", "to": "2026-06-01", "step": ""}, None),
+        ({"from": "2024-06-01", "to": "2026-06-01", "step": "Year"}, "step"),
+        ({"from": "٢٠٢٤-06-01", "to": "2026-06-01"}, "from"),
+        ({"from": "2024-06-01", "to": "2026-06-01", "seed": "1" * 30}, "seed"),
+    ],
+)
+def test_hostile_dates_are_problems_naming_the_parameter(client, town, params, field):  # noqa: F811
+    client.raise_request_exception = False
+    response = client.get(URL, {"territory": town["c"].pk, **params})
+    if field is None:
+        assert response.status_code == 200, response.content
+        return
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = orjson.loads(response.content)
+    assert [e["parameter"] for e in body["errors"]] == [field], body
+
+
+def test_the_first_year_a_parameter_may_give_is_served(client, town):  # noqa: F811
+    response = client.get(URL, {"territory": town["c"].pk, "to": "1901-01-01"})
+    assert response.status_code == 200, response.content
+    assert orjson.loads(response.content)["dates"] == ["1900-01-01", "1901-01-01"]
