@@ -94,7 +94,7 @@ def body_recruitment(request: Request):
         # Retention is judged today (or on a later `as_of`): an older `as_of` never
         # brings back data whose retention has passed. `today` is a parameter, so the
         # cached answer changes with the day.
-        retention_on=max(request.as_of, parse_date(p["today"])),
+        retention_on=max(request.as_of, parse_date(p.get("today") or request.as_of)),
     )
     places = assessed.places()
     document = {

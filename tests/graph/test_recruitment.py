@@ -296,3 +296,72 @@ def test_which_lawful_bases_allow_a_contact(basis, kept):
     if kept:
         assert listed[3] == ("not_recorded" if basis is None else "allowed")
     assert dict(result.excluded)["lawful_basis"] == (1 if kept else 2)
+
+
+def _ranked(*fits):
+    """Candidates in rank order, the i-th (actor id i + 1) fitting college ``fits[i]``."""
+    from graph.recruitment import Candidate
+
+    return [
+        Candidate(
+            rank=i + 1, actor_id=i + 1, name=f"c{i + 1}", kind="person", category="resident",
+            territory="", community=None, seats=0, score=10.0 - i, college_id=college,
+            contact=None, reasons=(),
+        )
+        for i, college in enumerate(fits)
+    ]  # fmt: skip
+
+
+def _colleges(**vacant):
+    from graph.recruitment import CollegeNeed
+
+    return [
+        CollegeNeed(int(k[1:]), k, v, 0, v, "members", ("resident",)) for k, v in vacant.items()
+    ]
+
+
+def test_each_college_is_filled_by_the_best_ranked_who_fit_it_before_anyone_else():
+    """c1..c3 fit college 1 (2 seats), c4 and c5 college 2 (1 seat): c3, ranked above c4,
+    fits a full college; c4 takes the seat of college 2, not c3 (by hand)."""
+    from graph.recruitment.simulate import seat
+
+    ranked, colleges = _ranked(1, 1, 1, 2, 2), _colleges(c1=2, c2=1)
+    assert [(s.actor_id, s.college_id) for s in seat(ranked, colleges, 3)] == [
+        (1, 1), (2, 1), (4, 2),
+    ]  # fmt: skip
+    # a top above the vacant seats: the next best (c3, then c5) sit outside any college
+    assert [(s.actor_id, s.college_id) for s in seat(ranked, colleges, 5)] == [
+        (1, 1), (2, 1), (3, None), (4, 2), (5, None),
+    ]  # fmt: skip
+    # top 1: the best candidate only
+    assert [(s.actor_id, s.college_id) for s in seat(ranked, colleges, 1)] == [(1, 1)]
+    # a candidate fitting no college takes the first seat left after those who fit:
+    # c2 fits college 1 (1 of 2 seats), c1 then takes its other seat (body order)
+    assert [(s.actor_id, s.college_id) for s in seat(_ranked(None, 1), colleges, 3)] == [
+        (1, 1), (2, 1),
+    ]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    fits=st.lists(st.sampled_from([1, 2, 3, None]), max_size=12),
+    vacant=st.tuples(*[st.integers(0, 4)] * 3),
+    top=st.integers(0, 15),
+)
+def test_seating_never_overfills_a_college_and_seats_min_top_candidates(fits, vacant, top):
+    from graph.recruitment.simulate import seat
+
+    colleges = _colleges(c1=vacant[0], c2=vacant[1], c3=vacant[2])
+    seated = seat(_ranked(*fits), colleges, top)
+    assert len(seated) == min(top, len(fits))
+    assert len({s.actor_id for s in seated}) == len(seated)
+    for c in colleges:
+        assert sum(s.college_id == c.id for s in seated) <= c.vacant
+    # no college seat is left empty while someone who fits it waits outside the seated
+    seated_ids = {s.actor_id for s in seated}
+    if len(seated) == top:
+        return
+    for c in colleges:
+        taken = sum(s.college_id == c.id for s in seated)
+        waiting = [i + 1 for i, f in enumerate(fits) if f == c.id and i + 1 not in seated_ids]
+        assert taken == c.vacant or not waiting

@@ -78,12 +78,14 @@ class BodyRecruitmentView(AnalysisView):
             "Left out and counted in `excluded`: the body's host authority, members already, actors in 3 or more other "
             "bodies, persons whose lawful basis does not allow a contact (only `consent` and "
             "`public_task` do; `legitimate_interests` cannot serve a public authority, GDPR "
-            "art. 6(1)), whose retention date is passed, or who were erased. Persons with no "
-            "personal data are kept, with `contact` = `not_recorded`. `simulation`: every "
-            "indicator and the score before and after the top `top` candidates (default: "
-            "the vacant seats) take seats from `as_of`. Without the `personal_data` scope "
-            "gender and age are neither used nor shown; with it they are, with the contact "
-            "details of the persons who may be contacted, and the read is logged."
+            "art. 6(1)), whose retention date is passed (judged today, or on a later "
+            "`as_of`), or who were erased. Persons with no personal data are kept, with "
+            "`contact` = `not_recorded`. `simulation`: every indicator and the score before "
+            "and after `top` candidates (default: the vacant seats) take seats from `as_of`: "
+            "each college's vacant seats go to the best-ranked who fit it, the rest to the "
+            "next in rank order. Without the `personal_data` scope gender and age are "
+            "neither used nor shown, nor a person's `contact` (null); with it they are, with "
+            "the contact details of the persons who may be contacted, and the read is logged."
         ),
         parameters=[RecruitmentQuery],
         responses=answers(BodyRecruitmentSerializer, "The recruitment pool."),
