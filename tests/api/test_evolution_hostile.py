@@ -47,3 +47,14 @@ def test_the_first_year_a_parameter_may_give_is_served(client, town):  # noqa: F
     response = client.get(URL, {"territory": town["c"].pk, "to": "1901-01-01"})
     assert response.status_code == 200, response.content
     assert orjson.loads(response.content)["dates"] == ["1900-01-01", "1901-01-01"]
+
+
+def test_the_date_problems_are_said_in_french(client, town):  # noqa: F811
+    response = client.get(
+        URL,
+        {"territory": town["c"].pk, "to": "1900-06-01"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.status_code == 400
+    detail = orjson.loads(response.content)["errors"][0]["detail"]
+    assert detail == "Donnez `from` : un an avant `to` tombe avant le 1900-01-01."

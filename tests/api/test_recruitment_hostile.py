@@ -82,3 +82,20 @@ def test_the_answers_validate_against_the_committed_schema(world):  # noqa: F811
     check(get(no_personal(), world["body"]), url)
     check(get(full(), world["body"]), url)
     check(get(no_personal(), world["body"], as_of="1900-01-01", top=0, limit=1), url)
+
+
+def test_the_404_of_a_body_out_of_reach_is_the_missing_ids_in_french_too(world):  # noqa: F811
+    client = client_for(make_key(scopes=("read", "analysis"), territory=world["q2"])[1])
+    french = {"Accept-Language": "fr"}
+    hidden = client.get(f"/api/analysis/bodies/{world['body'].pk}/recruitment", headers=french)
+    missing = client.get("/api/analysis/bodies/999999/recruitment", headers=french)
+    assert hidden.status_code == missing.status_code == 404
+    a, b = orjson.loads(hidden.content), orjson.loads(missing.content)
+    assert (
+        a["detail"]
+        == b["detail"]
+        == "Aucune instance que vous pouvez analyser n'a cet identifiant."
+    )
+    assert {k: v for k, v in a.items() if k not in ("instance", "request_id")} == {
+        k: v for k, v in b.items() if k not in ("instance", "request_id")
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import orjson
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 
@@ -53,7 +54,7 @@ def visible_body(request, pk: int) -> Body:
         .first()
     )
     if body is None:
-        raise exceptions.NotFound("No body you may analyse has this id.")
+        raise exceptions.NotFound(_("No body you may analyse has this id."))
     return body
 
 
@@ -97,7 +98,7 @@ class BodyRecruitmentView(AnalysisView):
             territory_id = self.territory(request, default=body.territory_id)
             if not territory_within(body.territory_id, territory_id):
                 raise exceptions.ValidationError(
-                    {"territory": ["The body is not in this territory."]}
+                    {"territory": [_("The body is not in this territory.")]}
                 )
         reach = Reach.of(request).territory_id
         home = loaders.network_territories(body_ids=[pk], reach_territory_id=reach)[pk]
