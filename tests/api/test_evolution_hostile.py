@@ -58,3 +58,19 @@ def test_the_date_problems_are_said_in_french(client, town):  # noqa: F811
     assert response.status_code == 400
     detail = orjson.loads(response.content)["errors"][0]["detail"]
     assert detail == "Donnez `from` : un an avant `to` tombe avant le 1900-01-01."
+
+
+def test_a_write_elsewhere_leaves_the_evolution_cached(client, town):  # noqa: F811
+    from registry.services.actors import actor_create
+    from registry.services.territories import territory_create
+
+    # Not D: d1 sits in B2 and lives in D, so what is filed under D refreshes C's answers.
+    e = territory_create(level="commune", code="97009", name="Commune E")
+    query = {"territory": town["c"].pk, "from": "2024-06-01", "to": "2026-06-01"}
+    first = client.get(URL, query)
+    assert first["X-Analysis-Cache"] == "miss"
+    actor_create(kind="person", category="resident", name="Elsewhere", territory=e)
+    again = client.get(URL, query)
+    assert again["X-Analysis-Cache"] == "hit" and again.content == first.content
+    actor_create(kind="person", category="resident", name="Here", territory=town["c"])
+    assert client.get(URL, query)["X-Analysis-Cache"] == "miss"
