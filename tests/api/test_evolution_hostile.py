@@ -74,3 +74,31 @@ def test_a_write_elsewhere_leaves_the_evolution_cached(client, town):  # noqa: F
     assert again["X-Analysis-Cache"] == "hit" and again.content == first.content
     actor_create(kind="person", category="resident", name="Here", territory=town["c"])
     assert client.get(URL, query)["X-Analysis-Cache"] == "miss"
+
+
+def test_empty_and_changing_territories_match_the_committed_schema(client, town):  # noqa: F811
+    """Shapes the town alone lacks: a territory with nothing in it (no node, no community,
+    core 0), and a body founded between the two dates (in the last snapshot only)."""
+    import datetime as dt
+
+    from registry.services.bodies import body_create
+    from registry.services.territories import territory_create
+    from tests.api.test_analysis_schema import check
+
+    empty = territory_create(level="commune", code="97008", name="Commune vide")
+    doc = check(
+        client.get(URL, {"territory": empty.pk, "from": "2024-06-01", "to": "2026-06-01"}), URL
+    )
+    last = doc["snapshots"][-1]
+    assert (last["nodes"], last["core_k"], last["core"], last["communities"]) == (0, 0, [], [])
+    assert doc["changes"]["score_moves"] == doc["changes"]["merges"] == []
+    body_create(
+        name="Conseil B3", body_type="conseil_citoyen", territory=town["c"],
+        founding_date=dt.date(2025, 3, 1),
+    )  # fmt: skip
+    doc = check(
+        client.get(URL, {"territory": town["c"].pk, "from": "2024-06-01", "to": "2026-06-01"}), URL
+    )
+    labels = [[b["label"] for b in s["bodies"]] for s in doc["snapshots"]]
+    assert "Conseil B3" not in labels[0] and "Conseil B3" in labels[-1]
+    assert "Conseil B3" not in {m["label"] for m in doc["changes"]["score_moves"]}
