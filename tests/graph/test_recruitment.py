@@ -365,3 +365,48 @@ def test_seating_never_overfills_a_college_and_seats_min_top_candidates(fits, va
         taken = sum(s.college_id == c.id for s in seated)
         waiting = [i + 1 for i, f in enumerate(fits) if f == c.id and i + 1 not in seated_ids]
         assert taken == c.vacant or not waiting
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.sampled_from(["person", "organization"]),
+            st.sampled_from(["resident", "association", "company", "elected_official"]),
+            st.sampled_from([None, "consent", "public_task", "contract", "legitimate_interests"]),
+            st.sampled_from([None, dt.date(2020, 1, 1), dt.date(2030, 1, 1)]),
+            st.booleans(),
+            st.sampled_from([None, "female", "male"]),
+        ),
+        max_size=12,
+    ),
+    personal=st.booleans(),
+)
+def test_every_actor_is_ranked_left_out_or_unranked_once(picks, personal):
+    """Whatever the actors: each one is in exactly one of the ranking, an exclusion or
+    ``unranked``; the ranking is by score then id; without ``personal`` no gender or age
+    reason, gender, age band, channel or person's contact is given."""
+    cands = [
+        CandidateFacts(
+            100 + i, f"X{i}", kind, category, "quartier:Q1",
+            lawful_basis=basis if kind == "person" else None,
+            retention_until=until if kind == "person" else None,
+            erased=erased and kind == "person",
+            gender=gender if personal and kind == "person" else None,
+            birth_year=1990 if personal and kind == "person" else None,
+            channels=(("email", f"x{i}@example.org"),) if personal and kind == "person" else (),
+        )
+        for i, (kind, category, basis, until, erased, gender) in enumerate(picks)
+    ]  # fmt: skip
+    result = pool(personal=personal, cands=cands, limit=50)
+    assert result.candidates_total + sum(n for _r, n in result.excluded) + result.unranked == len(
+        cands
+    )
+    order = [(-c.score, c.actor_id) for c in result.candidates]
+    assert order == sorted(order)
+    assert [c.rank for c in result.candidates] == list(range(1, len(result.candidates) + 1))
+    if not personal:
+        for c in result.candidates:
+            assert (c.gender, c.age_band, c.channels) == (None, None, ())
+            assert not {r.code for r in c.reasons} & {"gender", "age_band"}
+            assert c.contact == ("organization" if c.kind == "organization" else None)
