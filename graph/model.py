@@ -197,7 +197,8 @@ class PeerMember:
     ``gender`` and ``birth_year`` are for aggregates only, like ``MemberFacts``;
     ``place`` is the member's sub-territory ("level:code", "" when unknown or not
     below the network territory). A member out of the reader's reach has every
-    attribute unknown.
+    attribute unknown (``kind`` ""). The diversity strengths compare persons with the
+    territory's persons, so they leave out ``kind`` "organization".
     """
 
     body_id: int
@@ -206,6 +207,7 @@ class PeerMember:
     gender: str | None
     birth_year: int | None
     place: str
+    kind: str = "person"
 
 
 # --- from facts to a weighted simple graph ---------------------------------------------

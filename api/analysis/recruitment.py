@@ -20,6 +20,7 @@ from graph import loaders
 from graph.model import MemberFacts, body_node
 from graph.recruitment import Pool, recruitment_pool, with_members
 from graph.renewal import assess_body, body_network, decision_distances
+from registry.params import parse_date
 
 JSON = "application/json"
 
@@ -90,6 +91,10 @@ def body_recruitment(request: Request):
         limit=p["limit"],
         host_id=loaders.body_host(body_id),
         place_names=loaders.place_names(territory_id=home),
+        # Retention is judged today (or on a later `as_of`): an older `as_of` never
+        # brings back data whose retention has passed. `today` is a parameter, so the
+        # cached answer changes with the day.
+        retention_on=max(request.as_of, parse_date(p.get("today") or request.as_of)),
     )
     places = assessed.places()
     document = {

@@ -31,7 +31,7 @@ from graph import loaders
 from registry.params import parse_date
 
 #: Bumped when the shape of a cached answer changes, so old entries are ignored.
-CACHE_SCHEMA = 3
+CACHE_SCHEMA = 4
 
 
 @dataclass(frozen=True)

@@ -99,20 +99,24 @@ def college_categories(
     and past): the organization a member sat on behalf of (a designated person speaks for
     an association), else the member; each actor or organization counted once. One query.
 
-    Members out of the reader's reach do not count (their category is not theirs to see,
-    as in ``body_facts``).
+    Members out of the reader's reach, or sitting on behalf of an organization out of it,
+    do not count (their category is not theirs to see, as in ``body_facts``).
     """
     rows = (
         Membership.objects.filter(body_id=body_id, start_date__lte=as_of, college__isnull=False)
-        .annotate(inside=_inside(reach_territory_id, "actor__territory_id"))
+        .annotate(
+            inside=_inside(reach_territory_id, "actor__territory_id"),
+            behalf_inside=_inside(reach_territory_id, "on_behalf_of__territory_id"),
+        )
         .values_list(
             "college_id", "actor_id", "actor__category",
-            "on_behalf_of_id", "on_behalf_of__category", "inside",
+            "on_behalf_of_id", "on_behalf_of__category", "inside", "behalf_inside",
         )
     )  # fmt: skip
     seen: dict[int, dict[int, str]] = {}
-    for college, actor, category, behalf, behalf_category, inside in rows:
-        if not inside:
+    for college, actor, category, behalf, behalf_category, inside, behalf_inside in rows:
+        # An organization out of reach is known by id and name only: not its category.
+        if not inside or (behalf is not None and not behalf_inside):
             continue
         who, what = (behalf, behalf_category) if behalf is not None else (actor, category)
         if what:

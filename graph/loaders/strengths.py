@@ -110,17 +110,18 @@ def peer_members(
             "actor__personal_data__birth_year",
             "actor__territory_id",
             "inside",
+            "actor__kind",
         )
     )
     places = sub_territories(territory_id, sorted({r[5] for r in rows if r[5] is not None}))
     seen: set[tuple[int, int]] = set()
     members = []
-    for body_id, actor_id, category, gender, year, home, inside in rows:
+    for body_id, actor_id, category, gender, year, home, inside, kind in rows:
         if (body_id, actor_id) in seen:
             continue
         seen.add((body_id, actor_id))
         if not inside:
-            category, gender, year, home = "", None, None, None
+            category, gender, year, home, kind = "", None, None, None, ""
         members.append(
             PeerMember(
                 body_id=body_id,
@@ -129,6 +130,7 @@ def peer_members(
                 gender=gender if gender in ("female", "male", "other") else None,
                 birth_year=year,
                 place=places.get(home, "") if home is not None else "",
+                kind=kind,
             )
         )
     return tuple(members)

@@ -77,8 +77,9 @@ class Candidate:
     score: float
     college_id: int | None  # the college it would fill (None: outside colleges or none)
     #: "allowed" (person, lawful basis allows it), "organization" (through its public
-    #: channels) or "not_recorded" (person with no personal-data row: no contact held).
-    contact: str
+    #: channels) or "not_recorded" (person with no personal-data row: no contact held);
+    #: None for a person when the reader lacks the personal_data scope.
+    contact: str | None
     reasons: tuple[Reason, ...]
     gender: str | None = None  # personal data only
     age_band: str | None = None  # personal data only

@@ -197,6 +197,7 @@ def recruitment_pool(
     college_categories: Mapping[int, Mapping[str, int]] | None = None,
     host_id: int | None = None,
     place_names: Mapping[str, str] | None = None,
+    retention_on: dt.date | None = None,
 ) -> Pool:
     """Rank the territory's actors who could take part in the body's renewal.
 
@@ -209,7 +210,10 @@ def recruitment_pool(
     authority that runs the body; ``place_names`` names the sub-territories
     (``level:code`` -> name). Order: score (high first), then actor id. ``top``
     (default: the vacant seats) candidates are seated in the simulation (``assess``).
-    Without ``personal``, neither gender nor age is used nor shown.
+    Without ``personal``, neither gender nor age is used nor shown. ``retention_on``
+    (default ``as_of``) is the day retention dates are judged on: the caller gives the
+    later of ``as_of`` and today, since data past retention today may not be used to
+    recruit, whatever the date analysed.
     """
     current = current_actors(facts, as_of)
     colleges = college_needs(facts, current, college_categories)
@@ -248,7 +252,7 @@ def recruitment_pool(
             candidate,
             sitting=candidate.actor_id in sitting_now,
             seats=seats,
-            as_of=as_of,
+            as_of=retention_on or as_of,
             multi_min=multi_membership_min,
             host_id=host_id,
         )
@@ -318,9 +322,13 @@ def recruitment_pool(
     )
 
 
-def _contact(candidate: CandidateFacts) -> str:
+def _contact(candidate: CandidateFacts, personal: bool) -> str | None:
+    """How to approach the candidate. Whether the registry holds a person's personal data,
+    and under which lawful basis, is itself personal data: None without ``personal``."""
     if candidate.kind == "organization":
         return "organization"
+    if not personal:
+        return None
     return "not_recorded" if candidate.lawful_basis is None else "allowed"
 
 
@@ -337,9 +345,9 @@ def _candidate(rank: int, score: float, data: dict, personal: bool) -> Candidate
         seats=data["seats"],
         score=score,
         college_id=data["college_id"],
-        contact=_contact(c),
+        contact=_contact(c, personal),
         reasons=data["reasons"],
         gender=c.gender if personal else None,
         age_band=data["band"] if personal else None,
-        channels=c.channels if personal and _contact(c) == "allowed" else (),
+        channels=c.channels if _contact(c, personal) == "allowed" else (),
     )

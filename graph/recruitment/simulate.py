@@ -23,19 +23,33 @@ Assess = Callable[[tuple[MemberFacts, ...]], Assessment]
 
 
 def seat(ranked: Sequence[Candidate], colleges: Sequence[CollegeNeed], top: int) -> list[Seating]:
-    """The first ``top`` candidates, each given a seat: in the college it fits if a vacant
-    seat is left there, else the first college with a vacant seat left (body order),
-    else outside any college (the body is then over its seats)."""
+    """``top`` candidates given a seat, in rank order.
+
+    First, each college's vacant seats go to the best-ranked candidates who fit it (their
+    ``college_id``): a resident ranked high never takes the seat of an associations
+    college that an association lower in the list fits. Then the seats left, and a
+    ``top`` above the vacant seats, go to the best-ranked candidates not yet seated: in
+    the first college with a vacant seat left (body order), else outside any college (the
+    body is then over its seats).
+    """
     left = {c.id: c.vacant for c in colleges}
-    seated = []
-    for candidate in ranked[:top]:
-        college = candidate.college_id if left.get(candidate.college_id, 0) > 0 else None
-        if college is None:
-            college = next((c.id for c in colleges if left[c.id] > 0), None)
-        if college is not None or None in left:
-            left[college] = left.get(college, 0) - 1
-        seated.append(Seating(candidate.actor_id, college))
-    return seated
+    chosen: dict[int, int | None] = {}  # rank index -> college
+    for index, candidate in enumerate(ranked):
+        if len(chosen) >= top:
+            break
+        if left.get(candidate.college_id, 0) > 0:
+            left[candidate.college_id] -= 1
+            chosen[index] = candidate.college_id
+    for index, _candidate in enumerate(ranked):
+        if len(chosen) >= top:
+            break
+        if index in chosen:
+            continue
+        college = next((c.id for c in colleges if left[c.id] > 0), None)
+        if college is not None:
+            left[college] -= 1
+        chosen[index] = college
+    return [Seating(ranked[i].actor_id, chosen[i]) for i in sorted(chosen)]
 
 
 def added_members(

@@ -502,3 +502,30 @@ def test_the_readme_example_runs_as_written(generated, api, world, live_server, 
     exec(compile(code.replace(EXAMPLE_HOST, live_server.url), str(README), "exec"), namespace)
     assert capsys.readouterr().out == "1 new members\n"
     assert namespace["answer"].status_code == 200
+
+
+def test_recruitment_without_personal_data_and_the_evolution_parse(generated, api, world):
+    """The issue-14 routes as a generated client reads them: a recruitment pool for a key
+    without the ``personal_data`` scope (a person's ``contact`` null), and an evolution
+    (three dates: snapshots, changes) of the commune."""
+    g = generated
+    client_module = importlib.import_module(f"{PACKAGE}.client")
+    _api_key, key = make_key(scopes=("read", "analysis"), name="generated, no personal data")
+    plain = client_module.AuthenticatedClient(
+        base_url=api._base_url,
+        token=key,
+        prefix="Api-Key",
+        raise_on_unexpected_status=True,
+        httpx_args={"event_hooks": {"response": [schema_validation.check_httpx_response]}},
+    )
+    pool = g.op("analysis.analysis_body_recruitment").sync_detailed(world.body.id, client=plain)
+    document = parsed(pool, response_model(pool), 200)
+    assert document.personal_data is False
+    people = [c for c in json.loads(pool.content)["candidates"] if c["kind"] == "person"]
+    assert people and all(c["contact"] is None for c in people)
+    evolution = g.op("analysis.analysis_evolution").sync_detailed(
+        client=api, territory=world.commune.key, from_=dt.date(2025, 1, 1), to=dt.date(2026, 6, 1),
+        step=g.model("AnalysisEvolutionStep").QUARTER,
+    )  # fmt: skip
+    document = parsed(evolution, response_model(evolution), 200)
+    assert len(document.dates) == len(document.snapshots) == 7

@@ -25,7 +25,10 @@ def pool(django_db_setup, django_db_blocker):
     with seeded_demo(django_db_blocker):
         body = Body.objects.get(name=PLANTED["recruitment"])
         home = loaders.network_territories(body_ids=[body.pk])[body.pk]
-        params = {"body": body.pk, "seed": 0, "top": None, "limit": 200, "personal": False}
+        params = {
+            "body": body.pk, "seed": 0, "top": None, "limit": 200, "personal": False,
+            "today": REFERENCE_DATE.isoformat(),
+        }  # fmt: skip
         request = Request(
             kind="body-recruitment",
             territory_id=home,
@@ -55,6 +58,9 @@ def test_the_pool_fills_the_associations_college(pool):
     assert all(c["category"] in college["categories"] for c in fitting)
     seated = [s for s in pool["simulation"]["seated"] if s["college_id"] == college["id"]]
     assert len(seated) == college["vacant"]
+    # filled by those who fit it (associations...), never by residents ranked above them
+    category = {c["actor_id"]: c["category"] for c in pool["candidates"]}
+    assert {category[s["actor_id"]] for s in seated} <= set(college["categories"])
     vacancy = next(i for i in pool["simulation"]["indicators"] if i["code"] == "vacancy")
     assert vacancy["value_after"] < vacancy["value_before"]
     assert pool["simulation"]["score_after"] < pool["simulation"]["score_before"]

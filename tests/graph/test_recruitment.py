@@ -174,14 +174,22 @@ def test_ranking_scores_reasons_and_tie_break_by_id():
     assert codes[3] == ["college", "community", "sub_territory"]
     assert codes[9] == ["community", "sub_territory", "other_seats"]
     assert codes[12] == ["category"]
+    # whether a person's personal data are held is personal data: told with the scope only
     assert {c.actor_id: c.contact for c in result.candidates} == {
-        3: "allowed",
+        3: None,
         4: "organization",
-        10: "not_recorded",
+        10: None,
         9: "organization",
-        12: "allowed",
+        12: None,
     }
     assert result.unranked == 1  # a11
+    contacts = {c.actor_id: c.contact for c in pool(personal=True).candidates}
+    assert {k: contacts[k] for k in (4, 9, 10, 12)} == {
+        4: "organization",
+        9: "organization",
+        10: "not_recorded",
+        12: "allowed",
+    }
 
 
 def test_excluded_counts_per_reason():
@@ -282,9 +290,123 @@ def test_which_lawful_bases_allow_a_contact(basis, kept):
         dataclasses.replace(c, lawful_basis=basis) if c.actor_id == 3 else c
         for c in candidates(False)
     ]
-    result = pool(cands=cands)
+    result = pool(personal=True, cands=cands)
     listed = {c.actor_id: c.contact for c in result.candidates}
     assert (3 in listed) == kept
     if kept:
         assert listed[3] == ("not_recorded" if basis is None else "allowed")
     assert dict(result.excluded)["lawful_basis"] == (1 if kept else 2)
+
+
+def _ranked(*fits):
+    """Candidates in rank order, the i-th (actor id i + 1) fitting college ``fits[i]``."""
+    from graph.recruitment import Candidate
+
+    return [
+        Candidate(
+            rank=i + 1, actor_id=i + 1, name=f"c{i + 1}", kind="person", category="resident",
+            territory="", community=None, seats=0, score=10.0 - i, college_id=college,
+            contact=None, reasons=(),
+        )
+        for i, college in enumerate(fits)
+    ]  # fmt: skip
+
+
+def _colleges(**vacant):
+    from graph.recruitment import CollegeNeed
+
+    return [
+        CollegeNeed(int(k[1:]), k, v, 0, v, "members", ("resident",)) for k, v in vacant.items()
+    ]
+
+
+def test_each_college_is_filled_by_the_best_ranked_who_fit_it_before_anyone_else():
+    """c1..c3 fit college 1 (2 seats), c4 and c5 college 2 (1 seat): c3, ranked above c4,
+    fits a full college; c4 takes the seat of college 2, not c3 (by hand)."""
+    from graph.recruitment.simulate import seat
+
+    ranked, colleges = _ranked(1, 1, 1, 2, 2), _colleges(c1=2, c2=1)
+    assert [(s.actor_id, s.college_id) for s in seat(ranked, colleges, 3)] == [
+        (1, 1), (2, 1), (4, 2),
+    ]  # fmt: skip
+    # a top above the vacant seats: the next best (c3, then c5) sit outside any college
+    assert [(s.actor_id, s.college_id) for s in seat(ranked, colleges, 5)] == [
+        (1, 1), (2, 1), (3, None), (4, 2), (5, None),
+    ]  # fmt: skip
+    # top 1: the best candidate only
+    assert [(s.actor_id, s.college_id) for s in seat(ranked, colleges, 1)] == [(1, 1)]
+    # a candidate fitting no college takes the first seat left after those who fit:
+    # c2 fits college 1 (1 of 2 seats), c1 then takes its other seat (body order)
+    assert [(s.actor_id, s.college_id) for s in seat(_ranked(None, 1), colleges, 3)] == [
+        (1, 1), (2, 1),
+    ]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    fits=st.lists(st.sampled_from([1, 2, 3, None]), max_size=12),
+    vacant=st.tuples(*[st.integers(0, 4)] * 3),
+    top=st.integers(0, 15),
+)
+def test_seating_never_overfills_a_college_and_seats_min_top_candidates(fits, vacant, top):
+    from graph.recruitment.simulate import seat
+
+    colleges = _colleges(c1=vacant[0], c2=vacant[1], c3=vacant[2])
+    seated = seat(_ranked(*fits), colleges, top)
+    assert len(seated) == min(top, len(fits))
+    assert len({s.actor_id for s in seated}) == len(seated)
+    for c in colleges:
+        assert sum(s.college_id == c.id for s in seated) <= c.vacant
+    # no college seat is left empty while someone who fits it waits outside the seated
+    seated_ids = {s.actor_id for s in seated}
+    if len(seated) == top:
+        return
+    for c in colleges:
+        taken = sum(s.college_id == c.id for s in seated)
+        waiting = [i + 1 for i, f in enumerate(fits) if f == c.id and i + 1 not in seated_ids]
+        assert taken == c.vacant or not waiting
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.sampled_from(["person", "organization"]),
+            st.sampled_from(["resident", "association", "company", "elected_official"]),
+            st.sampled_from([None, "consent", "public_task", "contract", "legitimate_interests"]),
+            st.sampled_from([None, dt.date(2020, 1, 1), dt.date(2030, 1, 1)]),
+            st.booleans(),
+            st.sampled_from([None, "female", "male"]),
+        ),
+        max_size=12,
+    ),
+    personal=st.booleans(),
+)
+def test_every_actor_is_ranked_left_out_or_unranked_once(picks, personal):
+    """Whatever the actors: each one is in exactly one of the ranking, an exclusion or
+    ``unranked``; the ranking is by score then id; without ``personal`` no gender or age
+    reason, gender, age band, channel or person's contact is given."""
+    cands = [
+        CandidateFacts(
+            100 + i, f"X{i}", kind, category, "quartier:Q1",
+            lawful_basis=basis if kind == "person" else None,
+            retention_until=until if kind == "person" else None,
+            erased=erased and kind == "person",
+            gender=gender if personal and kind == "person" else None,
+            birth_year=1990 if personal and kind == "person" else None,
+            channels=(("email", f"x{i}@example.org"),) if personal and kind == "person" else (),
+        )
+        for i, (kind, category, basis, until, erased, gender) in enumerate(picks)
+    ]  # fmt: skip
+    result = pool(personal=personal, cands=cands, limit=50)
+    assert result.candidates_total + sum(n for _r, n in result.excluded) + result.unranked == len(
+        cands
+    )
+    order = [(-c.score, c.actor_id) for c in result.candidates]
+    assert order == sorted(order)
+    assert [c.rank for c in result.candidates] == list(range(1, len(result.candidates) + 1))
+    if not personal:
+        for c in result.candidates:
+            assert (c.gender, c.age_band, c.channels) == (None, None, ())
+            assert not {r.code for r in c.reasons} & {"gender", "age_band"}
+            assert c.contact == ("organization" if c.kind == "organization" else None)

@@ -323,6 +323,35 @@ def test_diversity_never_counts_more_than_the_known_members(rows):
         assert item.status == ("strength" if item.value >= 2 else "none")
 
 
+def test_diversity_compares_persons_with_persons_leaving_organizations_out():
+    """The reference is the territory's persons: seated organizations count neither here
+    nor in the other bodies. By hand: other bodies hold 3 resident persons and 2
+    association organizations; without them, residents are 3/3 of the persons, so
+    associations (.3 of the territory) and elected officials (.1) are under-represented;
+    the body's 2 association persons count, its association organization does not (with
+    it, associations would be 2/5 = .4 elsewhere, not under-represented)."""
+    org = dict(kind="organization")
+    peers = Peers(
+        members=(
+            peer(1, 1, "association", "female", 2005, A20),
+            peer(1, 2, "association", "female", 2000, A20),
+            PeerMember(1, 3, "association", None, None, A20, **org),
+            *(peer(2, a, "resident", "male", 1970, A18) for a in (10, 11, 12)),
+            *(PeerMember(2, a, "association", None, None, A18, **org) for a in (20, 21)),
+        ),
+    )
+    found = strengths(body(), profile=PROFILE, peers=peers)
+    categories = found["diversity_categories"]
+    assert (categories.value, categories.status) == (2.0, "strength")
+    assert categories.detail["members"] == categories.detail["known"] == 2
+    assert categories.detail["other_bodies_members"] == 3
+    assert [g["group"] for g in categories.detail["under_represented"]] == [
+        "association", "elected_official",
+    ]  # fmt: skip
+    # the organization is no member of unknown age: both persons' birth years are known
+    assert found["diversity_ages"].detail["known"] == found["diversity_ages"].detail["members"]
+
+
 def test_diversity_unknown_without_profile_or_peers():
     found = strengths(body(), profile=None, peers=PEERS)
     assert found["diversity_categories"].status == "unknown"

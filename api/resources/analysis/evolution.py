@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 
@@ -24,6 +25,7 @@ from api.resources.analysis.views import answers
 from graph import loaders
 from graph.evolution import MAX_SNAPSHOTS, STEPS, TOP_PAGERANK, TooManyDates, snapshot_dates
 from graph.evolution.dates import plus_months
+from registry.params import DATE_MIN
 
 _STEP_HELP = ", ".join(f"`{name}` ({months} month(s))" for name, months in STEPS.items())
 
@@ -64,16 +66,27 @@ class EvolutionQuery(serializers.Serializer):
 def _dates(query: dict) -> tuple[dt.date, ...]:
     end = query.get("to") or timezone.localdate()
     start = query.get("from") or plus_months(end, -STEPS["year"])
+    if start < DATE_MIN:
+        # The default (a year before `to`) is out of the dates a parameter may give.
+        raise exceptions.ValidationError(
+            {"from": [_("Give `from`: a year before `to` is before %(min)s.") % {"min": DATE_MIN}]}
+        )
     if start >= end:
-        raise exceptions.ValidationError({"to": ["Must be after `from`."]})
+        # Name the parameter the caller gave: `from` alone is after today.
+        name = "to" if query.get("to") else "from"
+        message = _("Must be after `from`.") if name == "to" else _("Must be before `to` (today).")
+        raise exceptions.ValidationError({name: [message]})
     try:
         return snapshot_dates(start, end, query["step"])
     except TooManyDates:
         raise exceptions.ValidationError(
             {
                 "step": [
-                    f"More than {MAX_SNAPSHOTS} dates from `from` to `to` at this step: take "
-                    "a longer step or a shorter period."
+                    _(
+                        "More than %(n)s dates from `from` to `to` at this step: take a longer "
+                        "step or a shorter period."
+                    )
+                    % {"n": MAX_SNAPSHOTS}
                 ]
             }
         ) from None
@@ -105,7 +118,7 @@ class EvolutionView(AnalysisView):
     def get(self, request):
         if raw_param(request, "as_of"):
             raise exceptions.ValidationError(
-                {"as_of": ["An evolution has no `as_of`: give `from` and `to`."]}
+                {"as_of": [_("An evolution has no `as_of`: give `from` and `to`.")]}
             )
         query = query_of(request, EvolutionQuery)
         days = _dates(query)

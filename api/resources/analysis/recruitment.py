@@ -9,6 +9,8 @@ assessment). A body out of the key's reach answers the 404 of a missing id. With
 from __future__ import annotations
 
 import orjson
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 
@@ -52,7 +54,7 @@ def visible_body(request, pk: int) -> Body:
         .first()
     )
     if body is None:
-        raise exceptions.NotFound("No body you may analyse has this id.")
+        raise exceptions.NotFound(_("No body you may analyse has this id."))
     return body
 
 
@@ -77,12 +79,14 @@ class BodyRecruitmentView(AnalysisView):
             "Left out and counted in `excluded`: the body's host authority, members already, actors in 3 or more other "
             "bodies, persons whose lawful basis does not allow a contact (only `consent` and "
             "`public_task` do; `legitimate_interests` cannot serve a public authority, GDPR "
-            "art. 6(1)), whose retention date is passed, or who were erased. Persons with no "
-            "personal data are kept, with `contact` = `not_recorded`. `simulation`: every "
-            "indicator and the score before and after the top `top` candidates (default: "
-            "the vacant seats) take seats from `as_of`. Without the `personal_data` scope "
-            "gender and age are neither used nor shown; with it they are, with the contact "
-            "details of the persons who may be contacted, and the read is logged."
+            "art. 6(1)), whose retention date is passed (judged today, or on a later "
+            "`as_of`), or who were erased. Persons with no personal data are kept, with "
+            "`contact` = `not_recorded`. `simulation`: every indicator and the score before "
+            "and after `top` candidates (default: the vacant seats) take seats from `as_of`: "
+            "each college's vacant seats go to the best-ranked who fit it, the rest to the "
+            "next in rank order. Without the `personal_data` scope gender and age are "
+            "neither used nor shown, nor a person's `contact` (null); with it they are, with "
+            "the contact details of the persons who may be contacted, and the read is logged."
         ),
         parameters=[RecruitmentQuery],
         responses=answers(BodyRecruitmentSerializer, "The recruitment pool."),
@@ -94,7 +98,7 @@ class BodyRecruitmentView(AnalysisView):
             territory_id = self.territory(request, default=body.territory_id)
             if not territory_within(body.territory_id, territory_id):
                 raise exceptions.ValidationError(
-                    {"territory": ["The body is not in this territory."]}
+                    {"territory": [_("The body is not in this territory.")]}
                 )
         reach = Reach.of(request).territory_id
         home = loaders.network_territories(body_ids=[pk], reach_territory_id=reach)[pk]
@@ -105,6 +109,8 @@ class BodyRecruitmentView(AnalysisView):
             "top": query.get("top"),
             "limit": query["limit"],
             "personal": personal,
+            # Retention dates are judged on this day (api.analysis.recruitment).
+            "today": timezone.localdate().isoformat(),
         }
         response = self.answer(request, territory_id=home, params=params)
         if personal and response.status_code == 200:

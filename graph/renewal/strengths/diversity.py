@@ -3,13 +3,14 @@ bodies under-represent (categories, age bands, genders, sub-territories).
 
 For one dimension, a group is *under-represented* in the other bodies of the
 network territory when its share among their members (distinct persons whose
-value is known) is below its share in the territory's reference: the persons of
+value is known; organizations seated are left out, here and there) is below its share in the territory's reference: the persons of
 the territory by category, by age band and by sub-territory
 (``TerritoryProfile``), parity (50 / 50) for women and men. The value is the
 number of this body's current members from those groups. Rules, in the detail:
 
 - members whose value is unknown are left out, and the strength is ``unknown``
-  when fewer than half of the body's members have one (as for the gaps);
+  when fewer than half of the body's members (persons, and members out of the
+  reader's reach) have one (as for the gaps);
 - genders: women and men only (the reference is parity);
 - sub-territory: the territory just below the network territory that holds the
   member's home territory (``graph.loaders.facts``); members living elsewhere or
@@ -65,13 +66,16 @@ def diversity(dimension: str) -> Callable[[StrengthContext, StrengthSpec], Stren
         if ctx.peers is None:
             return unknown(spec, "no_peers")
         value = _value(dimension, ctx)
-        here = [m for m in ctx.peers.members if m.body_id == ctx.facts.id]
+        # Persons only: the reference is the territory's persons (organizations have no
+        # age or gender, and their categories are not the persons' ones).
+        persons = [m for m in ctx.peers.members if m.kind != "organization"]
+        here = [m for m in persons if m.body_id == ctx.facts.id]
         known_here = Counter(v for m in here if (v := value(m)) is not None)
         known = sum(known_here.values())
         if not here or 2 * known < len(here):
             return unknown(spec, "unknown_members", known=known, members=len(here))
         others: dict[int, str] = {}
-        for m in ctx.peers.members:
+        for m in persons:
             if m.body_id != ctx.facts.id and (v := value(m)) is not None:
                 others.setdefault(m.actor_id, v)
         if not others:

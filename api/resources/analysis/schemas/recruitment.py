@@ -102,8 +102,10 @@ class RecruitmentCandidateSerializer(serializers.Serializer):
         CONTACTS,
         about="`allowed`: a person whose lawful basis allows a contact; `organization`: "
         "through its own channels; `not_recorded`: a person of whom no personal data is "
-        "held (approach through an organization or a public call).",
-        help_text="How it may be approached.",
+        "held (approach through an organization or a public call). Null for a person "
+        "without the `personal_data` scope (whether personal data are held is one).",
+        allow_null=True,
+        help_text="How it may be approached; null for a person without the `personal_data` scope.",
     )
     reasons = RecruitmentReasonSerializer(many=True, help_text="Why it is proposed.")
     gender = serializers.CharField(
