@@ -98,13 +98,20 @@ class Changes:
     score_moves: tuple[ScoreMove, ...]
 
 
+#: Names a sentence lists before "and N others" (the lists beside it stay complete).
+NAMES_SHOWN = 10
+
+
 def _names(nodes: tuple[str, ...], *snapshots: Snapshot) -> tuple[str, str]:
     if not nodes:
         return ("", "")
     labels: dict[str, str] = {}
     for snapshot in snapshots:
         labels.update(snapshot.labels)
-    return say("names", names=", ".join(labels.get(n, n) for n in nodes))
+    names = ", ".join(labels.get(n, n) for n in nodes[:NAMES_SHOWN])
+    if len(nodes) > NAMES_SHOWN:
+        return say("names_more", names=names, more=len(nodes) - NAMES_SHOWN)
+    return say("names", names=names)
 
 
 def _moves(key: str, before: set[str], after: set[str], a: Snapshot, b: Snapshot, **values):

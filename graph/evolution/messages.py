@@ -22,6 +22,7 @@ EN: dict[str, str] = {
     "score.changed": "; indicators that changed status: {codes}",
     "score.unknown": "The renewal score of {body} is not known on both {first:date} and {last:date}{changed}: complete its records to follow it.",
     "names": " ({names})",
+    "names_more": " ({names} and {more} others)",
 }
 
 FR: dict[str, str] = {
@@ -37,6 +38,7 @@ FR: dict[str, str] = {
     "score.changed": " ; indicateurs qui ont changé de statut : {codes}",
     "score.unknown": "Le score de renouvellement de {body} n'est pas connu à la fois le {first:date} et le {last:date}{changed} : complétez ses données pour le suivre.",
     "names": " ({names})",
+    "names_more": " ({names} et {more} autres)",
 }
 # fmt: on
 

@@ -27,6 +27,7 @@ from graph.evolution import (
     take_snapshot,
 )
 from graph.evolution.dates import plus_months
+from graph.evolution.diff import NAMES_SHOWN
 from graph.evolution.messages import EN, FR
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2026, 1, 1)
@@ -127,6 +128,19 @@ def test_actors_entering_and_leaving_the_core():
         "Entre le 01/01/2024 et le 01/01/2026, le noyau principal (indice de cœur 2 puis 3) "
         "a gagné 2 acteur(s) (A4, A5) et en a perdu 1 (A1)"
     )
+
+
+def test_a_sentence_names_ten_actors_then_counts_the_others():
+    # A triangle, then a 13-clique of new actors: 13 enter the core, 3 leave it.
+    new = [f"a{i}" for i in range(4, 17)]
+    first = snap(graph_of(ties=clique("a1", "a2", "a3"), actors=new), FIRST)
+    last = snap(graph_of(ties=clique(*new), actors=["a1", "a2", "a3"]), LAST)
+    changes = compare(first, last)
+    assert changes.core.entered == tuple(new)  # the list itself stays complete
+    shown = ", ".join(n.upper() for n in new[:NAMES_SHOWN])
+    assert f"gained 13 actor(s) ({shown} and 3 others)" in changes.core.message_en
+    assert f"a gagné 13 acteur(s) ({shown} et 3 autres)" in changes.core.message_fr
+    assert "lost 3 (A1, A2, A3)" in changes.core.message_en
 
 
 def test_the_top_pagerank_set_holds_actors_only_and_its_changes():
