@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 
+from django.apps import apps
 from django.db import connection, reset_queries, transaction
 from django.db.models import Model
 
@@ -79,6 +80,7 @@ from registry.models import (
     PersonalData,
     Territory,
 )
+from registry.services import statistics
 from registry.services.obligations import legal_obligations_load_shipped
 from registry.services.territories import territory_create
 
@@ -173,6 +175,8 @@ def seed_demo(
         if rules:
             gen.writer.counts["LegalObligation"] += rules
         gen.run()
+    # Planner statistics of what was written (registry.services.statistics).
+    statistics.analyze(apps.get_model("registry", name) for name in gen.writer.counts)
     report = SeedReport(seed=seed, scale=scale, created=dict(gen.writer.counts))
     report.change_records = ChangeRecord.objects.count() - records_before
     report.seconds = time.perf_counter() - started

@@ -47,6 +47,8 @@ from registry.importers.cog.reader import PopulationYears, Wanted, read_cog
 from registry.importers.cog.result import ImportResult, LevelStats, Progress
 from registry.importers.cog.spec import COVERED_LEVELS, FILES, SOURCE
 from registry.importers.cog.writer import apply
+from registry.models import CogVintage, Territory, TerritoryRelation
+from registry.services import statistics
 
 __all__ = [
     "COVERED_LEVELS",
@@ -141,6 +143,8 @@ def import_cog(
                 result.vintage_recorded = vintages.record(
                     held, vintage, years, date=date, source=str(directory)
                 )
+        # Planner statistics of the tables written (registry.services.statistics).
+        statistics.analyze([Territory, TerritoryRelation, CogVintage])
     finally:
         bar.close()
     result.timings, result.cpu_timings = bar.timings, bar.cpu_timings
