@@ -3,16 +3,23 @@
 // sizes and colours after the highlights), so both show what is on screen.
 
 import { downloadAsPNG } from "@sigma/export-image";
+import { installLabels } from "./labels.js";
 
 export async function exportPng(renderer, fileName) {
-  await downloadAsPNG(renderer, { fileName, backgroundColor: "#ffffff" });
+  // The exporter draws on a renderer of its own: it gets the same label drawing.
+  const withTempRenderer = (temp) => {
+    installLabels(temp);
+    temp.refresh();
+  };
+  await downloadAsPNG(renderer, { fileName, backgroundColor: "#ffffff", withTempRenderer });
 }
 
 const escapeXml = (text) =>
   String(text).replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]);
 
-/** The SVG text of the current view of `renderer` (its viewport, its highlights). */
-export function viewAsSvg(renderer, title) {
+/** The SVG text of the current view of `renderer` (its viewport, its highlights), with
+ * the labels drawn on screen (`shownLabels`, from labels.js: none overlaps another). */
+export function viewAsSvg(renderer, title, shownLabels) {
   const graph = renderer.getGraph();
   const { width, height } = renderer.getDimensions();
   const point = (data) => renderer.framedGraphToViewport(data);
@@ -33,8 +40,6 @@ export function viewAsSvg(renderer, title) {
   }
   const nodes = [];
   const labels = [];
-  // The labels sigma shows (its label grid keeps them from piling up), and the forced ones.
-  const shownLabels = renderer.getNodeDisplayedLabels();
   for (const { key, data } of sorted(graph.nodes(), (node) => renderer.getNodeDisplayData(node))) {
     const { x, y } = point(data);
     const r = Math.max(1, renderer.scaleSize(data.size));
@@ -45,8 +50,8 @@ export function viewAsSvg(renderer, title) {
         ? `<rect x="${round(x - r)}" y="${round(y - r)}" width="${round(2 * r)}" height="${round(2 * r)}" fill="${fill}" stroke="#ffffff" stroke-width="0.5"/>`
         : `<circle cx="${round(x)}" cy="${round(y)}" r="${round(r)}" fill="${fill}" stroke="#ffffff" stroke-width="0.5"/>`,
     );
-    if (data.label && (data.forceLabel || shownLabels.has(key))) {
-      labels.push(`<text x="${round(x + r + 3)}" y="${round(y + 4)}">${escapeXml(data.label)}</text>`);
+    if (data.label && shownLabels.has(key)) {
+      labels.push(`<text x="${round(x + r + 3)}" y="${round(y + 13 / 3)}">${escapeXml(data.label)}</text>`);
     }
   }
   return [
@@ -56,13 +61,13 @@ export function viewAsSvg(renderer, title) {
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<g class="edges" stroke-linecap="round">${edges.join("")}</g>`,
     `<g class="nodes">${nodes.join("")}</g>`,
-    `<g class="labels" font-family="sans-serif" font-size="12" fill="#222222">${labels.join("")}</g>`,
+    `<g class="labels" font-family="sans-serif" font-size="13" fill="#222222" stroke="#ffffff" stroke-width="3" paint-order="stroke">${labels.join("")}</g>`,
     `</svg>`,
   ].join("\n");
 }
 
-export function exportSvg(renderer, fileName, title) {
-  const blob = new Blob([viewAsSvg(renderer, title)], { type: "image/svg+xml" });
+export function exportSvg(renderer, fileName, title, shownLabels) {
+  const blob = new Blob([viewAsSvg(renderer, title, shownLabels)], { type: "image/svg+xml" });
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;

@@ -6,7 +6,7 @@
 import { ApiError, JobFailed, credentials, getAnalysis, getJson, withQuery } from "./api.js";
 import { exportPng, exportSvg } from "./export.js";
 import { buildGraph, findNodes } from "./graph.js";
-import { config, h, t } from "./i18n.js";
+import { config, formatDate, formatNumber, h, t } from "./i18n.js";
 import { renderPanel } from "./panel.js";
 import { renderRenewal } from "./renewal.js";
 import { MapView } from "./view.js";
@@ -173,7 +173,7 @@ async function load(ask) {
 }
 
 function drawMap(data) {
-  setStatus("drawing", { nodes: data.nodes.length });
+  setStatus("drawing", { nodes: formatNumber(data.nodes.length) });
   const { graph, communities, placedByServer } = buildGraph(data);
   state.data = data;
   state.graph = graph;
@@ -182,13 +182,13 @@ function drawMap(data) {
   $("map").dataset.state = "ready";
   $("map").dataset.layout = placedByServer ? "server" : "page";
   $("map").dataset.territory = String(data.graph.territory_id ?? "");
-  setStatus("ready", { nodes: graph.order, edges: graph.size, as_of: data.graph.as_of });
+  setStatus("ready", { nodes: formatNumber(graph.order), edges: formatNumber(graph.size), as_of: formatDate(data.graph.as_of) });
   $("node-options").replaceChildren(
     ...graph.nodes().map((node) => h("option", { value: graph.getNodeAttribute(node, "label") })),
   );
   const legend = [...communities.values()].sort((a, b) => b.size - a.size).slice(0, 12);
   $("communities").replaceChildren(
-    ...legend.map((community) => h("li", { "data-community": community.id }, h("span", { class: "swatch", "data-color": community.color }), `${community.name} (${community.size})`)),
+    ...legend.map((community) => h("li", { "data-community": community.id }, h("span", { class: "swatch", "data-color": community.color }), `${community.name} (${formatNumber(community.size)})`)),
   );
   for (const swatch of $("communities").querySelectorAll(".swatch")) swatch.style.backgroundColor = swatch.dataset.color;
   $("export-png").disabled = false;
@@ -244,7 +244,7 @@ async function selectNode(node) {
     const focus = new Set(network.nodes.map((item) => item.node).filter((key) => state.graph.hasNode(key)));
     focus.add(node);
     view.select(node, focus);
-    ego.textContent = t("ego", { count: network.nodes.length - 1, radius: network.radius ?? 1 });
+    ego.textContent = t("ego", { count: formatNumber(network.nodes.length - 1), radius: network.radius ?? 1 });
   } catch (error) {
     if (view.selected === node) ego.textContent = t("ego_failed", { detail: error.detail || String(error) });
   }
@@ -277,7 +277,7 @@ async function setPathEnd(end, node) {
       return;
     }
     view.highlightPath(paths.strongest.steps.map((step) => step.node));
-    setStatus("path_found", { hops: paths.strongest.hops, weakest: paths.strongest.weakest_link });
+    setStatus("path_found", { hops: paths.strongest.hops, weakest: formatNumber(paths.strongest.weakest_link) });
   } catch (error) {
     showFailure(error, "path");
   }
@@ -345,7 +345,7 @@ function start() {
     setStatus("exported", { file: `${fileName()}.png` });
   });
   $("export-svg").addEventListener("click", () => {
-    exportSvg(view.renderer, fileName(), document.title);
+    exportSvg(view.renderer, fileName(), document.title, view.labels);
     setStatus("exported", { file: `${fileName()}.svg` });
   });
   $("key-form").addEventListener("submit", () => {
