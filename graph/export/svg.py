@@ -17,7 +17,7 @@ import math
 from xml.sax.saxutils import escape
 
 from graph.export.common import edges_of
-from graph.export.labels import Box, Placer, around, shorten, text_box
+from graph.export.labels import Box, Placer, around, shorten, text_box, text_width
 from graph.export.messages import date_text, text
 from graph.export.style import (
     NEGATIVE_COLOUR,
@@ -38,6 +38,9 @@ NAME_FONT = 13.0
 LABEL_FONT = 11.0
 LEGEND_FONT = 12.0
 NAME_LIMIT = 46
+#: How many lines out from its disc a community name may go to keep clear of the others.
+NAME_TRIES = 3
+LABEL_LINE = 1.3
 LABEL_LIMIT = 30
 LEGEND_NAME_LIMIT = 40
 
@@ -277,12 +280,21 @@ def to_svg(
         x, y, r = disc_xy[d.community]
         words = shorten(style.name, NAME_LIMIT)
         others = [disc_xy[c] for c in visible if c != d.community]
-        placed = placer.place(
-            words,
-            NAME_FONT,
-            ((x, y - r - 6, "middle"), (x, y + r + NAME_FONT + 2, "middle")),
-            avoid=others,
-        )
+        # Centred over the disc, but slid inwards when the disc is near an edge of the plot
+        # (a centred name would stick out of it and be left out).
+        half = text_width(words, NAME_FONT) / 2
+        x = min(max(x, placer.frame.x0 + half), placer.frame.x1 - half)
+        # Above, else below, then a line or two further out (clear of a neighbour's disc).
+        step = NAME_FONT * LABEL_LINE
+        places = [
+            place
+            for k in range(NAME_TRIES)
+            for place in (
+                (x, y - r - 6 - k * step, "middle"),
+                (x, y + r + NAME_FONT + 2 + k * step, "middle"),
+            )
+        ]
+        placed = placer.place(words, NAME_FONT, places, avoid=others)
         if placed:
             names.append(_text(placed, "community-name", "bold"))
     node_labels = []

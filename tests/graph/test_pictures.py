@@ -320,3 +320,39 @@ def test_shortened_names_fit_their_limit_and_keep_both_ends(text, limit):
 def test_a_long_body_name_keeps_the_end_that_tells_it_apart():
     name = "Commission consultative des services publics locaux de Chambray-lès-Tours"
     assert shorten(name, 40) == "Commission … de Chambray-lès-Tours"
+
+
+def _long_named(groups: int, size: int) -> nx.MultiGraph:
+    """``planted`` whose bodies have names as long as the demo's CCSPL."""
+    graph = planted(groups, size)
+    for node, data in graph.nodes(data=True):
+        if data["kind"] == "body":
+            data["label"] = f"Commission consultative des services publics locaux {node}"
+    return graph
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_svg_names_every_community_even_beside_an_edge_of_the_plot(seed):
+    """A name wider than the space between its disc and the plot's edge was left out
+    (region:24's easternmost and westernmost communities had none): it slides inwards."""
+    from graph.export.svg import LEGEND_WIDTH
+
+    im = influence_map(_long_named(6, 12), as_of=AS_OF, seed=seed)
+    assert any(len(c.name) > 40 for c in picture_of(im).communities)
+    svg = to_svg(im)
+    names = ET.fromstring(svg).find(f".//{SVG}g[@class='community-names']")
+    assert len(names) == len(im.communities)
+    for name in names:
+        box = text_box(
+            float(name.get("x")),
+            float(name.get("y")),
+            name.text,
+            float(name.get("font-size")),
+            name.get("text-anchor"),
+        )
+        assert 0 <= box.x0 and box.x1 <= 1400 - LEGEND_WIDTH, (name.text, box)
+
+
+def test_a_name_is_cut_between_words_rather_than_in_one():
+    name = "Commission consultative des services publics locaux de Blois"
+    assert shorten(name, 46) == "Commission … services publics locaux de Blois"
