@@ -252,6 +252,54 @@ def test_the_page_is_french_with_a_french_browser(open_page, site):
         page.locator("#renewal li[data-body] .summary").first.text_content() == first["summary_fr"]
     )
     assert page.text_content("#export-png") == "Exporter en PNG"
+    # The date and the numbers as French writes them (the demo's map has 1,000+ ties).
+    as_of = site["map"]["graph"]["as_of"]
+    french_date = "/".join(reversed(as_of.split("-")))
+    status = page.text_content("#status")
+    assert f"au {french_date}" in status, status
+    ties = len(site["map"]["links"])
+    assert f"{ties // 1000}\u202f{ties % 1000:03d} liens" in status, status
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
+
+
+@pytest.mark.parametrize("territory", [PARIS, BESIDE_PARIS])
+def test_the_labels_drawn_on_the_map_never_overlap(open_page, site, territory):
+    """Sigma's label grid let two long names of close nodes ("Conseil de quartier …")
+    be drawn over each other: the page now draws only the labels that meet no other."""
+    view = open_page()
+    page = view.open(f"#territory={territory}", key=site["key"])
+    view.wait_for_map()
+    page.wait_for_function("Number(document.getElementById('map').dataset.labels) > 5")
+    boxes = page.evaluate("Object.values(document.getElementById('map').labelBoxes)")
+    assert len(boxes) > 5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b), (a, b)
+    width = page.evaluate("document.getElementById('map').clientWidth")
+    assert max(box["x1"] for box in boxes) <= width  # none runs under the side panel
+    page.screenshot(path=str(artifact(f"explorer-labels-{territory.replace(':', '-')}.png")))
+
+
+def test_the_map_stays_within_its_box_above_the_legend(open_page, site):
+    """The legend is filled after the map is drawn: sigma's canvas kept its first height
+    and covered it."""
+    view = open_page()
+    page = view.open(f"#territory={PARIS}", key=site["key"])
+    view.wait_for_map()
+    page.wait_for_timeout(300)  # the resize observer's frame
+    box = page.evaluate(
+        """() => {
+          const rect = (selector) => document.querySelector(selector).getBoundingClientRect();
+          return { map: rect("#map").bottom, canvas: rect("#map canvas").bottom,
+                   legend: rect(".legend").top, page: window.innerHeight,
+                   legendBottom: rect(".legend").bottom };
+        }"""
+    )
+    assert box["canvas"] <= box["map"] + 1 and box["map"] <= box["legend"] + 1, box
+    assert box["legendBottom"] <= box["page"] + 1, box  # the legend is on the screen
 
 
 def test_a_scoped_key_cannot_open_a_territory_out_of_its_reach(open_page, site):
