@@ -102,6 +102,8 @@ MESSAGES = {
     "strength_none": _("not reached"),
     "strength_unknown": _("unknown"),
     "exported": _("Exported {file}."),
+    # the legend's one line for the communities beyond the palette, all drawn in grey
+    "smaller_communities": _("{count} smaller communities"),
 }
 
 #: The node metrics the panel shows, in its order (the influence map's node attributes).

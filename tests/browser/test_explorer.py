@@ -63,7 +63,8 @@ def test_the_server_layout_and_strengths_are_used_when_the_answers_carry_them(op
                 shape="square" if node["kind"] == "body" else "circle",
             )  # fmt: skip
         for community in data["graph"]["communities"]:
-            community.update(name=f"Cercle {community['id']}", color="#654321")
+            # A colour of its own each (communities sharing one are a single legend line).
+            community.update(name=f"Cercle {community['id']}", color=f"#6543{community['id']:02x}")
         route.fulfill(response=answer, json=data)
 
     def with_strengths(route):
@@ -92,6 +93,23 @@ def test_the_server_layout_and_strengths_are_used_when_the_answers_carry_them(op
     strengths = page.locator("#renewal li[data-body]").first.locator(".strengths li")
     assert strengths.count() == 1
     assert "Members attend: 90% on average." in strengths.text_content()
+
+
+def test_the_legend_names_each_colour_once(open_page, site):
+    """Paris has 15 communities and the palette 10 colours: the five beyond it, all grey,
+    were listed by name with the same grey swatch, as if one could tell them apart."""
+    view = open_page()
+    page = view.open(f"#territory={PARIS}", key=site["key"])
+    view.wait_for_map()
+    communities = site["map"]["graph"]["communities"]
+    colours = [community["color"] for community in communities]
+    shared = {colour for colour in colours if colours.count(colour) > 1}
+    assert shared, "the demo's Paris has more communities than colours"
+    items = page.locator("#communities li").all_text_contents()
+    named = [c for c in communities if c["color"] not in shared]
+    assert items[: len(named)] == [f"{c['name']} ({c['size']})" for c in named]
+    rest = sum(colours.count(colour) for colour in shared)
+    assert items[len(named) :] == [f"{rest} smaller communities"]
 
 
 def test_the_territory_box_suggests_territories_by_name(open_page, site):

@@ -18,7 +18,8 @@ const escapeXml = (text) =>
   String(text).replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]);
 
 /** The SVG text of the current view of `renderer` (its viewport, its highlights), with
- * the labels drawn on screen (`shownLabels`, from labels.js: none overlaps another). */
+ * the labels drawn on screen where they are drawn (`shownLabels`, from labels.js: none
+ * overlaps another). */
 export function viewAsSvg(renderer, title, shownLabels) {
   const graph = renderer.getGraph();
   const { width, height } = renderer.getDimensions();
@@ -50,8 +51,9 @@ export function viewAsSvg(renderer, title, shownLabels) {
         ? `<rect x="${round(x - r)}" y="${round(y - r)}" width="${round(2 * r)}" height="${round(2 * r)}" fill="${fill}" stroke="#ffffff" stroke-width="0.5"/>`
         : `<circle cx="${round(x)}" cy="${round(y)}" r="${round(r)}" fill="${fill}" stroke="#ffffff" stroke-width="0.5"/>`,
     );
-    if (data.label && shownLabels.has(key)) {
-      labels.push(`<text x="${round(x + r + 3)}" y="${round(y + 13 / 3)}">${escapeXml(data.label)}</text>`);
+    const label = shownLabels.get(key);
+    if (data.label && label) {
+      labels.push(`<text x="${round(label.x)}" y="${round(label.baseline)}">${escapeXml(data.label)}</text>`);
     }
   }
   return [

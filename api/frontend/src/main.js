@@ -186,14 +186,27 @@ function drawMap(data) {
   $("node-options").replaceChildren(
     ...graph.nodes().map((node) => h("option", { value: graph.getNodeAttribute(node, "label") })),
   );
-  const legend = [...communities.values()].sort((a, b) => b.size - a.size).slice(0, 12);
-  $("communities").replaceChildren(
-    ...legend.map((community) => h("li", { "data-community": community.id }, h("span", { class: "swatch", "data-color": community.color }), `${community.name} (${formatNumber(community.size)})`)),
-  );
+  $("communities").replaceChildren(...legendItems([...communities.values()]));
   for (const swatch of $("communities").querySelectorAll(".swatch")) swatch.style.backgroundColor = swatch.dataset.color;
   $("export-png").disabled = false;
   $("export-svg").disabled = false;
   if (!state.ask.territory && data.graph.territory_id) nameTerritory(data.graph.territory_id);
+}
+
+/** The legend: each community of a colour of its own by name (biggest first); those that
+ * share a colour (beyond the palette, all grey) on one line, as in the SVG picture. */
+function legendItems(communities) {
+  const byColour = new Map();
+  for (const community of communities) byColour.set(community.color, (byColour.get(community.color) || 0) + 1);
+  const sorted = communities.sort((a, b) => b.size - a.size || a.id - b.id);
+  const swatch = (color) => h("span", { class: "swatch", "data-color": color });
+  const items = sorted
+    .filter((community) => byColour.get(community.color) === 1)
+    .map((community) => h("li", { "data-community": community.id }, swatch(community.color), `${community.name} (${formatNumber(community.size)})`));
+  for (const [color, count] of byColour) {
+    if (count > 1) items.push(h("li", { "data-community": "rest" }, swatch(color), t("smaller_communities", { count: formatNumber(count) })));
+  }
+  return items;
 }
 
 /** Without a territory asked, the answer is the key's own: show which it is. */
