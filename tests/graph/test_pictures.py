@@ -350,7 +350,7 @@ def test_svg_names_every_community_even_beside_an_edge_of_the_plot(seed):
             float(name.get("font-size")),
             name.get("text-anchor"),
         )
-        assert 0 <= box.x0 and box.x1 <= 1400 - LEGEND_WIDTH, (name.text, box)
+        assert box.x0 >= 0 and box.x1 <= 1400 - LEGEND_WIDTH, (name.text, box)
 
 
 def test_a_name_is_cut_between_words_rather_than_in_one():
