@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 from graph.export.common import edges_of
 from graph.export.labels import Box, Placer, around, shorten, text_box, text_width
-from graph.export.messages import date_text, text
+from graph.export.messages import date_text, number_text, text
 from graph.export.style import (
     NEGATIVE_COLOUR,
     OTHER_COLOUR,
@@ -155,7 +155,15 @@ def _legend(im, picture, language, x, y, shown, legend_max) -> tuple[list[str], 
     y += line
     key = "summary_all" if shown == len(im.nodes) else "summary_some"
     write(
-        x, y, text(language, key, shown=shown, nodes=len(im.nodes), communities=len(im.communities))
+        x,
+        y,
+        text(
+            language,
+            key,
+            shown=number_text(language, shown),
+            nodes=number_text(language, len(im.nodes)),
+            communities=number_text(language, len(im.communities)),
+        ),
     )
     y += line * 1.5
     write(x, y, text(language, "size.heading"), bold=True)
@@ -184,14 +192,18 @@ def _legend(im, picture, language, x, y, shown, legend_max) -> tuple[list[str], 
             f'<rect x="{x + 4:.2f}" y="{y - 11:.2f}" width="12" height="12" fill="{style.color}"/>'
         )
         name = shorten(style.name or str(style.id), LEGEND_NAME_LIMIT)
-        write(x + 28, y, text(language, "colour.entry", name=name, size=community.size))
+        write(
+            x + 28,
+            y,
+            text(language, "colour.entry", name=name, size=number_text(language, community.size)),
+        )
         y += line
     rest = len(im.communities) - legend_max
     if rest > 0:
         out.append(
             f'<rect x="{x + 4:.2f}" y="{y - 11:.2f}" width="12" height="12" fill="{OTHER_COLOUR}"/>'
         )
-        write(x + 28, y, text(language, "colour.rest", count=rest))
+        write(x + 28, y, text(language, "colour.rest", count=number_text(language, rest)))
         y += line
     y += line * 0.5
     write(x, y, text(language, "lines.heading"), bold=True)

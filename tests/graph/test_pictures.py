@@ -356,3 +356,18 @@ def test_svg_names_every_community_even_beside_an_edge_of_the_plot(seed):
 def test_a_name_is_cut_between_words_rather_than_in_one():
     name = "Commission consultative des services publics locaux de Blois"
     assert shorten(name, 46) == "Commission … services publics locaux de Blois"
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "title"),
+    [
+        ("en", "the 600 most central of 1,240 nodes, {c} communities", "Influence map as of 2020-03-15"),
+        ("fr", "les 600 nœuds les plus centraux sur 1\u202f240, {c} communautés", "Carte d'influence au 15/03/2020"),
+    ],
+)  # fmt: skip
+def test_svg_writes_counts_and_the_date_as_the_language_does(language, summary, title):
+    im = influence_map(planted(31, 39), as_of=AS_OF, seed=1)
+    assert len(im.nodes) == 1240
+    root = ET.fromstring(to_svg(im, language=language))
+    legend = [t.text for t in root.find(f".//{SVG}g[@class='legend']").iter(f"{SVG}text")]
+    assert legend[:2] == [title, summary.format(c=len(im.communities))]
