@@ -371,3 +371,20 @@ def test_without_credentials_the_page_asks_for_a_key_and_shows_no_data(open_page
     )
     assert page.get_attribute("#map", "data-order") is None
     assert page.evaluate("() => sessionStorage.length") == 0
+
+
+def test_a_bad_parameter_is_named_on_the_page(open_page, site):
+    """The API names the parameter of each error (``errors[].parameter``); the page read
+    ``attr``, which it never has, so it said what was wrong but not where."""
+    view = open_page()
+    page = view.open(f"#territory={PARIS}&min_weight=9", key=site["key"])
+    view.wait_for_map("error")
+    assert "min_weight: " in page.text_content("#status")
+
+
+def test_without_a_territory_an_unlimited_key_is_asked_to_choose_one(open_page, site):
+    """The API's 400 names ``territory``: the page asks for one instead of showing an error."""
+    view = open_page()
+    page = view.open("", key=site["key"])
+    view.wait_for_map("idle")
+    assert page.get_attribute("#status", "data-key") == "choose_territory"

@@ -3,7 +3,7 @@
 // The state of the form is mirrored in the URL's fragment (#territory=commune:75056&...),
 // so a view can be bookmarked or shared (the credentials never are).
 
-import { ApiError, JobFailed, credentials, getAnalysis, getJson, withQuery } from "./api.js";
+import { ApiError, JobFailed, credentials, getAnalysis, getJson, parameterOf, withQuery } from "./api.js";
 import { exportPng, exportSvg } from "./export.js";
 import { buildGraph, findNodes } from "./graph.js";
 import { config, formatDate, formatNumber, h, t } from "./i18n.js";
@@ -128,7 +128,7 @@ function showFailure(error, target = "map") {
   else if (error.status === 0) key = "network_error";
   else if (error.status === 404) [key, mapState] = [target === "map" ? "not_found" : "node_not_found", "not-found"];
   else if (error.status === 403) [key, values] = ["forbidden", { detail: error.detail }];
-  else if (error.status === 400 && (error.problem?.errors || []).some((e) => e.attr === "territory") && !state.ask?.territory) {
+  else if (error.status === 400 && (error.problem?.errors || []).some((e) => parameterOf(e) === "territory") && !state.ask?.territory) {
     [key, mapState] = ["choose_territory", "idle"];
   }
   setStatus(key, values, target === "map" ? mapState : null);
