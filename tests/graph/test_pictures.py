@@ -371,3 +371,19 @@ def test_svg_writes_counts_and_the_date_as_the_language_does(language, summary, 
     root = ET.fromstring(to_svg(im, language=language))
     legend = [t.text for t in root.find(f".//{SVG}g[@class='legend']").iter(f"{SVG}text")]
     assert legend[:2] == [title, summary.format(c=len(im.communities))]
+
+
+def test_one_big_community_is_laid_out_as_a_spiral_not_by_force():
+    """3,000 nodes passed the map's bound, but in one community nx.spring_layout took 18 s
+    (O(n²)): the bound is also on the work, the sum of the squared community sizes."""
+    from graph.layout import FORCE_MAX_NODES, FORCE_MAX_WORK
+
+    size = int(FORCE_MAX_WORK**0.5) + 1
+    assert size < FORCE_MAX_NODES
+    graph = nx.path_graph([f"a{i}" for i in range(size)])
+    community_of = dict.fromkeys(graph, 0)
+    layout = community_layout(graph, community_of, dict.fromkeys(graph, 1.0), seed=0)
+    assert layout.method == "spiral"
+    # The same nodes in communities of ten stay within the work bound: laid out by force.
+    split = {u: i // 10 for i, u in enumerate(graph)}
+    assert community_layout(graph, split, dict.fromkeys(graph, 1.0), seed=0).method == "force"
