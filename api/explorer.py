@@ -52,6 +52,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 MESSAGES = {
     "loading": _("Loading the map…"),
     "queued": _("The map is computed in the background (job {status})…"),
+    # the statuses of a background job (django-tasks), "job_<STATUS>", in that sentence
+    "job_READY": _("waiting in line"),
+    "job_RUNNING": _("running"),
     "drawing": _("Drawing {nodes} nodes…"),
     "ready": _("{nodes} nodes and {edges} ties as of {as_of}."),
     "not_found": _("Not found: no territory you may analyse has this name or code."),

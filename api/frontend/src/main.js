@@ -156,7 +156,8 @@ async function load(ask) {
     min_weight: ask.min_weight,
   }));
   const renewalUrl = withQuery(config.urls.renewal, analysisParams(ask));
-  const onProgress = (status) => current() && setStatus("queued", { status }, "queued");
+  const jobStatus = (status) => (config.messages[`job_${status}`] ? t(`job_${status}`) : status);
+  const onProgress = (status) => current() && setStatus("queued", { status: jobStatus(status) }, "queued");
   const map = getAnalysis(mapUrl, onProgress).then(
     (data) => current() && drawMap(data),
     (error) => current() && showFailure(error),
