@@ -36,3 +36,16 @@ def test_the_page_asks_nothing_of_another_host_and_nothing_is_refused(
     view.page.wait_for_load_state("networkidle")
     assert failed == []  # not even a favicon.ico
     # (open_page then asserts: no request to another host, no console error)
+
+
+def test_redoc_hides_its_footer_link_to_redocly(open_page, site):
+    """The template's rule lost to ReDoc's own (``display: flex``) until made !important."""
+    view = open_page()
+    view.page.goto(f"{site['url']}/api/redoc/")
+    view.page.wait_for_selector(PAGES["/api/redoc/"], timeout=30_000)
+    shown = view.page.evaluate(
+        """() => [...document.querySelectorAll("a")]
+            .filter((a) => a.href.includes("redocly.com"))
+            .map((a) => getComputedStyle(a).display)"""
+    )
+    assert shown and set(shown) == {"none"}, shown
