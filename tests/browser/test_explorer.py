@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,6 +31,7 @@ from tests.browser.conftest import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_the_explorer_draws_the_demo_paris_map_with_as_many_nodes_as_the_api(open_page, site):
@@ -227,8 +229,13 @@ def test_the_view_exports_as_png_and_svg(open_page, site, tmp_path):
     svg.value.save_as(svg_file)
     text = svg_file.read_text(encoding="utf-8")
     assert svg_file.suffix == ".svg" and text.startswith("<?xml") and "<svg" in text
-    drawn = text.count("<circle") + text.count("<rect") - 1  # less the background
-    assert 0 < drawn <= len(site["map"]["nodes"])
+    root = ET.fromstring(text.encode())
+    nodes = root.find(f"{SVG}g[@class='nodes']")
+    assert 0 < len(nodes) <= len(site["map"]["nodes"])
+    # The legend goes with the picture: shapes, ties and every community line of the page.
+    legend = [t.text for t in root.find(f"{SVG}g[@class='legend']").iter(f"{SVG}text")]
+    assert legend[:2] == ["actor", "body"]
+    assert legend[4:] == page.locator("#communities li").all_text_contents()
     shutil.copy(svg_file, artifact("explorer-paris.svg"))
     # The SVG as a browser shows it (set as content: no request).
     picture = view.context.new_page()

@@ -334,6 +334,22 @@ function suggestTerritories() {
   }, 250);
 }
 
+/** The legend under the map, as the SVG export draws it (the words as on the page). */
+function legendForExport() {
+  const entries = [];
+  const keys = { "key-circle": "circle", "key-square": "square", "key-negative": "line", "key-path": "line" };
+  for (const mark of document.querySelectorAll(".legend > span")) {
+    const kind = keys[mark.className];
+    const text = mark.nextSibling?.textContent?.trim();
+    if (kind && text) entries.push({ kind, color: getComputedStyle(mark).backgroundColor, text });
+  }
+  for (const item of $("communities").children) {
+    const swatch = item.querySelector(".swatch");
+    entries.push({ kind: "swatch", color: swatch?.dataset.color || "#8c8c8c", text: item.textContent.trim() });
+  }
+  return entries;
+}
+
 function fileName() {
   const territory = (state.ask?.territory || $("territory").value || "territory").replace(/[^A-Za-z0-9_-]+/g, "-");
   return `influence-map-${territory}-${state.data?.graph?.as_of || "today"}`;
@@ -359,7 +375,7 @@ function start() {
     setStatus("exported", { file: `${fileName()}.png` });
   });
   $("export-svg").addEventListener("click", () => {
-    exportSvg(view.renderer, fileName(), document.title, view.labels);
+    exportSvg(view.renderer, fileName(), document.title, view.labels, legendForExport());
     setStatus("exported", { file: `${fileName()}.svg` });
   });
   $("key-form").addEventListener("submit", () => {
