@@ -52,6 +52,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 MESSAGES = {
     "loading": _("Loading the map…"),
     "queued": _("The map is computed in the background (job {status})…"),
+    # the statuses of a background job (django-tasks), "job_<STATUS>", in that sentence
+    "job_READY": _("waiting in line"),
+    "job_RUNNING": _("running"),
     "drawing": _("Drawing {nodes} nodes…"),
     "ready": _("{nodes} nodes and {edges} ties as of {as_of}."),
     "not_found": _("Not found: no territory you may analyse has this name or code."),
@@ -102,6 +105,8 @@ MESSAGES = {
     "strength_none": _("not reached"),
     "strength_unknown": _("unknown"),
     "exported": _("Exported {file}."),
+    # the legend's one line for the communities beyond the palette, all drawn in grey
+    "smaller_communities": _("{count} smaller communities"),
 }
 
 #: The node metrics the panel shows, in its order (the influence map's node attributes).

@@ -11,8 +11,9 @@ tangled their ties are:
    until no two discs overlap;
 2. inside its disc, each community is laid out on its own: a seeded
    Fruchterman-Reingold force layout (``nx.spring_layout``) up to
-   ``FORCE_MAX_NODES`` nodes in the whole map, else a phyllotaxis spiral
-   (Vogel's sunflower) with the highest PageRank at the centre.
+   ``FORCE_MAX_NODES`` nodes in the whole map and ``FORCE_MAX_WORK`` for the sum of
+   the squared community sizes, else a phyllotaxis spiral (Vogel's sunflower) with
+   the highest PageRank at the centre.
 
 NetworkX's force layouts cost O(n²) in time and memory per iteration, which a
 region of 65,000 nodes cannot afford; the spiral costs O(n log n) (the sort by
@@ -36,6 +37,11 @@ from graph.model import node_order
 
 #: Up to this many nodes in the map, communities are laid out by force; above, by spiral.
 FORCE_MAX_NODES = 3000
+#: ... and only while the sum of the squared community sizes stays below this: a force
+#: layout costs O(n²) per community, and one community of 3,000 nodes took 18 s (one of
+#: 600, 2 s). The demo's Paris (15 communities of at most 49) and région 24 (at most 231)
+#: stay far below it.
+FORCE_MAX_WORK = 600**2
 #: Up to this many communities, discs are placed by force and pushed apart exactly;
 #: above, they follow a spiral, biggest first (whose spacing keeps them apart).
 COMMUNITY_FORCE_MAX = 400
@@ -206,6 +212,7 @@ def community_layout(
     *,
     seed: int,
     force_max_nodes: int = FORCE_MAX_NODES,
+    force_max_work: int = FORCE_MAX_WORK,
 ) -> Layout:
     """Positions of every node of ``graph`` (see the module docstring).
 
@@ -214,10 +221,12 @@ def community_layout(
     """
     if graph.number_of_nodes() == 0:
         return Layout(method=LAYOUT_METHODS[0], positions={}, discs=())
-    method = LAYOUT_METHODS[0] if graph.number_of_nodes() <= force_max_nodes else LAYOUT_METHODS[1]
     groups: dict[int, list] = {}
     for u in sorted(graph.nodes, key=node_order):
         groups.setdefault(community_of[u], []).append(u)
+    work = sum(len(members) ** 2 for members in groups.values())
+    by_force = graph.number_of_nodes() <= force_max_nodes and work <= force_max_work
+    method = LAYOUT_METHODS[0] if by_force else LAYOUT_METHODS[1]
     ids = sorted(groups)
     index = {c: i for i, c in enumerate(ids)}
     radii = np.array([_radius(len(groups[c])) for c in ids], dtype=float)

@@ -30,8 +30,10 @@ from django.core.cache import cache
 from graph import loaders
 from registry.params import parse_date
 
-#: Bumped when the shape of a cached answer changes, so old entries are ignored.
-CACHE_SCHEMA = 4
+#: Bumped when the shape of a cached answer changes, so old entries are ignored
+#: (5: strengths, recruitment contact; the SVG names every community and writes counts per language; big communities
+#: are laid out on a spiral).
+CACHE_SCHEMA = 5
 
 
 @dataclass(frozen=True)

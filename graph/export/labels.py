@@ -54,7 +54,7 @@ def text_box(x: float, baseline: float, text: str, font_size: float, anchor: str
 
 
 #: How many characters ``shorten`` gives up to cut between two words rather than in one.
-WORD_SLACK = 10
+WORD_SLACK = 12
 
 
 def shorten(text: str, limit: int) -> str:

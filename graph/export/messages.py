@@ -67,6 +67,16 @@ def date_text(language: str, day) -> str:
     return day.strftime(DATE_FORMATS.get(language, DATE_FORMATS["en"]))
 
 
+#: How each language separates the thousands of a count (French: a narrow no-break space,
+#: as ``Intl.NumberFormat("fr")`` writes it on the explorer page).
+THOUSANDS: dict[str, str] = {"en": ",", "fr": "\u202f"}
+
+
+def number_text(language: str, count: int) -> str:
+    """``count`` as ``language`` writes it: 12,345 in English, 12 345 in French."""
+    return f"{count:,}".replace(",", THOUSANDS.get(language, THOUSANDS["en"]))
+
+
 def text(language: str, key: str, **values) -> str:
     """The sentence ``key`` in ``language`` (English for a language without a catalogue)."""
     catalogue = MESSAGES.get(language, MESSAGES["en"])

@@ -17,8 +17,8 @@ import math
 from xml.sax.saxutils import escape
 
 from graph.export.common import edges_of
-from graph.export.labels import Box, Placer, around, shorten, text_box
-from graph.export.messages import date_text, text
+from graph.export.labels import Box, Placer, around, shorten, text_box, text_width
+from graph.export.messages import date_text, number_text, text
 from graph.export.style import (
     NEGATIVE_COLOUR,
     OTHER_COLOUR,
@@ -38,6 +38,9 @@ NAME_FONT = 13.0
 LABEL_FONT = 11.0
 LEGEND_FONT = 12.0
 NAME_LIMIT = 46
+#: How many lines out from its disc a community name may go to keep clear of the others.
+NAME_TRIES = 3
+LABEL_LINE = 1.3
 LABEL_LIMIT = 30
 LEGEND_NAME_LIMIT = 40
 
@@ -152,7 +155,15 @@ def _legend(im, picture, language, x, y, shown, legend_max) -> tuple[list[str], 
     y += line
     key = "summary_all" if shown == len(im.nodes) else "summary_some"
     write(
-        x, y, text(language, key, shown=shown, nodes=len(im.nodes), communities=len(im.communities))
+        x,
+        y,
+        text(
+            language,
+            key,
+            shown=number_text(language, shown),
+            nodes=number_text(language, len(im.nodes)),
+            communities=number_text(language, len(im.communities)),
+        ),
     )
     y += line * 1.5
     write(x, y, text(language, "size.heading"), bold=True)
@@ -181,14 +192,18 @@ def _legend(im, picture, language, x, y, shown, legend_max) -> tuple[list[str], 
             f'<rect x="{x + 4:.2f}" y="{y - 11:.2f}" width="12" height="12" fill="{style.color}"/>'
         )
         name = shorten(style.name or str(style.id), LEGEND_NAME_LIMIT)
-        write(x + 28, y, text(language, "colour.entry", name=name, size=community.size))
+        write(
+            x + 28,
+            y,
+            text(language, "colour.entry", name=name, size=number_text(language, community.size)),
+        )
         y += line
     rest = len(im.communities) - legend_max
     if rest > 0:
         out.append(
             f'<rect x="{x + 4:.2f}" y="{y - 11:.2f}" width="12" height="12" fill="{OTHER_COLOUR}"/>'
         )
-        write(x + 28, y, text(language, "colour.rest", count=rest))
+        write(x + 28, y, text(language, "colour.rest", count=number_text(language, rest)))
         y += line
     y += line * 0.5
     write(x, y, text(language, "lines.heading"), bold=True)
@@ -277,12 +292,21 @@ def to_svg(
         x, y, r = disc_xy[d.community]
         words = shorten(style.name, NAME_LIMIT)
         others = [disc_xy[c] for c in visible if c != d.community]
-        placed = placer.place(
-            words,
-            NAME_FONT,
-            ((x, y - r - 6, "middle"), (x, y + r + NAME_FONT + 2, "middle")),
-            avoid=others,
-        )
+        # Centred over the disc, but slid inwards when the disc is near an edge of the plot
+        # (a centred name would stick out of it and be left out).
+        half = text_width(words, NAME_FONT) / 2
+        x = min(max(x, placer.frame.x0 + half), placer.frame.x1 - half)
+        # Above, else below, then a line or two further out (clear of a neighbour's disc).
+        step = NAME_FONT * LABEL_LINE
+        places = [
+            place
+            for k in range(NAME_TRIES)
+            for place in (
+                (x, y - r - 6 - k * step, "middle"),
+                (x, y + r + NAME_FONT + 2 + k * step, "middle"),
+            )
+        ]
+        placed = placer.place(words, NAME_FONT, places, avoid=others)
         if placed:
             names.append(_text(placed, "community-name", "bold"))
     node_labels = []

@@ -202,3 +202,16 @@ def test_an_unlimited_staff_session_analyses_any_territory_and_a_visitor_none(wo
     refused = visitor.get("/api/analysis/influence-map", {"territory": world.c.pk})
     assert refused.status_code == 403
     assert "analysis" in orjson.loads(refused.content)["detail"]
+
+
+def test_every_status_of_a_waiting_job_has_its_words():
+    """The page said "(job READY)" in a French sentence: each status a job may have while
+    the page polls it (not yet finished) is named in both languages."""
+    from django_tasks.base import TaskResultStatus
+
+    waiting = {status for status in TaskResultStatus} - {"SUCCESSFUL", "FAILED"}
+    assert waiting, TaskResultStatus
+    for status in waiting:
+        assert f"job_{status}" in MESSAGES, status
+    with translation.override("fr"):
+        assert str(MESSAGES["job_READY"]) == "en attente"

@@ -53,7 +53,7 @@ PATH_TO_NAME = "Ville de Paris"
 #: Milliseconds the page may take to load and draw a map (the first one is computed).
 LOAD_MS = 60_000
 EXPECTED_REFUSAL = re.compile(
-    r"Failed to load resource: the server responded with a status of (401|404) "
+    r"Failed to load resource: the server responded with a status of (400|401|404) "
 )
 
 
@@ -181,7 +181,8 @@ class Page:
 
     def on_console(self, message) -> None:
         # Chromium logs every 4xx answer to a fetch as an error: those are the page's
-        # expected refusals (a missing territory, a bad key). Anything else counts.
+        # expected refusals (a missing territory, a bad key, a bad parameter). Anything else
+        # counts.
         if message.type == "error" and not EXPECTED_REFUSAL.match(message.text):
             self.errors.append(message.text)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,6 +30,7 @@ from tests.browser.conftest import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_the_explorer_draws_the_demo_paris_map_with_as_many_nodes_as_the_api(open_page, site):
@@ -62,7 +64,8 @@ def test_the_server_layout_and_strengths_are_used_when_the_answers_carry_them(op
                 shape="square" if node["kind"] == "body" else "circle",
             )  # fmt: skip
         for community in data["graph"]["communities"]:
-            community.update(name=f"Cercle {community['id']}", color="#654321")
+            # A colour of its own each (communities sharing one are a single legend line).
+            community.update(name=f"Cercle {community['id']}", color=f"#6543{community['id']:02x}")
         route.fulfill(response=answer, json=data)
 
     def with_strengths(route):
@@ -91,6 +94,23 @@ def test_the_server_layout_and_strengths_are_used_when_the_answers_carry_them(op
     strengths = page.locator("#renewal li[data-body]").first.locator(".strengths li")
     assert strengths.count() == 1
     assert "Members attend: 90% on average." in strengths.text_content()
+
+
+def test_the_legend_names_each_colour_once(open_page, site):
+    """Paris has 15 communities and the palette 10 colours: the five beyond it, all grey,
+    were listed by name with the same grey swatch, as if one could tell them apart."""
+    view = open_page()
+    page = view.open(f"#territory={PARIS}", key=site["key"])
+    view.wait_for_map()
+    communities = site["map"]["graph"]["communities"]
+    colours = [community["color"] for community in communities]
+    shared = {colour for colour in colours if colours.count(colour) > 1}
+    assert shared, "the demo's Paris has more communities than colours"
+    items = page.locator("#communities li").all_text_contents()
+    named = [c for c in communities if c["color"] not in shared]
+    assert items[: len(named)] == [f"{c['name']} ({c['size']})" for c in named]
+    rest = sum(colours.count(colour) for colour in shared)
+    assert items[len(named) :] == [f"{rest} smaller communities"]
 
 
 def test_the_territory_box_suggests_territories_by_name(open_page, site):
@@ -208,8 +228,13 @@ def test_the_view_exports_as_png_and_svg(open_page, site, tmp_path):
     svg.value.save_as(svg_file)
     text = svg_file.read_text(encoding="utf-8")
     assert svg_file.suffix == ".svg" and text.startswith("<?xml") and "<svg" in text
-    drawn = text.count("<circle") + text.count("<rect") - 1  # less the background
-    assert 0 < drawn <= len(site["map"]["nodes"])
+    root = ET.fromstring(text.encode())
+    nodes = root.find(f"{SVG}g[@class='nodes']")
+    assert 0 < len(nodes) <= len(site["map"]["nodes"])
+    # The legend goes with the picture: shapes, ties and every community line of the page.
+    legend = [t.text for t in root.find(f"{SVG}g[@class='legend']").iter(f"{SVG}text")]
+    assert legend[:2] == ["actor", "body"]
+    assert legend[4:] == page.locator("#communities li").all_text_contents()
     shutil.copy(svg_file, artifact("explorer-paris.svg"))
     # The SVG as a browser shows it (set as content: no request).
     picture = view.context.new_page()
@@ -251,6 +276,54 @@ def test_the_page_is_french_with_a_french_browser(open_page, site):
         page.locator("#renewal li[data-body] .summary").first.text_content() == first["summary_fr"]
     )
     assert page.text_content("#export-png") == "Exporter en PNG"
+    # The date and the numbers as French writes them (the demo's map has 1,000+ ties).
+    as_of = site["map"]["graph"]["as_of"]
+    french_date = "/".join(reversed(as_of.split("-")))
+    status = page.text_content("#status")
+    assert f"au {french_date}" in status, status
+    ties = len(site["map"]["links"])
+    assert f"{ties // 1000}\u202f{ties % 1000:03d} liens" in status, status
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
+
+
+@pytest.mark.parametrize("territory", [PARIS, BESIDE_PARIS])
+def test_the_labels_drawn_on_the_map_never_overlap(open_page, site, territory):
+    """Sigma's label grid let two long names of close nodes ("Conseil de quartier …")
+    be drawn over each other: the page now draws only the labels that meet no other."""
+    view = open_page()
+    page = view.open(f"#territory={territory}", key=site["key"])
+    view.wait_for_map()
+    page.wait_for_function("Number(document.getElementById('map').dataset.labels) > 5")
+    boxes = page.evaluate("Object.values(document.getElementById('map').labelBoxes)")
+    assert len(boxes) > 5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b), (a, b)
+    width = page.evaluate("document.getElementById('map').clientWidth")
+    assert max(box["x1"] for box in boxes) <= width  # none runs under the side panel
+    page.screenshot(path=str(artifact(f"explorer-labels-{territory.replace(':', '-')}.png")))
+
+
+def test_the_map_stays_within_its_box_above_the_legend(open_page, site):
+    """The legend is filled after the map is drawn: sigma's canvas kept its first height
+    and covered it."""
+    view = open_page()
+    page = view.open(f"#territory={PARIS}", key=site["key"])
+    view.wait_for_map()
+    page.wait_for_timeout(300)  # the resize observer's frame
+    box = page.evaluate(
+        """() => {
+          const rect = (selector) => document.querySelector(selector).getBoundingClientRect();
+          return { map: rect("#map").bottom, canvas: rect("#map canvas").bottom,
+                   legend: rect(".legend").top, page: window.innerHeight,
+                   legendBottom: rect(".legend").bottom };
+        }"""
+    )
+    assert box["canvas"] <= box["map"] + 1 and box["map"] <= box["legend"] + 1, box
+    assert box["legendBottom"] <= box["page"] + 1, box  # the legend is on the screen
 
 
 def test_a_scoped_key_cannot_open_a_territory_out_of_its_reach(open_page, site):
@@ -304,3 +377,20 @@ def test_without_credentials_the_page_asks_for_a_key_and_shows_no_data(open_page
     )
     assert page.get_attribute("#map", "data-order") is None
     assert page.evaluate("() => sessionStorage.length") == 0
+
+
+def test_a_bad_parameter_is_named_on_the_page(open_page, site):
+    """The API names the parameter of each error (``errors[].parameter``); the page read
+    ``attr``, which it never has, so it said what was wrong but not where."""
+    view = open_page()
+    page = view.open(f"#territory={PARIS}&min_weight=9", key=site["key"])
+    view.wait_for_map("error")
+    assert "min_weight: " in page.text_content("#status")
+
+
+def test_without_a_territory_an_unlimited_key_is_asked_to_choose_one(open_page, site):
+    """The API's 400 names ``territory``: the page asks for one instead of showing an error."""
+    view = open_page()
+    page = view.open("", key=site["key"])
+    view.wait_for_map("idle")
+    assert page.get_attribute("#status", "data-key") == "choose_territory"

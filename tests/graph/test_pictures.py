@@ -320,3 +320,70 @@ def test_shortened_names_fit_their_limit_and_keep_both_ends(text, limit):
 def test_a_long_body_name_keeps_the_end_that_tells_it_apart():
     name = "Commission consultative des services publics locaux de Chambray-lès-Tours"
     assert shorten(name, 40) == "Commission … de Chambray-lès-Tours"
+
+
+def _long_named(groups: int, size: int) -> nx.MultiGraph:
+    """``planted`` whose bodies have names as long as the demo's CCSPL."""
+    graph = planted(groups, size)
+    for node, data in graph.nodes(data=True):
+        if data["kind"] == "body":
+            data["label"] = f"Commission consultative des services publics locaux {node}"
+    return graph
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_svg_names_every_community_even_beside_an_edge_of_the_plot(seed):
+    """A name wider than the space between its disc and the plot's edge was left out
+    (region:24's easternmost and westernmost communities had none): it slides inwards."""
+    from graph.export.svg import LEGEND_WIDTH
+
+    im = influence_map(_long_named(6, 12), as_of=AS_OF, seed=seed)
+    assert any(len(c.name) > 40 for c in picture_of(im).communities)
+    svg = to_svg(im)
+    names = ET.fromstring(svg).find(f".//{SVG}g[@class='community-names']")
+    assert len(names) == len(im.communities)
+    for name in names:
+        box = text_box(
+            float(name.get("x")),
+            float(name.get("y")),
+            name.text,
+            float(name.get("font-size")),
+            name.get("text-anchor"),
+        )
+        assert box.x0 >= 0 and box.x1 <= 1400 - LEGEND_WIDTH, (name.text, box)
+
+
+def test_a_name_is_cut_between_words_rather_than_in_one():
+    name = "Commission consultative des services publics locaux de Blois"
+    assert shorten(name, 46) == "Commission … services publics locaux de Blois"
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "title"),
+    [
+        ("en", "the 600 most central of 1,240 nodes, {c} communities", "Influence map as of 2020-03-15"),
+        ("fr", "les 600 nœuds les plus centraux sur 1\u202f240, {c} communautés", "Carte d'influence au 15/03/2020"),
+    ],
+)  # fmt: skip
+def test_svg_writes_counts_and_the_date_as_the_language_does(language, summary, title):
+    im = influence_map(planted(31, 39), as_of=AS_OF, seed=1)
+    assert len(im.nodes) == 1240
+    root = ET.fromstring(to_svg(im, language=language))
+    legend = [t.text for t in root.find(f".//{SVG}g[@class='legend']").iter(f"{SVG}text")]
+    assert legend[:2] == [title, summary.format(c=len(im.communities))]
+
+
+def test_one_big_community_is_laid_out_as_a_spiral_not_by_force():
+    """3,000 nodes passed the map's bound, but in one community nx.spring_layout took 18 s
+    (O(n²)): the bound is also on the work, the sum of the squared community sizes."""
+    from graph.layout import FORCE_MAX_NODES, FORCE_MAX_WORK
+
+    size = int(FORCE_MAX_WORK**0.5) + 1
+    assert size < FORCE_MAX_NODES
+    graph = nx.path_graph([f"a{i}" for i in range(size)])
+    community_of = dict.fromkeys(graph, 0)
+    layout = community_layout(graph, community_of, dict.fromkeys(graph, 1.0), seed=0)
+    assert layout.method == "spiral"
+    # The same nodes in communities of ten stay within the work bound: laid out by force.
+    split = {u: i // 10 for i, u in enumerate(graph)}
+    assert community_layout(graph, split, dict.fromkeys(graph, 1.0), seed=0).method == "force"

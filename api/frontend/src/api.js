@@ -11,6 +11,10 @@ export const credentials = {
   forget: () => sessionStorage.removeItem(KEY_NAME),
 };
 
+/** The query parameter (or body field) a problem's error is about: the API names it
+ * `parameter` (a query parameter) or `field`. */
+export const parameterOf = (error) => error?.parameter ?? error?.field ?? null;
+
 /** An answer other than 200/202: its status and problem document (RFC 9457), if any. */
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -19,10 +23,10 @@ export class ApiError extends Error {
     this.problem = problem;
   }
 
-  /** The problem's sentence, with the parameters it names (`errors[].attr`). */
+  /** The problem's sentence, with the parameter each of its errors names. */
   get detail() {
     const fields = (this.problem?.errors || [])
-      .map((error) => (error.attr ? `${error.attr}: ${error.detail}` : error.detail))
+      .map((error) => (parameterOf(error) ? `${parameterOf(error)}: ${error.detail}` : error.detail))
       .filter(Boolean);
     return [this.problem?.detail || this.problem?.title || `HTTP ${this.status}`, ...fields].join(" — ");
   }

@@ -51,6 +51,8 @@ export function buildGraph(data) {
       size: hasNumber(node.size) ? node.size : 3 + 15 * Math.sqrt((node.pagerank || 0) / topRank),
       color: node.color || community?.color || PALETTE[0],
       type: (node.shape || (node.kind === "body" ? "square" : "circle")) === "square" ? "square" : "circle",
+      // Bodies drawn over the people around them (else their squares hide under circles).
+      zIndex: node.kind === "body" ? 1 : 0,
       info: node,
     });
   }

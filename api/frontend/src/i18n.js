@@ -17,6 +17,14 @@ export function formatNumber(value) {
   return value.toLocaleString(config.lang, { maximumSignificantDigits: 3 });
 }
 
+/** A date (`YYYY-MM-DD`) as the page's language writes it: 04/12/2026 in French, ISO in
+ * English (as the SVG picture and the renewal sentences, graph/export/messages.py). */
+export function formatDate(iso) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ""));
+  if (!match) return String(iso ?? "–");
+  return config.lang === "fr" ? `${match[3]}/${match[2]}/${match[1]}` : match[0];
+}
+
 /** The renewal sentence of the page's language (`message_fr` or `message_en`). */
 export function inLanguage(item, field = "message") {
   return item[`${field}_${config.lang}`] ?? item[`${field}_en`] ?? "";

@@ -3,10 +3,10 @@
 // The state of the form is mirrored in the URL's fragment (#territory=commune:75056&...),
 // so a view can be bookmarked or shared (the credentials never are).
 
-import { ApiError, JobFailed, credentials, getAnalysis, getJson, withQuery } from "./api.js";
+import { ApiError, JobFailed, credentials, getAnalysis, getJson, parameterOf, withQuery } from "./api.js";
 import { exportPng, exportSvg } from "./export.js";
 import { buildGraph, findNodes } from "./graph.js";
-import { config, h, t } from "./i18n.js";
+import { config, formatDate, formatNumber, h, t } from "./i18n.js";
 import { renderPanel } from "./panel.js";
 import { renderRenewal } from "./renewal.js";
 import { MapView } from "./view.js";
@@ -128,7 +128,7 @@ function showFailure(error, target = "map") {
   else if (error.status === 0) key = "network_error";
   else if (error.status === 404) [key, mapState] = [target === "map" ? "not_found" : "node_not_found", "not-found"];
   else if (error.status === 403) [key, values] = ["forbidden", { detail: error.detail }];
-  else if (error.status === 400 && (error.problem?.errors || []).some((e) => e.attr === "territory") && !state.ask?.territory) {
+  else if (error.status === 400 && (error.problem?.errors || []).some((e) => parameterOf(e) === "territory") && !state.ask?.territory) {
     [key, mapState] = ["choose_territory", "idle"];
   }
   setStatus(key, values, target === "map" ? mapState : null);
@@ -156,7 +156,8 @@ async function load(ask) {
     min_weight: ask.min_weight,
   }));
   const renewalUrl = withQuery(config.urls.renewal, analysisParams(ask));
-  const onProgress = (status) => current() && setStatus("queued", { status }, "queued");
+  const jobStatus = (status) => (config.messages[`job_${status}`] ? t(`job_${status}`) : status);
+  const onProgress = (status) => current() && setStatus("queued", { status: jobStatus(status) }, "queued");
   const map = getAnalysis(mapUrl, onProgress).then(
     (data) => current() && drawMap(data),
     (error) => current() && showFailure(error),
@@ -173,7 +174,7 @@ async function load(ask) {
 }
 
 function drawMap(data) {
-  setStatus("drawing", { nodes: data.nodes.length });
+  setStatus("drawing", { nodes: formatNumber(data.nodes.length) });
   const { graph, communities, placedByServer } = buildGraph(data);
   state.data = data;
   state.graph = graph;
@@ -182,18 +183,31 @@ function drawMap(data) {
   $("map").dataset.state = "ready";
   $("map").dataset.layout = placedByServer ? "server" : "page";
   $("map").dataset.territory = String(data.graph.territory_id ?? "");
-  setStatus("ready", { nodes: graph.order, edges: graph.size, as_of: data.graph.as_of });
+  setStatus("ready", { nodes: formatNumber(graph.order), edges: formatNumber(graph.size), as_of: formatDate(data.graph.as_of) });
   $("node-options").replaceChildren(
     ...graph.nodes().map((node) => h("option", { value: graph.getNodeAttribute(node, "label") })),
   );
-  const legend = [...communities.values()].sort((a, b) => b.size - a.size).slice(0, 12);
-  $("communities").replaceChildren(
-    ...legend.map((community) => h("li", { "data-community": community.id }, h("span", { class: "swatch", "data-color": community.color }), `${community.name} (${community.size})`)),
-  );
+  $("communities").replaceChildren(...legendItems([...communities.values()]));
   for (const swatch of $("communities").querySelectorAll(".swatch")) swatch.style.backgroundColor = swatch.dataset.color;
   $("export-png").disabled = false;
   $("export-svg").disabled = false;
   if (!state.ask.territory && data.graph.territory_id) nameTerritory(data.graph.territory_id);
+}
+
+/** The legend: each community of a colour of its own by name (biggest first); those that
+ * share a colour (beyond the palette, all grey) on one line, as in the SVG picture. */
+function legendItems(communities) {
+  const byColour = new Map();
+  for (const community of communities) byColour.set(community.color, (byColour.get(community.color) || 0) + 1);
+  const sorted = communities.sort((a, b) => b.size - a.size || a.id - b.id);
+  const swatch = (color) => h("span", { class: "swatch", "data-color": color });
+  const items = sorted
+    .filter((community) => byColour.get(community.color) === 1)
+    .map((community) => h("li", { "data-community": community.id }, swatch(community.color), `${community.name} (${formatNumber(community.size)})`));
+  for (const [color, count] of byColour) {
+    if (count > 1) items.push(h("li", { "data-community": "rest" }, swatch(color), t("smaller_communities", { count: formatNumber(count) })));
+  }
+  return items;
 }
 
 /** Without a territory asked, the answer is the key's own: show which it is. */
@@ -244,7 +258,7 @@ async function selectNode(node) {
     const focus = new Set(network.nodes.map((item) => item.node).filter((key) => state.graph.hasNode(key)));
     focus.add(node);
     view.select(node, focus);
-    ego.textContent = t("ego", { count: network.nodes.length - 1, radius: network.radius ?? 1 });
+    ego.textContent = t("ego", { count: formatNumber(network.nodes.length - 1), radius: network.radius ?? 1 });
   } catch (error) {
     if (view.selected === node) ego.textContent = t("ego_failed", { detail: error.detail || String(error) });
   }
@@ -277,7 +291,7 @@ async function setPathEnd(end, node) {
       return;
     }
     view.highlightPath(paths.strongest.steps.map((step) => step.node));
-    setStatus("path_found", { hops: paths.strongest.hops, weakest: paths.strongest.weakest_link });
+    setStatus("path_found", { hops: paths.strongest.hops, weakest: formatNumber(paths.strongest.weakest_link) });
   } catch (error) {
     showFailure(error, "path");
   }
@@ -320,6 +334,22 @@ function suggestTerritories() {
   }, 250);
 }
 
+/** The legend under the map, as the SVG export draws it (the words as on the page). */
+function legendForExport() {
+  const entries = [];
+  const keys = { "key-circle": "circle", "key-square": "square", "key-negative": "line", "key-path": "line" };
+  for (const mark of document.querySelectorAll(".legend > span")) {
+    const kind = keys[mark.className];
+    const text = mark.nextSibling?.textContent?.trim();
+    if (kind && text) entries.push({ kind, color: getComputedStyle(mark).backgroundColor, text });
+  }
+  for (const item of $("communities").children) {
+    const swatch = item.querySelector(".swatch");
+    entries.push({ kind: "swatch", color: swatch?.dataset.color || "#8c8c8c", text: item.textContent.trim() });
+  }
+  return entries;
+}
+
 function fileName() {
   const territory = (state.ask?.territory || $("territory").value || "territory").replace(/[^A-Za-z0-9_-]+/g, "-");
   return `influence-map-${territory}-${state.data?.graph?.as_of || "today"}`;
@@ -345,7 +375,7 @@ function start() {
     setStatus("exported", { file: `${fileName()}.png` });
   });
   $("export-svg").addEventListener("click", () => {
-    exportSvg(view.renderer, fileName(), document.title);
+    exportSvg(view.renderer, fileName(), document.title, view.labels, legendForExport());
     setStatus("exported", { file: `${fileName()}.svg` });
   });
   $("key-form").addEventListener("submit", () => {

@@ -3,8 +3,21 @@
 // browser tests: data-order (nodes), data-size (ties), data-selected, data-path.
 
 import Sigma from "sigma";
-import { NodeSquareProgram } from "@sigma/node-square";
 import { MUTED, PATH } from "./graph.js";
+import { SquareProgram, collectLabel, installLabels } from "./labels.js";
+
+/** Sigma's settings of the map (also those of the PNG exporter's own renderer). */
+export const SIGMA_SETTINGS = {
+  nodeProgramClasses: { square: SquareProgram },
+  defaultDrawNodeLabel: collectLabel,
+  // Candidates for a label: the biggest nodes of each 150-pixel cell, at least 7 pixels
+  // wide; labels.js then draws only those that overlap no other.
+  labelRenderedSizeThreshold: 7,
+  labelGridCellSize: 150,
+  labelDensity: 1,
+  labelSize: 13,
+  zIndex: true,
+};
 
 export class MapView {
   constructor(container) {
@@ -15,6 +28,10 @@ export class MapView {
     this.focus = null; // Set of nodes (the selection's ego network), or null
     this.path = null; // { nodes: Set, edges: Set }, or null
     this.onClickNode = () => {};
+    this.labels = new Map(); // node -> box of its label, for the labels drawn (labels.js)
+    // Sigma sizes its canvases on a window resize only: the map's box also changes when
+    // the legend below it is filled, or the bar above it wraps.
+    new ResizeObserver(() => this.renderer?.refresh()).observe(container);
   }
 
   show(graph) {
@@ -24,13 +41,17 @@ export class MapView {
     this.focus = null;
     this.path = null;
     this.renderer = new Sigma(graph, this.container, {
-      nodeProgramClasses: { square: NodeSquareProgram },
-      labelRenderedSizeThreshold: 9,
-      labelDensity: 0.6,
-      zIndex: true,
+      ...SIGMA_SETTINGS,
       nodeReducer: (node, data) => this.reduceNode(node, data),
       edgeReducer: (edge, data) => this.reduceEdge(edge, data),
     });
+    installLabels(this.renderer, (drawn) => {
+      this.labels = drawn;
+      // For the browser tests: which labels are drawn, and where (viewport pixels).
+      this.container.labelBoxes = Object.fromEntries(drawn);
+      this.container.dataset.labels = String(drawn.size);
+    });
+    this.renderer.refresh(); // the first frame, drawn by the constructor, had no labels
     this.renderer.on("clickNode", ({ node }) => this.onClickNode(node));
     this.container.dataset.order = String(graph.order);
     this.container.dataset.size = String(graph.size);
@@ -41,18 +62,20 @@ export class MapView {
     const shown = { ...data };
     const inPath = this.path?.nodes.has(node);
     const dimmed = (this.path && !inPath) || (!this.path && this.focus && !this.focus.has(node));
+    // Bodies (zIndex 1) over people (0); what is lit over what is dimmed; the selection on top.
+    const base = data.zIndex || 0;
     if (dimmed) {
       shown.color = MUTED;
       shown.label = null;
-      shown.zIndex = 0;
+      shown.zIndex = base;
     } else if (this.path || this.focus) {
-      shown.zIndex = 1;
+      shown.zIndex = 2 + base;
     }
     if (inPath) shown.forceLabel = true;
     if (node === this.selected) {
       shown.highlighted = true;
       shown.forceLabel = true;
-      shown.zIndex = 2;
+      shown.zIndex = 4;
     }
     return shown;
   }

@@ -13,7 +13,7 @@ from api.resources.analysis.schemas.fields import NodeId, Vocabulary
 from api.resources.analysis.schemas.network import node_ids, node_kind
 from graph.export.style import SHAPES, SIZE_MAX, SIZE_MIN
 from graph.influence import BETWEENNESS_METHODS, ROLES
-from graph.layout import FORCE_MAX_NODES, LAYOUT_METHODS
+from graph.layout import FORCE_MAX_NODES, FORCE_MAX_WORK, LAYOUT_METHODS
 from registry.models import ActorKind, BodyStatus
 
 COLOUR = r"^#[0-9a-f]{6}$"
@@ -82,7 +82,8 @@ class InfluenceMapGraphSerializer(serializers.Serializer):
         "LayoutMethod",
         LAYOUT_METHODS,
         about="How the nodes were placed in their community's disc: `force` (seeded "
-        f"force layout, up to {FORCE_MAX_NODES} nodes) or `spiral` (by PageRank, above).",
+        f"force layout, up to {FORCE_MAX_NODES} nodes while the sum of the squared "
+        f"community sizes is at most {FORCE_MAX_WORK}) or `spiral` (by PageRank, beyond).",
         help_text="How `x` and `y` were computed (graph.layout).",
     )
     communities = CommunitySerializer(many=True, help_text="Every community, biggest first.")
