@@ -181,7 +181,7 @@ class TerritoryProfile:
 
     Built from the registry's own persons of the territory (where data exists):
     category -> count, age band -> count, and sub-territory ("level:code" of the
-    territory just below, ``graph.loaders.facts.sub_territories``) -> count. Empty
+    territory just below, ``graph.loaders.common.sub_territories``) -> count. Empty
     when nothing is known.
     """
 

@@ -91,6 +91,8 @@ def body_recruitment(request: Request):
         limit=p["limit"],
         host_id=loaders.body_host(body_id),
         place_names=loaders.place_names(territory_id=home),
+        # The strengths' rule: the territory just below the network territory.
+        sub_territory_of=loaders.sub_territory_keys(territory_id=home),
         # Retention is judged today (or on a later `as_of`): an older `as_of` never
         # brings back data whose retention has passed. `today` is a parameter, so the
         # cached answer changes with the day.

@@ -25,7 +25,7 @@ legitimacy, urgency), and its id is listed in the graph attribute
 
 from graph.loaders.candidates import body_host, candidate_facts, college_categories, place_names
 from graph.loaders.charters import charter_layers
-from graph.loaders.common import bodies_of, snapshot
+from graph.loaders.common import bodies_of, snapshot, sub_territory_keys
 from graph.loaders.facts import body_facts, territory_profile
 from graph.loaders.network import (
     data_version,
@@ -48,6 +48,7 @@ __all__ = [
     "network_territories",
     "peer_members",
     "place_names",
+    "sub_territory_keys",
     "registry_graph",
     "size_estimate",
     "snapshot",

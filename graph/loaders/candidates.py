@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from graph.loaders.common import _inside, _territory_label, _within
 from graph.recruitment import CandidateFacts
-from registry.models import Actor, Body, Membership, PersonalData, Territory
+from registry.models import Actor, Body, Membership, PersonalData, Territory, TerritoryClosure
 
 #: The contact channels, as (field, channel code) in the order of the answer.
 CHANNELS = (("email", "email"), ("phone", "phone"), ("postal_address", "postal_address"))
@@ -76,12 +76,14 @@ def candidate_facts(
 
 
 def place_names(*, territory_id: int) -> dict[str, str]:
-    """``level:code`` -> name of every territory an actor of the territory lives in or acts
-    in (the sub-territories of the recruitment gaps). One query."""
-    homes = Actor.objects.filter(territory_id__in=_within(territory_id)).values("territory_id")
+    """``level:code`` -> name of the territory's sub-territories (those just below it:
+    ``graph.loaders.common.sub_territories``), which the recruitment gaps name. One query."""
+    children = TerritoryClosure.objects.filter(ancestor_id=territory_id, depth=1).values(
+        "descendant_id"
+    )
     return {
         _territory_label(level, code): name
-        for level, code, name in Territory.objects.filter(pk__in=homes).values_list(
+        for level, code, name in Territory.objects.filter(pk__in=children).values_list(
             "level", "code", "name"
         )
     }

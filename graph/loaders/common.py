@@ -4,7 +4,7 @@ currency of dated rows and the reach annotation."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connections, router, transaction
@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from registry.models import (
     Body,
     ChangeRecord,
+    Territory,
     TerritoryClosure,
 )
 from registry.scope import within_ids
@@ -69,3 +70,29 @@ def _inside(reach_territory_id: int | None, path: str = "territory_id"):
             ancestor_id=reach_territory_id, descendant_id=OuterRef(path)
         )
     )
+
+
+def sub_territories(territory_id: int, territory_ids: Iterable[int] | QuerySet) -> dict[int, str]:
+    """Territory id -> "level:code" of the territory just below ``territory_id`` (depth 1)
+    that holds it; in the DAG one may lie in several (a commune in a département and in
+    an EPCI): the first by level, then code. One query; ids not below it are left out."""
+    children = TerritoryClosure.objects.filter(ancestor_id=territory_id, depth=1).values(
+        "descendant_id"
+    )
+    rows = TerritoryClosure.objects.filter(
+        descendant_id__in=territory_ids, ancestor_id__in=children
+    ).values_list("descendant_id", "ancestor__level", "ancestor__code")
+    chosen: dict[int, tuple[str, str]] = {}
+    for pk, level, code in rows:
+        if pk not in chosen or (level, code) < chosen[pk]:
+            chosen[pk] = (level, code)
+    return {pk: f"{level}:{code}" for pk, (level, code) in chosen.items()}
+
+
+def sub_territory_keys(territory_id: int) -> dict[str, str]:
+    """ "level:code" of every territory below ``territory_id`` -> that of its sub-territory
+    (``sub_territories``' one rule: the territory just below ``territory_id`` holding it).
+    Two queries."""
+    subs = sub_territories(territory_id, _within(territory_id))
+    own = Territory.objects.filter(pk__in=list(subs)).values_list("pk", "level", "code")
+    return {_territory_label(level, code): subs[pk] for pk, level, code in own}

@@ -12,8 +12,9 @@ from graph.loaders.common import (
     _inside,
     _territory_label,
     _within,
+    sub_territories,
 )
-from graph.loaders.strengths import host_referrals, seats_by_actor, sub_territories
+from graph.loaders.strengths import host_referrals, seats_by_actor
 from graph.model import (
     BodyFacts,
     CollegeFacts,
@@ -201,7 +202,7 @@ def _attendance_counts(body_ids: list[int], as_of: dt.date):
 
 def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
     """Reference distributions of the territory's persons (category, age band, sub-territory:
-    ``graph.loaders.strengths.sub_territories``), where known."""
+    ``graph.loaders.common.sub_territories``), where known."""
     persons = Actor.objects.filter(kind="person", territory_id__in=_within(territory_id))
     categories = dict(
         persons.values_list("category")

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet
 
-from graph.loaders.common import _inside, _within, bodies_of
+from graph.loaders.common import _inside, _within, bodies_of, sub_territories
 from graph.model import SEAT_ROLES, PeerMember, ReferralFacts, SeatFacts
-from registry.models import Body, Membership, Opinion, TerritoryClosure
+from registry.models import Body, Membership, Opinion
 
 SEATS = sorted(SEAT_ROLES)
 
@@ -73,23 +73,6 @@ def host_referrals(
         .values_list("host_id", "n")
     )
     return referrals, dict(bodies)
-
-
-def sub_territories(territory_id: int, territory_ids: Iterable[int] | QuerySet) -> dict[int, str]:
-    """Territory id -> "level:code" of the territory just below ``territory_id`` (depth 1)
-    that holds it; in the DAG one may lie in several (a commune in a département and in
-    an EPCI): the first by level, then code. One query; ids not below it are left out."""
-    children = TerritoryClosure.objects.filter(ancestor_id=territory_id, depth=1).values(
-        "descendant_id"
-    )
-    rows = TerritoryClosure.objects.filter(
-        descendant_id__in=territory_ids, ancestor_id__in=children
-    ).values_list("descendant_id", "ancestor__level", "ancestor__code")
-    chosen: dict[int, tuple[str, str]] = {}
-    for pk, level, code in rows:
-        if pk not in chosen or (level, code) < chosen[pk]:
-            chosen[pk] = (level, code)
-    return {pk: f"{level}:{code}" for pk, (level, code) in chosen.items()}
 
 
 def peer_members(

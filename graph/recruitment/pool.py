@@ -30,6 +30,15 @@ from graph.renewal.base import MULTI_MEMBERSHIP_MIN
 from graph.renewal.maths import age_band, current_actors
 
 
+def sub_territory(home: str | None, sub_territory_of: Mapping[str, str] | None) -> str | None:
+    """The sub-territory of an actor living in ``home`` ("level:code"): its own territory
+    without a mapping; with one, the mapped territory, None when ``home`` has none (an
+    actor of the territory itself, or from elsewhere)."""
+    if not home:
+        return None
+    return home if sub_territory_of is None else sub_territory_of.get(home)
+
+
 def _territory_actors(graph: nx.MultiGraph) -> list[str]:
     """The actor nodes of the territory itself: not members from elsewhere, not out of reach."""
     hidden = {actor_node(pk) for pk in graph.graph.get("outside_actor_ids", ())}
@@ -60,18 +69,24 @@ def body_gaps(
     profile: TerritoryProfile | None,
     personal: bool,
     place_names: Mapping[str, str] | None = None,
+    sub_territory_of: Mapping[str, str] | None = None,
 ) -> list[Gap]:
     """The values the body under-represents, dimension by dimension (``rules.DIMENSIONS``);
-    the personal ones only when ``personal``."""
+    the personal ones only when ``personal``. ``sub_territory_of`` maps an actor's
+    territory to its sub-territory (``graph.loaders.sub_territory_keys``; default: the
+    actor's own territory)."""
     current = current_actors(facts, as_of)
     members = [actor_node(pk) for pk in current]
     actors = _territory_actors(graph)
+
+    def places(nodes) -> Counter:
+        homes = (graph.nodes.get(n, {}).get("territory") for n in nodes)
+        return Counter(p for p in (sub_territory(h, sub_territory_of) for h in homes) if p)
+
     observed: dict[str, Counter] = {
         "community": Counter(str(communities[n]) for n in members if n in communities),
         "category": Counter(m.category for m in current.values() if m.category),
-        "sub_territory": Counter(
-            graph.nodes[n]["territory"] for n in members if graph.nodes.get(n, {}).get("territory")
-        ),
+        "sub_territory": places(members),
         "age_band": Counter(
             age_band(m.birth_year, as_of) for m in current.values() if m.birth_year is not None
         ),
@@ -81,9 +96,7 @@ def body_gaps(
     reference: dict[str, Mapping[str, float]] = {
         "community": Counter(str(communities[n]) for n in actors if n in communities),
         "category": dict((profile.categories if profile else {}) or {}),
-        "sub_territory": Counter(
-            graph.nodes[n]["territory"] for n in actors if graph.nodes[n].get("territory")
-        ),
+        "sub_territory": places(actors),
         "age_band": {
             b: n for b, n in ((profile.age_bands if profile else {}) or {}).items() if b in bands
         },
@@ -198,6 +211,7 @@ def recruitment_pool(
     host_id: int | None = None,
     place_names: Mapping[str, str] | None = None,
     retention_on: dt.date | None = None,
+    sub_territory_of: Mapping[str, str] | None = None,
 ) -> Pool:
     """Rank the territory's actors who could take part in the body's renewal.
 
@@ -208,7 +222,8 @@ def recruitment_pool(
     reason count as ``unranked``. ``college_categories`` (college id -> category ->
     count) gives who filled each college (``gaps.college_needs``); ``host_id`` is the
     authority that runs the body; ``place_names`` names the sub-territories
-    (``level:code`` -> name). Order: score (high first), then actor id. ``top``
+    (``level:code`` -> name), ``sub_territory_of`` maps an actor's territory to its
+    sub-territory (``body_gaps``). Order: score (high first), then actor id. ``top``
     (default: the vacant seats) candidates are seated in the simulation (``assess``).
     Without ``personal``, neither gender nor age is used nor shown. ``retention_on``
     (default ``as_of``) is the day retention dates are judged on: the caller gives the
@@ -226,6 +241,7 @@ def recruitment_pool(
         profile=profile,
         personal=personal,
         place_names=place_names,
+        sub_territory_of=sub_territory_of,
     )
     body = body_node(facts.id)
     # Seat-holders, and any other current membership (referents, facilitators): not an
@@ -265,7 +281,7 @@ def recruitment_pool(
         values = {
             "community": None if community is None else str(community),
             "category": candidate.category,
-            "sub_territory": candidate.territory,
+            "sub_territory": sub_territory(candidate.territory, sub_territory_of),
             "age_band": band if personal else None,
             "gender": candidate.gender if personal else None,
         }

@@ -236,3 +236,21 @@ def test_every_lawful_basis_of_the_registry_is_classified():
     from registry.models.actor import LawfulBasis
 
     assert set(LawfulBasis.values) >= CONTACT_BASES, "a contact basis the registry lacks"
+
+
+def test_a_sub_territory_is_the_territory_just_below_the_network_territory(world):
+    """The strengths' rule (``graph.loaders.common.sub_territories``): a resident of a block
+    inside Q2 counts for Q2, never for the block, in the gaps and in the reasons."""
+    block = territory_create(
+        level="quartier", code="97001-Q2-1", name="Îlot Q2-1", parents=[(world["q2"], "municipal")]
+    )
+    newcomer = actor_create(kind="person", category="resident", name="Block", territory=block)
+    doc = orjson.loads(get(no_personal(), world["body"]).content)
+    places = {g["value"] for g in doc["gaps"] if g["dimension"] == "sub_territory"}
+    assert places == {"quartier:97001-Q2"}  # the block is no sub-territory of its own
+    entry = next(c for c in doc["candidates"] if c["actor_id"] == newcomer.pk)
+    assert entry["territory"] == "quartier:97001-Q2-1"  # where it lives, as recorded
+    reason = next(r for r in entry["reasons"] if r["code"] == "sub_territory")
+    assert "Q2" in reason["message_en"] and "Îlot" not in reason["message_en"]
+    # Ville de C lives in C itself: no sub-territory, so no gap or reason names C.
+    assert "commune:97001" not in places
