@@ -15,9 +15,12 @@ bytes to OpenAPI. Two shapes need more than DRF's fields:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from django.db.models import Choices
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 
@@ -123,3 +126,48 @@ class ScalarExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         return {"anyOf": [{"type": "string", "nullable": True}, {"type": "integer"}]}
+
+
+def by_code(
+    kind: str,
+    codes: Sequence[str],
+    units: Mapping[str, str],
+    base: type[serializers.Serializer],
+    details: Mapping[str, type[serializers.Serializer]],
+) -> tuple[dict[str, type[serializers.Serializer]], type[serializers.JSONField]]:
+    """One component per code of a declared family (the renewal indicators, strengths), and
+    the field that is their ``oneOf`` with ``code`` as discriminator (``Renewal<Kind>``).
+
+    Each component is ``base`` with its own ``code`` (a one-value vocabulary) and
+    ``detail`` (``details[code]``), so that a generated client reads each code's details
+    as their own type.
+    """
+    label = kind.lower()
+    components: dict[str, type[serializers.Serializer]] = {}
+    for code in codes:
+        name = "".join(part.capitalize() for part in code.split("_"))
+        fields = {
+            "code": Vocabulary(
+                f"{name}{kind}Code",
+                [code],
+                about=f"The {label} `{code}`.",
+                help_text=f"Which {label} (the discriminator of `Renewal{kind}`).",
+            ),
+            "detail": details[code](help_text="What the value is computed from."),
+        }
+        doc = f"The renewal {label} `{code}` ({units[code]})."
+        components[code] = type(f"{name}{kind}Serializer", (base,), {"__doc__": doc, **fields})
+
+    @extend_schema_field(
+        PolymorphicProxySerializer(
+            component_name=f"Renewal{kind}",
+            serializers=components,
+            resource_type_field_name="code",
+        )
+    )
+    class ByCodeField(serializers.JSONField):
+        pass
+
+    ByCodeField.__name__ = ByCodeField.__qualname__ = f"{kind}Field"
+    ByCodeField.__doc__ = f"One {label}, of the type its ``code`` names."
+    return components, ByCodeField

@@ -11,10 +11,9 @@ indicator's status is ``unknown`` (the data it counts is missing).
 
 from __future__ import annotations
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from api.resources.analysis.schemas.fields import Pair, Vocabulary
+from api.resources.analysis.schemas.fields import Pair, Vocabulary, by_code
 from api.resources.analysis.schemas.network import AnalysisHeaderSerializer
 from api.resources.analysis.schemas.renewal_details import DETAILS, code_field, status_field
 from api.resources.analysis.schemas.renewal_rules import (
@@ -53,39 +52,9 @@ class IndicatorSerializer(serializers.Serializer):
     message_fr = serializers.CharField(help_text="The same, in French.")
 
 
-def _camel(code: str) -> str:
-    return "".join(part.capitalize() for part in code.split("_"))
-
-
-def _indicator(code: str) -> type[serializers.Serializer]:
-    name = _camel(code)
-    fields = {
-        "code": Vocabulary(
-            f"{name}IndicatorCode",
-            [code],
-            about=f"The indicator `{code}`.",
-            help_text="Which indicator (the discriminator of `RenewalIndicator`).",
-        ),
-        "detail": DETAILS[code](help_text="What the value is computed from."),
-    }
-    doc = f"The renewal indicator `{code}` ({INDICATOR_UNITS[code]})."
-    return type(f"{name}IndicatorSerializer", (IndicatorSerializer,), {"__doc__": doc, **fields})
-
-
-INDICATORS: dict[str, type[serializers.Serializer]] = {
-    code: _indicator(code) for code in INDICATOR_CODES
-}
-
-
-@extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="RenewalIndicator",
-        serializers=INDICATORS,
-        resource_type_field_name="code",
-    )
+INDICATORS, IndicatorField = by_code(
+    "Indicator", INDICATOR_CODES, INDICATOR_UNITS, IndicatorSerializer, DETAILS
 )
-class IndicatorField(serializers.JSONField):
-    """One indicator, of the type its ``code`` names."""
 
 
 class RenewalAssessmentSerializer(serializers.Serializer):

@@ -9,10 +9,9 @@ discriminator. Detail members are not required: a strength whose status is
 
 from __future__ import annotations
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from api.resources.analysis.schemas.fields import Vocabulary
+from api.resources.analysis.schemas.fields import Vocabulary, by_code
 from graph.renewal.strengths import STRENGTH_CODES, STRENGTH_STATUSES, STRENGTH_UNITS
 from graph.renewal.strengths.opinions import REFERRALS
 
@@ -165,36 +164,6 @@ class StrengthSerializer(serializers.Serializer):
     message_fr = serializers.CharField(help_text="The same, in French.")
 
 
-def _camel(code: str) -> str:
-    return "".join(part.capitalize() for part in code.split("_"))
-
-
-def _strength(code: str) -> type[serializers.Serializer]:
-    name = _camel(code)
-    fields = {
-        "code": Vocabulary(
-            f"{name}StrengthCode",
-            [code],
-            about=f"The strength `{code}`.",
-            help_text="Which strength (the discriminator of `RenewalStrength`).",
-        ),
-        "detail": DETAILS[code](help_text="What the value is computed from."),
-    }
-    doc = f"The renewal strength `{code}` ({STRENGTH_UNITS[code]})."
-    return type(f"{name}StrengthSerializer", (StrengthSerializer,), {"__doc__": doc, **fields})
-
-
-STRENGTHS: dict[str, type[serializers.Serializer]] = {
-    code: _strength(code) for code in STRENGTH_CODES
-}
-
-
-@extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="RenewalStrength",
-        serializers=STRENGTHS,
-        resource_type_field_name="code",
-    )
+STRENGTHS, StrengthField = by_code(
+    "Strength", STRENGTH_CODES, STRENGTH_UNITS, StrengthSerializer, DETAILS
 )
-class StrengthField(serializers.JSONField):
-    """One strength, of the type its ``code`` names."""
