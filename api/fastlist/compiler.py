@@ -253,7 +253,7 @@ def _url(model, field, prefix, columns, code) -> str:
 def _display(serializer, prefix, columns, code) -> str:
     template = getattr(serializer, "display_template", None)
     if not template:
-        raise Unsupported(f"{type(serializer).__name__}: no display_template")
+        raise Unsupported(f"'display' needs a {type(serializer).__name__}.display_template")
     pieces = []
     paths = []
     for literal, name, spec, conversion in string.Formatter().parse(template):
@@ -290,7 +290,10 @@ def _nested_object(model, field, prefix, columns, code) -> str:
     related = model_field.related_model
     inner_prefix = f"{prefix}{field.source_attrs[0]}__"
     inner: list[Nested] = []
-    entries = _compile(field, inner_prefix, columns, inner, code)
+    try:
+        entries = _compile(field, inner_prefix, columns, inner, code)
+    except Unsupported as exc:
+        raise _refused(field, str(exc)) from exc
     if inner:
         raise _refused(field, "a nested list inside a nested object")
     exists = columns.index(inner_prefix + related._meta.pk.attname)
@@ -311,7 +314,10 @@ def _nested_list(model, field, prefix, columns, nested, code) -> str:
     child_columns = Columns()
     inner: list[Nested] = []
     child_code = Code(native_datetimes=code.native_datetimes, json_as_text=False)
-    entries = _compile(child, "", child_columns, inner, child_code)
+    try:
+        entries = _compile(child, "", child_columns, inner, child_code)
+    except Unsupported as exc:
+        raise _refused(field, str(exc)) from exc
     if inner:
         raise _refused(field, "a nested list inside a nested list")
     plan = Plan(child_columns, entries, [], child_code)
