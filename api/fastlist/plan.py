@@ -17,7 +17,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 
-from api.fastlist.columns import Columns
+from api.fastlist.columns import Columns, precompiled
 
 
 def prefetch_queryset(queryset: QuerySet, source: str) -> QuerySet | None:
@@ -64,7 +64,7 @@ class Nested:
         if subquery is None:
             return None
         if self._sql is None:
-            self._sql = self._compiled(subquery, connection) or False
+            self._sql = precompiled(self.parent, subquery, connection) or False
         return self._sql or subquery
 
     def _subquery(self, queryset: QuerySet) -> Subquery | None:
@@ -88,21 +88,6 @@ class Nested:
         )
         # Text, parsed by orjson (Django would parse it with the json module).
         return Subquery(rows, output_field=TextField())
-
-    def _compiled(self, subquery: Subquery, connection) -> RawSQL | None:
-        """The subquery's SQL, compiled once rather than on every page.
-
-        Its reference to the parent row names the parent's table, which is the
-        page query's base table (Django aliases only later joins of a table).
-        """
-        outer = self.parent._default_manager.order_by().annotate(_nested=subquery)
-        sql, params = outer.values("_nested").query.get_compiler(connection=connection).as_sql()
-        quote = connection.ops.quote_name
-        head = "SELECT "
-        tail = f" AS {quote('_nested')} FROM {quote(self.parent._meta.db_table)}"
-        if not (sql.startswith(head) and sql.endswith(tail)):
-            return None
-        return RawSQL(sql[len(head) : -len(tail)], params, output_field=TextField())
 
     def groups(self, parents: QuerySet, parent_ids: list, page: dict) -> dict[Any, list]:
         plan = self.plan
