@@ -43,9 +43,6 @@ from api.scoping import restrict
 from registry.models import ChangeRecord
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-#: Compiled list plans (api.fastlist) and the rows of the unfiltered list they read, by
-#: ``RegistryViewSet.fast_list_key``.
-_PLANS: dict[tuple, tuple[fastlist.Plan, Any]] = {}
 #: List parameters that shape or page the list (no filterset reads them).
 _NOT_FILTERS = frozenset(
     {"limit", "offset", "cursor", "pagination", "fields", "brief", "expand", "ordering", "format"}
@@ -314,16 +311,16 @@ class RegistryViewSet(viewsets.ModelViewSet):
     ordering = ("id",)
     lookup_value_regex = r"[0-9]+"
     #: Build list pages from ``.values()`` rows when the serializer, as the request shaped
-    #: it, compiles to a plan (api.fastlist); otherwise, and when False, through DRF.
-    #: The plan and the unfiltered rows are reused for every request of the same
-    #: ``fast_list_key``: ``get_queryset`` and the serializer's fields may depend on no
+    #: it, compiles to a plan (api.fastlist); otherwise, when False, and when the setting
+    #: ``REGISTRY_LIST_FAST_PATH`` is off, through DRF. The plan is reused for every
+    #: request of the same ``fast_list_key``: the serializer's fields may depend on no
     #: more than it says.
     fast_list: ClassVar[bool] = False
 
     # --- reads ---------------------------------------------------------------
 
     def list(self, request, *args, **kwargs):
-        response = self._fast_list(request) if self.fast_list else None
+        response = self._fast_list(request) if self.fast_list and fastlist.enabled() else None
         if response is None:
             return super().list(request, *args, **kwargs)
         return response
@@ -335,26 +332,17 @@ class RegistryViewSet(viewsets.ModelViewSet):
             return None
         native = type(request.accepted_renderer) is ORJSONRenderer
         key = (self.fast_list_key(request), native)
-        entry = _PLANS.get(key)
-        if entry is None:
-            queryset = self.get_queryset()
-            try:
-                serializer = self.get_serializer()
-                plan = fastlist.compile_plan(serializer, queryset, native_datetimes=native)
-            except exceptions.ValidationError:
-                return None  # DRF's path raises it, after the filters' own errors
-            if plan is None:
-                return None
-            if len(_PLANS) >= 256:
-                _PLANS.clear()
-            # The rows of the unfiltered list, built once: each request starts from a copy.
-            entry = _PLANS[key] = (plan, plan.values(queryset))
-        plan, unfiltered = entry
-        queryset = self.get_queryset()
+        parents = self.get_queryset()
+        try:
+            plan = fastlist.plan_for(key, self.get_serializer, parents, native_datetimes=native)
+        except exceptions.ValidationError:
+            return None  # DRF's path raises it, after the filters' own errors
+        if plan is None:
+            return None
+        queryset = parents
         rows_key = None
         if set(request.query_params) - _NOT_FILTERS:
             queryset = self.filter_queryset(queryset)
-            rows = plan.values(queryset)
         else:
             # The whole list the caller may see: ``get_queryset`` depends on its access.
             access = access_of(request)
@@ -369,14 +357,18 @@ class RegistryViewSet(viewsets.ModelViewSet):
             # list's viewsets have no filter with a default, and their tests compare
             # both paths without parameters). Only the ordering applies.
             queryset = self._order(queryset, request)
-            rows = self._order(unfiltered.all(), request)
+        rows = plan.values(queryset)
         page = paginator.paginate_queryset(
-            plan.annotate(rows), request, view=self, count_queryset=queryset, rows_key=rows_key
+            plan.annotate(rows, parents),
+            request,
+            view=self,
+            count_queryset=queryset,
+            rows_key=rows_key,
         )
         if native:
             # Dates and datetimes left as they are, written by orjson as DRF writes them.
             request.accepted_renderer = _FastListRenderer()
-        return self.get_paginated_response(plan.rows(page))
+        return self.get_paginated_response(plan.rows(page, parents))
 
     def _order(self, queryset, request):
         """``filter_queryset`` without the filterset (``?ordering=``)."""

@@ -7,9 +7,11 @@ import hashlib
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
+from django.db.models.expressions import RawSQL
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
+from api.fastlist.columns import precompiled
 from api.params import QueryIntegerField, check_value
 from registry.selectors.versions import ledger_version, ledger_version_expression
 
@@ -49,6 +51,23 @@ def count_key(queryset, last_change: str | None = None, rows_key=None) -> str | 
     return f"registry:page-count:{digest}"
 
 
+#: The ledger's version expression by database alias, compiled once (SQL text only).
+_LEDGER_SQL: dict[str, RawSQL] = {}
+
+
+def _ledger_version(queryset):
+    """``ledger_version_expression`` for ``queryset``'s rows, its SQL compiled once."""
+    db = queryset.db
+    sql = _LEDGER_SQL.get(db)
+    if sql is None:
+        expression = ledger_version_expression(db)
+        sql = precompiled(queryset.model, expression, connections[db])
+        if sql is None:
+            return expression
+        _LEDGER_SQL[db] = sql
+    return sql
+
+
 class _LimitOffset(LimitOffsetPagination):
     default_limit = DEFAULT_PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
@@ -85,7 +104,7 @@ class _LimitOffset(LimitOffsetPagination):
         # Rows (dicts) of ``source``: the ledger's last change comes with them (for the
         # count's key); and, unless DISTINCT, the page's ids are chosen first, so that
         # the joins run for the page only and not for every row the offset skips.
-        queryset = queryset.annotate(**{LEDGER: ledger_version_expression(source.db)})
+        queryset = queryset.annotate(**{LEDGER: _ledger_version(source)})
         if (
             not source.query.distinct
             and connections[source.db].features.allow_sliced_subqueries_with_in

@@ -164,7 +164,8 @@ class MembershipSerializer(RegistrySerializer):
     def get_is_current(self, obj) -> bool:
         return obj.is_current(today())
 
-    def row_is_current(self, page, start_date, end_date) -> bool:
+    @staticmethod
+    def row_is_current(page, start_date, end_date) -> bool:
         # The model's own rule, on the row's dates (no instance to build per row), with
         # today's date read once per page.
         day = page.get("today") or page.setdefault("today", today())

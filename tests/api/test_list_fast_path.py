@@ -19,7 +19,7 @@ from django.db import connection
 from rest_framework import serializers
 
 from api import base
-from api.fastlist import _utc_text, _UtcText
+from api.fastlist import UtcText, utc_text
 from api.resources.actors import ActorViewSet
 from api.resources.memberships import MembershipViewSet
 from registry.services.actors import actor_create
@@ -256,6 +256,6 @@ def test_postgresql_utc_text_is_drf_datetime(value):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + _UtcText.template % {"expressions": "%s::timestamptz"}, [value])
+        cursor.execute("SELECT " + UtcText.template % {"expressions": "%s::timestamptz"}, [value])
         (text,) = cursor.fetchone()
-    assert _utc_text(text) == serializers.DateTimeField().to_representation(value)
+    assert utc_text(text) == serializers.DateTimeField().to_representation(value)

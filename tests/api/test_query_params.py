@@ -25,7 +25,7 @@ from django_filters.utils import get_model_field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api import base
+from api import base, fastlist
 from api.filters import MultipleIdFilter, TerritoryRefFilter, WithinTerritoryFilter
 from api.models import ALL_SCOPES
 from api.urls import router
@@ -340,7 +340,7 @@ def test_an_empty_parameter_is_not_given(client, net):
 
 
 def _expansions(client, query: dict) -> tuple[bytes, int]:
-    base._PLANS.clear()
+    fastlist.PLANS.clear()
     with mock.patch.object(base, "brief_serializer", wraps=base.brief_serializer) as spy:
         response = get(client, "/api/actors/", query)
     assert response.status_code == 200, response.content[:300]
@@ -365,10 +365,10 @@ def test_fields_given_many_times_answer_as_once(client, net):
 
 
 def test_the_fast_list_caches_one_plan_for_every_spelling_of_the_same_names(client, net):
-    base._PLANS.clear()
+    fastlist.PLANS.clear()
     for query in ({"expand": "territory"}, {"expand": "territory,territory"}):
         assert get(client, "/api/actors/", query).status_code == 200
-    keys = [k for k in base._PLANS if "territory" in repr(k)]
+    keys = [k for k in fastlist.PLANS if "territory" in repr(k)]
     assert len(keys) <= 1, keys
 
 
