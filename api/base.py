@@ -228,8 +228,12 @@ class RegistrySerializer(serializers.ModelSerializer):
             raise exceptions.ValidationError(
                 {
                     "expand": [
-                        f"Cannot expand: {', '.join(unknown)}. Expandable: "
-                        f"{', '.join(sorted(self.expandable)) or 'none'}."
+                        translation.gettext("Cannot expand: %(unknown)s. Expandable: %(known)s.")
+                        % {
+                            "unknown": ", ".join(unknown),
+                            "known": ", ".join(sorted(self.expandable))
+                            or translation.gettext("none"),
+                        }
                     ]
                 }
             )
@@ -240,7 +244,12 @@ class RegistrySerializer(serializers.ModelSerializer):
             unknown = sorted(set(wanted) - set(self.fields))
             if unknown:
                 raise exceptions.ValidationError(
-                    {"fields": [f"Unknown field(s): {', '.join(unknown)}."]}
+                    {
+                        "fields": [
+                            translation.gettext("Unknown field(s): %(names)s.")
+                            % {"names": ", ".join(unknown)}
+                        ]
+                    }
                 )
             self._keep(set(wanted))
 

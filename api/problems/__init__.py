@@ -13,6 +13,24 @@ page the service serves, see ``api.problems.catalogue``), ``title``, ``status``,
 the ``X-Request-ID`` response header. Field errors in ``errors`` name where the
 fault is: ``pointer`` (a JSON pointer into the body), ``parameter`` (a query
 parameter) or ``header`` (a request header).
+
+Language (one rule): every human text of a problem (``title``, ``detail``, each field
+error's ``detail``) is written in English as a gettext msgid and answered in the
+request's language (``LocaleMiddleware`` activates it from ``Accept-Language`` before
+any view runs), its French in ``registry/locale/fr/LC_MESSAGES/django.po``:
+
+- a message raised while a request is served is marked at the raise site with
+  ``gettext`` (``gettext_lazy`` for a module or class constant, e.g. ``default_detail``),
+  with ``%(name)s`` placeholders filled *after* translation, never an f-string: the
+  services and importers are called from commands too, where the active language is
+  ``LANGUAGE_CODE`` (English);
+- this formatter passes ``detail`` and every field error's ``detail`` through
+  ``gettext`` once more (``translated``), so a msgid that reached it untranslated (a
+  lazy string, a constant, a library's English) is answered in the request's language;
+  a text that is not a msgid (already translated, or carrying data) is left as it is.
+
+``tests/api/test_problem_language.py`` walks the sources for the messages given to the
+error constructors and to ``gettext`` and fails on any without a French translation.
 """
 
 from __future__ import annotations
@@ -29,6 +47,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
@@ -142,7 +162,7 @@ class ServiceUnavailable(exceptions.APIException):
 
     status_code = 503
     default_code = "service-unavailable"
-    default_detail = "The service is temporarily unavailable: retry after the Retry-After delay."
+    default_detail = _("The service is temporarily unavailable: retry after the Retry-After delay.")
 
     def __init__(self, detail=None, code=None, wait: int | None = None):
         super().__init__(detail, code)
@@ -185,6 +205,27 @@ class DomainAPIException(exceptions.APIException):
         super().__init__(detail=detail, code=error.code)
 
 
+def translated(message) -> str:
+    """``message`` in the active language: a msgid (or lazy string) translated, any
+    other text as it is. Never ``gettext("")``, which is the catalogue's header."""
+    text = str(message or "")
+    return gettext(text) if text else ""
+
+
+#: Python's descriptions of the statuses a bare problem is answered with: msgids of
+#: the catalogue, like every other text of a problem.
+STATUS_DESCRIPTIONS = {
+    status: HTTPStatus(status).description for status in (400, 403, 404, 405, 500, 503)
+}
+
+
+def status_description(status: int) -> str:
+    """The default ``detail`` of a status, in the active language."""
+    if status not in HTTPStatus._value2member_map_:
+        return ""
+    return translated(HTTPStatus(status).description)
+
+
 def problem(
     status: int,
     *,
@@ -212,8 +253,7 @@ def problem(
         "type": f"{PROBLEM_BASE}{code}",
         "title": str(BY_CODE[code].title),
         "status": status,
-        "detail": detail
-        or (HTTPStatus(status).description if status in HTTPStatus._value2member_map_ else ""),
+        "detail": translated(detail) or status_description(status),
         "code": code,
         "instance": instance,
         "request_id": request_id or uuid.uuid4().hex,
@@ -264,13 +304,13 @@ def field_error(request, attr: str | None, code: str, message, *, place=None) ->
         "field": attr or "non_field_errors",
         **(place or locate(request, attr)),
         "code": code,
-        "detail": str(message),
+        "detail": translated(message),
     }
 
 
 def header_error(header: str, code: str, message: str) -> dict:
     """A field error about a request header."""
-    return {"field": header, "header": header, "code": code, "detail": message}
+    return {"field": header, "header": header, "code": code, "detail": translated(message)}
 
 
 class ProblemFormatter(ExceptionFormatter):
@@ -290,7 +330,7 @@ class ProblemFormatter(ExceptionFormatter):
                 for message in messages
             ]
         elif isinstance(exc, exceptions.ValidationError):
-            code, detail = "invalid-input", "The request body or parameters are not valid."
+            code, detail = "invalid-input", _("The request body or parameters are not valid.")
             errors = [
                 field_error(request, e.attr, e.code, e.detail) for e in flatten_errors(exc.detail)
             ]
@@ -304,7 +344,7 @@ class ProblemFormatter(ExceptionFormatter):
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = 413
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
 
 
@@ -319,7 +359,7 @@ class ProblemExceptionHandler(ExceptionHandler):
         if isinstance(exc, SuspiciousOperation):
             # e.g. too many query or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS): the
             # client's request is malformed, not the server broken.
-            return exceptions.ParseError("The request has too many fields or is malformed.")
+            return exceptions.ParseError(_("The request has too many fields or is malformed."))
         request = self.context.get("request")
         if (
             isinstance(exc, exceptions.ValidationError)
@@ -369,7 +409,8 @@ def not_found(request, *args, **kwargs):
             return ProblemResponse(
                 problem(
                     404,
-                    detail=f"Did you mean {request.path}/ (with the trailing slash)?",
+                    detail=gettext("Did you mean %(path)s (with the trailing slash)?")
+                    % {"path": f"{request.path}/"},
                     request=request,
                 )
             )

@@ -228,7 +228,8 @@ class _BulkRequestSerializer(StrictSerializer):
         items = data.get("items") if isinstance(data, dict) else None
         if isinstance(items, list) and len(items) > MAX_ITEMS:
             raise exceptions.ValidationError(
-                {"items": [f"At most {MAX_ITEMS} items per call."]}, code="max_length"
+                {"items": [_("At most %(max)s items per call.") % {"max": MAX_ITEMS}]},
+                code="max_length",
             )
         return super().to_internal_value(data)
 
@@ -419,10 +420,15 @@ class InteractionBulkView(_BulkView):
 def _upload(request):
     upload = request.FILES.get("file")
     if upload is None:
-        raise exceptions.ValidationError({"file": ["Attach the spreadsheet as 'file'."]})
+        raise exceptions.ValidationError({"file": [_("Attach the spreadsheet as 'file'.")]})
     if upload.size > MAX_UPLOAD_BYTES:
         raise exceptions.ValidationError(
-            {"file": [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."]}
+            {
+                "file": [
+                    _("The file is larger than %(mb)s MB.")
+                    % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+                ]
+            }
         )
     return upload
 

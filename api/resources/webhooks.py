@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -157,8 +158,11 @@ class WebhookSerializer(serializers.ModelSerializer):
             personal = [t for t in value if t in vocabulary.PERSONAL_TYPES]
             if personal:
                 raise serializers.ValidationError(
-                    f"Your key lacks the personal_data scope: {', '.join(personal)} changes "
-                    "are never delivered to it."
+                    gettext(
+                        "Your key lacks the personal_data scope: %(types)s changes are never "
+                        "delivered to it."
+                    )
+                    % {"types": ", ".join(personal)}
                 )
         return value
 
@@ -307,8 +311,11 @@ class WebhookViewSet(
                 raise exceptions.ValidationError(
                     {
                         "non_field_errors": [
-                            f"A key holds at most {settings.WEBHOOKS_MAX_PER_KEY} webhook "
-                            "subscriptions: delete one first."
+                            gettext(
+                                "A key holds at most %(max)s webhook subscriptions: delete one "
+                                "first."
+                            )
+                            % {"max": settings.WEBHOOKS_MAX_PER_KEY}
                         ]
                     }
                 )

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.parsers.expat import ExpatError, ParserCreate
 
+from django.utils.translation import gettext
+
 from registry.exceptions import ImportFailed
 
 #: Largest central directory (the zip's table of contents, parsed whole by zipfile:
@@ -84,8 +86,11 @@ def refused(filename: str | None, english: str, french: str, *, detail: str | No
     name = filename or "upload"
     return ImportFailed(
         detail
-        or f"The file '{name}' is refused: it holds or unpacks to more than an import reads; "
-        "nothing was written.",
+        or gettext(
+            "The file '%(name)s' is refused: it holds or unpacks to more than an import "
+            "reads; nothing was written."
+        )
+        % {"name": name},
         errors={"file": [f"'{name}', {english} / « {name} », {french}"]},
     )
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput, MembershipOverlap
@@ -71,12 +72,13 @@ def check_membership_rules(membership: Membership) -> None:
         .first()
     )
     if clash is not None:
-        until = clash.end_date.isoformat() if clash.end_date else "no end date"
+        until = clash.end_date.isoformat() if clash.end_date else gettext("no end date")
         raise MembershipOverlap(
             "The actor already holds this role in this body for part of that period.",
             errors={
                 "start_date": [
-                    f"Overlaps membership {clash.pk} ({clash.start_date.isoformat()} to {until})."
+                    gettext("Overlaps membership %(id)s (%(start)s to %(end)s).")
+                    % {"id": clash.pk, "start": clash.start_date.isoformat(), "end": until}
                 ]
             },
         )

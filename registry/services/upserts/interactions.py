@@ -79,7 +79,11 @@ def interaction_upsert_many(
             continue
         external_id = external_id.strip()
         if external_id in seen:
-            errors.add(index, "external_id", f"Same external id as item {seen[external_id]}.")
+            errors.add(
+                index,
+                "external_id",
+                _("Same external id as item %(index)s.") % {"index": seen[external_id]},
+            )
             continue
         seen[external_id] = index
         external_ids[index] = external_id
@@ -126,7 +130,7 @@ def interaction_upsert_many(
                         raw[name], name, index, errors, by_ident, known_actors
                     )
             if (pk := values.get("target_body_id")) is not None and pk not in known_bodies:
-                errors.add(index, "target_body", f"No body with id {pk}.")
+                errors.add(index, "target_body", _("No body with id %(id)s.") % {"id": pk})
             # One target replaces the other: naming a target actor clears the body and back.
             if values.get("target_actor_id") is not None and "target_body" not in raw:
                 values["target_body_id"] = None

@@ -1,0 +1,194 @@
+"""Every user-facing message of the sources has its French translation (a test that cannot rot).
+
+It walks ``api/`` and ``registry/`` with ``ast`` for the texts given to the error
+constructors (the registry's domain errors, DRF's exceptions, ``ValidationError``,
+``default_detail`` and ``message`` attributes, the ``errors`` mappings, the field
+errors added to an import's or a bulk call's problems) and to ``gettext`` and its
+aliases, and asserts that each literal is a msgid with a non-empty French msgstr in
+the compiled catalogue, and that no message is an f-string (data goes in ``%(name)s``
+placeholders, filled after the translation). See the rule in ``api.problems``.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import registry.exceptions
+from api.problems import STATUS_DESCRIPTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "registry" / "locale" / "fr" / "LC_MESSAGES" / "django.mo"
+SOURCES = ("api", "registry")
+#: The COG importer is run by ``import_territories`` alone, a command without ``--lang``:
+#: its messages stay English (the operator's language of the command line).
+ENGLISH_ONLY = ("registry/importers/cog/", "registry/management/")
+
+#: Callables whose first argument (and ``detail``/``errors``/``message``) is a message.
+ERROR_CALLS = {
+    "InvalidInput",
+    "Conflict",
+    "NotFound",
+    "ImportFailed",
+    "MembershipOverlap",
+    "RegistryError",
+    "ValidationError",
+    "ParseError",
+    "PermissionDenied",
+    "NotAuthenticated",
+    "AuthenticationFailed",
+    "NotAcceptable",
+    "UnsupportedMediaType",
+    "MethodNotAllowed",
+    "APIException",
+    "RequestTooLarge",
+    "QueryTooLong",
+    "ServiceUnavailable",
+    "PayloadTooLarge",
+}
+TRANSLATE_CALLS = {"gettext", "gettext_lazy", "_", "pgettext", "gettext_noop"}
+PLURAL_CALLS = {"ngettext", "ngettext_lazy"}
+MESSAGE_KEYWORDS = ("detail", "errors", "message")
+MESSAGE_ATTRIBUTES = ("default_detail", "message")
+
+
+def _name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _texts(node: ast.expr):
+    """(kind, text) of each message literal in ``node``: a string, or one in a list or mapping."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        yield "msgid", node.value
+    elif isinstance(node, ast.JoinedStr):
+        words = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        if re.search(r"[A-Za-z]{2}", words):  # an f-string of bare data (f"{x!r}") is data
+            yield "f-string", ast.unparse(node)
+    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        for element in node.elts:
+            yield from _texts(element)
+    elif isinstance(node, ast.Dict):
+        for value in node.values:
+            yield from _texts(value)
+    elif isinstance(node, ast.DictComp):
+        yield from _texts(node.value)
+    elif isinstance(node, ast.ListComp):
+        yield from _texts(node.elt)
+
+
+def _messages_of(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _name(node.func)
+            if name in TRANSLATE_CALLS | ERROR_CALLS and node.args:
+                yield node.lineno, list(_texts(node.args[0]))
+            if name in PLURAL_CALLS and len(node.args) >= 2:
+                for arg in node.args[:2]:
+                    yield node.lineno, [("plural", text) for _kind, text in _texts(arg)]
+            if name in ERROR_CALLS:
+                for keyword in node.keywords:
+                    if keyword.arg in MESSAGE_KEYWORDS:
+                        yield node.lineno, list(_texts(keyword.value))
+            # ``problems.add(row, column, message)`` / ``errors.add(index, field, message)``
+            if name == "add" and len(node.args) == 3:
+                yield node.lineno, list(_texts(node.args[2]))
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in MESSAGE_ATTRIBUTES for t in node.targets
+        ):
+            yield node.lineno, list(_texts(node.value))
+
+
+def source_messages() -> list[tuple[str, str, str]]:
+    """(where, kind, text) of every message literal of the sources."""
+    found = []
+    for package in SOURCES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if "/migrations/" in relative or relative.startswith(ENGLISH_ONLY):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for line, texts in _messages_of(tree):
+                for kind, text in texts:
+                    if text.strip():
+                        found.append((f"{relative}:{line}", kind, text))
+    return found
+
+
+def domain_error_defaults() -> list[str]:
+    """The first docstring line of each domain error: its ``detail`` when none is given."""
+    return [
+        cls.__doc__.strip().splitlines()[0]
+        for _name, cls in inspect.getmembers(registry.exceptions, inspect.isclass)
+        # The base class is never raised itself: its docstring is no message.
+        if issubclass(cls, registry.exceptions.RegistryError)
+        and cls is not registry.exceptions.RegistryError
+    ]
+
+
+@pytest.fixture(scope="module")
+def french() -> dict:
+    with CATALOGUE.open("rb") as handle:
+        return gettext.GNUTranslations(handle)._catalog
+
+
+def test_the_walk_finds_the_messages_it_guards():
+    """The scanner itself: it sees a sample of each kind of raise site."""
+    texts = {text for _where, _kind, text in source_messages()}
+    assert "The membership ends before it starts." in texts  # InvalidInput(...)
+    assert "The college belongs to another body." in texts
+    assert "Choose a college of this body." in texts  # errors={...: [...]}
+    assert "%(parent)s lies within %(child)s." in texts  # gettext(...) % {...}
+    assert "The request body is too large." in texts  # default_detail
+    assert "Each item is an object." in texts  # errors.add(index, field, message)
+    assert "%(count)d item is not valid; nothing was written." in texts  # ngettext
+
+
+def test_no_message_is_an_f_string():
+    found = [
+        (where, text) for where, kind, text in source_messages() if kind == "f-string"
+    ]
+    assert found == [], (
+        "a message with data is gettext('... %(name)s ...') % {'name': value}, "
+        "so the catalogue can translate it"
+    )
+
+
+def test_every_message_has_a_french_translation(french):
+    plurals = {key[0] for key in french if isinstance(key, tuple)}
+    singular_of_plural = _plural_msgids()
+    missing = sorted(
+        {
+            (where, text)
+            for where, kind, text in source_messages()
+            if kind != "f-string"
+            and not french.get(text)
+            and not (kind == "plural" and (text in plurals or text in singular_of_plural))
+        }
+    )
+    assert missing == [], (
+        "add a French msgstr to registry/locale/fr/LC_MESSAGES/django.po, then "
+        "msgfmt -c -o registry/locale/fr/LC_MESSAGES/django.mo registry/locale/fr/LC_MESSAGES/django.po"
+    )
+
+
+def test_the_default_texts_of_problems_have_a_french_translation(french):
+    defaults = [*domain_error_defaults(), *STATUS_DESCRIPTIONS.values()]
+    assert [text for text in defaults if not french.get(text)] == []
+
+
+def _plural_msgids() -> set[str]:
+    """The msgid_plural lines of the catalogue (the compiled one keeps only the singular)."""
+    po = CATALOGUE.with_suffix(".po").read_text(encoding="utf-8")
+    return {
+        ast.literal_eval('"' + "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)) + '"')
+        for block in re.findall(r'^msgid_plural ((?:".*"\n?)+)', po, re.MULTILINE)
+    }
