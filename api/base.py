@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -465,7 +466,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
         )
         if not visible.exists():
             raise exceptions.ValidationError(
-                {"territory": ["Outside the territory your API key is limited to."]}
+                {"territory": [gettext("Outside the territory your API key is limited to.")]}
             )
 
     def perform_create(self, serializer):
@@ -546,7 +547,7 @@ class _FastListRenderer(ORJSONRenderer):
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = (
+    default_detail = gettext_lazy(
         "The object changed since you read it (If-Match does not match its ETag). "
         "Fetch it again and reapply your change."
     )

@@ -153,9 +153,7 @@ def test_the_walk_finds_the_messages_it_guards():
 
 
 def test_no_message_is_an_f_string():
-    found = [
-        (where, text) for where, kind, text in source_messages() if kind == "f-string"
-    ]
+    found = [(where, text) for where, kind, text in source_messages() if kind == "f-string"]
     assert found == [], (
         "a message with data is gettext('... %(name)s ...') % {'name': value}, "
         "so the catalogue can translate it"

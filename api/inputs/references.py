@@ -84,7 +84,7 @@ class IdentifierKeySerializer(StrictSerializer):
     def validate(self, attrs):
         key = normalise(attrs["scheme"], attrs["value"], attrs.get("issuer", ""))
         if not key.value:
-            raise exceptions.ValidationError({"value": ["Give the identifier's value."]})
+            raise exceptions.ValidationError({"value": [_("Give the identifier's value.")]})
         return key
 
 

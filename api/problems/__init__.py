@@ -209,7 +209,12 @@ def translated(message) -> str:
     """``message`` in the active language: a msgid (or lazy string) translated, any
     other text as it is. Never ``gettext("")``, which is the catalogue's header."""
     text = str(message or "")
-    return gettext(text) if text else ""
+    if not text:
+        return ""
+    result = gettext(text)
+    # gettext looks a text up with its line ends made "\n": a text it does not know
+    # comes back with them changed, and data (a value echoed in a message) must not.
+    return text if result == text.replace("\r\n", "\n").replace("\r", "\n") else result
 
 
 #: Python's descriptions of the statuses a bare problem is answered with: msgids of

@@ -217,7 +217,7 @@ class InteractionItemSerializer(StrictSerializer):
 
     def validate_sign(self, value):
         if value == 0:
-            raise exceptions.ValidationError("Give 1 or -1.")
+            raise exceptions.ValidationError(_("Give 1 or -1."))
         return value
 
 
@@ -353,7 +353,7 @@ def _dry_run(request) -> bool:
     try:
         return {"true": True, "1": True, "false": False, "0": False, "": False}[value.lower()]
     except KeyError:
-        raise exceptions.ValidationError({"dry_run": ["Give true or false."]}) from None
+        raise exceptions.ValidationError({"dry_run": [_("Give true or false.")]}) from None
 
 
 class _BulkView(IdempotentMixin, APIView):

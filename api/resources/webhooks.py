@@ -13,7 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -48,7 +48,9 @@ class OwnsWebhooks(permissions.BasePermission):
     """An API key with the ``read`` scope: subscriptions are a key's own, whatever the method
     (a read-only integrator subscribes to what it may read)."""
 
-    message = "Webhooks belong to an API key: authenticate with 'Authorization: Api-Key <key>'."
+    message = gettext_lazy(
+        "Webhooks belong to an API key: authenticate with 'Authorization: Api-Key <key>'."
+    )
 
     def has_permission(self, request, view) -> bool:
         if not isinstance(getattr(request, "auth", None), ApiKey):

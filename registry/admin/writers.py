@@ -150,7 +150,7 @@ class TerritoryRelationWriter(Writer):
                 and Territory.objects.within(child).filter(pk=parent.pk).exists()
             ):
                 raise InvalidInput(
-                    "A territory cannot be placed within one of its own descendants.",
+                    gettext("A territory cannot be placed within one of its own descendants."),
                     errors={
                         "parent": [
                             gettext("%(parent)s lies within %(child)s.")

@@ -35,7 +35,7 @@ def domain_errors() -> Iterator[None]:
             if name in message:
                 raise error_class() from exc
         raise InvalidInput(
-            "The change breaks a database rule.",
+            gettext("The change breaks a database rule."),
             errors={"non_field_errors": [_first_line(message)]},
         ) from exc
 
@@ -67,5 +67,5 @@ def reject_unknown(changes: dict, allowed: frozenset[str] | set[str], label: str
     if unknown:
         raise InvalidInput(
             gettext("These fields of a %(label)s cannot be set here.") % {"label": gettext(label)},
-            errors={name: ["Unknown or read-only field."] for name in unknown},
+            errors={name: [gettext("Unknown or read-only field.")] for name in unknown},
         )

@@ -137,7 +137,7 @@ def actor_identifier_add(
             if held.actor_id == actor.pk:
                 return held
             raise InvalidInput(
-                "This identifier already belongs to another actor.",
+                gettext("This identifier already belongs to another actor."),
                 errors={
                     "identifiers": [
                         gettext("%(scheme)s:%(value)s is held by actor %(actor)s.")

@@ -48,7 +48,7 @@ def territory_link(*, parent: Territory, child: Territory, kind: str) -> Territo
     with transaction.atomic(), domain_errors():
         if Territory.objects.within(child).filter(pk=parent.pk).exists():
             raise InvalidInput(
-                "A territory cannot be placed within one of its own descendants.",
+                gettext("A territory cannot be placed within one of its own descendants."),
                 errors={
                     "parent": [
                         gettext("%(parent)s lies within %(child)s.")

@@ -132,7 +132,7 @@ def _check_items(items: Sequence[Any], errors: _Errors) -> list[Mapping]:
         )
     for index, raw in enumerate(items):
         if not isinstance(raw, Mapping):
-            errors.add(index, "non_field_errors", "Each item is an object.")
+            errors.add(index, "non_field_errors", _("Each item is an object."))
     return items
 
 
@@ -212,7 +212,7 @@ def _convert(
 
 def _unknown(raw: Mapping, allowed: Sequence[str], key: str, index: int, errors: _Errors, also=()):
     for name in sorted(set(raw) - set(allowed) - {key, *also}, key=str):
-        errors.add(index, str(name), "Unknown or read-only field.")
+        errors.add(index, str(name), _("Unknown or read-only field."))
 
 
 # --- reach ------------------------------------------------------------------------------

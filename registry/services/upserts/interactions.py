@@ -75,7 +75,7 @@ def interaction_upsert_many(
             continue
         external_id = raw.get("external_id")
         if _text_problem(external_id, 100) or not external_id.strip():
-            errors.add(index, "external_id", "Required: the upsert finds interactions by it.")
+            errors.add(index, "external_id", _("Required: the upsert finds interactions by it."))
             continue
         external_id = external_id.strip()
         if external_id in seen:
@@ -93,7 +93,7 @@ def interaction_upsert_many(
                 continue
             ref = _actor_ref(raw[name])
             if ref is None:
-                errors.add(index, name, "Give an actor id or {scheme, value[, issuer]}.")
+                errors.add(index, name, _("Give an actor id or {scheme, value[, issuer]}."))
             elif ref[0] == "id":
                 actor_ids.add(ref[1])
             else:
@@ -148,7 +148,7 @@ def interaction_upsert_many(
             if current is None:
                 missing = [n for n in _INTERACTION_REQUIRED if raw.get(n) in (None, "")]
                 for name in missing:
-                    errors.add(index, name, "Required to create an interaction.")
+                    errors.add(index, name, _("Required to create an interaction."))
                 interaction = Interaction(external_id=external_id, **values)
                 _validate(interaction, index, errors, exclude=[*_FK_NAMES, *missing])
                 creates.append((index, interaction))
