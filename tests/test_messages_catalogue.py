@@ -107,19 +107,55 @@ def _messages_of(tree: ast.AST):
             yield node.lineno, list(_texts(node.value))
 
 
+def _names_given_as_messages(tree: ast.AST):
+    """Names (``NO_TERRITORY``) given where a message goes: their constants are messages."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        if name in ERROR_CALLS:
+            values = node.args[:1] + [k.value for k in node.keywords if k.arg in MESSAGE_KEYWORDS]
+        elif name == "add" and len(node.args) == 3:
+            values = node.args[2:]
+        else:
+            continue
+        for value in values:
+            for inner in ast.walk(value):
+                if isinstance(inner, ast.Name) and inner.id.isupper():
+                    yield inner.id
+
+
+def _constants(tree: ast.Module):
+    """(line, name, value) of the module's ``NAME = <message>`` assignments."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id.lstrip("_").isupper():
+                yield node.lineno, target.id, node.value
+
+
 def source_messages() -> list[tuple[str, str, str]]:
     """(where, kind, text) of every message literal of the sources."""
-    found = []
+    trees = {}
     for package in SOURCES:
         for path in sorted((ROOT / package).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
             if "/migrations/" in relative or relative.startswith(ENGLISH_ONLY):
                 continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for line, texts in _messages_of(tree):
-                for kind, text in texts:
-                    if text.strip():
-                        found.append((f"{relative}:{line}", kind, text))
+            trees[relative] = ast.parse(path.read_text(encoding="utf-8"))
+    message_names = {name for tree in trees.values() for name in _names_given_as_messages(tree)}
+    found = []
+    for relative, tree in trees.items():
+        located = list(_messages_of(tree))
+        located += [
+            (line, list(_texts(value)))
+            for line, name, value in _constants(tree)
+            if name in message_names
+        ]
+        for line, texts in located:
+            for kind, text in texts:
+                if text.strip():
+                    found.append((f"{relative}:{line}", kind, text))
     return found
 
 
@@ -150,6 +186,7 @@ def test_the_walk_finds_the_messages_it_guards():
     assert "The request body is too large." in texts  # default_detail
     assert "Each item is an object." in texts  # errors.add(index, field, message)
     assert "%(count)d item is not valid; nothing was written." in texts  # ngettext
+    assert "No territory you may read has this id or key." in texts  # NotFound(NO_TERRITORY)
 
 
 def test_no_message_is_an_f_string():
@@ -190,3 +227,34 @@ def _plural_msgids() -> set[str]:
         ast.literal_eval('"' + "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)) + '"')
         for block in re.findall(r'^msgid_plural ((?:".*"\n?)+)', po, re.MULTILINE)
     }
+
+
+def test_no_message_is_translated_when_its_module_is_imported():
+    """``gettext`` at module or class level would fix the text in the language active at
+    import (English) for every request: constants use ``gettext_lazy``."""
+    eager_calls = []
+    for package in (*SOURCES, "graph"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            eager = {
+                alias.asname or alias.name
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+                for alias in node.names
+                if alias.name in ("gettext", "ngettext", "pgettext")
+            }
+            in_functions = {
+                id(inner)
+                for node in ast.walk(tree)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                for inner in ast.walk(node)
+            }
+            eager_calls += [
+                f"{path.relative_to(ROOT)}:{node.lineno}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and _name(node.func) in eager
+                and isinstance(node.func, ast.Name)
+                and id(node) not in in_functions
+            ]
+    assert eager_calls == [], "use gettext_lazy for a module or class constant"

@@ -45,7 +45,7 @@ from registry.params import TERRITORY_REF_MAX_LENGTH, parse_territory_ref
 from registry.scope import restrict
 from registry.services.resolution import actors_by_identifier, key_label, text_batches
 
-UNKNOWN_FIELD = "Unknown or read-only field."
+UNKNOWN_FIELD = gettext_lazy("Unknown or read-only field.")
 
 
 class StrictSerializer(serializers.Serializer):

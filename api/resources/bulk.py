@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -72,7 +73,7 @@ from registry.services.upserts import (
 from registry.validators import MAX_LINKS, MAX_NOTE_LENGTH, MAX_URL_LENGTH
 
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing.")
-UNKNOWN_FIELD = "Unknown or read-only field."
+UNKNOWN_FIELD = gettext_lazy("Unknown or read-only field.")
 
 
 # --- item serializers -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import exceptions, serializers
 
 from api.params import (
@@ -110,4 +110,4 @@ def choices_param(request, name: str, choices) -> tuple[str, ...]:
     return tuple(values)
 
 
-NO_TERRITORY = "No territory you may analyse has this id or key."
+NO_TERRITORY = gettext_lazy("No territory you may analyse has this id or key.")

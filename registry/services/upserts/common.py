@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -39,7 +39,9 @@ ACTOR_UPSERT_FIELDS = tuple(sorted(ACTOR_FIELDS))
 INTERACTION_UPSERT_FIELDS = tuple(sorted(INTERACTION_FIELDS - {"external_id"}))
 _ACTOR_REQUIRED = ("kind", "category", "name")
 _INTERACTION_REQUIRED = ("source", "interaction_type")
-_OUT_OF_REACH_TERRITORY = "Required: your key writes records within its territory only."
+_OUT_OF_REACH_TERRITORY = gettext_lazy(
+    "Required: your key writes records within its territory only."
+)
 
 
 @dataclass
