@@ -54,7 +54,14 @@ ERROR_CALLS = {
 TRANSLATE_CALLS = {"gettext", "gettext_lazy", "_", "pgettext", "gettext_noop"}
 PLURAL_CALLS = {"ngettext", "ngettext_lazy"}
 MESSAGE_KEYWORDS = ("detail", "errors", "message")
-MESSAGE_ATTRIBUTES = ("default_detail", "message")
+#: Helpers that take a message as a positional argument: name (and argument count) -> index.
+MESSAGE_POSITIONS = {
+    ("add", 3): 2,  # problems.add(row, column, message), errors.add(index, field, message)
+    "_refuse": 3,  # api.idempotency._refuse(request, status, code, detail)
+    "header_error": 2,  # api.problems.header_error(header, code, message)
+    "field_error": 3,  # api.problems.field_error(request, attr, code, message)
+}
+MESSAGE_ATTRIBUTES = ("default_detail", "message", "default_error_messages")
 
 
 def _name(func: ast.expr) -> str | None:
@@ -98,9 +105,17 @@ def _messages_of(tree: ast.AST):
                 for keyword in node.keywords:
                     if keyword.arg in MESSAGE_KEYWORDS:
                         yield node.lineno, list(_texts(keyword.value))
-            # ``problems.add(row, column, message)`` / ``errors.add(index, field, message)``
-            if name == "add" and len(node.args) == 3:
-                yield node.lineno, list(_texts(node.args[2]))
+            for keyword in node.keywords:  # a form or serializer field's own messages
+                if keyword.arg == "error_messages":
+                    yield node.lineno, list(_texts(keyword.value))
+            # ``problem(status, detail=...)``, ``refused(..., detail=...)``: any ``detail``
+            if name not in ERROR_CALLS:
+                for keyword in node.keywords:
+                    if keyword.arg == "detail":
+                        yield node.lineno, list(_texts(keyword.value))
+            position = MESSAGE_POSITIONS.get((name, len(node.args)), MESSAGE_POSITIONS.get(name))
+            if position is not None and len(node.args) > position:
+                yield node.lineno, list(_texts(node.args[position]))
         elif isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id in MESSAGE_ATTRIBUTES for t in node.targets
         ):
@@ -115,8 +130,10 @@ def _names_given_as_messages(tree: ast.AST):
         name = _name(node.func)
         if name in ERROR_CALLS:
             values = node.args[:1] + [k.value for k in node.keywords if k.arg in MESSAGE_KEYWORDS]
-        elif name == "add" and len(node.args) == 3:
-            values = node.args[2:]
+        elif (position := MESSAGE_POSITIONS.get((name, len(node.args)))) is not None or (
+            position := MESSAGE_POSITIONS.get(name)
+        ) is not None:
+            values = node.args[position : position + 1]
         else:
             continue
         for value in values:

@@ -18,7 +18,7 @@ from dataclasses import asdict
 from django.core.validators import EmailValidator
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -136,7 +136,7 @@ class IdOrNameField(serializers.Field):
     """A JSON integer (an id: ASCII, 64 bits) or a JSON string (a name: no NUL, bounded)."""
 
     default_error_messages = {
-        "invalid": "Give an id (a JSON integer) or a name (a JSON string).",
+        "invalid": gettext_lazy("Give an id (a JSON integer) or a name (a JSON string)."),
     }
 
     def __init__(self, *, max_length: int = 200, **kwargs):

@@ -245,7 +245,10 @@ class _Scan:
                 f"(blank rows included); import at most {most} rows at a time.",
                 f"ligne {number} : la feuille va au-delà de la ligne {self.limits.rows} "
                 f"(lignes vides comprises) ; importez au plus {most} lignes à la fois.",
-                detail=f"The file holds more than {most} rows; import at most {most} at a time.",
+                detail=gettext(
+                    "The file holds more than %(most)s rows; import at most %(most)s at a time."
+                )
+                % {"most": most},
             )
 
     def _start_cell(self, r: str | None) -> None:
