@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import registry.exceptions
-from api.problems import STATUS_DESCRIPTIONS
+from api.problems.language import STATUS_DESCRIPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "registry" / "locale" / "fr" / "LC_MESSAGES" / "django.mo"

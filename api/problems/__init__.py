@@ -14,23 +14,8 @@ the ``X-Request-ID`` response header. Field errors in ``errors`` name where the
 fault is: ``pointer`` (a JSON pointer into the body), ``parameter`` (a query
 parameter) or ``header`` (a request header).
 
-Language (one rule): every human text of a problem (``title``, ``detail``, each field
-error's ``detail``) is written in English as a gettext msgid and answered in the
-request's language (``LocaleMiddleware`` activates it from ``Accept-Language`` before
-any view runs), its French in ``registry/locale/fr/LC_MESSAGES/django.po``:
-
-- a message raised while a request is served is marked at the raise site with
-  ``gettext`` (``gettext_lazy`` for a module or class constant, e.g. ``default_detail``),
-  with ``%(name)s`` placeholders filled *after* translation, never an f-string: the
-  services and importers are called from commands too, where the active language is
-  ``LANGUAGE_CODE`` (English);
-- this formatter passes ``detail`` and every field error's ``detail`` through
-  ``gettext`` once more (``translated``), so a msgid that reached it untranslated (a
-  lazy string, a constant, a library's English) is answered in the request's language;
-  a text that is not a msgid (already translated, or carrying data) is left as it is.
-
-``tests/api/test_problem_language.py`` walks the sources for the messages given to the
-error constructors and to ``gettext`` and fails on any without a French translation.
+Language: every human text follows the request's language, by the one rule written
+in ``api.problems.language``.
 """
 
 from __future__ import annotations
@@ -40,7 +25,6 @@ import re
 import sys
 import uuid
 from collections.abc import Mapping
-from http import HTTPStatus
 
 import orjson
 from django.conf import settings
@@ -56,6 +40,7 @@ from rest_framework import exceptions
 
 from api.headers import RETRY_AFTER
 from api.problems.catalogue import BY_CODE, GENERIC_CODE_OF_STATUS, PROBLEM_BASE, generic_code
+from api.problems.language import status_description, translated
 from registry.exceptions import ImportFailed, RegistryError
 from registry.middleware import request_id_of as _request_id_of
 
@@ -203,32 +188,6 @@ class DomainAPIException(exceptions.APIException):
         self.error = error
         detail = {k: v for k, v in error.errors.items()} or error.detail
         super().__init__(detail=detail, code=error.code)
-
-
-def translated(message) -> str:
-    """``message`` in the active language: a msgid (or lazy string) translated, any
-    other text as it is. Never ``gettext("")``, which is the catalogue's header."""
-    text = str(message or "")
-    if not text:
-        return ""
-    result = gettext(text)
-    # gettext looks a text up with its line ends made "\n": a text it does not know
-    # comes back with them changed, and data (a value echoed in a message) must not.
-    return text if result == text.replace("\r\n", "\n").replace("\r", "\n") else result
-
-
-#: Python's descriptions of the statuses a bare problem is answered with: msgids of
-#: the catalogue, like every other text of a problem.
-STATUS_DESCRIPTIONS = {
-    status: HTTPStatus(status).description for status in (400, 403, 404, 405, 500, 503)
-}
-
-
-def status_description(status: int) -> str:
-    """The default ``detail`` of a status, in the active language."""
-    if status not in HTTPStatus._value2member_map_:
-        return ""
-    return translated(HTTPStatus(status).description)
 
 
 def problem(

@@ -18,7 +18,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.problems import translated
+from api.problems.language import translated
 from tests.factories import BodyFactory, CollegeFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
