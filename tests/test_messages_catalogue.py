@@ -117,7 +117,8 @@ def _messages_of(tree: ast.AST):
             if position is not None and len(node.args) > position:
                 yield node.lineno, list(_texts(node.args[position]))
         elif isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in MESSAGE_ATTRIBUTES for t in node.targets
+            _name(t) in MESSAGE_ATTRIBUTES
+            for t in node.targets  # ``message =``, ``self.message =``
         ):
             yield node.lineno, list(_texts(node.value))
 

@@ -58,7 +58,9 @@ class OwnsWebhooks(permissions.BasePermission):
                 raise exceptions.NotAuthenticated(self.message)
             return False
         if not access_of(request).has("read"):
-            self.message = "Your credentials lack the scope(s): read."
+            self.message = gettext("Your credentials lack the scope(s): %(scopes)s.") % {
+                "scopes": "read"
+            }
             return False
         return True
 
