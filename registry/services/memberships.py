@@ -72,16 +72,24 @@ def check_membership_rules(membership: Membership) -> None:
         .first()
     )
     if clash is not None:
-        until = clash.end_date.isoformat() if clash.end_date else gettext("no end date")
         raise MembershipOverlap(
             gettext("The actor already holds this role in this body for part of that period."),
-            errors={
-                "start_date": [
-                    gettext("Overlaps membership %(id)s (%(start)s to %(end)s).")
-                    % {"id": clash.pk, "start": clash.start_date.isoformat(), "end": until}
-                ]
-            },
+            errors={"start_date": [overlap_message(clash, clash.end_date)]},
         )
+
+
+def overlap_message(clash: Membership, end: dt.date | None) -> str:
+    """Which membership a new one overlaps, and its period (``end``: None, open-ended)."""
+    if end is None:
+        return gettext("Overlaps membership %(id)s (from %(start)s, with no end date).") % {
+            "id": clash.pk,
+            "start": clash.start_date.isoformat(),
+        }
+    return gettext("Overlaps membership %(id)s (%(start)s to %(end)s).") % {
+        "id": clash.pk,
+        "start": clash.start_date.isoformat(),
+        "end": end.isoformat(),
+    }
 
 
 def membership_create(*, actor, body, start_date: dt.date, **fields) -> Membership:

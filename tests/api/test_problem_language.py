@@ -9,6 +9,7 @@ error (422). The expected sentences are written out by hand, in both languages.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import orjson
@@ -224,3 +225,26 @@ def test_a_text_that_is_no_msgid_is_left_as_it_is(value):
     text = f"« {value} » n'est pas un choix valide, 100 %(x)s"
     with translation.override("fr"):
         assert translated(text) == text
+
+
+def test_an_overlap_names_the_open_ended_membership_in_french(full_client):
+    seat = MembershipFactory(start_date=dt.date(2024, 1, 1))
+    payload = {
+        "actor": seat.actor_id,
+        "body": seat.body_id,
+        "role": seat.role,
+        "start_date": "2025-01-01",
+    }
+    response = full_client.post("/api/memberships/", payload, format="json", **FR)
+    body = problem_of(response, 422, "membership-overlap")
+    assert body["title"] == "Mandats qui se chevauchent"
+    assert body["detail"] == (
+        "L'acteur occupe déjà ce rôle dans cette instance pendant une partie de cette période."
+    )
+    assert details(body) == {
+        "start_date": f"Chevauche le mandat {seat.pk} (depuis le 2024-01-01, sans date de fin)."
+    }
+    response = full_client.post("/api/memberships/", payload, format="json", **EN)
+    assert details(problem_of(response, 422, "membership-overlap")) == {
+        "start_date": f"Overlaps membership {seat.pk} (from 2024-01-01, with no end date)."
+    }
