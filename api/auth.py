@@ -9,6 +9,8 @@ from typing import NoReturn
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework_api_key.permissions import KeyParser
 
@@ -29,13 +31,13 @@ MAX_QUERY_STRING = 8192
 class RequestTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "payload-too-large"
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
 
 
 class QueryTooLong(exceptions.APIException):
     status_code = 414
     default_code = "uri-too-long"
-    default_detail = "The query string is too long."
+    default_detail = _("The query string is too long.")
 
 
 def check_request_size(request) -> None:
@@ -50,21 +52,26 @@ def check_request_size(request) -> None:
     ``IN`` list too large for the database.
     """
     if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-        raise QueryTooLong(f"The query string is longer than {MAX_QUERY_STRING} characters.")
+        raise QueryTooLong(
+            gettext("The query string is longer than %(max)s characters.")
+            % {"max": MAX_QUERY_STRING}
+        )
     try:
         request._request.GET  # noqa: B018 (parses it once, counting the parameters)
     except TooManyFieldsSent:
-        raise exceptions.ParseError("Too many query parameters.") from None
+        raise exceptions.ParseError(gettext("Too many query parameters.")) from None
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise exceptions.ParseError("Invalid Content-Length header.") from None
+        raise exceptions.ParseError(gettext("Invalid Content-Length header.")) from None
     if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
         limit = MAX_UPLOAD_REQUEST_BYTES
     else:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and length > limit:
-        raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        raise RequestTooLarge(
+            gettext("The request body is larger than %(limit)s bytes.") % {"limit": limit}
+        )
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -85,14 +92,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not KEY_SHAPE.fullmatch(key):
             # Not even shaped like a key (control characters, NUL bytes the database
             # would choke on, a megabyte of text): refused without a lookup.
-            refuse_credentials(request, exceptions.AuthenticationFailed("Invalid API key."))
+            refuse_credentials(
+                request, exceptions.AuthenticationFailed(gettext("Invalid API key."))
+            )
         try:
             api_key = ApiKey.objects.get_from_key(key)
         except ApiKey.DoesNotExist:
-            refuse_credentials(request, exceptions.AuthenticationFailed("Invalid API key."))
+            refuse_credentials(
+                request, exceptions.AuthenticationFailed(gettext("Invalid API key."))
+            )
         if api_key.has_expired:
             refuse_credentials(
-                request, exceptions.AuthenticationFailed("This API key has expired.")
+                request, exceptions.AuthenticationFailed(gettext("This API key has expired."))
             )
         now = timezone.now()
         if api_key.last_used is None or (now - api_key.last_used).total_seconds() > 300:
@@ -166,7 +177,7 @@ def access_of(request) -> Access:
 class HasScope(permissions.BasePermission):
     """Reads need ``read``, writes ``write``; a view may ask for more (``required_scopes``)."""
 
-    message = "Your API key lacks the scope this operation needs."
+    message = _("Your API key lacks the scope this operation needs.")
 
     def has_permission(self, request, view) -> bool:
         access = access_of(request)
@@ -176,9 +187,11 @@ class HasScope(permissions.BasePermission):
         if missing:
             if not request.user or not request.user.is_authenticated:
                 raise exceptions.NotAuthenticated(
-                    "Authentication required: send 'Authorization: Api-Key <key>'."
+                    gettext("Authentication required: send 'Authorization: Api-Key <key>'.")
                 )
-            self.message = f"Your credentials lack the scope(s): {', '.join(sorted(missing))}."
+            self.message = gettext("Your credentials lack the scope(s): %(scopes)s.") % {
+                "scopes": ", ".join(sorted(missing))
+            }
             return False
         return True
 

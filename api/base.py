@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -225,8 +226,12 @@ class RegistrySerializer(serializers.ModelSerializer):
             raise exceptions.ValidationError(
                 {
                     "expand": [
-                        f"Cannot expand: {', '.join(unknown)}. Expandable: "
-                        f"{', '.join(sorted(self.expandable)) or 'none'}."
+                        translation.gettext("Cannot expand: %(unknown)s. Expandable: %(known)s.")
+                        % {
+                            "unknown": ", ".join(unknown),
+                            "known": ", ".join(sorted(self.expandable))
+                            or translation.gettext("none"),
+                        }
                     ]
                 }
             )
@@ -237,7 +242,12 @@ class RegistrySerializer(serializers.ModelSerializer):
             unknown = sorted(set(wanted) - set(self.fields))
             if unknown:
                 raise exceptions.ValidationError(
-                    {"fields": [f"Unknown field(s): {', '.join(unknown)}."]}
+                    {
+                        "fields": [
+                            translation.gettext("Unknown field(s): %(names)s.")
+                            % {"names": ", ".join(unknown)}
+                        ]
+                    }
                 )
             self._keep(set(wanted))
 
@@ -448,7 +458,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
         )
         if not visible.exists():
             raise exceptions.ValidationError(
-                {"territory": ["Outside the territory your API key is limited to."]}
+                {"territory": [gettext("Outside the territory your API key is limited to.")]}
             )
 
     def perform_create(self, serializer):
@@ -529,7 +539,7 @@ class _FastListRenderer(ORJSONRenderer):
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = (
+    default_detail = gettext_lazy(
         "The object changed since you read it (If-Match does not match its ETag). "
         "Fetch it again and reapply your change."
     )

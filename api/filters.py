@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters import fields
 from django_filters.fields import IsoDateTimeField
 from django_filters.utils import get_model_field
@@ -148,7 +149,9 @@ class UtcDateTimeField(IsoDateTimeField):
         try:
             return value.astimezone(dt.UTC)
         except OverflowError:
-            raise forms.ValidationError("This date-time is out of range.", code="invalid") from None
+            raise forms.ValidationError(
+                gettext("This date-time is out of range."), code="invalid"
+            ) from None
 
 
 @extend_schema_field({"type": "array", "items": {"type": "integer"}})
@@ -320,7 +323,8 @@ class _RefusesNul:
             values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
             if name not in self.errors and any("\x00" in str(v) for v in values):
                 self.add_error(
-                    name, forms.ValidationError("Null characters are not allowed.", code="null")
+                    name,
+                    forms.ValidationError(gettext("Null characters are not allowed."), code="null"),
                 )
         return cleaned
 

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from api.headers import (
     IDEMPOTENCY_KEY,
@@ -63,14 +64,20 @@ def lease() -> dt.timedelta:
 def _key_error(key: str) -> str | None:
     """Why the header's value is not a usable key, or None."""
     if not key.strip():
-        return f"The {HEADER} header is empty: give 1 to {MAX_KEY_LENGTH} characters."
+        return gettext("The %(header)s header is empty: give 1 to %(max)s characters.") % {
+            "header": HEADER,
+            "max": MAX_KEY_LENGTH,
+        }
     if len(key) > MAX_KEY_LENGTH:
-        return f"The {HEADER} header is too long: give at most {MAX_KEY_LENGTH} characters."
+        return gettext("The %(header)s header is too long: give at most %(max)s characters.") % {
+            "header": HEADER,
+            "max": MAX_KEY_LENGTH,
+        }
     if not _VALID_KEY.fullmatch(key):
-        return (
-            f"The {HEADER} header may hold only printable ASCII characters "
+        return gettext(
+            "The %(header)s header may hold only printable ASCII characters "
             "(no control characters such as NUL, no accented letters): a UUID is a good key."
-        )
+        ) % {"header": HEADER}
     return None
 
 
@@ -111,9 +118,12 @@ def _in_use(request, wait: dt.timedelta) -> ProblemResponse:
         request,
         409,
         "idempotency-key-in-use",
-        "The first request with this Idempotency-Key is still running; retry after the "
-        f"Retry-After delay ({seconds} s). Should its worker have stopped, the retry after "
-        "that delay runs the request.",
+        gettext(
+            "The first request with this Idempotency-Key is still running; retry after the "
+            "Retry-After delay (%(seconds)s s). Should its worker have stopped, the retry "
+            "after that delay runs the request."
+        )
+        % {"seconds": seconds},
         retry_after=seconds,
     )
 
@@ -173,7 +183,7 @@ def idempotent(method):
                     request,
                     422,
                     "idempotency-key-reused",
-                    "This Idempotency-Key was used for another request: use a new key.",
+                    gettext("This Idempotency-Key was used for another request: use a new key."),
                 )
             if existing.running:
                 if _lease_end(existing) > now:

@@ -7,6 +7,7 @@ Its own module: ``REST_FRAMEWORK`` settings import it while DRF's views load, be
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -26,4 +27,5 @@ class FormatParameterNegotiation(DefaultContentNegotiation):
             if format_suffix or not name or not request.query_params.get(name):
                 raise
             formats = ", ".join(sorted({r.format for r in renderers if r.format}))
-            raise exceptions.ValidationError({name: [f"Give one of: {formats}."]}) from None
+            message = gettext("Give one of: %(formats)s.") % {"formats": formats}
+            raise exceptions.ValidationError({name: [message]}) from None

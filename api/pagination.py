@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
@@ -145,7 +146,7 @@ class _Cursor(CursorPagination):
             return super().decode_cursor(request)
         except exceptions.NotFound:
             raise exceptions.ValidationError(
-                {"cursor": ["Not a cursor from this list: start again without one."]}
+                {"cursor": [gettext("Not a cursor from this list: start again without one.")]}
             ) from None
 
     def get_ordering(self, request, queryset, view):
@@ -168,7 +169,7 @@ class RegistryPagination(BasePagination):
         params = request.query_params
         mode = params.get("pagination") or ""
         if mode not in ("", "offset", "cursor"):
-            raise exceptions.ValidationError({"pagination": ["Give offset or cursor."]})
+            raise exceptions.ValidationError({"pagination": [gettext("Give offset or cursor.")]})
         _check_whole(params, "limit", low=1)
         if "cursor" in params or mode == "cursor":
             return _Cursor()

@@ -20,6 +20,7 @@ An empty parameter (``?as_of=``, as a form sends it) is "not given".
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
@@ -146,7 +147,9 @@ def territory_param(
     raw = request.query_params.get("territory") or ""
     if not raw.strip():
         if required:
-            raise exceptions.ValidationError({"territory": ["This parameter is required."]})
+            raise exceptions.ValidationError(
+                {"territory": [gettext("This parameter is required.")]}
+            )
         return None
     try:
         ref = parse_territory_ref(raw)

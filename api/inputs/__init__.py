@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
@@ -180,7 +181,9 @@ class StrictJSONParser(JSONParser):
                 text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant
             )
         except (ValueError, UnicodeDecodeError) as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+            raise exceptions.ParseError(
+                gettext("JSON parse error - %(error)s") % {"error": exc}
+            ) from None
 
 
 def _form_request(field: serializers.Field) -> bool:
@@ -256,4 +259,21 @@ def validated_many(
     for error in flatten_errors({name: serializer.errors}):
         errors.setdefault(error.attr or "non_field_errors", []).append(str(error.detail))
     bad = len({key.split(".")[1] for key in errors if key.count(".")})
-    raise InvalidInput(f"{bad} {what} are not valid; nothing was written.", errors=errors)
+    raise InvalidInput(_many_invalid(what, bad), errors=errors)
+
+
+def _many_invalid(what: str, count: int) -> str:
+    """How many entries of a call are not valid (``what``: ``members`` or ``items``)."""
+    if what == "members":
+        message = ngettext(
+            "%(count)d member entry is not valid; nothing was written.",
+            "%(count)d member entries are not valid; nothing was written.",
+            count,
+        )
+    else:
+        message = ngettext(
+            "%(count)d item is not valid; nothing was written.",
+            "%(count)d items are not valid; nothing was written.",
+            count,
+        )
+    return message % {"count": count}

@@ -45,7 +45,7 @@ from registry.params import TERRITORY_REF_MAX_LENGTH, parse_territory_ref
 from registry.scope import restrict
 from registry.services.resolution import actors_by_identifier, key_label, text_batches
 
-UNKNOWN_FIELD = "Unknown or read-only field."
+UNKNOWN_FIELD = gettext_lazy("Unknown or read-only field.")
 
 
 class StrictSerializer(serializers.Serializer):
@@ -84,7 +84,7 @@ class IdentifierKeySerializer(StrictSerializer):
     def validate(self, attrs):
         key = normalise(attrs["scheme"], attrs["value"], attrs.get("issuer", ""))
         if not key.value:
-            raise exceptions.ValidationError({"value": ["Give the identifier's value."]})
+            raise exceptions.ValidationError({"value": [_("Give the identifier's value.")]})
         return key
 
 

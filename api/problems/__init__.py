@@ -13,6 +13,9 @@ page the service serves, see ``api.problems.catalogue``), ``title``, ``status``,
 the ``X-Request-ID`` response header. Field errors in ``errors`` name where the
 fault is: ``pointer`` (a JSON pointer into the body), ``parameter`` (a query
 parameter) or ``header`` (a request header).
+
+Language: every human text follows the request's language, by the one rule written
+in ``api.problems.language``.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import re
 import sys
 import uuid
 from collections.abc import Mapping
-from http import HTTPStatus
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
@@ -36,6 +40,7 @@ from rest_framework import exceptions
 
 from api.headers import RETRY_AFTER
 from api.problems.catalogue import BY_CODE, GENERIC_CODE_OF_STATUS, PROBLEM_BASE, generic_code
+from api.problems.language import status_description, translated
 from registry.exceptions import ImportFailed, RegistryError
 from registry.middleware import request_id_of as _request_id_of
 
@@ -142,7 +147,7 @@ class ServiceUnavailable(exceptions.APIException):
 
     status_code = 503
     default_code = "service-unavailable"
-    default_detail = "The service is temporarily unavailable: retry after the Retry-After delay."
+    default_detail = _("The service is temporarily unavailable: retry after the Retry-After delay.")
 
     def __init__(self, detail=None, code=None, wait: int | None = None):
         super().__init__(detail, code)
@@ -212,8 +217,7 @@ def problem(
         "type": f"{PROBLEM_BASE}{code}",
         "title": str(BY_CODE[code].title),
         "status": status,
-        "detail": detail
-        or (HTTPStatus(status).description if status in HTTPStatus._value2member_map_ else ""),
+        "detail": translated(detail) or status_description(status),
         "code": code,
         "instance": instance,
         "request_id": request_id or uuid.uuid4().hex,
@@ -264,13 +268,13 @@ def field_error(request, attr: str | None, code: str, message, *, place=None) ->
         "field": attr or "non_field_errors",
         **(place or locate(request, attr)),
         "code": code,
-        "detail": str(message),
+        "detail": translated(message),
     }
 
 
 def header_error(header: str, code: str, message: str) -> dict:
     """A field error about a request header."""
-    return {"field": header, "header": header, "code": code, "detail": message}
+    return {"field": header, "header": header, "code": code, "detail": translated(message)}
 
 
 class ProblemFormatter(ExceptionFormatter):
@@ -290,7 +294,7 @@ class ProblemFormatter(ExceptionFormatter):
                 for message in messages
             ]
         elif isinstance(exc, exceptions.ValidationError):
-            code, detail = "invalid-input", "The request body or parameters are not valid."
+            code, detail = "invalid-input", _("The request body or parameters are not valid.")
             errors = [
                 field_error(request, e.attr, e.code, e.detail) for e in flatten_errors(exc.detail)
             ]
@@ -304,7 +308,7 @@ class ProblemFormatter(ExceptionFormatter):
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = 413
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
 
 
@@ -319,7 +323,7 @@ class ProblemExceptionHandler(ExceptionHandler):
         if isinstance(exc, SuspiciousOperation):
             # e.g. too many query or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS): the
             # client's request is malformed, not the server broken.
-            return exceptions.ParseError("The request has too many fields or is malformed.")
+            return exceptions.ParseError(_("The request has too many fields or is malformed."))
         request = self.context.get("request")
         if (
             isinstance(exc, exceptions.ValidationError)
@@ -369,7 +373,8 @@ def not_found(request, *args, **kwargs):
             return ProblemResponse(
                 problem(
                     404,
-                    detail=f"Did you mean {request.path}/ (with the trailing slash)?",
+                    detail=gettext("Did you mean %(path)s (with the trailing slash)?")
+                    % {"path": f"{request.path}/"},
                     request=request,
                 )
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
@@ -87,7 +88,7 @@ class MeetingSerializer(RegistrySerializer):
     def validate_attendance(self, value):
         actors = [row["actor"].pk for row in value]
         if len(actors) != len(set(actors)):
-            raise serializers.ValidationError("An actor is listed twice.")
+            raise serializers.ValidationError(gettext("An actor is listed twice."))
         return value
 
 

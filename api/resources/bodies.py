@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from api.base import ApiUrlField, RegistrySerializer, RegistryViewSet, document
@@ -140,7 +141,7 @@ class BodySerializer(RegistrySerializer):
     def validate(self, attrs):
         if self.instance is not None and "colleges" in attrs:
             raise serializers.ValidationError(
-                {"colleges": ["Change colleges through /api/colleges/."]}
+                {"colleges": [gettext("Change colleges through /api/colleges/.")]}
             )
         return attrs
 
@@ -207,7 +208,9 @@ class CollegeSerializer(RegistrySerializer):
             and "body" in attrs
             and attrs["body"].pk != self.instance.body_id
         ):
-            raise serializers.ValidationError({"body": ["A college cannot move to another body."]})
+            raise serializers.ValidationError(
+                {"body": [gettext("A college cannot move to another body.")]}
+            )
         return attrs
 
 

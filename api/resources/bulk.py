@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -72,7 +73,7 @@ from registry.services.upserts import (
 from registry.validators import MAX_LINKS, MAX_NOTE_LENGTH, MAX_URL_LENGTH
 
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Compute the diff, write nothing.")
-UNKNOWN_FIELD = "Unknown or read-only field."
+UNKNOWN_FIELD = gettext_lazy("Unknown or read-only field.")
 
 
 # --- item serializers -------------------------------------------------------------------
@@ -217,7 +218,7 @@ class InteractionItemSerializer(StrictSerializer):
 
     def validate_sign(self, value):
         if value == 0:
-            raise exceptions.ValidationError("Give 1 or -1.")
+            raise exceptions.ValidationError(_("Give 1 or -1."))
         return value
 
 
@@ -228,7 +229,8 @@ class _BulkRequestSerializer(StrictSerializer):
         items = data.get("items") if isinstance(data, dict) else None
         if isinstance(items, list) and len(items) > MAX_ITEMS:
             raise exceptions.ValidationError(
-                {"items": [f"At most {MAX_ITEMS} items per call."]}, code="max_length"
+                {"items": [_("At most %(max)s items per call.") % {"max": MAX_ITEMS}]},
+                code="max_length",
             )
         return super().to_internal_value(data)
 
@@ -352,7 +354,7 @@ def _dry_run(request) -> bool:
     try:
         return {"true": True, "1": True, "false": False, "0": False, "": False}[value.lower()]
     except KeyError:
-        raise exceptions.ValidationError({"dry_run": ["Give true or false."]}) from None
+        raise exceptions.ValidationError({"dry_run": [_("Give true or false.")]}) from None
 
 
 class _BulkView(IdempotentMixin, APIView):
@@ -419,10 +421,15 @@ class InteractionBulkView(_BulkView):
 def _upload(request):
     upload = request.FILES.get("file")
     if upload is None:
-        raise exceptions.ValidationError({"file": ["Attach the spreadsheet as 'file'."]})
+        raise exceptions.ValidationError({"file": [_("Attach the spreadsheet as 'file'.")]})
     if upload.size > MAX_UPLOAD_BYTES:
         raise exceptions.ValidationError(
-            {"file": [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."]}
+            {
+                "file": [
+                    _("The file is larger than %(mb)s MB.")
+                    % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+                ]
+            }
         )
     return upload
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -33,9 +34,11 @@ def decode_cursor(value: str) -> FeedPosition:
         seq, record_id = base64.urlsafe_b64decode(padded.encode()).decode().split(".")
         numbers = parse_id(seq), parse_id(record_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise exceptions.ValidationError({"cursor": ["Not a cursor from this feed."]}) from None
+        raise exceptions.ValidationError(
+            {"cursor": [gettext("Not a cursor from this feed.")]}
+        ) from None
     if any(n is None or n < 0 for n in numbers):
-        raise exceptions.ValidationError({"cursor": ["Not a cursor from this feed."]})
+        raise exceptions.ValidationError({"cursor": [gettext("Not a cursor from this feed.")]})
     return FeedPosition(*numbers)
 
 

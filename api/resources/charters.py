@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 
@@ -212,7 +213,9 @@ class CharterViewSet(RegistryViewSet):
                 pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
                 if self._readable(territory_id).filter(pk=pk).exists():
                     raise exceptions.PermissionDenied(
-                        "This charter belongs to a territory above the one your API key is "
-                        "limited to: it can be read, not changed."
+                        gettext(
+                            "This charter belongs to a territory above the one your API key is "
+                            "limited to: it can be read, not changed."
+                        )
                     ) from None
             raise

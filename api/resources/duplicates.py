@@ -13,6 +13,7 @@ with it, the persons whose personal data gave a reason are logged as read
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -24,7 +25,7 @@ from api.personal_data_log import log_personal_data_reads
 from registry.matching import DEFAULT_MIN_SCORE, REASONS, Pair, Record, actor_duplicates
 from registry.selectors.popolo import territory_exists, territory_within
 
-NO_TERRITORY = "No territory you may read has this id or key."
+NO_TERRITORY = gettext_lazy("No territory you may read has this id or key.")
 MAX_LIMIT = 1000
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -259,7 +260,7 @@ class _PersonView(MergedActorGone, APIView):
         )
         actor = visible.first()
         if actor is None:
-            raise exceptions.NotFound("No actor with this id within your key's reach.")
+            raise exceptions.NotFound(gettext("No actor with this id within your key's reach."))
         return actor
 
 

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
@@ -147,10 +148,12 @@ class HealthView(APIView):
                 orjson.dumps({"status": "ok", **checks}), content_type="application/json"
             )
         else:
-            failed = " and ".join(name for name, check in checks.items() if not check["ok"])
+            failed = gettext(" and ").join(
+                name for name, check in checks.items() if not check["ok"]
+            )
             doc = problem(
                 503,
-                detail=f"The {failed} did not answer.",
+                detail=gettext("The %(parts)s did not answer.") % {"parts": failed},
                 request=request,
             )
             response = ProblemResponse(

@@ -18,6 +18,7 @@ from dataclasses import asdict
 from django.core.validators import EmailValidator
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -135,7 +136,7 @@ class IdOrNameField(serializers.Field):
     """A JSON integer (an id: ASCII, 64 bits) or a JSON string (a name: no NUL, bounded)."""
 
     default_error_messages = {
-        "invalid": "Give an id (a JSON integer) or a name (a JSON string).",
+        "invalid": gettext_lazy("Give an id (a JSON integer) or a name (a JSON string)."),
     }
 
     def __init__(self, *, max_length: int = 200, **kwargs):
@@ -173,12 +174,13 @@ class IdentifierRefSerializer(_ClosedSerializer):
             raise serializers.ValidationError(
                 {
                     "scheme": [
-                        f"Unknown scheme; expected one of: {', '.join(IdentifierScheme.values)}."
+                        gettext("Unknown scheme; expected one of: %(schemes)s.")
+                        % {"schemes": ", ".join(IdentifierScheme.values)}
                     ]
                 }
             )
         if not key.value:
-            raise serializers.ValidationError({"value": ["This field may not be blank."]})
+            raise serializers.ValidationError({"value": [gettext("This field may not be blank.")]})
         return key
 
 
@@ -381,10 +383,12 @@ class MembersSyncRequestSerializer(_ClosedSerializer):
         # Checked first, and named ``members`` itself: a list too long is refused unread.
         members = data.get("members") if isinstance(data, Mapping) else None
         if members is not None and not isinstance(members, list):
-            raise serializers.ValidationError({"members": ['Send {"members": [...]}: a list.']})
+            raise serializers.ValidationError(
+                {"members": [gettext('Send {"members": [...]}: a list.')]}
+            )
         if members is not None and len(members) > MAX_MEMBERS:
             raise serializers.ValidationError(
-                {"members": [f"At most {MAX_MEMBERS} members per call."]}
+                {"members": [gettext("At most %(max)s members per call.") % {"max": MAX_MEMBERS}]}
             )
         return super().to_internal_value(data)
 
@@ -393,7 +397,7 @@ def parse_member_entries(raw: Sequence, *, context: dict | None = None) -> list[
     """Client entries (JSON values) as typed ``MemberEntry`` values, or ``InvalidInput``
     naming each bad field (``members.3.role``); used by the spreadsheet import."""
     return validated_many(
-        MemberEntrySerializer, raw, name="members", what="member entries", context=context
+        MemberEntrySerializer, raw, name="members", what="members", context=context
     )
 
 

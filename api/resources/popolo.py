@@ -34,6 +34,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import F, Func, Subquery
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -311,7 +312,7 @@ POPOLO_SCHEMA = {
 
 
 class NotFound(exceptions.NotFound):
-    default_detail = "No territory you may export has this id or key."
+    default_detail = gettext_lazy("No territory you may export has this id or key.")
 
 
 #: Most actors and bodies one export may hold (``POPOLO_MAX_RECORDS``): the document is

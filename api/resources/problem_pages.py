@@ -14,7 +14,7 @@ import re
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -139,7 +139,7 @@ class ProblemTypeView(_ProblemPages):
     def get(self, request, code: str):
         row = BY_CODE.get(code)
         if row is None:
-            raise exceptions.NotFound("No problem type has this code: see /api/problems/.")
+            raise exceptions.NotFound(gettext("No problem type has this code: see /api/problems/."))
         return Response(_document(row))
 
 

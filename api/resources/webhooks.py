@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -47,7 +48,9 @@ class OwnsWebhooks(permissions.BasePermission):
     """An API key with the ``read`` scope: subscriptions are a key's own, whatever the method
     (a read-only integrator subscribes to what it may read)."""
 
-    message = "Webhooks belong to an API key: authenticate with 'Authorization: Api-Key <key>'."
+    message = gettext_lazy(
+        "Webhooks belong to an API key: authenticate with 'Authorization: Api-Key <key>'."
+    )
 
     def has_permission(self, request, view) -> bool:
         if not isinstance(getattr(request, "auth", None), ApiKey):
@@ -55,7 +58,9 @@ class OwnsWebhooks(permissions.BasePermission):
                 raise exceptions.NotAuthenticated(self.message)
             return False
         if not access_of(request).has("read"):
-            self.message = "Your credentials lack the scope(s): read."
+            self.message = gettext("Your credentials lack the scope(s): %(scopes)s.") % {
+                "scopes": "read"
+            }
             return False
         return True
 
@@ -157,8 +162,11 @@ class WebhookSerializer(serializers.ModelSerializer):
             personal = [t for t in value if t in vocabulary.PERSONAL_TYPES]
             if personal:
                 raise serializers.ValidationError(
-                    f"Your key lacks the personal_data scope: {', '.join(personal)} changes "
-                    "are never delivered to it."
+                    gettext(
+                        "Your key lacks the personal_data scope: %(types)s changes are never "
+                        "delivered to it."
+                    )
+                    % {"types": ", ".join(personal)}
                 )
         return value
 
@@ -307,8 +315,11 @@ class WebhookViewSet(
                 raise exceptions.ValidationError(
                     {
                         "non_field_errors": [
-                            f"A key holds at most {settings.WEBHOOKS_MAX_PER_KEY} webhook "
-                            "subscriptions: delete one first."
+                            gettext(
+                                "A key holds at most %(max)s webhook subscriptions: delete one "
+                                "first."
+                            )
+                            % {"max": settings.WEBHOOKS_MAX_PER_KEY}
                         ]
                     }
                 )

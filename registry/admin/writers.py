@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -149,8 +150,13 @@ class TerritoryRelationWriter(Writer):
                 and Territory.objects.within(child).filter(pk=parent.pk).exists()
             ):
                 raise InvalidInput(
-                    "A territory cannot be placed within one of its own descendants.",
-                    errors={"parent": [f"{parent} lies within {child}."]},
+                    gettext("A territory cannot be placed within one of its own descendants."),
+                    errors={
+                        "parent": [
+                            gettext("%(parent)s lies within %(child)s.")
+                            % {"parent": parent, "child": child}
+                        ]
+                    },
                 )
             tracking.update(stored, changes)
             territories.closure_rebuild(territory_ids={old_child_id, stored.child_id})

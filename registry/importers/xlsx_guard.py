@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.parsers.expat import ExpatError, ParserCreate
 
+from django.utils.translation import gettext
+
 from registry.exceptions import ImportFailed
 
 #: Largest central directory (the zip's table of contents, parsed whole by zipfile:
@@ -84,8 +86,11 @@ def refused(filename: str | None, english: str, french: str, *, detail: str | No
     name = filename or "upload"
     return ImportFailed(
         detail
-        or f"The file '{name}' is refused: it holds or unpacks to more than an import reads; "
-        "nothing was written.",
+        or gettext(
+            "The file '%(name)s' is refused: it holds or unpacks to more than an import "
+            "reads; nothing was written."
+        )
+        % {"name": name},
         errors={"file": [f"'{name}', {english} / « {name} », {french}"]},
     )
 
@@ -240,7 +245,10 @@ class _Scan:
                 f"(blank rows included); import at most {most} rows at a time.",
                 f"ligne {number} : la feuille va au-delà de la ligne {self.limits.rows} "
                 f"(lignes vides comprises) ; importez au plus {most} lignes à la fois.",
-                detail=f"The file holds more than {most} rows; import at most {most} at a time.",
+                detail=gettext(
+                    "The file holds more than %(most)s rows; import at most %(most)s at a time."
+                )
+                % {"most": most},
             )
 
     def _start_cell(self, r: str | None) -> None:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils.translation import gettext
 
 from registry.exceptions import InvalidInput, MembershipOverlap
 
@@ -34,7 +35,7 @@ def domain_errors() -> Iterator[None]:
             if name in message:
                 raise error_class() from exc
         raise InvalidInput(
-            "The change breaks a database rule.",
+            gettext("The change breaks a database rule."),
             errors={"non_field_errors": [_first_line(message)]},
         ) from exc
 
@@ -55,7 +56,8 @@ def protected_delete(label: str) -> Iterator[None]:
     except (ProtectedError, RestrictedError) as exc:
         kinds = sorted({o._meta.verbose_name_plural for o in exc.protected_objects})
         raise Conflict(
-            f"The {label} cannot be deleted while other records refer to it: {', '.join(map(str, kinds))}."
+            gettext("The %(label)s cannot be deleted while other records refer to it: %(kinds)s.")
+            % {"label": gettext(label), "kinds": ", ".join(map(str, kinds))}
         ) from exc
 
 
@@ -64,6 +66,6 @@ def reject_unknown(changes: dict, allowed: frozenset[str] | set[str], label: str
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
         raise InvalidInput(
-            f"These fields of a {label} cannot be set here.",
-            errors={name: ["Unknown or read-only field."] for name in unknown},
+            gettext("These fields of a %(label)s cannot be set here.") % {"label": gettext(label)},
+            errors={name: [gettext("Unknown or read-only field.")] for name in unknown},
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -136,8 +137,13 @@ def actor_identifier_add(
             if held.actor_id == actor.pk:
                 return held
             raise InvalidInput(
-                "This identifier already belongs to another actor.",
-                errors={"identifiers": [f"{scheme}:{value} is held by actor {held.actor_id}."]},
+                gettext("This identifier already belongs to another actor."),
+                errors={
+                    "identifiers": [
+                        gettext("%(scheme)s:%(value)s is held by actor %(actor)s.")
+                        % {"scheme": scheme, "value": value, "actor": held.actor_id}
+                    ]
+                },
             )
         return tracking.create(
             ActorIdentifier(actor=actor, scheme=scheme, value=value, issuer=issuer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -38,8 +39,8 @@ COLLEGE_FIELDS = frozenset({"name", "seats", "selection_mode", "sources"})
 def _check_host(host) -> None:
     if host is not None and host.kind != ActorKind.ORGANIZATION:
         raise InvalidInput(
-            "The host of a body is an organization.",
-            errors={"host": ["The host authority must be an organization, not a person."]},
+            gettext("The host of a body is an organization."),
+            errors={"host": [gettext("The host authority must be an organization, not a person.")]},
         )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -83,7 +84,7 @@ def _check_values(charter: Charter) -> None:
         # "min_age"); thresholds and weights keep their JSON path.
         errors = {path.removeprefix("rules."): [str(m)] for path, m in found.items()}
     if errors:
-        raise InvalidInput("The charter's values are not valid.", errors=errors)
+        raise InvalidInput(gettext("The charter's values are not valid."), errors=errors)
 
 
 def charter_create(**fields) -> Charter:

@@ -37,6 +37,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import Conflict, InvalidInput
@@ -519,7 +520,9 @@ def actor_erase(*, actor: Actor, reason: str) -> ErasureResult:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why the person is erased.", errors={"reason": ["Required."]})
+        raise InvalidInput(
+            gettext("Say why the person is erased."), errors={"reason": [gettext("Required.")]}
+        )
     with transaction.atomic():
         actor = Actor.objects.select_for_update().get(pk=actor.pk)
         if actor.kind != ActorKind.PERSON:

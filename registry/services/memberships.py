@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput, MembershipOverlap
@@ -39,21 +40,21 @@ def check_membership_rules(membership: Membership) -> None:
     """
     if membership.college_id is not None and membership.college.body_id != membership.body_id:
         raise InvalidInput(
-            "The college belongs to another body.",
-            errors={"college": ["Choose a college of this body."]},
+            gettext("The college belongs to another body."),
+            errors={"college": [gettext("Choose a college of this body.")]},
         )
     if (
         membership.on_behalf_of_id is not None
         and membership.on_behalf_of.kind != ActorKind.ORGANIZATION
     ):
         raise InvalidInput(
-            "A member sits on behalf of an organization.",
-            errors={"on_behalf_of": ["Must be an organization."]},
+            gettext("A member sits on behalf of an organization."),
+            errors={"on_behalf_of": [gettext("Must be an organization.")]},
         )
     if membership.end_date is not None and membership.end_date < membership.start_date:
         raise InvalidInput(
-            "The membership ends before it starts.",
-            errors={"end_date": ["The end date cannot come before the start date."]},
+            gettext("The membership ends before it starts."),
+            errors={"end_date": [gettext("The end date cannot come before the start date.")]},
         )
     if membership.end_date == membership.start_date:
         return  # a zero-length membership holds no time and overlaps nothing
@@ -71,15 +72,24 @@ def check_membership_rules(membership: Membership) -> None:
         .first()
     )
     if clash is not None:
-        until = clash.end_date.isoformat() if clash.end_date else "no end date"
         raise MembershipOverlap(
-            "The actor already holds this role in this body for part of that period.",
-            errors={
-                "start_date": [
-                    f"Overlaps membership {clash.pk} ({clash.start_date.isoformat()} to {until})."
-                ]
-            },
+            gettext("The actor already holds this role in this body for part of that period."),
+            errors={"start_date": [overlap_message(clash, clash.end_date)]},
         )
+
+
+def overlap_message(clash: Membership, end: dt.date | None) -> str:
+    """Which membership a new one overlaps, and its period (``end``: None, open-ended)."""
+    if end is None:
+        return gettext("Overlaps membership %(id)s (from %(start)s, with no end date).") % {
+            "id": clash.pk,
+            "start": clash.start_date.isoformat(),
+        }
+    return gettext("Overlaps membership %(id)s (%(start)s to %(end)s).") % {
+        "id": clash.pk,
+        "start": clash.start_date.isoformat(),
+        "end": end.isoformat(),
+    }
 
 
 def membership_create(*, actor, body, start_date: dt.date, **fields) -> Membership:
@@ -111,7 +121,9 @@ def membership_update(*, membership: Membership, **changes) -> bool:
 def membership_end(*, membership: Membership, end_date: dt.date, end_reason: str) -> bool:
     """End a membership on ``end_date`` (the first day the actor no longer sits)."""
     if not end_reason:
-        raise InvalidInput("Say why the membership ends.", errors={"end_reason": ["Required."]})
+        raise InvalidInput(
+            gettext("Say why the membership ends."), errors={"end_reason": [gettext("Required.")]}
+        )
     return membership_update(membership=membership, end_date=end_date, end_reason=end_reason)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connections, router, transaction
+from django.utils.translation import gettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -47,8 +48,13 @@ def territory_link(*, parent: Territory, child: Territory, kind: str) -> Territo
     with transaction.atomic(), domain_errors():
         if Territory.objects.within(child).filter(pk=parent.pk).exists():
             raise InvalidInput(
-                "A territory cannot be placed within one of its own descendants.",
-                errors={"parent": [f"{parent} lies within {child}."]},
+                gettext("A territory cannot be placed within one of its own descendants."),
+                errors={
+                    "parent": [
+                        gettext("%(parent)s lies within %(child)s.")
+                        % {"parent": parent, "child": child}
+                    ]
+                },
             )
         relation = tracking.create(TerritoryRelation(parent=parent, child=child, kind=kind))
         closure_rebuild(territory_ids={child.pk})

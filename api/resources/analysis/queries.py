@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import exceptions, serializers
 
 from api.params import (
@@ -101,11 +102,12 @@ def choices_param(request, name: str, choices) -> tuple[str, ...]:
         raise exceptions.ValidationError(
             {
                 name: [
-                    f"Unknown value(s): {', '.join(unknown)}. Choose among: {', '.join(choices.values)}."
+                    gettext("Unknown value(s): %(unknown)s. Choose among: %(choices)s.")
+                    % {"unknown": ", ".join(unknown), "choices": ", ".join(choices.values)}
                 ]
             }
         )
     return tuple(values)
 
 
-NO_TERRITORY = "No territory you may analyse has this id or key."
+NO_TERRITORY = gettext_lazy("No territory you may analyse has this id or key.")

@@ -4,6 +4,7 @@ asks ``AnalysisView.answer`` (``base``); the shape of each answer is in ``schema
 from __future__ import annotations
 
 from django.utils import translation
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, renderers
@@ -152,7 +153,7 @@ def _visible_actor(request, pk: int) -> Actor:
         .first()
     )
     if actor is None:
-        raise exceptions.NotFound("No actor you may analyse has this id.")
+        raise exceptions.NotFound(gettext("No actor you may analyse has this id."))
     return actor
 
 
@@ -178,7 +179,11 @@ class ActorNetworkView(MergedActorGone, AnalysisView):
         default = access_of(request).territory_id or actor.territory_id
         if default is None and not raw_param(request, "territory"):
             raise exceptions.ValidationError(
-                {"territory": ["This actor has no territory: name the territory to analyse."]}
+                {
+                    "territory": [
+                        gettext("This actor has no territory: name the territory to analyse.")
+                    ]
+                }
             )
         params = {"actor": pk, "radius": query_of(request, ActorNetworkQuery)["radius"]}
         return self.answer(
@@ -292,14 +297,14 @@ class BodyRenewalView(AnalysisView):
             .first()
         )
         if body is None:
-            raise exceptions.NotFound("No body you may analyse has this id.")
+            raise exceptions.NotFound(gettext("No body you may analyse has this id."))
         if raw_param(request, "territory"):
             # Still checked (an answer never names a territory the body is not in), but
             # no longer the graph: that is the body's network territory, below.
             territory_id = self.territory(request, default=body.territory_id)
             if not territory_within(body.territory_id, territory_id):
                 raise exceptions.ValidationError(
-                    {"territory": ["The body is not in this territory."]}
+                    {"territory": [gettext("The body is not in this territory.")]}
                 )
         home = loaders.network_territories(
             body_ids=[pk], reach_territory_id=Reach.of(request).territory_id
@@ -369,7 +374,7 @@ class AnalysisJobView(APIView):
     def get(self, request, job_id):
         from api.analysis.tasks import compute_analysis
 
-        not_found = exceptions.NotFound("No analysis job you may see has this id.")
+        not_found = exceptions.NotFound(gettext("No analysis job you may see has this id."))
         try:
             result = compute_analysis.get_result(str(job_id))
         except Exception:  # unknown or malformed id: the backend raises its own kinds

@@ -136,7 +136,7 @@ def _open(file: str | os.PathLike | IO, filename: str | None = None) -> tuple[by
             _label(filename or name),
             f"larger than {megabytes} MB.",
             f"plus de {megabytes} Mo.",
-            detail=f"The file is larger than {megabytes} MB; nothing was written.",
+            detail=_("The file is larger than %(mb)s MB; nothing was written.") % {"mb": megabytes},
         )
     return data, name
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Body, College, Membership, ParityRule, PersonalData, Role
 from registry.services import resolution
+from registry.services.memberships import overlap_message
 from registry.services.sync.entries import Entry, Errors
 
 #: Membership attnames an entry may set, in the order the diff lists them.
@@ -219,13 +220,7 @@ def _check_overlaps(body: Body, plan: Plan, effective_date: dt.date, errors: Err
         start = entry.values.get("start_date") or effective_date
         for m, end in others.get((entry.actor_id, entry.role), []):
             if (end is None or end > start) and m.end_date != m.start_date:
-                until = end.isoformat() if end else _("no end date")
-                errors.add(
-                    entry.index,
-                    "start_date",
-                    _("Overlaps membership %(id)s (%(start)s to %(end)s).")
-                    % {"id": m.pk, "start": m.start_date.isoformat(), "end": until},
-                )
+                errors.add(entry.index, "start_date", overlap_message(m, end))
                 break
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from registry import tracking
 from registry.exceptions import InvalidInput
@@ -38,7 +39,9 @@ ACTOR_UPSERT_FIELDS = tuple(sorted(ACTOR_FIELDS))
 INTERACTION_UPSERT_FIELDS = tuple(sorted(INTERACTION_FIELDS - {"external_id"}))
 _ACTOR_REQUIRED = ("kind", "category", "name")
 _INTERACTION_REQUIRED = ("source", "interaction_type")
-_OUT_OF_REACH_TERRITORY = "Required: your key writes records within its territory only."
+_OUT_OF_REACH_TERRITORY = gettext_lazy(
+    "Required: your key writes records within its territory only."
+)
 
 
 @dataclass
@@ -85,10 +88,19 @@ class _Errors:
         if self.by_field:
             count = len({k.split(".")[1] for k in self.by_field})
             raise InvalidInput(
-                f"{count} {label if count == 1 else label + 's'} {'is' if count == 1 else 'are'} "
-                "not valid; nothing was written.",
+                _invalid_count(label, count),
                 errors=self.by_field,
             )
+
+
+def _invalid_count(label: str, count: int) -> str:
+    """How many items of a call are not valid (every bulk call names them ``item``)."""
+    assert label == "item", "add the message of this label (ngettext) to _invalid_count"
+    return ngettext(
+        "%(count)d item is not valid; nothing was written.",
+        "%(count)d items are not valid; nothing was written.",
+        count,
+    ) % {"count": count}
 
 
 class _Rollback(Exception):
@@ -117,12 +129,12 @@ def _check_items(items: Sequence[Any], errors: _Errors) -> list[Mapping]:
     items = list(items)
     if len(items) > MAX_ITEMS:
         raise InvalidInput(
-            f"Send at most {MAX_ITEMS} items per call.",
-            errors={"items": [f"{len(items)} items were sent."]},
+            _("Send at most %(max)s items per call.") % {"max": MAX_ITEMS},
+            errors={"items": [_("%(count)s items were sent.") % {"count": len(items)}]},
         )
     for index, raw in enumerate(items):
         if not isinstance(raw, Mapping):
-            errors.add(index, "non_field_errors", "Each item is an object.")
+            errors.add(index, "non_field_errors", _("Each item is an object."))
     return items
 
 
@@ -202,7 +214,7 @@ def _convert(
 
 def _unknown(raw: Mapping, allowed: Sequence[str], key: str, index: int, errors: _Errors, also=()):
     for name in sorted(set(raw) - set(allowed) - {key, *also}, key=str):
-        errors.add(index, str(name), "Unknown or read-only field.")
+        errors.add(index, str(name), _("Unknown or read-only field."))
 
 
 # --- reach ------------------------------------------------------------------------------
@@ -251,7 +263,7 @@ def _existing_ids(model: type[models.Model], ids: set[int], path: str, reach) ->
 def _check_territory(values, index, errors, territories, reach, *, required: bool) -> None:
     territory_id = values.get("territory_id")
     if territory_id is not None and territory_id not in territories:
-        errors.add(index, "territory", f"No territory with id {territory_id}.")
+        errors.add(index, "territory", _("No territory with id %(id)s.") % {"id": territory_id})
     elif reach is not None and territory_id is None and required:
         errors.add(index, "territory", _OUT_OF_REACH_TERRITORY)
 

@@ -75,11 +75,15 @@ def interaction_upsert_many(
             continue
         external_id = raw.get("external_id")
         if _text_problem(external_id, 100) or not external_id.strip():
-            errors.add(index, "external_id", "Required: the upsert finds interactions by it.")
+            errors.add(index, "external_id", _("Required: the upsert finds interactions by it."))
             continue
         external_id = external_id.strip()
         if external_id in seen:
-            errors.add(index, "external_id", f"Same external id as item {seen[external_id]}.")
+            errors.add(
+                index,
+                "external_id",
+                _("Same external id as item %(index)s.") % {"index": seen[external_id]},
+            )
             continue
         seen[external_id] = index
         external_ids[index] = external_id
@@ -89,7 +93,7 @@ def interaction_upsert_many(
                 continue
             ref = _actor_ref(raw[name])
             if ref is None:
-                errors.add(index, name, "Give an actor id or {scheme, value[, issuer]}.")
+                errors.add(index, name, _("Give an actor id or {scheme, value[, issuer]}."))
             elif ref[0] == "id":
                 actor_ids.add(ref[1])
             else:
@@ -126,7 +130,7 @@ def interaction_upsert_many(
                         raw[name], name, index, errors, by_ident, known_actors
                     )
             if (pk := values.get("target_body_id")) is not None and pk not in known_bodies:
-                errors.add(index, "target_body", f"No body with id {pk}.")
+                errors.add(index, "target_body", _("No body with id %(id)s.") % {"id": pk})
             # One target replaces the other: naming a target actor clears the body and back.
             if values.get("target_actor_id") is not None and "target_body" not in raw:
                 values["target_body_id"] = None
@@ -144,7 +148,7 @@ def interaction_upsert_many(
             if current is None:
                 missing = [n for n in _INTERACTION_REQUIRED if raw.get(n) in (None, "")]
                 for name in missing:
-                    errors.add(index, name, "Required to create an interaction.")
+                    errors.add(index, name, _("Required to create an interaction."))
                 interaction = Interaction(external_id=external_id, **values)
                 _validate(interaction, index, errors, exclude=[*_FK_NAMES, *missing])
                 creates.append((index, interaction))
