@@ -3,12 +3,10 @@
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from hypothesis import settings as hypothesis_settings
 
 from tests import schema_validation
@@ -105,23 +103,28 @@ def check_deferred_constraints() -> None:
 def seeded_demo(django_db_blocker) -> Iterator[None]:
     """The territory extract and the demo data, for a module-scoped fixture.
 
-    Loaded once inside a transaction that is rolled back on exit, so the tests
-    of other modules start from an empty database.
+    Seeded once per test process and lent to each module that asks (tests/seeded_db.py:
+    a copy restored with SQLite's backup API, or a seeded PostgreSQL database of its own),
+    inside a transaction that is rolled back on exit; the tests of other modules find
+    the database they would have found without it.
 
     The deferred constraints of the rows written are checked in that outer transaction
     (``check_deferred_constraints``).
     """
+    from tests import seeded_db
+
+    with django_db_blocker.unblock(), seeded_db.lent(check_deferred_constraints, _vacuum):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_seeded_database(django_db_blocker):
+    """The seeded copy of ``seeded_demo`` lives as long as the session."""
+    yield
+    from tests import seeded_db
+
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
-            call_command("seed_demo", stdout=StringIO())
-            check_deferred_constraints()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+        seeded_db.drop_seeded_database()
 
 
 #: On PostgreSQL, a table past this many 8 kB pages is vacuumed between two test files.
@@ -152,7 +155,12 @@ def vacuum_bloated_tables(config) -> None:
         return
     from pytest_django.plugin import blocking_manager_key
 
-    with config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+    with config.stash[blocking_manager_key].unblock():
+        _vacuum()
+
+
+def _vacuum() -> None:
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT quote_ident(schemaname) || '.' || quote_ident(relname)"
             " FROM pg_stat_user_tables WHERE pg_relation_size(relid) > %s",
