@@ -3,12 +3,10 @@
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from hypothesis import settings as hypothesis_settings
 
 from tests import schema_validation
@@ -83,6 +81,52 @@ def pytest_collection_modifyitems(config, items):
             config.hook.pytest_deselected(items=dropped)
             kept = set(map(id, dropped))
             items[:] = [item for item in items if id(item) not in kept]
+    items[:] = longest_first(items)
+
+
+#: The longest test files, longest first (seconds of setup + calls on one pass of
+#: tests/run.py, SQLite / PostgreSQL, 2026-12-04 on a loaded machine). pytest-xdist's
+#: ``--dist loadfile`` hands files out in collection order as workers free up, so a long
+#: file collected last kept one worker busy alone at the end of a pass; handed out first,
+#: the short files fill in behind them. Order only: every test still runs, and the tests
+#: of a file keep their order.
+LONGEST_FILES = (
+    "tests/api/test_list_fast_path.py",  # 52 / 103
+    "tests/api/test_natural_keys.py",  # 77 / 89
+    "tests/security/test_api1_object_level_authorization.py",  # 51 / 80
+    "tests/api/test_one_answer.py",  # 66 / 52
+    "tests/browser/test_explorer.py",  # 70 / -
+    "tests/api/test_problem_shape.py",  # 38 / 71
+    "tests/api/test_query_params.py",  # 42 / 70
+    "tests/registry/test_obligations_cog.py",  # 62 / -
+    "tests/registry/test_seed_demo.py",  # 60 / 46
+    "tests/browser/test_pages.py",  # 57 / -
+    "tests/security/test_api8_security_misconfiguration.py",  # 35 / 53
+    "tests/test_deploy.py",  # 52 / -
+    "tests/api/test_schema_headers.py",  # 36 / 44
+    "tests/api/test_issue11_probe.py",  # 11 / 44
+    "tests/api/test_sync_input.py",  # 11 / 42
+    "tests/security/test_api4_resource_consumption.py",  # 21 / 40
+    "tests/registry/test_admin_scope.py",  # 18 / 39
+    "tests/registry/test_admin.py",  # 26 / 39
+    "tests/api/test_webhooks_delivery.py",  # 13 / 36
+    "tests/api/test_evolution.py",  # 15 / 36
+)
+
+
+def longest_first(items: list) -> list:
+    """``items`` with the files of ``LONGEST_FILES`` first, in its order (stable sort)."""
+    rank = {name: n for n, name in enumerate(LONGEST_FILES)}
+    last = len(LONGEST_FILES)
+    root = Path(__file__).resolve().parent.parent
+
+    def key(item) -> int:
+        try:
+            return rank.get(Path(item.path).relative_to(root).as_posix(), last)
+        except ValueError:
+            return last
+
+    return sorted(items, key=key)
 
 
 def check_deferred_constraints() -> None:
@@ -105,23 +149,28 @@ def check_deferred_constraints() -> None:
 def seeded_demo(django_db_blocker) -> Iterator[None]:
     """The territory extract and the demo data, for a module-scoped fixture.
 
-    Loaded once inside a transaction that is rolled back on exit, so the tests
-    of other modules start from an empty database.
+    Seeded once per test process and lent to each module that asks (tests/seeded_db.py:
+    a copy restored with SQLite's backup API, or a seeded PostgreSQL database of its own),
+    inside a transaction that is rolled back on exit; the tests of other modules find
+    the database they would have found without it.
 
     The deferred constraints of the rows written are checked in that outer transaction
     (``check_deferred_constraints``).
     """
+    from tests import seeded_db
+
+    with django_db_blocker.unblock(), seeded_db.lent(check_deferred_constraints, _vacuum):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_seeded_database(django_db_blocker):
+    """The seeded copy of ``seeded_demo`` lives as long as the session."""
+    yield
+    from tests import seeded_db
+
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("import_territories", str(EXTRACT_DIR), stdout=StringIO())
-            call_command("seed_demo", stdout=StringIO())
-            check_deferred_constraints()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+        seeded_db.drop_seeded_database()
 
 
 #: On PostgreSQL, a table past this many 8 kB pages is vacuumed between two test files.
@@ -152,7 +201,12 @@ def vacuum_bloated_tables(config) -> None:
         return
     from pytest_django.plugin import blocking_manager_key
 
-    with config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+    with config.stash[blocking_manager_key].unblock():
+        _vacuum()
+
+
+def _vacuum() -> None:
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT quote_ident(schemaname) || '.' || quote_ident(relname)"
             " FROM pg_stat_user_tables WHERE pg_relation_size(relid) > %s",
