@@ -174,10 +174,10 @@ def charters_above_version(*, territory_id: int) -> str:
         .values("ancestor_id")
     )
     above_ids = [row["ancestor_id"] for row in above]  # a handful: those above this one
-    # A charter moved away from above is filed under its new territory; its ``before``
-    # still names the old one (charter rows are few: the model index bounds the scan).
+    # A charter moved away from above is filed under its new territory; its row names
+    # the one it left (``also_territory_id``, as for every record that moves).
     changes = ChangeRecord.objects.filter(model="registry.charter").filter(
-        Q(territory_id__in=above_ids) | Q(before__territory_id__in=above_ids)
+        Q(territory_id__in=above_ids) | Q(also_territory_id__in=above_ids)
     )
     version = changes.aggregate(m=Max(column))["m"]
     if column == "commit_seq":
