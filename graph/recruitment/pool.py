@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import networkx as nx
 
-from graph.model import BodyFacts, TerritoryProfile, actor_node, body_node
+from graph.model import BodyFacts, TerritoryProfile, actor_node, body_node, node_pk
 from graph.recruitment.gaps import (
     admitted_bands,
     college_needs,
@@ -28,6 +28,7 @@ from graph.recruitment.rules import (
 from graph.recruitment.simulate import Assess, simulate
 from graph.renewal.base import MULTI_MEMBERSHIP_MIN
 from graph.renewal.maths import age_band, current_actors
+from graph.renewal.network import members_of
 
 
 def sub_territory(home: str | None, sub_territory_of: Mapping[str, str] | None) -> str | None:
@@ -53,7 +54,7 @@ def _community_labels(
 ) -> dict[str, str]:
     """Each community named after its most central actor of the territory."""
     best: dict[int, str] = {}
-    for node in sorted(actors, key=lambda n: (-pagerank.get(n, 0.0), int(n[1:]))):
+    for node in sorted(actors, key=lambda n: (-pagerank.get(n, 0.0), node_pk(n))):
         if node in communities:
             best.setdefault(communities[node], node)
     return {str(c): graph.nodes[n].get("label", "") for c, n in best.items()}
@@ -246,11 +247,7 @@ def recruitment_pool(
     body = body_node(facts.id)
     # Seat-holders, and any other current membership (referents, facilitators): not an
     # interaction with the body, which makes no one a member.
-    sitting_now = set(current) | {
-        int(n[1:])
-        for n, edges in (graph.adj[body].items() if body in graph else ())
-        if n.startswith("a") and any(e.get("relation") == "membership" for e in edges.values())
-    }
+    sitting_now = set(current) | {node_pk(n) for n in members_of(graph, body) if n.startswith("a")}
     excluded: Counter = Counter()
     scored: list[tuple[float, int, dict]] = []
     unranked = 0
