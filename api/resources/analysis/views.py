@@ -336,14 +336,19 @@ class RenewalRankingView(AnalysisView):
         return self.answer(request, territory_id=self.territory(request), params={})
 
     def size_of(self, ask) -> int:
-        # The bodies' network territories beyond the one asked for are loaded too.
-        ids = list(loaders.bodies_of(ask.territory_id, ask.as_of).values_list("id", flat=True))
-        homes = loaders.network_territories(body_ids=ids, reach_territory_id=ask.reach)
-        return loaders.size_estimate(
-            territory_id=ask.territory_id,
-            as_of=ask.as_of,
-            also_territory_ids=frozenset(homes.values()) - {ask.territory_id},
-        )
+        return ranking_size(ask)
+
+
+def ranking_size(ask) -> int:
+    """About how many nodes the assessment of every body of ``ask``'s territory loads: the
+    bodies' network territories beyond the one asked for are loaded too."""
+    ids = list(loaders.bodies_of(ask.territory_id, ask.as_of).values_list("id", flat=True))
+    homes = loaders.network_territories(body_ids=ids, reach_territory_id=ask.reach)
+    return loaders.size_estimate(
+        territory_id=ask.territory_id,
+        as_of=ask.as_of,
+        also_territory_ids=frozenset(homes.values()) - {ask.territory_id},
+    )
 
 
 class AnalysisJobView(APIView):
