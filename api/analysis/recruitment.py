@@ -86,7 +86,7 @@ def body_recruitment(request: Request):
             body_id=body_id, as_of=request.as_of, reach_territory_id=request.reach
         ),
         limit=p["limit"],
-        host_id=loaders.body_host(body_id),
+        host_id=facts.host_id,
         place_names=loaders.place_names(territory_id=home),
         # The strengths' rule: the territory just below the network territory.
         sub_territory_of=loaders.sub_territory_keys(territory_id=home),
