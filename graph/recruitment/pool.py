@@ -124,14 +124,13 @@ def _exclusion(
     sitting: bool,
     seats: int,
     as_of: dt.date,
-    multi_min: int,
     host_id: int | None,
 ) -> str | None:
     """Why the candidate is left out (the first of ``rules.EXCLUSIONS`` that applies)."""
     checks = {
         "host_authority": candidate.actor_id == host_id,
         "already_member": sitting,
-        "multi_membership": seats >= multi_min,
+        "multi_membership": seats >= MULTI_MEMBERSHIP_MIN,
         "lawful_basis": candidate.lawful_basis is not None
         and candidate.lawful_basis not in CONTACT_BASES,
         "retention_passed": candidate.retention_until is not None
@@ -207,7 +206,6 @@ def recruitment_pool(
     assess: Assess,
     top: int | None = None,
     limit: int = DEFAULT_LIMIT,
-    multi_membership_min: int = MULTI_MEMBERSHIP_MIN,
     college_categories: Mapping[int, Mapping[str, int]] | None = None,
     host_id: int | None = None,
     place_names: Mapping[str, str] | None = None,
@@ -266,7 +264,6 @@ def recruitment_pool(
             sitting=candidate.actor_id in sitting_now,
             seats=seats,
             as_of=retention_on or as_of,
-            multi_min=multi_membership_min,
             host_id=host_id,
         )
         if why_not:
