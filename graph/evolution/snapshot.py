@@ -93,9 +93,6 @@ class Snapshot:
     bodies: tuple[BodyState, ...]  # node order
     labels: tuple[tuple[str, str], ...]  # (node, label) of every node named above
 
-    def label(self, node: str) -> str:
-        return dict(self.labels).get(node, node)
-
 
 def _is_actor(graph: nx.Graph, node: str) -> bool:
     kind = graph.nodes[node].get("kind")
