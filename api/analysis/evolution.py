@@ -31,6 +31,7 @@ from graph.evolution import (
     take_snapshot,
 )
 from graph.model import body_node
+from graph.positions import Positions
 from registry.params import parse_date
 
 SNAPSHOT = "evolution-snapshot"
@@ -59,17 +60,19 @@ def snapshot(request: Request):
     seed = dict(request.params)["seed"]
     assessed = assessments(request)
     # The territory's graph is often one the assessments already built (a body whose
-    # network territory it is): the same call, so loaded once.
+    # network territory it is): the same call with the same seed, so loaded and
+    # positioned (PageRank, communities) once.
     built = assessed.networks.get(request.territory_id)
-    graph = (
-        built.graph
-        if built is not None
-        else loaders.registry_graph(
+    if built is not None:
+        graph = built.graph
+        positions = Positions(pagerank=built.pagerank, communities=built.communities)
+    else:
+        graph = loaders.registry_graph(
             territory_id=request.territory_id,
             as_of=request.as_of,
             reach_territory_id=request.reach,
         )
-    )
+        positions = None
     scores = [
         BodyScore(
             body=body_node(a.body_id),
@@ -81,7 +84,12 @@ def snapshot(request: Request):
         for a in assessed.assessments
     ]
     result = take_snapshot(
-        graph, as_of=request.as_of, seed=seed, scores=scores, hidden=_restricted(graph)
+        graph,
+        as_of=request.as_of,
+        seed=seed,
+        scores=scores,
+        hidden=_restricted(graph),
+        positions=positions,
     )
     read = assessed.reads(request)
     read = Reads(

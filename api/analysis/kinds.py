@@ -21,12 +21,13 @@ from graph import export, loaders
 from graph.export.messages import LANGUAGES
 from graph.influence import influence_map
 from graph.interlocks import interlocks
-from graph.model import TerritoryProfile, actor_node, body_node
+from graph.model import BodyFacts, TerritoryProfile, actor_node, body_node
 from graph.paths import ego_network, paths_between
 from graph.positions import network_positions
 from graph.renewal import (
     Assessment,
     BodyNetwork,
+    RenewalConfig,
     assess_body,
     body_network,
     decision_distances,
@@ -266,6 +267,9 @@ class Assessed:
     #: Territories of the other bodies the strengths read (the members' seats elsewhere,
     #: the host's referrals to its bodies): a change there refreshes the answer too.
     strength_territories: frozenset[int] = frozenset()
+    #: body id -> the facts and the renewal configuration it was assessed with.
+    facts: dict[int, BodyFacts] = dataclasses.field(default_factory=dict)
+    configs: dict[int, RenewalConfig] = dataclasses.field(default_factory=dict)
 
     def header(self, request: Request) -> dict:
         """The header of a renewal answer: nodes and facts of the graphs read (together)."""
@@ -343,6 +347,8 @@ def assessments(request: Request, body_ids: list[int] | None = None) -> Assessed
         assessments=results,
         homes=homes,
         strength_territories=loaders.body_territories(read - set(body_ids)),
+        facts={f.id: f for f in facts_of},
+        configs=configs,
     )
 
 

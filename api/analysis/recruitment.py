@@ -13,7 +13,6 @@ import dataclasses
 
 import orjson
 
-from api.analysis.charters import configs_for
 from api.analysis.kinds import AnalysisInputError, assessments, plain
 from api.analysis.runner import Request, register
 from graph import loaders
@@ -42,10 +41,8 @@ def body_recruitment(request: Request):
         raise AnalysisInputError("body", "No such body.")
     home = assessed.homes[body_id]
     network = assessed.networks[home]
-    facts = loaders.body_facts(
-        body_ids=[body_id], as_of=request.as_of, reach_territory_id=request.reach
-    )[0]
-    config = configs_for([body_id], request.as_of)[body_id]
+    facts = assessed.facts[body_id]
+    config = assessed.configs[body_id]
     in_graph = body_node(body_id) in network.graph
 
     def assess(added: tuple[MemberFacts, ...]):
@@ -89,7 +86,7 @@ def body_recruitment(request: Request):
             body_id=body_id, as_of=request.as_of, reach_territory_id=request.reach
         ),
         limit=p["limit"],
-        host_id=loaders.body_host(body_id),
+        host_id=facts.host_id,
         place_names=loaders.place_names(territory_id=home),
         # The strengths' rule: the territory just below the network territory.
         sub_territory_of=loaders.sub_territory_keys(territory_id=home),

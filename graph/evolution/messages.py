@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.renewal.messages import LANGUAGES
+from graph.renewal.messages import fill
 
 # fmt: off
 EN: dict[str, str] = {
@@ -48,9 +48,4 @@ CATALOGUES = {"en": EN, "fr": FR}
 def say(key: str, **values: Any) -> tuple[str, str]:
     """The English and French sentences of ``key``; a value given as an (en, fr) pair is
     a fragment already written in each language."""
-    texts = []
-    for index, language in enumerate(CATALOGUES):
-        formatter = LANGUAGES[language][1]
-        filled = {k: v[index] if isinstance(v, tuple) else v for k, v in values.items()}
-        texts.append(formatter.vformat(CATALOGUES[language][key], (), filled))
-    return texts[0], texts[1]
+    return fill(list(CATALOGUES.values()), key, values, written=tuple)

@@ -28,7 +28,7 @@ import networkx as nx
 
 from graph.interlocks import interlocks
 from graph.model import collapse, node_order
-from graph.positions import network_positions
+from graph.positions import Positions, network_positions
 
 #: Size of the top-PageRank set compared between dates.
 TOP_PAGERANK = 10
@@ -93,9 +93,6 @@ class Snapshot:
     bodies: tuple[BodyState, ...]  # node order
     labels: tuple[tuple[str, str], ...]  # (node, label) of every node named above
 
-    def label(self, node: str) -> str:
-        return dict(self.labels).get(node, node)
-
 
 def _is_actor(graph: nx.Graph, node: str) -> bool:
     kind = graph.nodes[node].get("kind")
@@ -109,10 +106,13 @@ def take_snapshot(
     seed: int,
     scores: Sequence[BodyScore],
     hidden: Collection[str] = frozenset(),
+    positions: Positions | None = None,
 ) -> Snapshot:
-    """The snapshot of ``graph`` (the territory's registry graph on ``as_of``)."""
+    """The snapshot of ``graph`` (the territory's registry graph on ``as_of``).
+    ``positions``: ``network_positions(graph, seed=seed)`` when the caller already has it."""
     simple = collapse(graph)
-    positions = network_positions(graph, seed=seed)
+    if positions is None:
+        positions = network_positions(graph, seed=seed)
     named = [n for n in simple if n not in hidden]
     groups: dict[int, list[str]] = {}
     sizes: dict[int, int] = {}

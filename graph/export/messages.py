@@ -8,6 +8,8 @@ catalogues hold the same keys with the same placeholders.
 
 from __future__ import annotations
 
+from graph.renewal.messages import LANGUAGES as SENTENCES
+
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 
 # fmt: off
@@ -58,13 +60,11 @@ MESSAGES: dict[str, dict[str, str]] = {
 # fmt: on
 
 
-#: How each language writes a date (as the renewal sentences do: ``graph.renewal.messages``).
-DATE_FORMATS: dict[str, str] = {"en": "%Y-%m-%d", "fr": "%d/%m/%Y"}
-
-
 def date_text(language: str, day) -> str:
-    """``day`` as ``language`` writes it (ISO for a language without a format)."""
-    return day.strftime(DATE_FORMATS.get(language, DATE_FORMATS["en"]))
+    """``day`` as ``language`` writes it, with the date format of the renewal sentences
+    (``graph.renewal.messages``; English, ISO, for a language without one)."""
+    _catalogue, formatter = SENTENCES.get(language, SENTENCES["en"])
+    return day.strftime(formatter.date_format)
 
 
 #: How each language separates the thousands of a count (French: a narrow no-break space,

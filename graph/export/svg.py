@@ -45,9 +45,14 @@ LABEL_LIMIT = 30
 LEGEND_NAME_LIMIT = 40
 
 
+def _centrality(m) -> tuple[float, tuple[str, int]]:
+    """Sort key of the map's nodes: highest PageRank first, then ``node_order``."""
+    return (-m.pagerank, node_order(m.node))
+
+
 def shown_nodes(im: InfluenceMap, max_nodes: int) -> set[str]:
     """The nodes a picture shows: the ``max_nodes`` highest PageRank."""
-    ranked = sorted(im.nodes, key=lambda m: (-m.pagerank, node_order(m.node)))
+    ranked = sorted(im.nodes, key=_centrality)
     return {m.node for m in ranked[:max_nodes]}
 
 
@@ -310,9 +315,7 @@ def to_svg(
         if placed:
             names.append(_text(placed, "community-name", "bold"))
     node_labels = []
-    ranked = sorted(
-        (m for m in im.nodes if m.node in xy), key=lambda m: (-m.pagerank, node_order(m.node))
-    )
+    ranked = sorted((m for m in im.nodes if m.node in xy), key=_centrality)
     named = {s.named_after for s in picture.communities[:legend_max]}
     for m in ranked[: max(labels, 0)]:
         if m.node in named:

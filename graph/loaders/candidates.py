@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from graph.loaders.common import _inside, _territory_label, _within
 from graph.recruitment import CandidateFacts
-from registry.models import Actor, Body, Membership, PersonalData, Territory, TerritoryClosure
+from registry.models import Actor, Membership, PersonalData, Territory, TerritoryClosure
 
 #: The contact channels, as (field, channel code) in the order of the answer.
 CHANNELS = (("email", "email"), ("phone", "phone"), ("postal_address", "postal_address"))
@@ -87,11 +87,6 @@ def place_names(*, territory_id: int) -> dict[str, str]:
             "level", "code", "name"
         )
     }
-
-
-def body_host(body_id: int) -> int | None:
-    """The id of the authority that runs the body (its host), or None."""
-    return Body.objects.filter(pk=body_id).values_list("host_id", flat=True).first()
 
 
 def college_categories(

@@ -12,6 +12,7 @@ from graph.recruitment.messages import label
 from graph.recruitment.model import CollegeNeed, Gap
 from graph.recruitment.rules import COLLEGE_NAME_HINTS, GAP_MIN_SHORTFALL
 from graph.renewal.base import AGE_BANDS
+from graph.renewal.members import seats_of
 
 
 def under_represented(
@@ -105,9 +106,7 @@ def college_needs(
 
 def vacant_seats(facts: BodyFacts, current: Mapping[int, MemberFacts]) -> int | None:
     """The body's vacant seats, as the vacancy indicator counts them (None: seats unknown)."""
-    seats = facts.seats
-    if not seats and facts.colleges and all(c.seats for c in facts.colleges):
-        seats = sum(c.seats or 0 for c in facts.colleges)
+    seats = seats_of(facts)
     if not seats:
         return None
     return max(0, seats - len(current))

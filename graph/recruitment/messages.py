@@ -7,10 +7,9 @@ catalogues hold the same keys with the same placeholders.
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
-from graph.renewal.messages import LANGUAGES
+from graph.renewal.messages import fill
 
 # fmt: off
 EN: dict[str, str] = {
@@ -62,9 +61,4 @@ def label(code: str) -> tuple[str, str]:
 
 def say(key: str, **values: Any) -> tuple[str, str]:
     """The English and French sentences of ``key``; a (en, fr) tuple value is per language."""
-    out = []
-    for index, catalogue in enumerate((EN, FR)):
-        formatter: string.Formatter = LANGUAGES[("en", "fr")[index]][1]
-        filled = {k: v[index] if isinstance(v, tuple) else v for k, v in values.items()}
-        out.append(formatter.vformat(catalogue[key], (), filled))
-    return out[0], out[1]
+    return fill((EN, FR), key, values, written=tuple)

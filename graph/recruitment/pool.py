@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import networkx as nx
 
-from graph.model import BodyFacts, TerritoryProfile, actor_node, body_node
+from graph.model import BodyFacts, TerritoryProfile, actor_node, body_node, node_pk
 from graph.recruitment.gaps import (
     admitted_bands,
     college_needs,
@@ -28,6 +28,7 @@ from graph.recruitment.rules import (
 from graph.recruitment.simulate import Assess, simulate
 from graph.renewal.base import MULTI_MEMBERSHIP_MIN
 from graph.renewal.maths import age_band, current_actors
+from graph.renewal.network import members_of
 
 
 def sub_territory(home: str | None, sub_territory_of: Mapping[str, str] | None) -> str | None:
@@ -53,7 +54,7 @@ def _community_labels(
 ) -> dict[str, str]:
     """Each community named after its most central actor of the territory."""
     best: dict[int, str] = {}
-    for node in sorted(actors, key=lambda n: (-pagerank.get(n, 0.0), int(n[1:]))):
+    for node in sorted(actors, key=lambda n: (-pagerank.get(n, 0.0), node_pk(n))):
         if node in communities:
             best.setdefault(communities[node], node)
     return {str(c): graph.nodes[n].get("label", "") for c, n in best.items()}
@@ -123,14 +124,13 @@ def _exclusion(
     sitting: bool,
     seats: int,
     as_of: dt.date,
-    multi_min: int,
     host_id: int | None,
 ) -> str | None:
     """Why the candidate is left out (the first of ``rules.EXCLUSIONS`` that applies)."""
     checks = {
         "host_authority": candidate.actor_id == host_id,
         "already_member": sitting,
-        "multi_membership": seats >= multi_min,
+        "multi_membership": seats >= MULTI_MEMBERSHIP_MIN,
         "lawful_basis": candidate.lawful_basis is not None
         and candidate.lawful_basis not in CONTACT_BASES,
         "retention_passed": candidate.retention_until is not None
@@ -206,7 +206,6 @@ def recruitment_pool(
     assess: Assess,
     top: int | None = None,
     limit: int = DEFAULT_LIMIT,
-    multi_membership_min: int = MULTI_MEMBERSHIP_MIN,
     college_categories: Mapping[int, Mapping[str, int]] | None = None,
     host_id: int | None = None,
     place_names: Mapping[str, str] | None = None,
@@ -246,11 +245,7 @@ def recruitment_pool(
     body = body_node(facts.id)
     # Seat-holders, and any other current membership (referents, facilitators): not an
     # interaction with the body, which makes no one a member.
-    sitting_now = set(current) | {
-        int(n[1:])
-        for n, edges in (graph.adj[body].items() if body in graph else ())
-        if n.startswith("a") and any(e.get("relation") == "membership" for e in edges.values())
-    }
+    sitting_now = set(current) | {node_pk(n) for n in members_of(graph, body) if n.startswith("a")}
     excluded: Counter = Counter()
     scored: list[tuple[float, int, dict]] = []
     unranked = 0
@@ -269,7 +264,6 @@ def recruitment_pool(
             sitting=candidate.actor_id in sitting_now,
             seats=seats,
             as_of=retention_on or as_of,
-            multi_min=multi_membership_min,
             host_id=host_id,
         )
         if why_not:

@@ -58,7 +58,9 @@ def mandate(ctx: Context) -> Indicator:
     return graded(code, float(days), config, detail, days=days, left=-days, end=facts.term_end)
 
 
-def _seats_of(facts: BodyFacts) -> int | None:
+def seats_of(facts: BodyFacts) -> int | None:
+    """The body's seats: its own, else the sum of its colleges' when each has a number
+    (None: unknown)."""
     if facts.seats:
         return facts.seats
     if facts.colleges and all(c.seats for c in facts.colleges):
@@ -69,7 +71,7 @@ def _seats_of(facts: BodyFacts) -> int | None:
 def vacancy(ctx: Context) -> Indicator:
     facts, current, config = ctx.facts, ctx.current, ctx.config
     code = "vacancy"
-    seats = _seats_of(facts)
+    seats = seats_of(facts)
     if not seats:
         return unknown_result(code, config, "vacancy.no_seats")
     filled = len(current)

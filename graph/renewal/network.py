@@ -16,7 +16,9 @@ from graph.renewal.base import DECISION_MAKER_MIN_POWER, BodyNetwork
 from graph.renewal.maths import gini
 
 
-def _members_of(graph: nx.MultiGraph, node: str) -> set[str]:
+def members_of(graph: nx.MultiGraph, node: str) -> set[str]:
+    """The nodes ``node`` shares a membership fact with (a body's members, an actor's
+    bodies); none for a node not in the graph."""
     if node not in graph:
         return set()
     return {
@@ -34,7 +36,7 @@ class _LazyMemberships(dict):
         self.graph = graph
 
     def __missing__(self, node: str) -> set[str]:
-        value = self[node] = _members_of(self.graph, node)
+        value = self[node] = members_of(self.graph, node)
         return value
 
     def get(self, node, default=None):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,9 +41,11 @@ from api.params import territory_param
 from api.resources.analysis.queries import (
     NO_TERRITORY,
     as_of_param,
+    raw_param,
 )
 from api.scoping import Reach
 from graph import loaders
+from registry.models import Body
 from registry.selectors.popolo import territory_exists, territory_within
 
 
@@ -71,6 +74,19 @@ class SvgRenderer(PassThroughRenderer):
 
 
 # --- the views -------------------------------------------------------------------------------
+
+
+def visible_body(request, pk: int) -> Body:
+    """The body if the key may reach it, else the 404 of a missing id."""
+    body = (
+        Reach.of(request)
+        .objects(Body.objects.filter(pk=pk), "territory_id")
+        .only("id", "territory_id")
+        .first()
+    )
+    if body is None:
+        raise exceptions.NotFound(gettext("No body you may analyse has this id."))
+    return body
 
 
 @behaves(CONDITIONAL_READ, ANALYSIS_CACHE, QUEUES_JOB, BOUNDED_READ)
@@ -102,6 +118,19 @@ class AnalysisView(APIView):
         elif not territory_exists(territory_id):
             raise exceptions.NotFound(NO_TERRITORY)
         return territory_id
+
+    def body_home(self, request, body: Body) -> int:
+        """The network territory ``body`` is analysed in. ``territory``, when given, is
+        still checked (an answer never names a territory the body is not in), but it is
+        no longer the graph: that is the body's network territory."""
+        if raw_param(request, "territory"):
+            territory_id = self.territory(request, default=body.territory_id)
+            if not territory_within(body.territory_id, territory_id):
+                raise exceptions.ValidationError(
+                    {"territory": [gettext("The body is not in this territory.")]}
+                )
+        reach = Reach.of(request).territory_id
+        return loaders.network_territories(body_ids=[body.pk], reach_territory_id=reach)[body.pk]
 
     def size_of(self, ask: runner.Request) -> int:
         """About how many nodes the analysis loads (``graph.loaders.size_estimate``)."""

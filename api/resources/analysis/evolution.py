@@ -21,8 +21,7 @@ from api.params import QueryDateField, QueryIntegerField, TerritoryRefField, que
 from api.resources.analysis.base import AnalysisView
 from api.resources.analysis.queries import raw_param
 from api.resources.analysis.schemas import EvolutionSerializer
-from api.resources.analysis.views import answers
-from graph import loaders
+from api.resources.analysis.views import answers, ranking_size
 from graph.evolution import MAX_SNAPSHOTS, STEPS, TOP_PAGERANK, TooManyDates, snapshot_dates
 from graph.evolution.dates import plus_months
 from registry.params import DATE_MIN
@@ -132,19 +131,9 @@ class EvolutionView(AnalysisView):
             request, territory_id=self.territory(request), params=params, as_of=days[-1]
         )
 
-    def _snapshot_size(self, ask: runner.Request) -> int:
-        # As the ranking's: the bodies' network territories beyond the one asked are loaded.
-        ids = list(loaders.bodies_of(ask.territory_id, ask.as_of).values_list("id", flat=True))
-        homes = loaders.network_territories(body_ids=ids, reach_territory_id=ask.reach)
-        return loaders.size_estimate(
-            territory_id=ask.territory_id,
-            as_of=ask.as_of,
-            also_territory_ids=frozenset(homes.values()) - {ask.territory_id},
-        )
-
     def size_of(self, ask: runner.Request) -> int:
-        """Every date's graph: the work of the whole evolution."""
-        return self._snapshot_size(ask) * len(dates_of(ask))
+        """Every date's graph (each as the ranking's): the work of the whole evolution."""
+        return ranking_size(ask) * len(dates_of(ask))
 
     def peak_of(self, ask: runner.Request, size: int) -> int:
         """One date's graph at a time is held."""

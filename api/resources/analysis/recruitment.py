@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import orjson
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
 
 from api.auth import access_of
 from api.params import QueryIntegerField, query_of
 from api.personal_data_log import log_personal_data_reads
-from api.resources.analysis.base import AnalysisView
-from api.resources.analysis.queries import SeededQuery, raw_param
+from api.resources.analysis.base import AnalysisView, visible_body
+from api.resources.analysis.queries import SeededQuery
 from api.resources.analysis.schemas.recruitment import BodyRecruitmentSerializer
 from api.resources.analysis.views import answers
-from api.scoping import Reach
-from graph import loaders
 from graph.recruitment import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOP, reasons_table
-from registry.models import Body
-from registry.selectors.popolo import territory_within
 
 
 class RecruitmentQuery(SeededQuery):
@@ -43,19 +37,6 @@ class RecruitmentQuery(SeededQuery):
         help_text=f"Candidates listed (1-{MAX_LIMIT}, default {DEFAULT_LIMIT}); "
         "`candidates_total` counts them all.",
     )
-
-
-def visible_body(request, pk: int) -> Body:
-    """The body if the key may reach it, else the 404 of a missing id."""
-    body = (
-        Reach.of(request)
-        .objects(Body.objects.filter(pk=pk), "territory_id")
-        .only("id", "territory_id")
-        .first()
-    )
-    if body is None:
-        raise exceptions.NotFound(_("No body you may analyse has this id."))
-    return body
 
 
 class BodyRecruitmentView(AnalysisView):
@@ -94,14 +75,7 @@ class BodyRecruitmentView(AnalysisView):
     def get(self, request, pk: int):
         body = visible_body(request, pk)
         query = query_of(request, RecruitmentQuery)
-        if raw_param(request, "territory"):
-            territory_id = self.territory(request, default=body.territory_id)
-            if not territory_within(body.territory_id, territory_id):
-                raise exceptions.ValidationError(
-                    {"territory": [_("The body is not in this territory.")]}
-                )
-        reach = Reach.of(request).territory_id
-        home = loaders.network_territories(body_ids=[pk], reach_territory_id=reach)[pk]
+        home = self.body_home(request, body)
         personal = access_of(request).has("personal_data")
         params = {
             "body": pk,

@@ -22,6 +22,7 @@ from api.resources.analysis.base import (
     GraphMLRenderer,
     SvgRenderer,
     job_document,
+    visible_body,
 )
 from api.resources.analysis.queries import (
     ActorNetworkQuery,
@@ -35,7 +36,7 @@ from api.resources.analysis.queries import (
 )
 from api.scoping import ACTOR_PATH, Reach
 from graph import loaders
-from registry.models import Actor, ActorCategory, Body, InteractionType
+from registry.models import Actor, ActorCategory, InteractionType
 from registry.selectors.popolo import territory_within
 
 ACCEPTED = OpenApiResponse(
@@ -290,25 +291,7 @@ class BodyRenewalView(AnalysisView):
         responses=answers(schemas.BodyRenewalSerializer, "The assessment."),
     )
     def get(self, request, pk: int):
-        body = (
-            Reach.of(request)
-            .objects(Body.objects.filter(pk=pk), "territory_id")
-            .only("id", "territory_id")
-            .first()
-        )
-        if body is None:
-            raise exceptions.NotFound(gettext("No body you may analyse has this id."))
-        if raw_param(request, "territory"):
-            # Still checked (an answer never names a territory the body is not in), but
-            # no longer the graph: that is the body's network territory, below.
-            territory_id = self.territory(request, default=body.territory_id)
-            if not territory_within(body.territory_id, territory_id):
-                raise exceptions.ValidationError(
-                    {"territory": [gettext("The body is not in this territory.")]}
-                )
-        home = loaders.network_territories(
-            body_ids=[pk], reach_territory_id=Reach.of(request).territory_id
-        )[pk]
+        home = self.body_home(request, visible_body(request, pk))
         # Analysed in its network territory: one cached answer whatever `territory` said,
         # and its data version follows the graph it was computed in.
         return self.answer(request, territory_id=home, params={"body": pk})
@@ -336,14 +319,19 @@ class RenewalRankingView(AnalysisView):
         return self.answer(request, territory_id=self.territory(request), params={})
 
     def size_of(self, ask) -> int:
-        # The bodies' network territories beyond the one asked for are loaded too.
-        ids = list(loaders.bodies_of(ask.territory_id, ask.as_of).values_list("id", flat=True))
-        homes = loaders.network_territories(body_ids=ids, reach_territory_id=ask.reach)
-        return loaders.size_estimate(
-            territory_id=ask.territory_id,
-            as_of=ask.as_of,
-            also_territory_ids=frozenset(homes.values()) - {ask.territory_id},
-        )
+        return ranking_size(ask)
+
+
+def ranking_size(ask) -> int:
+    """About how many nodes the assessment of every body of ``ask``'s territory loads: the
+    bodies' network territories beyond the one asked for are loaded too."""
+    ids = list(loaders.bodies_of(ask.territory_id, ask.as_of).values_list("id", flat=True))
+    homes = loaders.network_territories(body_ids=ids, reach_territory_id=ask.reach)
+    return loaders.size_estimate(
+        territory_id=ask.territory_id,
+        as_of=ask.as_of,
+        also_territory_ids=frozenset(homes.values()) - {ask.territory_id},
+    )
 
 
 class AnalysisJobView(APIView):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graph.renewal.messages import en, fr
@@ -65,13 +66,26 @@ def phrase(key: str | None, **values: Any) -> Phrase:
     return Phrase(say(key, **values) if key else ("", ""))
 
 
-def say(key: str, **values: Any) -> tuple[str, str]:
-    """The English and French sentences of ``key`` with ``values`` filled in."""
+def fill(
+    catalogues: Sequence[Mapping[str, str]],
+    key: str,
+    values: Mapping[str, Any],
+    written: type = Phrase,
+) -> tuple[str, str]:
+    """The sentence ``key`` of each catalogue (English, then French, the order of
+    ``LANGUAGES``) with ``values`` filled in by that language's formatter; a value of type
+    ``written`` is already written in each language (its item of that language is used)."""
     texts = []
-    for index, (catalogue, formatter) in enumerate(LANGUAGES.values()):
-        filled = {k: v[index] if isinstance(v, Phrase) else v for k, v in values.items()}
+    formatters = (formatter for _catalogue, formatter in LANGUAGES.values())
+    for index, (catalogue, formatter) in enumerate(zip(catalogues, formatters, strict=True)):
+        filled = {k: v[index] if isinstance(v, written) else v for k, v in values.items()}
         texts.append(formatter.vformat(catalogue[key], (), filled))
     return texts[0], texts[1]
 
 
-__all__ = ["LANGUAGES", "Phrase", "phrase", "say"]
+def say(key: str, **values: Any) -> tuple[str, str]:
+    """The English and French sentences of ``key`` with ``values`` filled in."""
+    return fill([catalogue for catalogue, _formatter in LANGUAGES.values()], key, values)
+
+
+__all__ = ["LANGUAGES", "Phrase", "fill", "phrase", "say"]
