@@ -9,12 +9,12 @@ Each metric answers a different question about an actor or a body:
 - Burt ``constraint`` / ``effective_size``: whether one's contacts already know
   each other (a closed circle) or not (structural holes to broker);
 - ``core_number``: how deep in the dense core of the network one sits;
-- ``community`` (Louvain), ``participation``, ``community_degree_z``, ``role``
+- ``community`` (Leiden, modularity), ``participation``, ``community_degree_z``, ``role``
   and ``is_broker``: which circle one belongs to, and whether one holds it
   together with others (below).
 
 Brokers, after Guimerà and Amaral ("Functional cartography of complex metabolic
-networks", Nature 433, 2005), on the Louvain communities and the distinct
+networks", Nature 433, 2005), on the communities and the distinct
 neighbours of the collapsed graph:
 
 - the *participation coefficient* ``P = 1 - sum_s (k_s / k)^2`` (``k_s`` of the
@@ -36,8 +36,9 @@ together (about 3% of Paris's nodes). ``brokers`` lists them by betweenness.
 
 Pure module: no Django, no clock. ``as_of`` is recorded in the result, not used
 to filter (the loader already kept only the facts current on that date), and
-``seed`` drives every random choice (Louvain, sampled betweenness), so the same
-graph and seed always give the same, comparable map.
+``seed`` drives every random choice (Leiden, sampled betweenness), so the same
+graph and seed always give the same, comparable map. The heavy metrics run on
+igraph (``graph.kernels``: why, and how it keeps NetworkX's definitions).
 """
 
 from __future__ import annotations
@@ -49,17 +50,15 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from graph import centrality
+from graph import centrality, kernels
 from graph.model import collapse, node_order
 
 #: Decimals kept on every float of the result: enough for ranking, few enough that
 #: floating-point noise between platforms or runs never shows in the output.
 PRECISION = 6
 
-#: PageRank damping factor (the usual 0.85) and convergence tolerance per node.
+#: PageRank damping factor (the usual 0.85); igraph solves it exactly (no tolerance).
 PAGERANK_ALPHA = 0.85
-PAGERANK_TOL = 1e-12
-PAGERANK_MAX_ITER = 1000
 
 #: How betweenness was computed: on every node, or estimated from seeded pivots.
 BETWEENNESS_METHODS: tuple[str, ...] = ("exact", "sampled")
@@ -125,7 +124,7 @@ class NodeMetrics:
 
 @dataclass(frozen=True)
 class Community:
-    """A Louvain community; ``top_members`` are its highest-PageRank nodes."""
+    """A community (Leiden, seeded); ``top_members`` are its highest-PageRank nodes."""
 
     id: int
     size: int
@@ -166,21 +165,20 @@ def _optional(value: float | None) -> float | None:
 
 
 def weighted_pagerank(
-    simple: nx.Graph, *, alpha: float = PAGERANK_ALPHA, weight: str = "weight"
+    graph: nx.Graph | kernels.Compiled, *, alpha: float = PAGERANK_ALPHA
 ) -> dict[str, float]:
-    """PageRank on tie strength (``nx.pagerank``, SciPy's sparse power iteration).
+    """PageRank on tie strength (``nx.pagerank(weight="weight")``, solved by igraph).
 
-    Uniform teleport; a node without ties hands its rank to everyone.
+    Uniform teleport; a node without ties hands its rank to everyone. Given the
+    graph already converted (``kernels.compile_graph``), converts nothing.
     """
-    if simple.number_of_nodes() == 0:
-        return {}
-    return nx.pagerank(
-        simple, alpha=alpha, weight=weight, max_iter=PAGERANK_MAX_ITER, tol=PAGERANK_TOL
-    )
+    if isinstance(graph, nx.Graph):
+        graph = kernels.compile_graph(graph)
+    return kernels.pagerank(graph, alpha=alpha)
 
 
 def _numbered_communities(parts: list[set[str]]) -> list[list[str]]:
-    """Louvain's sets as stable lists: biggest first, ties by smallest node."""
+    """The communities as stable lists: biggest first, ties by smallest node."""
     ordered = [sorted(part, key=node_order) for part in parts if part]
     ordered.sort(key=lambda members: (-len(members), node_order(members[0])))
     return ordered
@@ -263,29 +261,24 @@ def influence_map(
     nodes = list(simple.nodes)  # collapse() inserted them in node_order
     n = len(nodes)
 
-    pagerank = {u: _round(v) for u, v in weighted_pagerank(simple).items()}
+    compiled = kernels.compile_graph(simple)  # once, for every kernel below
+    pagerank = {u: _round(v) for u, v in weighted_pagerank(compiled).items()}
 
-    # graph.centrality: NetworkX's definitions and pivots, computed with SciPy.
     if n <= exact_betweenness_max_nodes:
         method, samples = BETWEENNESS_METHODS[0], None
-        betweenness = centrality.betweenness(simple, weight="distance")
+        betweenness = kernels.betweenness(compiled)
     else:
         method, samples = BETWEENNESS_METHODS[1], min(betweenness_samples, n)
-        betweenness = centrality.betweenness(simple, weight="distance", k=samples, seed=seed)
+        pivots = centrality.pivots(simple, samples, seed)
+        betweenness = kernels.betweenness(compiled, pivots=pivots)
 
-    constraint = nx.constraint(simple, weight="weight") if n else {}
-    effective_size = centrality.effective_size(simple, weight="weight")
-
-    if nx.number_of_selfloops(simple):
-        no_loops = nx.Graph(simple)
-        no_loops.remove_edges_from(list(nx.selfloop_edges(no_loops)))
-    else:
-        no_loops = simple  # no copy of a large graph for nothing
-    core = nx.core_number(no_loops)
+    constraint = kernels.constraint(compiled)
+    effective_size = kernels.effective_size(compiled)
+    core = kernels.core_number(compiled)
     degree = dict(simple.degree())
     strength = dict(simple.degree(weight="weight"))
 
-    parts = nx.community.louvain_communities(simple, weight="weight", seed=seed)
+    parts = kernels.communities(compiled, seed=seed)
     members = _numbered_communities(parts)
     community_of = {u: cid for cid, group in enumerate(members) for u in group}
 

@@ -249,40 +249,51 @@ def collapse(
         ),
         key=node_order,
     )
-    kept = set(keep)
+    rank = {n: i for i, n in enumerate(keep)}  # position in node_order
     simple = nx.Graph()
     simple.add_nodes_from((n, graph.nodes[n]) for n in keep)
-    facts = sorted(
-        (
-            (min(u, v, key=node_order), max(u, v, key=node_order), key, data)
-            for u, v, key, data in graph.edges(keys=True, data=True)
-            if u in kept and v in kept
-        ),
-        key=lambda f: (node_order(f[0]), node_order(f[1]), f[2]),
-    )
-    for u, v, key, data in facts:
-        if data.get("weight", 1) < min_weight:
+    # Facts grouped by pair of nodes (by rank), each pair's facts sorted by key; pairs
+    # are inserted in node order, so adjacency is in the same order on every run.
+    pairs: dict[tuple[int, int], list[tuple[str, dict]]] = {}
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        i, j = rank.get(u), rank.get(v)
+        if i is None or j is None or data.get("weight", 1) < min_weight:
             continue
-        if data["relation"] == "membership" and not include_memberships:
+        relation = data["relation"]
+        if relation == "membership" and not include_memberships:
             continue
         if (
-            data["relation"] == "interaction"
+            relation == "interaction"
             and interaction_types is not None
             and data["type"] not in interaction_types
         ):
             continue
-        weight = data.get("weight", 1)
-        if simple.has_edge(u, v):
-            edge = simple.edges[u, v]
-        else:
-            simple.add_edge(u, v, weight=0, positive=0, negative=0, facts=(), types=())
-            edge = simple.edges[u, v]
-        edge["weight"] += weight
-        edge["positive" if data.get("sign", 1) > 0 else "negative"] += weight
-        edge["facts"] = (*edge["facts"], key)
-        kind = (data["relation"], str(data.get("type", "")))
-        if kind not in edge["types"]:
-            edge["types"] = tuple(sorted((*edge["types"], kind)))
-    for _u, _v, data in simple.edges(data=True):
-        data["distance"] = 1.0 / data["weight"]
+        pairs.setdefault((i, j) if i <= j else (j, i), []).append((key, data))
+    edges = []
+    for i, j in sorted(pairs):
+        facts = sorted(pairs[i, j], key=lambda fact: fact[0])
+        weight = positive = negative = 0
+        for _key, data in facts:
+            w = data.get("weight", 1)
+            weight += w
+            if data.get("sign", 1) > 0:
+                positive += w
+            else:
+                negative += w
+        types = sorted({(data["relation"], str(data.get("type", ""))) for _key, data in facts})
+        edges.append(
+            (
+                keep[i],
+                keep[j],
+                {
+                    "weight": weight,
+                    "positive": positive,
+                    "negative": negative,
+                    "facts": tuple(key for key, _data in facts),
+                    "types": tuple(types),
+                    "distance": 1.0 / weight,
+                },
+            )
+        )
+    simple.add_edges_from(edges)
     return simple

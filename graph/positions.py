@@ -2,8 +2,9 @@
 
 The renewal assessment needs where each member sits in the territory's graph
 (its PageRank, its community) but not betweenness or constraint; this gives
-the same PageRank and the same seeded Louvain communities as
-``graph.influence.influence_map`` at a fraction of its cost.
+the same PageRank and the same seeded Leiden communities as
+``graph.influence.influence_map`` at a fraction of its cost (igraph, on the
+collapsed graph converted once: ``graph.kernels``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from graph import kernels
 from graph.influence import _numbered_communities, weighted_pagerank
 from graph.model import collapse
 
@@ -20,14 +22,19 @@ from graph.model import collapse
 class Positions:
     pagerank: dict[str, float]
     communities: dict[str, int]
+    #: Core number of every node (``nx.core_number`` without self-loops).
+    core: dict[str, int]
 
 
 def network_positions(graph: nx.MultiGraph, *, seed: int) -> Positions:
-    """PageRank (tie strength) and Louvain community (seeded) of every node."""
-    simple = collapse(graph)
-    pagerank = weighted_pagerank(simple)
-    parts = nx.community.louvain_communities(simple, weight="weight", seed=seed)
+    """PageRank (tie strength), Leiden community (seeded) and core number of every node."""
+    compiled = kernels.compile_graph(collapse(graph))
+    parts = kernels.communities(compiled, seed=seed)
     communities = {
         node: cid for cid, group in enumerate(_numbered_communities(parts)) for node in group
     }
-    return Positions(pagerank=pagerank, communities=communities)
+    return Positions(
+        pagerank=weighted_pagerank(compiled),
+        communities=communities,
+        core=kernels.core_number(compiled),
+    )

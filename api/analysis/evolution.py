@@ -61,11 +61,13 @@ def snapshot(request: Request):
     assessed = assessments(request)
     # The territory's graph is often one the assessments already built (a body whose
     # network territory it is): the same call with the same seed, so loaded and
-    # positioned (PageRank, communities) once.
+    # positioned (PageRank, communities, core numbers) once.
     built = assessed.networks.get(request.territory_id)
     if built is not None:
         graph = built.graph
-        positions = Positions(pagerank=built.pagerank, communities=built.communities)
+        positions = Positions(
+            pagerank=built.pagerank, communities=built.communities, core=built.core
+        )
     else:
         graph = loaders.registry_graph(
             territory_id=request.territory_id,

@@ -212,6 +212,7 @@ class Network:
     profile: TerritoryProfile
     communities: dict[str, int]
     pagerank: dict[str, float]
+    core: dict[str, int]
     deciders: dict
     memberships: dict[str, set[str]]
     #: The territory's bodies as the strengths compare a body with them.
@@ -236,6 +237,7 @@ class Network:
             profile=loaders.territory_profile(territory_id=territory_id, as_of=request.as_of),
             communities=positions.communities,
             pagerank=positions.pagerank,
+            core=positions.core,
             # One search for the distance to decision-makers, shared by every body.
             deciders=decision_distances(graph),
             memberships=memberships,

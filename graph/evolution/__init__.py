@@ -3,7 +3,7 @@ and what changed between the first and the last.
 
 A consultant who decides a renewal compares the last mandate with the one before. This
 package takes one **snapshot** per date (``snapshot``: each body's score, status counts
-and indicators, the network's size, its Louvain communities, its main core, its
+and indicators, the network's size, its Leiden communities, its main core, its
 top-PageRank actors, each body's interlocks) and **compares** the first with the last
 (``diff``): actors who entered or left the core and the top-PageRank set, communities
 that merged or split, bodies whose interlocks grew, bodies whose score moved most, each

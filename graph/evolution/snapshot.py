@@ -3,10 +3,10 @@
 What is kept is what the comparison needs and a consultant reads, compactly:
 
 - the network's size (nodes, ties of the collapsed graph);
-- its Louvain communities (seeded, numbered biggest first: ``graph.positions``), each
+- its Leiden communities (seeded, numbered biggest first: ``graph.positions``), each
   with its size and its members;
 - its **main core**: the actors whose core number is the graph's highest (``k``), the
-  densest circle of the network (``networkx.core_number`` on the collapsed graph);
+  densest circle of the network (core numbers of the collapsed graph, ``graph.positions``);
 - its **top-PageRank set**: the ``TOP_PAGERANK`` actors of highest PageRank (ties by
   node order);
 - per body: its renewal score, status counts and each indicator's value and status (from
@@ -124,9 +124,7 @@ def take_snapshot(
         Community(cid, sizes[cid], tuple(sorted(groups.get(cid, ()), key=node_order)))
         for cid in sorted(sizes)
     )
-    no_loops = simple.copy()
-    no_loops.remove_edges_from(list(nx.selfloop_edges(no_loops)))
-    core_of = nx.core_number(no_loops) if no_loops.number_of_nodes() else {}
+    core_of = positions.core
     actors = [n for n in named if _is_actor(simple, n)]
     core_k = max((core_of[a] for a in actors), default=0)
     core = tuple(sorted((a for a in actors if core_k and core_of[a] == core_k), key=node_order))

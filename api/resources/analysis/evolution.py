@@ -56,7 +56,7 @@ class EvolutionQuery(serializers.Serializer):
                 default=0,
                 min_value=0,
                 max_value=2**31 - 1,
-                help_text="Seed of Louvain at every date; default 0. Same inputs and seed "
+                help_text="Seed of Leiden at every date; default 0. Same inputs and seed "
                 "give the same answer, byte for byte.",
             ),
         }
@@ -101,7 +101,7 @@ class EvolutionView(AnalysisView):
         summary="Change over time of a territory",
         description=(
             "At each date from `from` to `to` by `step` (and at `to`): each body's renewal "
-            "score, status counts and indicator statuses, the network's size, its Louvain "
+            "score, status counts and indicator statuses, the network's size, its Leiden "
             "communities (seeded), its main core (actors of the highest core number), its "
             f"{TOP_PAGERANK} most central actors (PageRank) and each body's interlocks; "
             "then what changed from the first date to the last: actors who entered or left "

@@ -45,7 +45,7 @@ class SeededQuery(AnalysisQuery):
         default=0,
         min_value=0,
         max_value=2**31 - 1,
-        help_text="Seed of the randomised steps (Louvain, sampled betweenness, layout); "
+        help_text="Seed of the randomised steps (Leiden, sampled betweenness, layout); "
         "default 0. Same inputs and seed give the same answer, byte for byte.",
     )
 

@@ -70,7 +70,7 @@ class InfluenceMapView(AnalysisView):
             "degree, PageRank (on tie strength), betweenness (exact up to "
             "`ANALYSIS_EXACT_BETWEENNESS_MAX_NODES` nodes, else sampled with the seed: "
             "`graph.betweenness_method` says which), Burt constraint and effective size, core "
-            "number, Louvain community (seeded); per community its size and most central "
+            "number, Leiden community (seeded); per community its size and most central "
             "members; per node its participation coefficient, within-community degree z-score "
             "and role (Guimerà & Amaral); the brokers (hubs of their community tied into two "
             "or more others: README, Consultant). Formats by `format` or "

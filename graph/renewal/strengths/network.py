@@ -1,7 +1,7 @@
 """Strength of the network: the communities of the territory a body reaches, and those
 that no other body of the territory reaches.
 
-The communities are those of the network territory's graph (Louvain, seeded:
+The communities are those of the network territory's graph (Leiden, seeded:
 ``graph.positions``); a body *touches* a community when one of its members or of
 their neighbours is in it, the rule of the ``reach`` indicator. The value is the
 number of communities only this body touches: the circles the territory's

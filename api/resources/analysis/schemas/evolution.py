@@ -25,7 +25,7 @@ class _Sentences(serializers.Serializer):
 
 
 class EvolutionCommunitySerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="Louvain community of that date (0: the biggest).")
+    id = serializers.IntegerField(help_text="Leiden community of that date (0: the biggest).")
     size = serializers.IntegerField(help_text="Nodes in it, named or not.")
     members = _nodes("Its nodes, actors then bodies by id (actors out of reach left out).")
 
@@ -56,7 +56,7 @@ class EvolutionSnapshotSerializer(serializers.Serializer):
     nodes = serializers.IntegerField(help_text="Nodes of the collapsed graph.")
     ties = serializers.IntegerField(help_text="Ties of the collapsed graph.")
     communities = EvolutionCommunitySerializer(
-        many=True, help_text="Louvain communities (seeded), biggest first."
+        many=True, help_text="Leiden communities (seeded), biggest first."
     )
     core_k = serializers.IntegerField(help_text="Highest core number among actors (0: no tie).")
     core = _nodes("Actors of the main core (core number `core_k`), by id.")
@@ -145,7 +145,7 @@ class EvolutionSerializer(serializers.Serializer):
             "from": serializers.DateField(help_text="First date."),
             "to": serializers.DateField(help_text="Last date."),
             "step": step_field(help_text="Time between two dates."),
-            "seed": serializers.IntegerField(help_text="Seed of Louvain."),
+            "seed": serializers.IntegerField(help_text="Seed of Leiden."),
             "dates": serializers.ListField(
                 child=serializers.DateField(), help_text="Every date, `from` first, `to` last."
             ),

@@ -47,7 +47,7 @@ class InfluenceParametersSerializer(serializers.Serializer):
 
 
 class CommunitySerializer(serializers.Serializer):
-    """A Louvain community (seeded), numbered biggest first."""
+    """A Leiden community (seeded), numbered biggest first."""
 
     id = serializers.IntegerField(help_text="Community number (0 is the biggest).")
     size = serializers.IntegerField(help_text="Nodes in the community.")
@@ -67,7 +67,7 @@ class InfluenceMapGraphSerializer(serializers.Serializer):
     communities and brokers."""
 
     as_of = serializers.DateField(help_text="Date of the map.")
-    seed = serializers.IntegerField(help_text="Seed of Louvain and of sampled betweenness.")
+    seed = serializers.IntegerField(help_text="Seed of Leiden and of sampled betweenness.")
     betweenness_method = Vocabulary(
         "BetweennessMethod",
         BETWEENNESS_METHODS,
