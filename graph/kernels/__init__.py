@@ -11,7 +11,8 @@ functions do the arithmetic:
 - ``constraint`` (Burt): igraph; ``effective_size``: SciPy sparse products
   (igraph has none);
 - ``core_number``: igraph's coreness;
-- ``communities``: igraph's Leiden on the modularity objective, seeded.
+- ``communities``: igraph's Louvain, then its Leiden from that partition, on
+  modularity, seeded.
 
 Why igraph (GPL-2.0-or-later, compatible with our AGPL-3.0-or-later) and not
 networkit (MIT): measured on this 2-core machine on a 65,000-node,

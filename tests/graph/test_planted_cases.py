@@ -365,3 +365,28 @@ def test_the_newcomers_enter_the_core_of_goussainville(demo):
     to = {m: c["id"] for c in last["communities"] for m in c["members"]}
     halves = tuple(sorted({to[f"a{circle[n]}"] for n in half}.pop() for half in BROKEN_CIRCLE))
     assert (source, halves) in {(s["source"], tuple(s["parts"])) for s in doc["changes"]["splits"]}
+
+
+def test_communities_reach_louvain_modularity_on_every_demo_territory(demo):
+    # graph.kernels.communities (Leiden on modularity) replaced NetworkX's Louvain: on
+    # every demo territory with a body, its partition is at least as modular as
+    # Louvain's with the same seed.
+    import networkx as nx
+
+    from graph import kernels
+    from graph.model import collapse
+
+    compared = 0
+    for territory in Territory.objects.order_by("pk"):
+        if not loaders.bodies_of(territory.pk, REF).exists():
+            continue
+        simple = collapse(loaders.registry_graph(territory_id=territory.pk, as_of=REF))
+        if simple.number_of_edges() == 0:
+            continue
+        ours = kernels.communities(kernels.compile_graph(simple), seed=0)
+        louvain = nx.community.louvain_communities(simple, weight="weight", seed=0)
+        q_ours = nx.community.modularity(simple, ours, weight="weight")
+        q_louvain = nx.community.modularity(simple, louvain, weight="weight")
+        assert q_ours >= q_louvain - 1e-12, (territory, q_ours, q_louvain)
+        compared += 1
+    assert compared >= 10
