@@ -31,9 +31,10 @@ from graph import loaders
 from registry.params import parse_date
 
 #: Bumped when the shape of a cached answer changes, so old entries are ignored
-#: (5: strengths, recruitment contact; the SVG names every community and writes counts per language; big communities
-#: are laid out on a spiral).
-CACHE_SCHEMA = 5
+#: or what it holds is computed otherwise (5: strengths, recruitment contact; the SVG
+#: names every community and writes counts per language; big communities are laid out
+#: on a spiral; 6: the metrics on igraph, communities by Louvain then Leiden).
+CACHE_SCHEMA = 6
 
 
 @dataclass(frozen=True)

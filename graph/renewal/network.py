@@ -47,10 +47,21 @@ def membership_index(graph: nx.MultiGraph) -> dict[str, set[str]]:
     """Every node -> the nodes it shares a membership with (a body's members, an actor's
     bodies), read once for all the bodies of a graph."""
     index: dict[str, set[str]] = {n: set() for n in graph.nodes}
-    for u, v, data in graph.edges(data=True):
-        if data.get("relation") == "membership":
-            index[u].add(v)
-            index[v].add(u)
+    kinds = dict(graph.nodes(data="kind"))
+    if None in kinds.values():  # a graph built without the conventions: read every fact
+        for u, v, data in graph.edges(data=True):
+            if data.get("relation") == "membership":
+                index[u].add(v)
+                index[v].add(u)
+        return index
+    # A membership joins an actor to a body (graph.model): the bodies' ties are all
+    # there is to read, not every interaction between actors.
+    adjacency = graph._adj  # the plain dicts behind graph.adj
+    for body in (n for n, kind in kinds.items() if kind == "body"):
+        for other, facts in adjacency[body].items():
+            if any(fact.get("relation") == "membership" for fact in facts.values()):
+                index[body].add(other)
+                index[other].add(body)
     return index
 
 
