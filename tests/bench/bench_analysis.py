@@ -980,6 +980,54 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
     )
 
 
+def sync_section(args, table: Table, sizes, as_of: dt.date):
+    """Cold ``runner.compute`` of the influence map and the renewal ranking, territory by
+    territory from the smallest above 1,000 nodes up, until both take over
+    ``--sync-seconds``: what ``ANALYSIS_SYNC_MAX_NODES`` may be."""
+    from django.core.cache import cache
+
+    from api.analysis import runner
+
+    section(f"Cold answers by territory size (what answers within {args.sync_seconds:g} s)")
+    print(f"  {'territory':<48} {'nodes':>8} {'influence':>10} {'renewal':>10}")
+    within = 0
+    rows = sorted((row for row in sizes if row[2] >= 1000), key=lambda row: row[2])
+    # One territory per size band (the demo has many of about the same size).
+    banded, last = [], 0
+    for row in rows:
+        if row[2] >= last * 1.3:
+            banded.append(row)
+            last = row[2]
+    jobs = []
+    for pk, name, n in banded:
+        seconds = []
+        for kind in ("influence-map", "renewal"):
+            cache.clear()
+            ask = runner.Request(
+                kind=kind, territory_id=pk, as_of=as_of, params=(("seed", args.seed),), fmt="json"
+            )
+            _answer, s, _mb = measure(lambda ask=ask: runner.compute(ask))
+            seconds.append(s)
+        print(f"  {name[:48]:<48} {n:>8,} {fmt_s(seconds[0]):>10} {fmt_s(seconds[1]):>10}")
+        if max(seconds) <= args.sync_seconds:
+            within = max(within, n)
+        else:
+            jobs.append(name)
+            if min(seconds) > 2 * args.sync_seconds:
+                break  # larger ones only take longer
+    larger = [row[1] for row in sizes if row[2] > within]
+    print(f"  largest answered within {args.sync_seconds:g} s: {within:,} nodes")
+    print(f"  demo territories above it (jobs): {', '.join(larger) or 'none'}")
+    table.add(
+        f"largest territory answered cold within {args.sync_seconds:g} s (influence + renewal)",
+        f"{within:,} nodes",
+        f"ANALYSIS_SYNC_MAX_NODES {runner.config('SYNC_MAX_NODES'):,}",
+        "",
+        "(reported)",
+        "",
+    )
+
+
 def renewal_api(args, table: Table, territory_id: int, as_of: dt.date):
     """The whole "renewal" kind (runner.compute) where it fits: the API territory."""
     from api.analysis import runner
@@ -1021,12 +1069,15 @@ def main() -> int:
         "--skip",
         action="append",
         default=[],
-        choices=["influence", "synthetic", "accuracy", "api", "renewal"],
+        choices=["influence", "synthetic", "accuracy", "api", "renewal", "sync"],
     )
     parser.add_argument(
         "--profile",
         choices=["influence-map", "renewal"],
         help="pyinstrument profile of influence_map or kinds.assessments on --territory",
+    )
+    parser.add_argument(
+        "--sync-seconds", type=float, default=5.0, help="cold answer bound of the sync sweep"
     )
     args = parser.parse_args()
 
@@ -1078,6 +1129,8 @@ def main() -> int:
             )
             guarded(lambda: renewal_section(args, table, big, as_of, graph))
             guarded(lambda: renewal_api(args, table, api_t, as_of))
+        if "sync" not in args.skip:
+            guarded(lambda: sync_section(args, table, sizes, as_of))
         if args.profile:
             profile(args, big, as_of, state)
     finally:
