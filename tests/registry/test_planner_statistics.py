@@ -80,3 +80,31 @@ def test_the_ledger_and_the_closure_are_always_analysed():
     before = forget(tables)
     statistics.analyze([])
     assert {t: analysed(t) > before[t] for t in tables} == dict.fromkeys(tables, True)
+
+
+def _actors_file(tmp_path, count: int):
+    path = tmp_path / "actors.csv"
+    lines = ["schema,identifiant,nom,type,categorie"]
+    lines += [f"rna,W{i:06d},Association {i},organisation,association" for i in range(count)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_large_spreadsheet_import_analyses_what_it_wrote(tmp_path, monkeypatch):
+    monkeypatch.setattr(statistics, "LARGE_LOAD_ROWS", 3)
+    tables = ["registry_actor", "registry_actoridentifier", "registry_changerecord"]
+    path = _actors_file(tmp_path, 3)
+    before = forget(tables)
+    call_command("import_actors", str(path), "--dry-run", "--no-progress", stdout=StringIO())
+    assert {t: analysed(t) for t in tables} == before  # a dry run writes nothing
+    call_command("import_actors", str(path), "--no-progress", stdout=StringIO())
+    assert {t: analysed(t) > before[t] for t in tables} == dict.fromkeys(tables, True)
+
+
+def test_a_small_spreadsheet_import_leaves_statistics_to_the_database(tmp_path, monkeypatch):
+    monkeypatch.setattr(statistics, "LARGE_LOAD_ROWS", 3)
+    tables = ["registry_actor", "registry_actoridentifier"]
+    path = _actors_file(tmp_path, 2)
+    before = forget(tables)
+    call_command("import_actors", str(path), "--no-progress", stdout=StringIO())
+    assert {t: analysed(t) for t in tables} == before
