@@ -350,8 +350,9 @@ class RegistryViewSet(viewsets.ModelViewSet):
         if plan is None:
             return None
         queryset = parents
-        rows_key = None
-        if set(request.query_params) - _NOT_FILTERS:
+        rows_key = page_sql_key = None
+        params = request.query_params
+        if set(params) - _NOT_FILTERS:
             queryset = self.filter_queryset(queryset)
         else:
             # The whole list the caller may see: ``get_queryset`` depends on its access.
@@ -367,13 +368,27 @@ class RegistryViewSet(viewsets.ModelViewSet):
             # list's viewsets have no filter with a default, and their tests compare
             # both paths without parameters). Only the ordering applies.
             queryset = self._order(queryset, request)
-        rows = plan.values(queryset)
+            # What the page's SQL depends on but its offset and limit: the plan's key
+            # (view, fields, access...) and the other parameters (``?ordering=``).
+            page_sql_key = (
+                key,
+                tuple(
+                    (name, tuple(params.getlist(name)))
+                    for name in sorted(params)
+                    if name not in ("limit", "offset")
+                ),
+            )
+
+        def rows():
+            return plan.annotate(plan.values(queryset), parents)
+
         page = paginator.paginate_queryset(
-            plan.annotate(rows, parents),
+            rows,
             request,
             view=self,
             count_queryset=queryset,
             rows_key=rows_key,
+            page_sql_key=page_sql_key,
         )
         if native:
             # Dates and datetimes left as they are, written by orjson as DRF writes them.

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
 from rest_framework import exceptions
@@ -69,6 +72,81 @@ def _ledger_version(queryset):
     return sql
 
 
+#: The SQL of limit/offset pages of whole lists (no filter), by shape (``page_sql_key``
+#: and database alias): text, parameters and column names only, no queryset. None: that
+#: shape's page is built by the ORM every time (see ``PageSql.of``).
+PAGE_SQL: dict[tuple, PageSql | None] = {}
+#: Beyond this many shapes the cache starts again (each is a few kB).
+MAX_PAGE_SQL = 256
+#: The offset, limit and cursor position a page query is compiled with once, then
+#: replaced by each page's: numbers no real page has (and no column name or parameter).
+_OFFSET, _LIMIT, _POSITION = 9_111_111_111_111_119, 8_222_222_222_222_227, 7_333_333_333_333_331
+
+
+class PageSql:
+    """The compiled SQL of one shape of page, its offset and limit left to fill in.
+
+    Building and compiling a page's query costs the ORM about a millisecond (a clone per
+    step, every selected column resolved and hashed); a whole list's page query differs
+    from one page to the next by its offset and limit only, which Django writes into the
+    SQL text as numbers. Rows come as ``.values()`` would give them: dicts by column
+    name, in the same order, with no converter (a shape whose columns need one is left
+    to the ORM).
+    """
+
+    PLAIN = (str, int, float, bool, type(None))
+
+    def __init__(self, sql: str, params: tuple, names: tuple[str, ...], position: int | None):
+        self.sql, self.params, self.names = sql, params, names
+        #: The index in ``params`` of the cursor's position, if the page has one.
+        self.position = position
+
+    @classmethod
+    def of(cls, queryset, *, positioned: bool = False) -> PageSql | None:
+        """The SQL of ``queryset`` (a ``.values()`` page sliced by ``_OFFSET``/``_LIMIT``,
+        and, if ``positioned``, filtered by ``_POSITION``)."""
+        query = queryset.query
+        compiler = query.get_compiler(using=queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        params = list(params)
+        position = None
+        if positioned:
+            if [type(p) for p in params if p == _POSITION] != [int]:
+                return None
+            position = params.index(_POSITION)
+            params[position] = 0
+        if (
+            compiler.get_converters(fields)
+            or len(names) != compiler.col_count
+            or sql.count(str(_OFFSET)) != 1
+            or sql.count(str(_LIMIT)) != 1
+            or f"LIMIT {_LIMIT}" not in sql
+            or f"OFFSET {_OFFSET}" not in sql
+            # Parameters that are plain values (not a date of the day, an object).
+            or not all(type(p) in cls.PLAIN for p in params)
+            or any(str(n) in str(p) for p in params for n in (_OFFSET, _LIMIT, _POSITION))
+            or str(_POSITION) in sql
+        ):
+            return None
+        return cls(sql, tuple(params), names, position)
+
+    def rows(self, db: str, offset: int, limit: int, position: int | None = None) -> list[dict]:
+        sql = self.sql.replace(str(_OFFSET), str(int(offset))).replace(str(_LIMIT), str(int(limit)))
+        params = self.params
+        if self.position is not None:
+            params = list(params)
+            params[self.position] = int(position)
+        names = self.names
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 class _LimitOffset(LimitOffsetPagination):
     default_limit = DEFAULT_PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
@@ -76,6 +154,9 @@ class _LimitOffset(LimitOffsetPagination):
     def __init__(self, count_queryset=None, rows_key=None):
         self.count_queryset = count_queryset
         self.rows_key = rows_key
+        #: Set by ``RegistryPagination.paginate_queryset`` (the page's query is then a
+        #: function that builds it).
+        self.page_sql_key: tuple | None = None
 
     def paginate_queryset(self, queryset, request, view=None):
         # The page first: a page shorter than the limit tells the count without counting.
@@ -98,20 +179,26 @@ class _LimitOffset(LimitOffsetPagination):
         return page
 
     def _page(self, queryset) -> list:
+        """The page's rows; ``queryset`` is a function that builds it when
+        ``page_sql_key`` is given (a page of known shape needs none)."""
         start, stop = self.offset, self.offset + self.limit
         source = self.count_queryset
         if source is None:
             return list(queryset[start:stop])
-        # Rows (dicts) of ``source``: the ledger's last change comes with them (for the
-        # count's key); and, unless DISTINCT, the page's ids are chosen first, so that
-        # the joins run for the page only and not for every row the offset skips.
-        queryset = queryset.annotate(**{LEDGER: _ledger_version(source)})
-        if (
-            not source.query.distinct
-            and connections[source.db].features.allow_sliced_subqueries_with_in
-        ):
-            return list(queryset.filter(pk__in=source.values("pk")[start:stop]))
-        return list(queryset[start:stop])
+        if self.page_sql_key is None:
+            return list(_paged(queryset, source, start, stop))
+        key = (*self.page_sql_key, source.db)
+        try:
+            compiled = PAGE_SQL[key]
+        except KeyError:
+            built = _paged(queryset(), source, _OFFSET, _OFFSET + _LIMIT)
+            compiled = PageSql.of(built) if _pages_by_ids(source) else None
+            if len(PAGE_SQL) >= MAX_PAGE_SQL:
+                PAGE_SQL.clear()
+            PAGE_SQL[key] = compiled
+        if compiled is None:
+            return list(_paged(queryset(), source, start, stop))
+        return compiled.rows(source.db, start, self.limit)
 
     def get_count(self, queryset, last_change=None):
         """The count, reused while the ledger records no change (the same SQL, same data)."""
@@ -123,6 +210,24 @@ class _LimitOffset(LimitOffsetPagination):
             count = super().get_count(queryset)
             cache.set(key, count, COUNT_CACHE_SECONDS)
         return count
+
+
+def _pages_by_ids(source) -> bool:
+    """Whether a page's ids are chosen first (``_paged``), then its rows read."""
+    return (
+        not source.query.distinct
+        and connections[source.db].features.allow_sliced_subqueries_with_in
+    )
+
+
+def _paged(queryset, source, start: int, stop: int):
+    """Rows (dicts) of ``source``'s page: the ledger's last change comes with them (for
+    the count's key); and, unless DISTINCT, the page's ids are chosen first, so that the
+    joins run for the page only and not for every row the offset skips."""
+    queryset = queryset.annotate(**{LEDGER: _ledger_version(source)})
+    if _pages_by_ids(source):
+        return queryset.filter(pk__in=source.values("pk")[start:stop])
+    return queryset[start:stop]
 
 
 def _check_whole(params, name: str, *, low: int) -> None:
@@ -156,6 +261,63 @@ class _Cursor(CursorPagination):
         return (self.ordering,)
 
 
+#: A cursor's position that a page of known shape reads by its compiled SQL: an id as
+#: Django reads it from the cursor's text (ASCII digits, within 64 bits); any other text
+#: is left to the ORM, which answers it as it always did.
+_ID_TEXT = re.compile(r"[0-9]{1,19}")
+
+
+class _CursorPage:
+    """A whole list's page query as DRF's cursor pagination asks for it (``order_by``,
+    then ``filter`` by the cursor's position, then a slice), read by its SQL compiled
+    once per shape (``PageSql``): the ordering and the filter's lookup are the shape,
+    the position, offset and limit are each page's.
+
+    ``build`` makes the ``.values()`` queryset, for the first page of a shape and for
+    what the compiled SQL cannot read.
+    """
+
+    def __init__(self, build: Callable[[], QuerySet], key: tuple, db: str):
+        self.build, self.key, self.db = build, key, db
+        self.ordering: tuple = ()
+        self.lookups: dict = {}
+
+    def order_by(self, *fields) -> _CursorPage:
+        self.ordering = fields
+        return self
+
+    def filter(self, **lookups) -> _CursorPage:
+        self.lookups.update(lookups)
+        return self
+
+    def _queryset(self, lookups: dict) -> QuerySet:
+        return self.build().order_by(*self.ordering).filter(**lookups)
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        offset, stop = window.start or 0, window.stop
+        (position,) = self.lookups.values() if len(self.lookups) == 1 else (None,)
+        readable = stop is not None and (
+            not self.lookups or (isinstance(position, str) and _ID_TEXT.fullmatch(position))
+        )
+        if readable and int(position or 0) >= 2**63:
+            readable = False
+        if not readable:
+            return list(self._queryset(self.lookups)[window])
+        key = ("cursor", *self.key, self.db, self.ordering, tuple(self.lookups))
+        try:
+            compiled = PAGE_SQL[key]
+        except KeyError:
+            lookups = dict.fromkeys(self.lookups, _POSITION)
+            built = self._queryset(lookups)[_OFFSET : _OFFSET + _LIMIT]
+            compiled = PageSql.of(built, positioned=bool(lookups))
+            if len(PAGE_SQL) >= MAX_PAGE_SQL:
+                PAGE_SQL.clear()
+            PAGE_SQL[key] = compiled
+        if compiled is None:
+            return list(self._queryset(self.lookups)[window])
+        return compiled.rows(self.db, offset, stop - offset, position)
+
+
 class RegistryPagination(BasePagination):
     """Limit/offset by default; ``?pagination=cursor`` (then the ``next`` links) for cursor pages.
 
@@ -176,19 +338,46 @@ class RegistryPagination(BasePagination):
         _check_whole(params, "offset", low=0)
         return _LimitOffset(count_queryset, rows_key)
 
-    def paginate_queryset(self, queryset, request, view=None, count_queryset=None, rows_key=None):
+    def paginate_queryset(
+        self,
+        queryset: QuerySet | Callable[[], QuerySet],
+        request,
+        view=None,
+        count_queryset=None,
+        rows_key=None,
+        page_sql_key: tuple | None = None,
+    ):
         """A page of ``queryset``; ``count_queryset``, if given, is what limit/offset counts.
 
         ``rows_key``, if given, says which rows ``count_queryset`` holds (its count is
-        cached by it: see ``count_key``).
+        cached by it: see ``count_key``). ``page_sql_key``, if given (with both), names
+        the shape of the page's query: plain values that say everything its SQL depends
+        on but the offset and limit; its SQL is then compiled once (``PageSql``), and
+        ``queryset`` may be a function that builds it, called only when needed.
         """
-        if not queryset.ordered:
-            raise ImproperlyConfigured(
-                f"{view.__class__.__name__} lists an unordered queryset: pages would be "
-                "unstable. Give the queryset an order_by() or the model a Meta.ordering."
-            )
+
+        def built() -> QuerySet:
+            rows = queryset() if callable(queryset) else queryset
+            if not rows.ordered:
+                raise ImproperlyConfigured(
+                    f"{view.__class__.__name__} lists an unordered queryset: pages would be "
+                    "unstable. Give the queryset an order_by() or the model a Meta.ordering."
+                )
+            return rows
+
+        if page_sql_key is None or count_queryset is None:
+            page_sql_key, rows = None, built()
+        else:
+            rows = built
         self.impl = self._impl(request, count_queryset, rows_key)
-        return self.impl.paginate_queryset(queryset, request, view)
+        if page_sql_key is not None:
+            if isinstance(self.impl, _LimitOffset):
+                self.impl.page_sql_key = page_sql_key
+            elif isinstance(self.impl, _Cursor):
+                rows = _CursorPage(rows, page_sql_key, count_queryset.db)
+            else:  # a subclass's own pages
+                rows = rows()
+        return self.impl.paginate_queryset(rows, request, view)
 
     def get_paginated_response(self, data):
         response = self.impl.get_paginated_response(data)

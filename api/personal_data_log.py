@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,7 +99,32 @@ def log_personal_data_reads(
         "path": (getattr(django_request, "path", "") or "")[:300],
         "request_id": (getattr(django_request, "request_id", "") or "")[:64],
     }
-    PersonalDataAccess.objects.bulk_create(
-        [PersonalDataAccess(actor_id=i, **common) for i in ids], batch_size=1000
-    )
+    connection = connections[router.db_for_write(PersonalDataAccess)]
+    if connection.vendor == "postgresql":
+        _insert_unnested(connection, common, ids)
+    else:
+        PersonalDataAccess.objects.bulk_create(
+            [PersonalDataAccess(actor_id=i, **common) for i in ids], batch_size=1000
+        )
     return len(ids)
+
+
+def _insert_unnested(connection, common: dict, ids: list[int]) -> None:
+    """The rows ``bulk_create`` writes, in the same order, as one ``INSERT ... SELECT``
+    over an array of the ids: the shared values are sent once, not once per row, and
+    no model instance is built per id (a page of 100 persons: a few milliseconds less)."""
+    meta = PersonalDataAccess._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in common]  # "user_id": the user field
+    columns = ", ".join(quote(f.column) for f in [*fields, meta.get_field("actor_id")])
+    shared = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"SELECT {shared}, u.actor_id FROM unnest(%s::bigint[]) WITH ORDINALITY "
+        "AS u(actor_id, n) ORDER BY u.n"
+    )
+    values = [
+        f.get_db_prep_save(v, connection) for f, v in zip(fields, common.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, ids])

@@ -5,8 +5,9 @@
   ``test_list_fast_path`` (default form, brief, fields, expand, ordering, filters,
   both key kinds, cursor and limit/offset pages);
 - a list that falls back to DRF's path is logged once per serializer class;
-- the per-process plan cache holds no queryset, model instance, serializer, bound
-  DRF field or request, whatever lists were asked.
+- the per-process plan cache, and the page queries' SQL cache
+  (``api.pagination.PAGE_SQL``), hold no queryset, model instance, serializer,
+  bound DRF field or request, whatever lists were asked.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from api import fastlist
+from api import fastlist, pagination
 from api.fastlist import cache
 from tests.api.generic import build_tree, caller
 from tests.api.test_list_fast_path import (
@@ -40,9 +41,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch):
-    """An empty plan cache and no fallback logged yet (as in a new process)."""
+    """An empty plan cache, page SQL cache and no fallback logged yet (as in a new process)."""
     monkeypatch.setattr(cache, "PLANS", {})
     monkeypatch.setattr(cache, "_logged", set())
+    monkeypatch.setattr(pagination, "PAGE_SQL", {})
 
 
 def urls(resource: str, query: str) -> list[str]:
@@ -216,3 +218,7 @@ def test_the_plan_cache_holds_no_queryset_model_serializer_or_request():
     assert len(plans) >= 10, "the lists compiled no plan: nothing was inspected"
     assert any(plan.nested for plan in plans)
     assert offending(cache.PLANS) == []
+    # The page queries' SQL, compiled once per shape (api.pagination.PageSql): text,
+    # parameters and names, keyed by plain values.
+    assert pagination.PAGE_SQL, "no page query was cached: nothing was inspected"
+    assert offending(pagination.PAGE_SQL) == []
