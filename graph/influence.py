@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from graph import centrality, kernels
+from graph.kernels import brandes
 from graph.model import collapse, node_order
 
 #: Decimals kept on every float of the result: enough for ranking, few enough that
@@ -251,6 +252,10 @@ def influence_map(
         betweenness_samples=betweenness_samples,
         top_members=top_members,
     )
+    # The betweenness workers start while the graph is collapsed (graph.kernels).
+    n_facts = graph.number_of_nodes()
+    sources = n_facts if n_facts <= exact_betweenness_max_nodes else betweenness_samples
+    brandes.warm(min(sources, n_facts) * (n_facts + graph.number_of_edges()))
     simple = collapse(
         graph,
         categories=categories,
@@ -262,15 +267,14 @@ def influence_map(
     n = len(nodes)
 
     compiled = kernels.compile_graph(simple)  # once, for every kernel below
-    pagerank = {u: _round(v) for u, v in weighted_pagerank(compiled).items()}
-
+    # Betweenness first: on the worker processes while this one computes the rest.
     if n <= exact_betweenness_max_nodes:
         method, samples = BETWEENNESS_METHODS[0], None
-        betweenness = kernels.betweenness(compiled)
+        pending = brandes.start(compiled)
     else:
         method, samples = BETWEENNESS_METHODS[1], min(betweenness_samples, n)
-        pivots = centrality.pivots(simple, samples, seed)
-        betweenness = kernels.betweenness(compiled, pivots=pivots)
+        pending = brandes.start(compiled, pivots=centrality.pivots(simple, samples, seed))
+    pagerank = {u: _round(v) for u, v in weighted_pagerank(compiled).items()}
 
     constraint = kernels.constraint(compiled)
     effective_size = kernels.effective_size(compiled)
@@ -283,6 +287,7 @@ def influence_map(
     community_of = {u: cid for cid, group in enumerate(members) for u in group}
 
     cartography = _cartography(simple, community_of, members)
+    betweenness = pending.result()
     metrics: list[NodeMetrics] = []
     for u in nodes:
         data: Mapping = simple.nodes[u]

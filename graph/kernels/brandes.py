@@ -9,7 +9,10 @@ compares floats exactly, so 1/3 + 1/3 and 2/3 may differ there).
 Brandes' algorithm adds one dependency vector per source, so the sources can be
 shared out: the pivots are cut into ``CHUNKS`` slices, each computed by igraph
 (in a worker process when the work is large enough to pay for the hand-over,
-else here) and the slices' sums added in slice order. The result is therefore
+else here) and the slices' sums added in slice order. ``start`` hands the slices to
+the workers and returns at once, so that the caller computes the other metrics on
+its own core meanwhile; ``warm`` starts the workers before the graph is even
+collapsed. The result is therefore
 the same, bit for bit, whether it ran here or on any number of workers. igraph
 holds the GIL, so threads would not run in parallel; the workers are forked from
 a ``forkserver`` that preloads only ``graph.kernels.worker`` (never from the web
@@ -23,7 +26,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Hashable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -86,19 +89,98 @@ def _raw_here(c: Compiled, slices: list[list[int]]) -> list[list[float]]:
     ]
 
 
-def _raw_on_workers(c: Compiled, slices: list[list[int]]) -> list[list[float]]:
+def _submit(c: Compiled, slices: list[list[int]]) -> list[Future]:
     edges, distances = c.edges.tobytes(), c.distances.tobytes()
     pool = _executor()
-    futures = [
+    return [
         pool.submit(worker.betweenness_chunk, c.token, c.n, edges, distances, part)
         for part in slices
     ]
-    return [future.result() for future in futures]
 
 
 def parallel(c: Compiled, sources: int) -> bool:
     """Whether ``sources`` pivots on ``c`` go to the worker processes."""
     return workers() > 1 and sources * (c.n + c.m) >= PARALLEL_MIN_WORK
+
+
+def warm(work: int) -> None:
+    """Start the worker processes now if ``work`` (sources x (nodes + edges)) will need
+    them: they start (a fork of the forkserver, which imports igraph once) while the
+    caller does something else, such as collapsing the graph."""
+    if workers() <= 1 or work < PARALLEL_MIN_WORK:
+        return
+    with _pool_lock:
+        if _pool is not None:
+            return  # started by an earlier analysis
+    # Starting the forkserver and forking from it blocks for a few tenths of a second:
+    # in a thread of its own, the caller goes on meanwhile.
+    threading.Thread(target=_start_workers, name="betweenness-workers", daemon=True).start()
+
+
+def _start_workers() -> None:
+    try:
+        pool = _executor()
+        for _ in range(workers()):
+            pool.submit(worker.ready)
+    except _UNAVAILABLE as error:
+        logger.warning("betweenness workers unavailable (%s): computed in process", error)
+        _discard_pool()
+
+
+#: What a pool that cannot run raises (AssertionError: a daemonic process may not have
+#: children; RuntimeError: the interpreter is shutting down).
+_UNAVAILABLE = (BrokenProcessPool, OSError, RuntimeError, AssertionError)
+
+
+class Pending:
+    """A betweenness under way: on the workers already, or computed here by ``result``."""
+
+    def __init__(self, c: Compiled, sources: list[int], *, normalized: bool):
+        self.c, self.sources, self.normalized = c, sources, normalized
+        self.slices = _slices(sources)
+        self.futures: list[Future] | None = None
+        if c.n and parallel(c, len(sources)):
+            try:
+                self.futures = _submit(c, self.slices)
+            except _UNAVAILABLE as error:
+                logger.warning("betweenness workers unavailable (%s): computed in process", error)
+                _discard_pool()
+
+    def _raw(self) -> list[list[float]]:
+        if self.futures is not None:
+            try:
+                return [future.result() for future in self.futures]
+            except _UNAVAILABLE as error:
+                logger.warning("betweenness workers unavailable (%s): computed in process", error)
+                _discard_pool()
+        return _raw_here(self.c, self.slices)
+
+    def result(self) -> dict[Hashable, float]:
+        c, n = self.c, self.c.n
+        if n == 0:
+            return {}
+        total = np.zeros(n)
+        for part in self._raw():  # in slice order, wherever each slice ran
+            total += np.asarray(part)
+        total *= 2.0  # igraph counts each unordered pair once, NetworkX's sum both ways
+        sampled = len(self.sources) < n
+        scale_source, scale_other = scales(
+            n, len(self.sources), sampled=sampled, normalized=self.normalized
+        )
+        chosen = set(self.sources) if sampled else set()
+        return {
+            u: float(total[i]) * (scale_source if i in chosen else scale_other)
+            for i, u in enumerate(c.nodes)
+        }
+
+
+def start(
+    c: Compiled, *, pivots: Sequence[Hashable] | None = None, normalized: bool = True
+) -> Pending:
+    """``betweenness``, started: on the workers when it is large enough, while the caller
+    computes other metrics; ``.result()`` waits for it (or computes it here)."""
+    sources = sorted(c.index[p] for p in pivots) if pivots is not None else list(range(c.n))
+    return Pending(c, sources, normalized=normalized)
 
 
 def betweenness(
@@ -107,29 +189,4 @@ def betweenness(
     """``nx.betweenness_centrality(simple, weight="distance", normalized=normalized)``
     over every source (``pivots`` None) or over ``pivots`` (NetworkX's sampled estimate
     for those sources, rescaled as NetworkX rescales it)."""
-    n = c.n
-    if n == 0:
-        return {}
-    sources = sorted(c.index[p] for p in pivots) if pivots is not None else list(range(n))
-    sampled = len(sources) < n
-    slices = _slices(sources)
-    raw: list[list[float]] | None = None
-    if parallel(c, len(sources)):
-        try:
-            raw = _raw_on_workers(c, slices)
-        except (BrokenProcessPool, OSError, RuntimeError, AssertionError) as error:
-            # AssertionError: a daemonic process may not have children.
-            logger.warning("betweenness workers unavailable (%s): computed in process", error)
-            _discard_pool()
-    if raw is None:
-        raw = _raw_here(c, slices)
-    total = np.zeros(n)
-    for part in raw:
-        total += np.asarray(part)
-    total *= 2.0  # igraph counts each unordered pair once, NetworkX's sum both ways
-    scale_source, scale_other = scales(n, len(sources), sampled=sampled, normalized=normalized)
-    chosen = set(sources) if sampled else set()
-    return {
-        u: float(total[i]) * (scale_source if i in chosen else scale_other)
-        for i, u in enumerate(c.nodes)
-    }
+    return start(c, pivots=pivots, normalized=normalized).result()

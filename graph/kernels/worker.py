@@ -21,6 +21,11 @@ def build(n: int, edges: np.ndarray, distances: np.ndarray) -> ig.Graph:
     return graph
 
 
+def ready() -> bool:
+    """Nothing: a task that makes the pool start a worker (``brandes.warm``)."""
+    return True
+
+
 def betweenness_chunk(
     token: str, n: int, edges: bytes, distances: bytes, sources: list[int]
 ) -> list[float]:

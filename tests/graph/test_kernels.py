@@ -106,11 +106,14 @@ def test_betweenness_on_workers_is_the_same_bits(monkeypatch):
     monkeypatch.setattr(btw, "PARALLEL_MIN_WORK", 0)
     assert btw.parallel(c, len(pivots))
     calls = []
-    real = btw._raw_on_workers
-    monkeypatch.setattr(btw, "_raw_on_workers", lambda *a: calls.append(1) or real(*a))
+    real = btw._submit
+    monkeypatch.setattr(btw, "_submit", lambda *a: calls.append(1) or real(*a))
     assert kernels.betweenness(c, pivots=pivots) == here
     assert kernels.betweenness(c) == here_exact
-    assert len(calls) == 2
+    btw.warm(10**9)  # started beforehand: the same answer
+    pending = btw.start(c, pivots=pivots)
+    assert pending.futures is not None and pending.result() == here
+    assert len(calls) == 3
 
 
 def test_betweenness_without_workers_is_computed_here(monkeypatch, caplog):
