@@ -13,8 +13,9 @@ within 2x of the baseline.
   each query (rows fetched and converted: ``QuerySet._fetch_all``, timed inside
   the real call) and the rest, which is building the NetworkX MultiGraph.
 - **baseline**: the rows of the same queries (the same filters and columns as the
-  loader, written here from the registry's querysets, so the loader's own
-  queries are checked against them), fetched with ``.values_list()`` and
+  loader, written out again here from the registry's querysets rather than taken
+  from the loader, so that the benchmark also times older loaders; keep the two
+  in step by hand), fetched with ``.values_list()`` and
   materialised as lists, nothing built; best of ``--repeat``. The loader pauses
   the garbage collector while it works: the baseline is printed with the
   collector running (the target's reference) and paused (the same conditions).
