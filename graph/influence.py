@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from graph import centrality, kernels
+from graph import centrality, collector, kernels
 from graph.kernels import brandes
 from graph.model import collapse, node_order
 
@@ -236,11 +236,42 @@ def influence_map(
 ) -> InfluenceMap:
     """Compute the influence map of a registry graph (see the module docstring).
 
+    The garbage collector is paused while it runs (``graph.collector``): it builds
+    hundreds of thousands of objects, none of them garbage.
+
     The filters are those of ``collapse()``. Betweenness is exact up to
     ``exact_betweenness_max_nodes`` nodes (it is cubic-ish in time), above that
     estimated from ``min(betweenness_samples, n)`` pivots drawn with ``seed``;
     the result says which, since sampled values are estimates.
     """
+    with collector.paused():
+        return _influence_map(
+            graph,
+            as_of=as_of,
+            seed=seed,
+            categories=categories,
+            interaction_types=interaction_types,
+            min_weight=min_weight,
+            include_memberships=include_memberships,
+            exact_betweenness_max_nodes=exact_betweenness_max_nodes,
+            betweenness_samples=betweenness_samples,
+            top_members=top_members,
+        )
+
+
+def _influence_map(
+    graph: nx.MultiGraph,
+    *,
+    as_of: dt.date,
+    seed: int,
+    categories: Collection[str] | None,
+    interaction_types: Collection[str] | None,
+    min_weight: int,
+    include_memberships: bool,
+    exact_betweenness_max_nodes: int,
+    betweenness_samples: int,
+    top_members: int,
+) -> InfluenceMap:
     parameters = InfluenceParameters(
         categories=None if categories is None else tuple(sorted(set(categories))),
         interaction_types=(

@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph import collector
+
 #: The kinds of node (the ``kind`` attribute) and of edge (the ``relation`` attribute).
 NODE_KINDS: tuple[str, ...] = ("actor", "body")
 RELATIONS: tuple[str, ...] = ("membership", "interaction")
@@ -239,6 +241,24 @@ def collapse(
     ``("interaction", "funding")``), sorted, for the pictures' edge labels. Nodes are inserted in
     ``node_order`` so that every algorithm sees the same order on every run.
     """
+    with collector.paused():  # hundreds of thousands of dicts and tuples, none garbage
+        return _collapse(
+            graph,
+            categories=categories,
+            interaction_types=interaction_types,
+            min_weight=min_weight,
+            include_memberships=include_memberships,
+        )
+
+
+def _collapse(
+    graph: nx.MultiGraph,
+    *,
+    categories: Collection[str] | None = None,
+    interaction_types: Collection[str] | None = None,
+    min_weight: int = 1,
+    include_memberships: bool = True,
+) -> nx.Graph:
     keep = sorted(
         (
             n

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from graph import kernels
+from graph import collector, kernels
 from graph.influence import _numbered_communities, weighted_pagerank
 from graph.model import collapse
 
@@ -28,13 +28,14 @@ class Positions:
 
 def network_positions(graph: nx.MultiGraph, *, seed: int) -> Positions:
     """PageRank (tie strength), Leiden community (seeded) and core number of every node."""
-    compiled = kernels.compile_graph(collapse(graph))
-    parts = kernels.communities(compiled, seed=seed)
-    communities = {
-        node: cid for cid, group in enumerate(_numbered_communities(parts)) for node in group
-    }
-    return Positions(
-        pagerank=weighted_pagerank(compiled),
-        communities=communities,
-        core=kernels.core_number(compiled),
-    )
+    with collector.paused():  # large graphs of objects that are none of them garbage
+        compiled = kernels.compile_graph(collapse(graph))
+        parts = kernels.communities(compiled, seed=seed)
+        communities = {
+            node: cid for cid, group in enumerate(_numbered_communities(parts)) for node in group
+        }
+        return Positions(
+            pagerank=weighted_pagerank(compiled),
+            communities=communities,
+            core=kernels.core_number(compiled),
+        )

@@ -10,6 +10,7 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
+from graph import collector
 from graph.kernels import worker
 
 
@@ -49,6 +50,11 @@ def compile_graph(
     simple: nx.Graph, *, weight: str = "weight", distance: str = "distance"
 ) -> Compiled:
     """Convert ``simple`` once (node order kept); a missing attribute counts 1 (distance 1/weight)."""
+    with collector.paused():
+        return _compile(simple, weight=weight, distance=distance)
+
+
+def _compile(simple: nx.Graph, *, weight: str, distance: str) -> Compiled:
     nodes = tuple(simple.nodes)
     index = {u: i for i, u in enumerate(nodes)}
     pairs: list[tuple[int, int]] = []

@@ -4,23 +4,22 @@ when an analysis is recomputed (data version, size)."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from operator import itemgetter
+from collections.abc import Iterable
 
 import networkx as nx
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from graph import collector
+from graph.loaders import building
+from graph.loaders.building import BY_ID
 from graph.loaders.common import (
     _current,
     _inside,
-    _territory_label,
     _within,
     bodies_of,
 )
-from graph.model import MEMBERSHIP_WEIGHTS, actor_node, body_node
+from graph.model import body_node
 from registry.models import (
     Actor,
     Body,
@@ -33,7 +32,7 @@ from registry.selectors import versions
 
 logger = logging.getLogger(__name__)
 
-#: The columns read per actor, in the order ``_add_nodes`` unpacks them.
+#: The columns read per actor, in the order ``building.add_nodes`` unpacks them.
 ACTOR_COLUMNS = (
     "id",
     "name",
@@ -60,7 +59,7 @@ def registry_graph(
     edges) the whole costs about 2.9x the reading of the rows alone, the build
     being mostly the 518,000 edge and key dicts (``tests/bench/bench_graph_load.py``).
     """
-    with _collector_paused():
+    with collector.paused():
         bodies = bodies_of(territory_id, as_of)
         body_rows = list(body_query(bodies))
         memberships = list(membership_query(bodies, as_of))
@@ -69,7 +68,7 @@ def registry_graph(
         outside = member_ids.difference(row[0] for row in actor_rows)
         if outside:
             actor_rows += outside_actor_query(outside, reach_territory_id)
-        actor_rows.sort(key=_BY_ID)
+        actor_rows.sort(key=BY_ID)
         restricted = frozenset(
             row[0] for row in actor_rows if reach_territory_id is not None and not row[-1]
         )
@@ -84,10 +83,10 @@ def registry_graph(
             # Actors out of the reader's reach: id and name only (api.scoping.Reach).
             restricted_actor_ids=restricted,
         )
-        actor_ids = _add_nodes(graph, actor_rows, body_rows, restricted)
+        actor_ids = building.add_nodes(graph, actor_rows, body_rows, restricted)
         body_ids = {row[0]: body_node(row[0]) for row in body_rows}
-        _add_edges(graph, _membership_edges(memberships, actor_ids, body_ids))
-        _add_edges(graph, _interaction_edges(interactions, actor_ids, body_ids))
+        building.add_edges(graph, building.membership_edges(memberships, actor_ids, body_ids))
+        building.add_edges(graph, building.interaction_edges(interactions, actor_ids, body_ids))
         return graph
 
 
@@ -95,10 +94,8 @@ def registry_graph(
 #
 # No ORDER BY: the models' default orderings (by name, or by id) cost PostgreSQL a sort
 # on disk for the largest territories; the rows are sorted by id here instead, by
-# their first column alone (``_BY_ID``: integers compared as such, a third of the
-# time of comparing whole tuples when a parallel scan returns them out of order).
-
-_BY_ID = itemgetter(0)
+# their first column alone (``building.BY_ID``: integers compared as such, a third of
+# the time of comparing whole tuples when a parallel scan returns them out of order).
 
 
 def body_query(bodies: QuerySet) -> QuerySet:
@@ -149,7 +146,7 @@ def interaction_query(
     with_members: bool = True,
 ) -> QuerySet:
     """Every interaction current on ``as_of`` from an actor of the territory or a member
-    of its bodies; the other end is checked in Python (``_interaction_edges``)
+    of its bodies; the other end is checked in Python (``building.interaction_edges``)
     rather than in SQL, where it would need the node set as a second subquery."""
     sources = Q(source__territory_id__in=_within(territory_id))
     if with_members:
@@ -177,169 +174,6 @@ def interaction_query(
             "end_date",
         )
     )
-
-
-# --- building the graph ---------------------------------------------------------------------
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the graph is read and built.
-
-    Building creates a million containers (key dicts, adjacency dicts, row tuples),
-    none of them garbage: each collection while it runs would walk them all again,
-    and the first one after it, a collection of the youngest generation, would walk
-    them all once more (half a second at 500,000 edges). So they are handed to
-    the oldest generation as they are, without a walk (``gc.freeze()`` then
-    ``gc.unfreeze()``); the next full collection, due by the collector's own rule,
-    sees them. Skipped when something else froze objects (a pre-forking server's
-    ``gc.freeze()``): unfreezing would undo it.
-    """
-    was_enabled = gc.isenabled()
-    frozen_before = gc.get_freeze_count()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if frozen_before == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if was_enabled:
-            gc.enable()
-
-
-def _add_nodes(
-    graph: nx.MultiGraph, actor_rows: list[tuple], body_rows: list[tuple], restricted: frozenset
-) -> dict[int, str]:
-    """Actors (sorted by id), then bodies (sorted by id); returns actor id -> node id.
-
-    The node ids are built once and reused as edge ends: one string per node, its
-    hash computed once."""
-    actor_ids: dict[int, str] = {}
-    nodes = []
-    for (
-        pk,
-        name,
-        kind,
-        category,
-        level,
-        code,
-        power,
-        interest,
-        legitimacy,
-        urgency,
-        *_,
-    ) in actor_rows:
-        node = actor_ids[pk] = actor_node(pk)
-        if pk in restricted:
-            nodes.append((node, {"kind": "actor", "label": name}))
-            continue
-        nodes.append(
-            (
-                node,
-                {
-                    "kind": "actor",
-                    "label": name,
-                    "actor_kind": kind,
-                    "category": category,
-                    "territory": _territory_label(level, code),
-                    "power": power,
-                    "interest": interest,
-                    "legitimacy": legitimacy,
-                    "urgency": urgency,
-                },
-            )
-        )
-    for pk, name, body_type, status, level, code in sorted(body_rows, key=_BY_ID):
-        nodes.append(
-            (
-                body_node(pk),
-                {
-                    "kind": "body",
-                    "label": name,
-                    "category": body_type,
-                    "status": status,
-                    "territory": _territory_label(level, code),
-                },
-            )
-        )
-    graph.add_nodes_from(nodes)
-    return actor_ids
-
-
-def _membership_edges(
-    rows: list[tuple], actor_ids: dict[int, str], body_ids: dict[int, str]
-) -> Iterator[tuple[str, str, str, dict]]:
-    weights = MEMBERSHIP_WEIGHTS
-    for pk, actor_id, body_id, role, start, end in sorted(rows, key=_BY_ID):
-        yield (
-            actor_ids[actor_id],
-            body_ids[body_id],
-            f"m{pk}",
-            {
-                "relation": "membership",
-                "type": role,
-                "weight": weights.get(role, 3),
-                "sign": 1,
-                "start": start,
-                "end": end,
-            },
-        )
-
-
-def _interaction_edges(
-    rows: list[tuple], actor_ids: dict[int, str], body_ids: dict[int, str]
-) -> Iterator[tuple[str, str, str, dict]]:
-    """The interactions whose two ends are nodes of the graph, in id order."""
-    actor = actor_ids.get
-    body = body_ids.get
-    rows.sort(key=_BY_ID)
-    for pk, source, target_actor, target_body, itype, direction, weight, sign, start, end in rows:
-        u = actor(source)
-        v = actor(target_actor) if target_actor is not None else body(target_body)
-        if u is None or v is None:
-            continue
-        yield (
-            u,
-            v,
-            f"i{pk}",
-            {
-                "relation": "interaction",
-                "type": itype,
-                "weight": weight,
-                "sign": sign,
-                "directed": direction == "directed",
-                "source": u,
-                "start": start,
-                "end": end,
-            },
-        )
-
-
-def _add_edges(graph: nx.MultiGraph, edges: Iterable[tuple[str, str, str, dict]]) -> None:
-    """``graph.add_edges_from(edges)`` for (u, v, key, data) edges between existing nodes
-    with new keys, written straight into the adjacency.
-
-    ``add_edges_from`` checks and copies each edge (new node? key given? data to
-    merge?) and costs three times the reading of the rows at 500,000 edges. The
-    write below is what ``MultiGraph.add_edge`` does for that case: one key dict
-    per pair of nodes, shared by both directions, holding each edge's data dict by
-    key. Any other graph class (or an adjacency not of plain dicts) takes the
-    public path, said so in the log.
-    """
-    adjacency = getattr(graph, "_adj", None)
-    if type(graph) is not nx.MultiGraph or type(adjacency) is not dict:
-        logger.warning("graph loader: %s takes add_edges_from", type(graph).__name__)
-        graph.add_edges_from(edges)
-        return
-    for u, v, key, data in edges:
-        around_u = adjacency[u]
-        keys = around_u.get(v)
-        if keys is None:
-            keys = around_u[v] = {}
-            adjacency[v][u] = keys
-        keys[key] = data
-    nx._clear_cache(graph)
 
 
 # --- network territory (renewal) --------------------------------------------------------

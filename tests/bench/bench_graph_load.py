@@ -177,15 +177,15 @@ def paused(fn: Callable[[], object]) -> Callable[[], object]:
 
 class BuildSpy:
     """For the length of a ``with``, wrap the loader's build steps (those of
-    ``graph.loaders.network`` that exist: the benchmark also runs on older loaders)."""
+    ``graph.loaders.building`` that exist: the benchmark also runs on older loaders)."""
 
-    STEPS = (("nodes", "_add_nodes"), ("edges", "_add_edges"))
+    STEPS = (("nodes", "add_nodes"), ("edges", "add_edges"))
 
     def __init__(self) -> None:
         self.seconds: dict[str, list[float]] = {}
 
     def __enter__(self) -> BuildSpy:
-        from graph.loaders import network
+        from graph.loaders import building as network
 
         self._originals = []
         for label, name in self.STEPS:
@@ -207,7 +207,7 @@ class BuildSpy:
         return wrapper
 
     def __exit__(self, *exc) -> bool:
-        from graph.loaders import network
+        from graph.loaders import building as network
 
         for name, original in self._originals:
             setattr(network, name, original)

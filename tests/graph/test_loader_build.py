@@ -1,8 +1,8 @@
-"""The loader's bulk edge write (graph.loaders.network._add_edges) against NetworkX's own."""
+"""The loader's bulk edge write (graph.loaders.building.add_edges) against NetworkX's own."""
 
 import networkx as nx
 
-from graph.loaders.network import _add_edges
+from graph.loaders.building import add_edges
 
 EDGES = [
     ("a1", "b1", "m1", {"relation": "membership", "weight": 3}),
@@ -31,7 +31,7 @@ def test_bulk_write_is_add_edges_from_in_content_and_order():
     for cls in (nx.MultiGraph, _Subclass):
         graph = cls()
         graph.add_nodes_from(nodes)
-        _add_edges(graph, ((u, v, k, dict(d)) for u, v, k, d in EDGES))
+        add_edges(graph, ((u, v, k, dict(d)) for u, v, k, d in EDGES))
         assert _canon(graph) == _canon(expected), f"{cls.__name__}: adjacency differs"
         assert list(graph.edges(keys=True, data=True)) == list(expected.edges(keys=True, data=True))
         # Both directions share one key dict, as MultiGraph.add_edge makes them.
