@@ -148,31 +148,38 @@ def interaction_query(
     """Every interaction current on ``as_of`` from an actor of the territory or a member
     of its bodies; the other end is checked in Python (``building.interaction_edges``)
     rather than in SQL, where it would need the node set as a second subquery."""
-    sources = Q(source__territory_id__in=_within(territory_id))
-    if with_members:
-        # A subquery rather than the members' ids: thousands of them in the largest
-        # territories, a long statement to send and to plan.
-        members = Membership.objects.current_on(as_of).filter(body__in=bodies)
-        sources |= Q(source_id__in=members.order_by().values("actor_id"))
-    interactions = Interaction.objects.filter(sources)
+    interactions = _current(Interaction.objects.all(), as_of)
     if reach_territory_id is not None:
         # The interactions list's rule (api.scoping.INTERACTION_PATH): filed within reach.
         interactions = interactions.filter(territory_id__in=_within(reach_territory_id))
-    return (
-        _current(interactions, as_of)
-        .order_by()
-        .values_list(
-            "id",
-            "source_id",
-            "target_actor_id",
-            "target_body_id",
-            "interaction_type",
-            "direction",
-            "weight",
-            "sign",
-            "start_date",
-            "end_date",
-        )
+    inside = Q(source__territory_id__in=_within(territory_id))
+    rows = _interaction_columns(interactions.filter(inside))
+    if not with_members:
+        return rows
+    # The members of the bodies who live elsewhere, as a second query of a UNION ALL
+    # rather than an OR: with an OR of two subqueries PostgreSQL reads every current
+    # interaction of the database (0.45 s for a commune of 100 nodes at scale 100);
+    # each half alone takes its index. A subquery rather than the members' ids:
+    # thousands of them in the largest territories, a long statement to send and plan.
+    members = Membership.objects.current_on(as_of).filter(body__in=bodies)
+    elsewhere = interactions.filter(source_id__in=members.order_by().values("actor_id")).exclude(
+        inside
+    )
+    return rows.union(_interaction_columns(elsewhere), all=True)
+
+
+def _interaction_columns(interactions: QuerySet) -> QuerySet:
+    return interactions.order_by().values_list(
+        "id",
+        "source_id",
+        "target_actor_id",
+        "target_body_id",
+        "interaction_type",
+        "direction",
+        "weight",
+        "sign",
+        "start_date",
+        "end_date",
     )
 
 
