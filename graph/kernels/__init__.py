@@ -44,13 +44,14 @@ from the library but a deterministic single-source step.
 from __future__ import annotations
 
 from graph.kernels.brandes import betweenness
-from graph.kernels.compiled import Compiled, compile_graph
+from graph.kernels.compiled import Compiled, compile_collapsed, compile_graph
 from graph.kernels.metrics import communities, constraint, core_number, effective_size, pagerank
 
 __all__ = [
     "Compiled",
     "betweenness",
     "communities",
+    "compile_collapsed",
     "compile_graph",
     "constraint",
     "core_number",

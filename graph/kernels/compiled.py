@@ -12,6 +12,7 @@ import numpy as np
 
 from graph import collector
 from graph.kernels import worker
+from graph.model import node_order
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,8 +34,9 @@ class Compiled:
     weights: np.ndarray  # float64, m
     distances: np.ndarray  # float64, m
     loops: dict[int, float]
-    #: The NetworkX graph converted (for what igraph defines otherwise, e.g. loops).
-    simple: nx.Graph = field(repr=False)
+    #: The NetworkX graph converted (for what igraph defines otherwise, e.g. loops);
+    #: None when converted from the registry graph directly (``compile_collapsed``).
+    simple: nx.Graph | None = field(repr=False)
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -84,3 +86,60 @@ def _compile(simple: nx.Graph, *, weight: str, distance: str) -> Compiled:
         loops=loops,
         simple=simple,
     )
+
+
+def compile_collapsed(graph: nx.MultiGraph) -> Compiled:
+    """``compile_graph(collapse(graph))`` without building the collapsed graph.
+
+    For what needs the kernels only (``graph.positions``: PageRank, communities, core
+    numbers) and not the collapsed ``nx.Graph`` itself: the facts' weights are summed
+    per pair of nodes with NumPy (the default ``collapse``: every fact of weight 1 or
+    more), and the pairs come in the collapsed graph's order (node order, then the
+    other end's), so the result is the same arrays, the same igraph graph and the same
+    metrics. A fifth of the time at a region's scale (518,000 facts).
+    """
+    with collector.paused():
+        nodes = tuple(sorted(graph.nodes, key=node_order))
+        index = {u: i for i, u in enumerate(nodes)}
+        ends, weights = [], []
+        for u, v, w in graph.edges(data="weight", default=1):
+            if w >= 1:  # collapse()'s default min_weight
+                ends.append((index[u], index[v]))
+                weights.append(w)
+        n = len(nodes)
+        pairs = np.array(ends, dtype=np.int64).reshape(-1, 2)
+        low, high = pairs.min(axis=1), pairs.max(axis=1)
+        unique, inverse = np.unique(low * max(n, 1) + high, return_inverse=True)
+        sums = np.bincount(inverse, weights=np.array(weights, dtype=np.float64))
+        low, high = unique // max(n, 1), unique % max(n, 1)
+        loop = low == high
+        loops = {int(i): float(w) for i, w in zip(low[loop], sums[loop], strict=True)}
+        edges = np.stack([low[~loop], high[~loop]], axis=1).astype(np.int64)
+        weight_array = sums[~loop]
+        distance_array = 1.0 / weight_array
+        compiled = worker.build(n, edges, distance_array)
+        compiled.es["weight"] = weight_array.tolist()
+        return Compiled(
+            nodes=nodes,
+            index=index,
+            graph=compiled,
+            edges=edges,
+            weights=weight_array,
+            distances=distance_array,
+            loops=loops,
+            simple=None,
+        )
+
+
+def as_networkx(c: Compiled) -> nx.Graph:
+    """The weighted simple graph ``c`` holds (``weight`` on every edge, loops included)."""
+    if c.simple is not None:
+        return c.simple
+    simple = nx.Graph()
+    simple.add_nodes_from(c.nodes)
+    simple.add_weighted_edges_from(
+        (c.nodes[i], c.nodes[j], w)
+        for (i, j), w in zip(c.edges.tolist(), c.weights.tolist(), strict=True)
+    )
+    simple.add_weighted_edges_from((c.nodes[i], c.nodes[i], w) for i, w in c.loops.items())
+    return simple

@@ -183,3 +183,47 @@ def test_influence_map_converts_the_graph_once(monkeypatch):
     result = influence_map(g, as_of=dt.date(2026, 1, 1), seed=0)
     assert len(calls) == 1
     assert result.node("b1").betweenness > 0
+
+
+def same_conversion(a: kernels.Compiled, b: kernels.Compiled) -> bool:
+    return (
+        a.nodes == b.nodes
+        and a.edges.tolist() == b.edges.tolist()
+        and a.weights.tolist() == b.weights.tolist()
+        and a.distances.tolist() == b.distances.tolist()
+        and a.loops == b.loops
+    )
+
+
+@st.composite
+def registry_graphs(draw):
+    """Registry-shaped multigraphs: parallel facts, self-loops, facts under weight 1."""
+    actors = draw(st.integers(1, 12))
+    bodies = draw(st.integers(0, 4))
+    nodes = [f"a{i}" for i in range(1, actors + 1)] + [f"b{i}" for i in range(1, bodies + 1)]
+    g = nx.MultiGraph()
+    for node in draw(st.permutations(nodes)):  # inserted in any order
+        g.add_node(node, kind="actor" if node[0] == "a" else "body")
+    facts = draw(
+        st.lists(
+            st.tuples(st.sampled_from(nodes), st.sampled_from(nodes), st.integers(0, 6)),
+            max_size=40,
+        )
+    )
+    for k, (u, v, w) in enumerate(facts):
+        g.add_edge(u, v, key=f"i{k}", relation="interaction", type="cooperation", weight=w)
+    return g
+
+
+@settings(max_examples=200)
+@given(registry_graphs())
+def test_compile_collapsed_is_compile_of_collapse(g):
+    from graph.model import collapse
+
+    direct, through = kernels.compile_collapsed(g), kernels.compile_graph(collapse(g))
+    assert same_conversion(direct, through)
+    assert kernels.pagerank(direct, alpha=0.85) == kernels.pagerank(through, alpha=0.85)
+    assert kernels.communities(direct, seed=1) == kernels.communities(through, seed=1)
+    assert kernels.core_number(direct) == kernels.core_number(through)
+    theirs = kernels.constraint(through)
+    assert all(close(a, theirs[u]) for u, a in kernels.constraint(direct).items())

@@ -23,9 +23,8 @@ def communities_by_body(
 ) -> dict[int, frozenset[int]]:
     """Body id -> the communities its members and their neighbours are in (every body)."""
     touched: dict[int, frozenset[int]] = {}
-    for node in sorted(graph.nodes, key=node_order):
-        if graph.nodes[node].get("kind") != "body":
-            continue
+    bodies = [node for node, kind in graph.nodes(data="kind") if kind == "body"]
+    for node in sorted(bodies, key=node_order):  # the bodies only: a few in a thousand
         around = set(memberships.get(node, ()))
         for member in list(around):
             around.update(graph.neighbors(member))
