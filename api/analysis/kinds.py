@@ -219,10 +219,23 @@ class Network:
     peers: Peers
 
     @classmethod
-    def of(cls, request: Request, territory_id: int) -> Network:
-        graph = loaders.registry_graph(
-            territory_id=territory_id, as_of=request.as_of, reach_territory_id=request.reach
-        )
+    def of(
+        cls, request: Request, territory_id: int, within: nx.MultiGraph | None = None
+    ) -> Network:
+        """``within``: the graph of a territory containing this one, to cut its graph from
+        (``loaders.registry_subgraph``) rather than load it."""
+        graph = None
+        if within is not None:
+            graph = loaders.registry_subgraph(
+                within,
+                territory_id=territory_id,
+                as_of=request.as_of,
+                reach_territory_id=request.reach,
+            )
+        if graph is None:
+            graph = loaders.registry_graph(
+                territory_id=territory_id, as_of=request.as_of, reach_territory_id=request.reach
+            )
         positions = network_positions(graph, seed=_params(request).get("seed", 0))
         memberships = membership_index(graph)
         peers = Peers(
@@ -306,6 +319,21 @@ class Assessed:
         return loaders.territory_places(set(self.homes.values()))
 
 
+def _networks(request: Request, homes: set[int]) -> dict[int, Network]:
+    """The Network of each network territory, outermost first: one inside another already
+    built is cut from its graph (the innermost such), not loaded again. A region's
+    ranking then loads the region's graph once, not once more per commune inside it."""
+    containing = loaders.containers(homes)
+    networks: dict[int, Network] = {}
+    for home in sorted(homes, key=lambda pk: (len(containing[pk]), pk)):
+        built = [pk for pk in containing[home] if pk in networks]
+        within = max(built, key=lambda pk: (len(containing[pk]), pk)) if built else None
+        networks[home] = Network.of(
+            request, home, within=networks[within].graph if within is not None else None
+        )
+    return networks
+
+
 def assessments(request: Request, body_ids: list[int] | None = None) -> Assessed:
     """The renewal assessments of the territory's bodies (or of ``body_ids`` in it).
 
@@ -321,15 +349,13 @@ def assessments(request: Request, body_ids: list[int] | None = None) -> Assessed
         )
     homes = loaders.network_territories(body_ids=body_ids, reach_territory_id=request.reach)
     configs = configs_for(body_ids, request.as_of)  # each body's charters, then the settings
-    networks: dict[int, Network] = {}
     results = []
     facts_of = loaders.body_facts(
         body_ids=body_ids, as_of=request.as_of, reach_territory_id=request.reach
     )
+    networks = _networks(request, {homes[facts.id] for facts in facts_of})
     for facts in facts_of:
         home = homes[facts.id]
-        if home not in networks:
-            networks[home] = Network.of(request, home)
         network = networks[home]
         results.append(
             assess_body(

@@ -35,6 +35,7 @@ from graph.loaders.network import (
     territory_places,
 )
 from graph.loaders.strengths import body_territories, peer_members
+from graph.loaders.subgraph import containers, registry_subgraph
 
 __all__ = [
     "bodies_of",
@@ -42,6 +43,7 @@ __all__ = [
     "candidate_facts",
     "body_facts",
     "charter_layers",
+    "containers",
     "college_categories",
     "data_version",
     "network_territories",
@@ -49,6 +51,7 @@ __all__ = [
     "place_names",
     "sub_territory_keys",
     "registry_graph",
+    "registry_subgraph",
     "size_estimate",
     "snapshot",
     "territory_places",

@@ -82,6 +82,7 @@ def registry_graph(
             outside_actor_ids=frozenset(outside),
             # Actors out of the reader's reach: id and name only (api.scoping.Reach).
             restricted_actor_ids=restricted,
+            reach_territory_id=reach_territory_id,
         )
         actor_ids = building.add_nodes(graph, actor_rows, body_rows, restricted)
         body_ids = {row[0]: body_node(row[0]) for row in body_rows}

@@ -878,7 +878,10 @@ def renewal_section(args, table: Table, territory_id: int, as_of: dt.date, graph
     )
     spy = Spy(
         [
-            ("load: registry_graph", kinds, "_graph"),
+            ("load: registry_graph", loaders, "registry_graph"),
+            ("cut: registry_subgraph", loaders, "registry_subgraph"),
+            ("peer_members", loaders, "peer_members"),
+            ("communities_by_body", kinds, "communities_by_body"),
             ("network_positions (collapse, PageRank, Leiden)", kinds, "network_positions"),
             ("territory_profile", loaders, "territory_profile"),
             ("body_facts", loaders, "body_facts"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import models
 
 from api.analysis.kinds import assessments
 from api.analysis.runner import Request
@@ -397,3 +398,52 @@ def test_communities_reach_louvain_modularity_on_every_demo_territory(demo):
         assert q_ours >= q_louvain - 1e-12, (territory, q_ours, q_louvain)
         compared += 1
     assert compared >= 10
+
+
+def _dump(graph):
+    return (
+        list(graph.nodes(data=True)),
+        [(u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True)],
+        {n: list(graph._adj[n]) for n in graph},
+        dict(graph.graph),
+    )
+
+
+@pytest.mark.parametrize("reach", [None, "parent"])
+def test_a_territory_graph_cut_from_a_containing_one_is_the_loaded_graph(demo, reach):
+    # loaders.registry_subgraph: every demo territory cut from the graph of each
+    # territory that contains it is registry_graph's, order included; with a reader
+    # confined to the containing territory too.
+    from registry.models import TerritoryClosure
+
+    compared = 0
+    containing = {}
+    for row in TerritoryClosure.objects.exclude(ancestor_id=models.F("descendant_id")).values_list(
+        "ancestor_id", "descendant_id"
+    ):
+        containing.setdefault(row[1], []).append(row[0])
+    for territory in Territory.objects.order_by("pk"):
+        if not loaders.bodies_of(territory.pk, REF).exists():
+            continue
+        for parent in containing.get(territory.pk, [])[:2]:
+            limit = parent if reach else None
+            big = loaders.registry_graph(territory_id=parent, as_of=REF, reach_territory_id=limit)
+            cut = loaders.registry_subgraph(
+                big, territory_id=territory.pk, as_of=REF, reach_territory_id=limit
+            )
+            fresh = loaders.registry_graph(
+                territory_id=territory.pk, as_of=REF, reach_territory_id=limit
+            )
+            assert _dump(cut) == _dump(fresh), (territory, parent)
+            compared += 1
+    assert compared >= 20
+    # Not inside, or another date: not cut.
+    paris = Territory.objects.get(level="commune", code="75056")
+    blois = loaders.registry_graph(
+        territory_id=Territory.objects.get(level="commune", code="41018").pk, as_of=REF
+    )
+    assert loaders.registry_subgraph(blois, territory_id=paris.pk, as_of=REF) is None
+    assert (
+        loaders.registry_subgraph(blois, territory_id=paris.pk, as_of=REF.replace(year=2020))
+        is None
+    )
