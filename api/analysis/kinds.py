@@ -21,7 +21,7 @@ from graph import export, loaders
 from graph.export.messages import LANGUAGES
 from graph.influence import influence_map
 from graph.interlocks import interlocks
-from graph.model import BodyFacts, TerritoryProfile, actor_node, body_node
+from graph.model import BodyFacts, PeerMember, TerritoryProfile, actor_node, body_node
 from graph.paths import ego_network, paths_between
 from graph.positions import network_positions
 from graph.renewal import (
@@ -220,10 +220,17 @@ class Network:
 
     @classmethod
     def of(
-        cls, request: Request, territory_id: int, within: nx.MultiGraph | None = None
+        cls,
+        request: Request,
+        territory_id: int,
+        within: nx.MultiGraph | None = None,
+        profile: TerritoryProfile | None = None,
+        peer_members: tuple[PeerMember, ...] | None = None,
     ) -> Network:
         """``within``: the graph of a territory containing this one, to cut its graph from
-        (``loaders.registry_subgraph``) rather than load it."""
+        (``loaders.registry_subgraph``) rather than load it; ``profile``: the territory's
+        profile and ``peer_members`` its bodies' seat holders, when the caller read them
+        already (``loaders.territory_profiles``, ``loaders.peer_members_of``)."""
         graph = None
         if within is not None:
             graph = loaders.registry_subgraph(
@@ -238,16 +245,20 @@ class Network:
             )
         positions = network_positions(graph, seed=_params(request).get("seed", 0))
         memberships = membership_index(graph)
-        peers = Peers(
-            members=loaders.peer_members(
+        if peer_members is None:
+            peer_members = loaders.peer_members(
                 territory_id=territory_id, as_of=request.as_of, reach_territory_id=request.reach
-            ),
+            )
+        peers = Peers(
+            members=peer_members,
             communities=communities_by_body(graph, positions.communities, memberships),
         )
         return cls(
             territory_id=territory_id,
             graph=graph,
-            profile=loaders.territory_profile(territory_id=territory_id, as_of=request.as_of),
+            profile=profile
+            if profile is not None
+            else loaders.territory_profile(territory_id=territory_id, as_of=request.as_of),
             communities=positions.communities,
             pagerank=positions.pagerank,
             core=positions.core,
@@ -324,12 +335,20 @@ def _networks(request: Request, homes: set[int]) -> dict[int, Network]:
     built is cut from its graph (the innermost such), not loaded again. A region's
     ranking then loads the region's graph once, not once more per commune inside it."""
     containing = loaders.containers(homes)
+    profiles = loaders.territory_profiles(territory_ids=homes, as_of=request.as_of)
+    seat_holders = loaders.peer_members_of(
+        territory_ids=homes, as_of=request.as_of, reach_territory_id=request.reach
+    )
     networks: dict[int, Network] = {}
     for home in sorted(homes, key=lambda pk: (len(containing[pk]), pk)):
         built = [pk for pk in containing[home] if pk in networks]
         within = max(built, key=lambda pk: (len(containing[pk]), pk)) if built else None
         networks[home] = Network.of(
-            request, home, within=networks[within].graph if within is not None else None
+            request,
+            home,
+            within=networks[within].graph if within is not None else None,
+            profile=profiles[home],
+            peer_members=seat_holders[home],
         )
     return networks
 

@@ -26,7 +26,7 @@ legitimacy, urgency), and its id is listed in the graph attribute
 from graph.loaders.candidates import candidate_facts, college_categories, place_names
 from graph.loaders.charters import charter_layers
 from graph.loaders.common import bodies_of, snapshot, sub_territory_keys
-from graph.loaders.facts import body_facts, territory_profile
+from graph.loaders.facts import body_facts, territory_profile, territory_profiles
 from graph.loaders.network import (
     data_version,
     network_territories,
@@ -34,7 +34,7 @@ from graph.loaders.network import (
     size_estimate,
     territory_places,
 )
-from graph.loaders.strengths import body_territories, peer_members
+from graph.loaders.strengths import body_territories, peer_members, peer_members_of
 from graph.loaders.subgraph import containers, registry_subgraph
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "data_version",
     "network_territories",
     "peer_members",
+    "peer_members_of",
     "place_names",
     "sub_territory_keys",
     "registry_graph",
@@ -56,4 +57,5 @@ __all__ = [
     "snapshot",
     "territory_places",
     "territory_profile",
+    "territory_profiles",
 ]

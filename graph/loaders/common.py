@@ -4,6 +4,7 @@ currency of dated rows and the reach annotation."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -82,11 +83,33 @@ def sub_territories(territory_id: int, territory_ids: Iterable[int] | QuerySet) 
     rows = TerritoryClosure.objects.filter(
         descendant_id__in=territory_ids, ancestor_id__in=children
     ).values_list("descendant_id", "ancestor__level", "ancestor__code")
+    return _first_holders(rows)
+
+
+def _first_holders(rows: Iterable[tuple[int, str, str]]) -> dict[int, str]:
     chosen: dict[int, tuple[str, str]] = {}
     for pk, level, code in rows:
         if pk not in chosen or (level, code) < chosen[pk]:
             chosen[pk] = (level, code)
     return {pk: f"{level}:{code}" for pk, (level, code) in chosen.items()}
+
+
+def sub_territories_of(
+    territory_ids: Iterable[int], ids: Iterable[int] | QuerySet
+) -> dict[int, dict[int, str]]:
+    """``sub_territories(t, ids)`` for each ``t`` of ``territory_ids``, in two queries."""
+    parents: dict[int, set[int]] = defaultdict(set)  # child -> the territories it is just below
+    for ancestor, child in TerritoryClosure.objects.filter(
+        ancestor_id__in=territory_ids, depth=1
+    ).values_list("ancestor_id", "descendant_id"):
+        parents[child].add(ancestor)
+    rows: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for pk, child, level, code in TerritoryClosure.objects.filter(
+        descendant_id__in=ids, ancestor_id__in=list(parents)
+    ).values_list("descendant_id", "ancestor_id", "ancestor__level", "ancestor__code"):
+        for territory in parents[child]:
+            rows[territory].append((pk, level, code))
+    return {pk: _first_holders(rows.get(pk, ())) for pk in territory_ids}
 
 
 def sub_territory_keys(territory_id: int) -> dict[str, str]:

@@ -11,8 +11,7 @@ from django.db.models import Count
 from graph.loaders.common import (
     _inside,
     _territory_label,
-    _within,
-    sub_territories,
+    sub_territories_of,
 )
 from graph.loaders.strengths import host_referrals, seats_by_actor
 from graph.model import (
@@ -33,6 +32,7 @@ from registry.models import (
     Membership,
     Opinion,
     PersonalData,
+    TerritoryClosure,
 )
 
 
@@ -203,32 +203,61 @@ def _attendance_counts(body_ids: list[int], as_of: dt.date):
 def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
     """Reference distributions of the territory's persons (category, age band, sub-territory:
     ``graph.loaders.common.sub_territories``), where known."""
-    persons = Actor.objects.filter(kind="person", territory_id__in=_within(territory_id))
-    categories = dict(
-        persons.values_list("category")
+    return territory_profiles(territory_ids={territory_id}, as_of=as_of)[territory_id]
+
+
+def territory_profiles(*, territory_ids: set[int], as_of: dt.date) -> dict[int, TerritoryProfile]:
+    """``territory_profile`` of each territory, in five queries for all of them (a ranking
+    needs the profile of every network territory: hundreds in a region)."""
+    below: dict[int, set[int]] = defaultdict(set)
+    for ancestor, descendant in TerritoryClosure.objects.filter(
+        ancestor_id__in=territory_ids
+    ).values_list("ancestor_id", "descendant_id"):
+        below[ancestor].add(descendant)
+    everywhere = TerritoryClosure.objects.filter(ancestor_id__in=territory_ids).values(
+        "descendant_id"
+    )
+    persons = Actor.objects.filter(kind="person", territory_id__in=everywhere)
+    by_category = (
+        persons.values_list("territory_id", "category")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("category", "n")
+        .values_list("territory_id", "category", "n")
     )
-    bands: dict[str, int] = defaultdict(int)
-    for year, n in (
+    by_year = (
         PersonalData.objects.filter(actor__in=persons, birth_year__isnull=False)
-        .values_list("birth_year")
+        .values_list("actor__territory_id", "birth_year")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("birth_year", "n")
-    ):
-        bands[age_band(year, as_of)] += n
-    homes = dict(
-        persons.values_list("territory_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("territory_id", "n")
+        .values_list("actor__territory_id", "birth_year", "n")
     )
-    places: dict[str, int] = defaultdict(int)
-    for pk, place in sub_territories(territory_id, sorted(homes)).items():
-        places[place] += homes[pk]
-    return TerritoryProfile(categories=categories, age_bands=dict(bands), places=dict(places))
+    homes: dict[int, int] = defaultdict(int)
+    categories: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for home, category, n in by_category:
+        homes[home] += n
+        categories[home][category] += n
+    years: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for home, year, n in by_year:
+        years[home].append((year, n))
+    places = sub_territories_of(territory_ids, everywhere)
+    profiles = {}
+    for pk in territory_ids:
+        inside = below.get(pk, set()) & homes.keys()
+        counts: dict[str, int] = defaultdict(int)
+        bands: dict[str, int] = defaultdict(int)
+        where: dict[str, int] = defaultdict(int)
+        for home in inside:
+            for category, n in categories[home].items():
+                counts[category] += n
+            for year, n in years.get(home, ()):
+                bands[age_band(year, as_of)] += n
+            place = places[pk].get(home)
+            if place is not None:
+                where[place] += homes[home]
+        profiles[pk] = TerritoryProfile(
+            categories=dict(counts), age_bands=dict(bands), places=dict(where)
+        )
+    return profiles
 
 
 # --- what a cached result was computed from ---------------------------------------------

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet
 
-from graph.loaders.common import _inside, _within, bodies_of, sub_territories
+from graph.loaders.common import _inside, _within, sub_territories_of
 from graph.model import SEAT_ROLES, PeerMember, ReferralFacts, SeatFacts
-from registry.models import Body, Membership, Opinion
+from registry.models import Body, Membership, Opinion, TerritoryClosure
 
 SEATS = sorted(SEAT_ROLES)
 
@@ -78,11 +78,29 @@ def host_referrals(
 def peer_members(
     *, territory_id: int, as_of: dt.date, reach_territory_id: int | None = None
 ) -> tuple[PeerMember, ...]:
-    """Every current seat holder of the bodies of the territory on ``as_of`` (two queries),
-    with what the diversity strengths aggregate; personal data only for aggregates."""
+    """Every current seat holder of the bodies of the territory on ``as_of``, with what the
+    diversity strengths aggregate; personal data only for aggregates."""
+    return peer_members_of(
+        territory_ids={territory_id}, as_of=as_of, reach_territory_id=reach_territory_id
+    )[territory_id]
+
+
+def peer_members_of(
+    *, territory_ids: set[int], as_of: dt.date, reach_territory_id: int | None = None
+) -> dict[int, tuple[PeerMember, ...]]:
+    """``peer_members`` of each territory, in four queries for all of them."""
+    below: dict[int, set[int]] = defaultdict(set)
+    for ancestor, descendant in TerritoryClosure.objects.filter(
+        ancestor_id__in=territory_ids
+    ).values_list("ancestor_id", "descendant_id"):
+        below[ancestor].add(descendant)
+    everywhere = TerritoryClosure.objects.filter(ancestor_id__in=territory_ids).values(
+        "descendant_id"
+    )
     rows = list(
         Membership.objects.current_on(as_of)
-        .filter(body__in=bodies_of(territory_id, as_of), role__in=SEATS)
+        .filter(body__in=Body.objects.active_on(as_of).filter(territory_id__in=everywhere))
+        .filter(role__in=SEATS)
         .annotate(inside=_inside(reach_territory_id, "actor__territory_id"))
         .order_by("body_id", "actor_id", "id")
         .values_list(
@@ -94,29 +112,34 @@ def peer_members(
             "actor__territory_id",
             "inside",
             "actor__kind",
+            "body__territory_id",
         )
     )
-    places = sub_territories(territory_id, sorted({r[5] for r in rows if r[5] is not None}))
+    places = sub_territories_of(territory_ids, sorted({r[5] for r in rows if r[5] is not None}))
+    members: dict[int, list[PeerMember]] = {pk: [] for pk in territory_ids}
+    holders: dict[int, list[int]] = {}  # a body's territory -> the territories holding it
     seen: set[tuple[int, int]] = set()
-    members = []
-    for body_id, actor_id, category, gender, year, home, inside, kind in rows:
+    for body_id, actor_id, category, gender, year, home, inside, kind, where in rows:
         if (body_id, actor_id) in seen:
             continue
         seen.add((body_id, actor_id))
         if not inside:
             category, gender, year, home, kind = "", None, None, None, ""
-        members.append(
-            PeerMember(
-                body_id=body_id,
-                actor_id=actor_id,
-                category=category or "",
-                gender=gender if gender in ("female", "male", "other") else None,
-                birth_year=year,
-                place=places.get(home, "") if home is not None else "",
-                kind=kind,
+        if where not in holders:
+            holders[where] = [pk for pk in territory_ids if where in below[pk]]
+        for pk in holders[where]:
+            members[pk].append(
+                PeerMember(
+                    body_id=body_id,
+                    actor_id=actor_id,
+                    category=category or "",
+                    gender=gender if gender in ("female", "male", "other") else None,
+                    birth_year=year,
+                    place=places[pk].get(home, "") if home is not None else "",
+                    kind=kind,
+                )
             )
-        )
-    return tuple(members)
+    return {pk: tuple(found) for pk, found in members.items()}
 
 
 def body_territories(body_ids: Iterable[int]) -> frozenset[int]:

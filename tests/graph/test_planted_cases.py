@@ -447,3 +447,26 @@ def test_a_territory_graph_cut_from_a_containing_one_is_the_loaded_graph(demo, r
         loaders.registry_subgraph(blois, territory_id=paris.pk, as_of=REF.replace(year=2020))
         is None
     )
+
+
+def test_profiles_and_sub_territories_read_together_are_those_read_alone(demo):
+    from graph.loaders.common import sub_territories, sub_territories_of
+
+    ids = set(Territory.objects.values_list("pk", flat=True))
+    together = loaders.territory_profiles(territory_ids=ids, as_of=REF)
+    subs = sub_territories_of(ids, Territory.objects.values("pk"))
+    for pk in ids:
+        assert together[pk] == loaders.territory_profiles(territory_ids={pk}, as_of=REF)[pk]
+        assert subs[pk] == sub_territories(pk, Territory.objects.values("pk"))
+    assert sum(bool(p.places) for p in together.values()) >= 10  # not all empty
+
+
+@pytest.mark.parametrize("reach", [None, ("epci", "200039758")])
+def test_seat_holders_read_together_are_those_read_alone(demo, reach):
+    limit = Territory.objects.get(level=reach[0], code=reach[1]).pk if reach else None
+    ids = set(Territory.objects.values_list("pk", flat=True))
+    together = loaders.peer_members_of(territory_ids=ids, as_of=REF, reach_territory_id=limit)
+    for pk in ids:
+        alone = loaders.peer_members_of(territory_ids={pk}, as_of=REF, reach_territory_id=limit)
+        assert together[pk] == alone[pk]
+    assert sum(map(len, together.values())) > 100
