@@ -15,8 +15,12 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 from scipy import sparse
+from threadpoolctl import ThreadpoolController
 
 from graph.kernels.compiled import Compiled, as_networkx
+
+#: The thread pools of the libraries loaded (igraph's OpenMP among them), to limit.
+_THREADS = ThreadpoolController()
 
 #: igraph draws its random numbers from one process-wide generator: the seeded one is
 #: installed for one community detection at a time.
@@ -48,7 +52,10 @@ def pagerank(c: Compiled, *, alpha: float) -> dict[Hashable, float]:
     if not c.n:
         return {}
     graph = _with_loops(c, factor=0.5) if c.loops else c.graph
-    scores = graph.pagerank(weights="weight", damping=alpha, implementation="prpack")
+    # PRPACK splits its sums over OpenMP threads: the last bits then depend on how the
+    # threads ran (a Gini of PageRank differed at 1e-14 between two runs). One thread.
+    with _THREADS.limit(limits=1, user_api="openmp"):
+        scores = graph.pagerank(weights="weight", damping=alpha, implementation="prpack")
     return dict(zip(c.nodes, scores, strict=True))
 
 
