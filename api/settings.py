@@ -289,8 +289,10 @@ TASKS = {
 #: Consultant). RENEWAL_THRESHOLDS and RENEWAL_WEIGHTS override graph.renewal's
 #: defaults key by key; an unknown key is refused at the first assessment.
 REGISTRY_ANALYSIS = {
-    # Above this many nodes, an analysis becomes a background job (202 + a job to poll).
-    "SYNC_MAX_NODES": env.int("ANALYSIS_SYNC_MAX_NODES", default=5000),
+    # Above this many nodes, an analysis becomes a background job (202 + a job to poll):
+    # about what answers cold within 5 s on a 2-core machine (tests/bench/bench_analysis.py,
+    # sync sweep: 10,929 nodes in 4.2 s, 14,717 in 7.5 s at seed_demo --scale 100).
+    "SYNC_MAX_NODES": env.int("ANALYSIS_SYNC_MAX_NODES", default=12_000),
     # Above this many nodes, an analysis is refused (413): the resource bound per request.
     "MAX_NODES": env.int("ANALYSIS_MAX_NODES", default=300_000),
     # Betweenness is exact up to this many nodes, sampled (seeded) above it.

@@ -60,14 +60,16 @@ class AnalysisInputError(ValueError):
         self.field = field
 
 
+#: What ``plain`` returns as it is, and the field names of each dataclass it met (a
+#: ranking renders hundreds of assessments of a dozen dataclasses each).
+_AS_IS = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def plain(value: Any) -> Any:
     """Dataclasses, tuples and dates as JSON-ready values (graphs left out)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not isinstance(getattr(value, f.name), nx.Graph)
-        }
+    if isinstance(value, _AS_IS):
+        return value
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -75,6 +77,12 @@ def plain(value: Any) -> Any:
         return sorted(items) if isinstance(value, (set, frozenset)) else items
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    names = _FIELDS.get(type(value))
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        found = ((name, getattr(value, name)) for name in names)
+        return {name: plain(item) for name, item in found if not isinstance(item, nx.Graph)}
     return value
 
 

@@ -1025,7 +1025,10 @@ def sync_section(args, table: Table, sizes, as_of: dt.date):
                 break  # larger ones only take longer
     larger = [row[1] for row in sizes if row[2] > within]
     print(f"  largest answered within {args.sync_seconds:g} s: {within:,} nodes")
-    print(f"  demo territories above it (jobs): {', '.join(larger) or 'none'}")
+    print(f"  demo territories above it: {', '.join(larger) or 'none'}")
+    bound = runner.config("SYNC_MAX_NODES")
+    queued = [f"{row[1]} ({row[2]:,})" for row in sizes if row[2] > bound]
+    print(f"  jobs with ANALYSIS_SYNC_MAX_NODES {bound:,}: {', '.join(queued) or 'none'}")
     table.add(
         f"largest territory answered cold within {args.sync_seconds:g} s (influence + renewal)",
         f"{within:,} nodes",
