@@ -297,7 +297,9 @@ REGISTRY_ANALYSIS = {
     "MAX_NODES": env.int("ANALYSIS_MAX_NODES", default=300_000),
     # Betweenness is exact up to this many nodes, sampled (seeded) above it.
     "EXACT_BETWEENNESS_MAX_NODES": env.int("ANALYSIS_EXACT_BETWEENNESS_MAX_NODES", default=2000),
-    "BETWEENNESS_SAMPLES": env.int("ANALYSIS_BETWEENNESS_SAMPLES", default=256),
+    # 512: a Spearman of 0.957 against exact values on the largest territory answered in a
+    # request (10,929 nodes; 256 gave 0.949), the pivots shared over the worker processes.
+    "BETWEENNESS_SAMPLES": env.int("ANALYSIS_BETWEENNESS_SAMPLES", default=512),
     # Results are keyed by the data they come from, so the TTL only bounds memory use.
     "CACHE_TTL": env.int("ANALYSIS_CACHE_TTL", default=7 * 24 * 3600),
     "RENEWAL_THRESHOLDS": env.json("ANALYSIS_RENEWAL_THRESHOLDS", default={}),
