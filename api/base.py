@@ -369,13 +369,15 @@ class RegistryViewSet(viewsets.ModelViewSet):
             # both paths without parameters). Only the ordering applies.
             queryset = self._order(queryset, request)
             # What the page's SQL depends on but its offset and limit: the plan's key
-            # (view, fields, access...) and the other parameters (``?ordering=``).
+            # (view, fields, access...) and the other parameters (``?ordering=``). Not
+            # the cursor: its position, direction and offset are each page's
+            # (``api.pagination._CursorPage`` keys its SQL by ordering and lookup).
             page_sql_key = (
                 key,
                 tuple(
                     (name, tuple(params.getlist(name)))
                     for name in sorted(params)
-                    if name not in ("limit", "offset")
+                    if name not in ("limit", "offset", "cursor")
                 ),
             )
 

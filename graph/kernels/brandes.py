@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Hashable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -67,9 +67,13 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
-def _discard_pool() -> None:
+def _discard_pool(failed: ProcessPoolExecutor | None = None) -> None:
+    """Shut the pool down (``failed``: only if it is still that one, not a pool another
+    caller started since: its slices would be cancelled)."""
     global _pool
     with _pool_lock:
+        if failed is not None and _pool is not failed:
+            return
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
         _pool = None
@@ -89,10 +93,10 @@ def _raw_here(c: Compiled, slices: list[list[int]]) -> list[list[float]]:
     ]
 
 
-def _submit(c: Compiled, slices: list[list[int]]) -> list[Future]:
+def _submit(c: Compiled, slices: list[list[int]]) -> tuple[ProcessPoolExecutor, list[Future]]:
     edges, distances = c.edges.tobytes(), c.distances.tobytes()
     pool = _executor()
-    return [
+    return pool, [
         pool.submit(worker.betweenness_chunk, c.token, c.n, edges, distances, part)
         for part in slices
     ]
@@ -118,13 +122,14 @@ def warm(work: int) -> None:
 
 
 def _start_workers() -> None:
+    pool = None
     try:
         pool = _executor()
         for _ in range(workers()):
             pool.submit(worker.ready)
     except _UNAVAILABLE as error:
         logger.warning("betweenness workers unavailable (%s): computed in process", error)
-        _discard_pool()
+        _discard_pool(pool)
 
 
 #: What a pool that cannot run raises (AssertionError: a daemonic process may not have
@@ -139,9 +144,11 @@ class Pending:
         self.c, self.sources, self.normalized = c, sources, normalized
         self.slices = _slices(sources)
         self.futures: list[Future] | None = None
+        #: The pool the slices went to (the one to discard if it fails them).
+        self.pool: ProcessPoolExecutor | None = None
         if c.n and parallel(c, len(sources)):
             try:
-                self.futures = _submit(c, self.slices)
+                self.pool, self.futures = _submit(c, self.slices)
             except _UNAVAILABLE as error:
                 logger.warning("betweenness workers unavailable (%s): computed in process", error)
                 _discard_pool()
@@ -150,9 +157,12 @@ class Pending:
         if self.futures is not None:
             try:
                 return [future.result() for future in self.futures]
+            except CancelledError:
+                # Another caller shut the pool down (it failed that caller): computed here.
+                logger.warning("betweenness workers' pool shut down: computed in process")
             except _UNAVAILABLE as error:
                 logger.warning("betweenness workers unavailable (%s): computed in process", error)
-                _discard_pool()
+                _discard_pool(self.pool)
         return _raw_here(self.c, self.slices)
 
     def result(self) -> dict[Hashable, float]:
