@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from graph import loaders
+from graph.kernels import brandes
 from registry.params import parse_date
 
 #: Bumped when the shape of a cached answer changes, so old entries are ignored
@@ -159,7 +160,9 @@ def compute(request: Request) -> Answer:
     with loaders.snapshot():
         # The version is read inside the same snapshot as the data (see snapshot()).
         version = loaders.data_version(territory_id=request.territory_id)
-        payload, content_type, read = COMPUTERS[request.kind](request)
+        # The betweenness workers (graph.kernels.brandes): this process's main is guarded.
+        with brandes.workers_allowed():
+            payload, content_type, read = COMPUTERS[request.kind](request)
         reads = Reads.of(read)
         if reads != Reads():
             version = reads.version(request.territory_id)

@@ -12,11 +12,17 @@ shared out: the pivots are cut into ``CHUNKS`` slices, each computed by igraph
 else here) and the slices' sums added in slice order. ``start`` hands the slices to
 the workers and returns at once, so that the caller computes the other metrics on
 its own core meanwhile; ``warm`` starts the workers before the graph is even
-collapsed. The result is therefore
-the same, bit for bit, whether it ran here or on any number of workers. igraph
-holds the GIL, so threads would not run in parallel; the workers are forked from
-a ``forkserver`` that preloads only ``graph.kernels.worker`` (never from the web
-or job process, whose threads and connections a fork would copy).
+collapsed. The result is the same, bit for bit, whether it ran here or on any
+number of workers. igraph holds the GIL, so threads would not run in parallel; the
+workers are forked from a ``forkserver`` that preloads only ``graph.kernels.worker``
+(never from the web or job process, whose threads and connections a fork would copy).
+
+Workers only where the caller allows them (``workers_allowed()``: the API's analysis
+runner, the benchmarks). Python prepares a forkserver's worker as ``spawn`` does: it
+imports the caller's ``__main__`` again, which runs a script without an
+``if __name__ == "__main__"`` guard once more per worker (its reads, its writes). A
+script or notebook calling the graph functions therefore computes in its own process
+unless it says otherwise.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -102,16 +110,31 @@ def _submit(c: Compiled, slices: list[list[int]]) -> tuple[ProcessPoolExecutor, 
     ]
 
 
+_allowed: ContextVar[bool] = ContextVar("betweenness_workers_allowed", default=False)
+
+
+@contextmanager
+def workers_allowed() -> Iterator[None]:
+    """Within the ``with`` (this thread or task), betweenness may use the worker
+    processes: for a caller whose ``__main__`` is guarded (a server, a job worker,
+    ``manage.py``, a benchmark)."""
+    token = _allowed.set(True)
+    try:
+        yield
+    finally:
+        _allowed.reset(token)
+
+
 def parallel(c: Compiled, sources: int) -> bool:
     """Whether ``sources`` pivots on ``c`` go to the worker processes."""
-    return workers() > 1 and sources * (c.n + c.m) >= PARALLEL_MIN_WORK
+    return _allowed.get() and workers() > 1 and sources * (c.n + c.m) >= PARALLEL_MIN_WORK
 
 
 def warm(work: int) -> None:
     """Start the worker processes now if ``work`` (sources x (nodes + edges)) will need
     them: they start (a fork of the forkserver, which imports igraph once) while the
     caller does something else, such as collapsing the graph."""
-    if workers() <= 1 or work < PARALLEL_MIN_WORK:
+    if not _allowed.get() or workers() <= 1 or work < PARALLEL_MIN_WORK:
         return
     with _pool_lock:
         if _pool is not None:

@@ -183,6 +183,25 @@ def test_filters_remove_what_they_name(client, world):
     assert all(link["facts"][0].startswith("m") for link in doc["links"])
 
 
+def test_the_api_computes_betweenness_on_the_worker_processes_with_the_same_answer(
+    client, world, monkeypatch
+):
+    # The runner allows the betweenness workers (graph.kernels.brandes.workers_allowed):
+    # here forced on for a graph of 6 nodes; the answer is the one computed in process.
+    from graph.kernels import brandes
+
+    in_process = influence(client, world.c, seed=3)
+    cache.clear()
+    monkeypatch.setattr(brandes, "workers", lambda: 2)
+    monkeypatch.setattr(brandes, "PARALLEL_MIN_WORK", 0)
+    handed = []
+    real = brandes._submit
+    monkeypatch.setattr(brandes, "_submit", lambda *a: handed.append(1) or real(*a))
+    on_workers = influence(client, world.c, seed=3)
+    assert handed and on_workers.content == in_process.content
+    assert not brandes._allowed.get()  # only inside the runner
+
+
 def test_same_inputs_and_seed_give_the_same_bytes_in_every_format(client, world):
     for fmt in ("json", "gexf", "graphml", "svg"):
         first = influence(client, world.c, format=fmt, seed=7)

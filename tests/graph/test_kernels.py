@@ -100,6 +100,8 @@ def test_betweenness_on_workers_is_the_same_bits(monkeypatch):
     c = kernels.compile_graph(g)
     pivots = centrality.pivots(g, 100, 5)
     monkeypatch.setattr(btw, "workers", lambda: 2)
+    allowed = btw.workers_allowed()
+    allowed.__enter__()
     here = kernels.betweenness(c, pivots=pivots)
     here_exact = kernels.betweenness(c)
     assert not btw.parallel(c, len(pivots))
@@ -114,6 +116,8 @@ def test_betweenness_on_workers_is_the_same_bits(monkeypatch):
     pending = btw.start(c, pivots=pivots)
     assert pending.futures is not None and pending.result() == here
     assert len(calls) == 3
+    allowed.__exit__(None, None, None)
+    assert not btw.parallel(c, len(pivots))  # only where the caller allows it
 
 
 def test_betweenness_without_workers_is_computed_here(monkeypatch, caplog):
@@ -128,7 +132,7 @@ def test_betweenness_without_workers_is_computed_here(monkeypatch, caplog):
         raise OSError("no processes here")
 
     monkeypatch.setattr(btw, "_executor", refuse)
-    with caplog.at_level(logging.WARNING, logger="graph.kernels.brandes"):
+    with btw.workers_allowed(), caplog.at_level(logging.WARNING, logger="graph.kernels.brandes"):
         result = kernels.betweenness(c, normalized=False)
     assert result == pytest.approx({0: 0.0, 1: 3.0, 2: 4.0, 3: 3.0, 4: 0.0})
     assert "computed in process" in caplog.text

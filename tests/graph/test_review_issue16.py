@@ -3,7 +3,8 @@
 - A betweenness under way when another caller (another request's thread) discards the
   shared pool is computed here, not lost to a ``CancelledError`` (a 500).
 - A script that runs an analysis at import time (no ``if __name__ == "__main__"``) runs
-  once: the forkserver's workers must not run the caller's main module again.
+  once: the forkserver's workers would run the caller's main module again, so a caller
+  that has not said its main is guarded (``brandes.workers_allowed``) gets none.
 - ``collector.paused`` in several threads at once leaves the collector as it found it.
 - ``loaders.registry_subgraph`` gives a reader confined to a territory (the cut one, one
   above it, one below it, another région) exactly what ``registry_graph`` gives: members
@@ -40,7 +41,13 @@ def _graph(n: int = 300, m: int = 1200) -> nx.Graph:
     return g
 
 
-def test_betweenness_survives_the_pool_discarded_by_another_caller(monkeypatch):
+@pytest.fixture
+def allowed():
+    with btw.workers_allowed():
+        yield
+
+
+def test_betweenness_survives_the_pool_discarded_by_another_caller(monkeypatch, allowed):
     monkeypatch.setattr(btw, "workers", lambda: 2)
     monkeypatch.setattr(btw, "PARALLEL_MIN_WORK", 0)
     c = kernels.compile_graph(_graph())
@@ -61,7 +68,7 @@ def test_betweenness_survives_the_pool_discarded_by_another_caller(monkeypatch):
         btw._discard_pool()
 
 
-def test_a_failing_caller_discards_only_the_pool_it_used(monkeypatch):
+def test_a_failing_caller_discards_only_the_pool_it_used(monkeypatch, allowed):
     monkeypatch.setattr(btw, "workers", lambda: 2)
     monkeypatch.setattr(btw, "PARALLEL_MIN_WORK", 0)
     c = kernels.compile_graph(_graph())

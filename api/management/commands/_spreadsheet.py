@@ -14,7 +14,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from registry.exceptions import RegistryError, describe
-from registry.services import statistics
 
 
 def add_common_arguments(parser: CommandParser) -> None:
@@ -72,11 +71,6 @@ def run_import(command, file: str, options: dict, run: Callable) -> None:
                     f"{str(exc).splitlines()[0] if str(exc) else ''}",
                 }
             ) from exc
-        if not result.dry_run:
-            # A large import leaves planner statistics behind it, as the bulk loaders do.
-            r = result.result
-            written = len(r.created) + len(r.updated) + len(getattr(r, "ended", []))
-            statistics.analyze_after_import(result.kind, written)
         command.stdout.write(result.summary())
         if result.dry_run or options.get("verbosity", 1) > 1:
             for line in result.details():

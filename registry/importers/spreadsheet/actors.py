@@ -24,7 +24,7 @@ from registry.importers.spreadsheet.cells import (
 from registry.importers.spreadsheet.columns import ACTOR_COLUMNS
 from registry.importers.spreadsheet.problems import Problems
 from registry.importers.spreadsheet.reading import Row, Table, _blank, read_table
-from registry.importers.spreadsheet.result import ImportResult, checked_together
+from registry.importers.spreadsheet.result import ImportResult, analysed, checked_together
 
 #: field -> (converter, what a blank cell sends: ABSENT keeps the stored value).
 _FIELDS: dict[str, tuple[Callable[[Any], Any], Any]] = {
@@ -145,11 +145,13 @@ def import_actors(
         default="identifier",
         dry_run=dry_run,
     )
-    return ImportResult(
-        kind="actors",
-        rows=len(table.rows),
-        dry_run=dry_run,
-        result=result,
-        ignored_columns=table.ignored_columns,
-        table=table,
+    return analysed(
+        ImportResult(
+            kind="actors",
+            rows=len(table.rows),
+            dry_run=dry_run,
+            result=result,
+            ignored_columns=table.ignored_columns,
+            table=table,
+        )
     )

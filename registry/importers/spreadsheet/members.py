@@ -29,7 +29,7 @@ from registry.importers.spreadsheet.columns import (
 from registry.importers.spreadsheet.lookups import known_identifiers
 from registry.importers.spreadsheet.problems import Problems
 from registry.importers.spreadsheet.reading import IDENTIFYING, Row, Table, _blank, read_table
-from registry.importers.spreadsheet.result import ImportResult, checked_together
+from registry.importers.spreadsheet.result import ImportResult, analysed, checked_together
 from registry.models import Actor, Body, College, EndReason
 
 #: Membership fields of a row: converter, and the value a blank cell sends (clears).
@@ -227,14 +227,16 @@ def import_members(
         dry_run=dry_run,
     )
     result.warnings += _actor_cells_kept(table, parsed, allowed_actors)
-    return ImportResult(
-        kind="members",
-        rows=len(table.rows),
-        dry_run=dry_run,
-        result=result,
-        ignored_columns=table.ignored_columns,
-        table=table,
-        labels=_labels(body, result),
+    return analysed(
+        ImportResult(
+            kind="members",
+            rows=len(table.rows),
+            dry_run=dry_run,
+            result=result,
+            ignored_columns=table.ignored_columns,
+            table=table,
+            labels=_labels(body, result),
+        )
     )
 
 

@@ -14,6 +14,7 @@ from registry.exceptions import InvalidInput
 from registry.importers.spreadsheet.columns import COLUMN_BY_FIELD, VALUES, value_label
 from registry.importers.spreadsheet.problems import Problems, map_service_errors
 from registry.importers.spreadsheet.reading import Table
+from registry.services import statistics
 
 #: Rounds of database checks on the rows not yet refused (each may refuse more rows).
 _ROUNDS = 3
@@ -58,6 +59,16 @@ def checked_together(
             good = [i for i in good if i not in bad]
     problems.raise_if_any()
     raise AssertionError("unreachable: a refused file has problems")  # pragma: no cover
+
+
+def analysed(result: ImportResult) -> ImportResult:
+    """``result``, once the tables a large import wrote are analysed (a real run that wrote
+    ``statistics.LARGE_LOAD_ROWS`` records or more: the command and the API's uploads)."""
+    if not result.dry_run:
+        r = result.result
+        written = len(r.created) + len(r.updated) + len(getattr(r, "ended", []))
+        statistics.analyze_after_import(result.kind, written)
+    return result
 
 
 def _count(n: int) -> str:
