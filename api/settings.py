@@ -291,14 +291,14 @@ TASKS = {
 REGISTRY_ANALYSIS = {
     # Above this many nodes, an analysis becomes a background job (202 + a job to poll):
     # about what answers cold within 5 s on a 2-core machine (tests/bench/bench_analysis.py,
-    # sync sweep: 10,929 nodes in 4.2 s, 14,717 in 7.5 s at seed_demo --scale 100).
-    "SYNC_MAX_NODES": env.int("ANALYSIS_SYNC_MAX_NODES", default=12_000),
+    # sync sweep at seed_demo --scale 100: 14,717 nodes in 4.8 s, 22,727 in 7.8 s).
+    "SYNC_MAX_NODES": env.int("ANALYSIS_SYNC_MAX_NODES", default=15_000),
     # Above this many nodes, an analysis is refused (413): the resource bound per request.
     "MAX_NODES": env.int("ANALYSIS_MAX_NODES", default=300_000),
     # Betweenness is exact up to this many nodes, sampled (seeded) above it.
     "EXACT_BETWEENNESS_MAX_NODES": env.int("ANALYSIS_EXACT_BETWEENNESS_MAX_NODES", default=2000),
-    # 512: a Spearman of 0.957 against exact values on the largest territory answered in a
-    # request (10,929 nodes; 256 gave 0.949), the pivots shared over the worker processes.
+    # 512: the sampled values' ranks against exact ones (Spearman) above 0.95 on the largest
+    # territories answered in a request (256 gave 0.949 at 10,929 nodes, 512 0.957).
     "BETWEENNESS_SAMPLES": env.int("ANALYSIS_BETWEENNESS_SAMPLES", default=512),
     # Results are keyed by the data they come from, so the TTL only bounds memory use.
     "CACHE_TTL": env.int("ANALYSIS_CACHE_TTL", default=7 * 24 * 3600),

@@ -1105,9 +1105,13 @@ def main() -> int:
 
     from api.analysis import kinds  # noqa: F401 - registers the computers
     from api.analysis.runner import config
+    from graph.kernels import brandes
 
     as_of = args.as_of or dt.date.today()
     table = Table()
+    # Betweenness on the worker processes, as the API's runner computes it.
+    allowed = brandes.workers_allowed()
+    allowed.__enter__()
     try:
         sizes = territory_sizes()
         big = pick(sizes, args.territory, None, "territory")
@@ -1145,6 +1149,7 @@ def main() -> int:
         if args.profile:
             profile(args, big, as_of, state)
     finally:
+        allowed.__exit__(None, None, None)
         connections.close_all()
     section("Summary")
     print(table.markdown())
