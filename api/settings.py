@@ -291,8 +291,9 @@ TASKS = {
 REGISTRY_ANALYSIS = {
     # Above this many nodes, an analysis becomes a background job (202 + a job to poll):
     # about what answers cold within 5 s on a 2-core machine (tests/bench/bench_analysis.py,
-    # sync sweep at seed_demo --scale 100: 14,717 nodes in 4.8 s, 22,727 in 7.8 s).
-    "SYNC_MAX_NODES": env.int("ANALYSIS_SYNC_MAX_NODES", default=15_000),
+    # sync sweep at seed_demo --scale 100, runs of one evening: 10,929 nodes in 3.2-5.0 s,
+    # 14,717 in 4.8-6.9 s).
+    "SYNC_MAX_NODES": env.int("ANALYSIS_SYNC_MAX_NODES", default=12_000),
     # Above this many nodes, an analysis is refused (413): the resource bound per request.
     "MAX_NODES": env.int("ANALYSIS_MAX_NODES", default=300_000),
     # Betweenness is exact up to this many nodes, sampled (seeded) above it.

@@ -221,6 +221,7 @@ def _cartography(
     return out
 
 
+@collector.pausing
 def influence_map(
     graph: nx.MultiGraph,
     *,
@@ -244,34 +245,6 @@ def influence_map(
     estimated from ``min(betweenness_samples, n)`` pivots drawn with ``seed``;
     the result says which, since sampled values are estimates.
     """
-    with collector.paused():
-        return _influence_map(
-            graph,
-            as_of=as_of,
-            seed=seed,
-            categories=categories,
-            interaction_types=interaction_types,
-            min_weight=min_weight,
-            include_memberships=include_memberships,
-            exact_betweenness_max_nodes=exact_betweenness_max_nodes,
-            betweenness_samples=betweenness_samples,
-            top_members=top_members,
-        )
-
-
-def _influence_map(
-    graph: nx.MultiGraph,
-    *,
-    as_of: dt.date,
-    seed: int,
-    categories: Collection[str] | None,
-    interaction_types: Collection[str] | None,
-    min_weight: int,
-    include_memberships: bool,
-    exact_betweenness_max_nodes: int,
-    betweenness_samples: int,
-    top_members: int,
-) -> InfluenceMap:
     parameters = InfluenceParameters(
         categories=None if categories is None else tuple(sorted(set(categories))),
         interaction_types=(

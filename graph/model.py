@@ -220,6 +220,7 @@ def node_order(node: str) -> tuple[str, int]:
     return (node[0], node_pk(node))
 
 
+@collector.pausing  # hundreds of thousands of dicts and tuples, none of them garbage
 def collapse(
     graph: nx.MultiGraph,
     *,
@@ -241,24 +242,6 @@ def collapse(
     ``("interaction", "funding")``), sorted, for the pictures' edge labels. Nodes are inserted in
     ``node_order`` so that every algorithm sees the same order on every run.
     """
-    with collector.paused():  # hundreds of thousands of dicts and tuples, none garbage
-        return _collapse(
-            graph,
-            categories=categories,
-            interaction_types=interaction_types,
-            min_weight=min_weight,
-            include_memberships=include_memberships,
-        )
-
-
-def _collapse(
-    graph: nx.MultiGraph,
-    *,
-    categories: Collection[str] | None = None,
-    interaction_types: Collection[str] | None = None,
-    min_weight: int = 1,
-    include_memberships: bool = True,
-) -> nx.Graph:
     keep = sorted(
         (
             n

@@ -48,15 +48,11 @@ class Compiled:
         return len(self.weights)
 
 
+@collector.pausing
 def compile_graph(
     simple: nx.Graph, *, weight: str = "weight", distance: str = "distance"
 ) -> Compiled:
     """Convert ``simple`` once (node order kept); a missing attribute counts 1 (distance 1/weight)."""
-    with collector.paused():
-        return _compile(simple, weight=weight, distance=distance)
-
-
-def _compile(simple: nx.Graph, *, weight: str, distance: str) -> Compiled:
     nodes = tuple(simple.nodes)
     index = {u: i for i, u in enumerate(nodes)}
     pairs: list[tuple[int, int]] = []

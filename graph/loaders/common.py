@@ -73,6 +73,16 @@ def _inside(reach_territory_id: int | None, path: str = "territory_id"):
     )
 
 
+def below(territory_ids: Iterable[int]) -> tuple[dict[int, set[int]], QuerySet]:
+    """Each territory -> itself and every territory below it (one query), and the same
+    for all of them as a subquery (``territory_id__in=``)."""
+    found: dict[int, set[int]] = defaultdict(set)
+    closure = TerritoryClosure.objects.filter(ancestor_id__in=territory_ids)
+    for ancestor, descendant in closure.values_list("ancestor_id", "descendant_id"):
+        found[ancestor].add(descendant)
+    return found, closure.values("descendant_id")
+
+
 def sub_territories(territory_id: int, territory_ids: Iterable[int] | QuerySet) -> dict[int, str]:
     """Territory id -> "level:code" of the territory just below ``territory_id`` (depth 1)
     that holds it; in the DAG one may lie in several (a commune in a département and in

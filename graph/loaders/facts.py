@@ -13,6 +13,7 @@ from graph.loaders.common import (
     _territory_label,
     sub_territories_of,
 )
+from graph.loaders.common import below as territories_below
 from graph.loaders.strengths import host_referrals, seats_by_actor
 from graph.model import (
     BodyFacts,
@@ -32,7 +33,6 @@ from registry.models import (
     Membership,
     Opinion,
     PersonalData,
-    TerritoryClosure,
 )
 
 
@@ -209,14 +209,7 @@ def territory_profile(*, territory_id: int, as_of: dt.date) -> TerritoryProfile:
 def territory_profiles(*, territory_ids: set[int], as_of: dt.date) -> dict[int, TerritoryProfile]:
     """``territory_profile`` of each territory, in five queries for all of them (a ranking
     needs the profile of every network territory: hundreds in a region)."""
-    below: dict[int, set[int]] = defaultdict(set)
-    for ancestor, descendant in TerritoryClosure.objects.filter(
-        ancestor_id__in=territory_ids
-    ).values_list("ancestor_id", "descendant_id"):
-        below[ancestor].add(descendant)
-    everywhere = TerritoryClosure.objects.filter(ancestor_id__in=territory_ids).values(
-        "descendant_id"
-    )
+    below, everywhere = territories_below(territory_ids)
     persons = Actor.objects.filter(kind="person", territory_id__in=everywhere)
     by_category = (
         persons.values_list("territory_id", "category")

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from django.db.models import Count, QuerySet
 
 from graph.loaders.common import _inside, _within, sub_territories_of
+from graph.loaders.common import below as territories_below
 from graph.model import SEAT_ROLES, PeerMember, ReferralFacts, SeatFacts
-from registry.models import Body, Membership, Opinion, TerritoryClosure
+from registry.models import Body, Membership, Opinion
 
 SEATS = sorted(SEAT_ROLES)
 
@@ -89,14 +90,7 @@ def peer_members_of(
     *, territory_ids: set[int], as_of: dt.date, reach_territory_id: int | None = None
 ) -> dict[int, tuple[PeerMember, ...]]:
     """``peer_members`` of each territory, in four queries for all of them."""
-    below: dict[int, set[int]] = defaultdict(set)
-    for ancestor, descendant in TerritoryClosure.objects.filter(
-        ancestor_id__in=territory_ids
-    ).values_list("ancestor_id", "descendant_id"):
-        below[ancestor].add(descendant)
-    everywhere = TerritoryClosure.objects.filter(ancestor_id__in=territory_ids).values(
-        "descendant_id"
-    )
+    below, everywhere = territories_below(territory_ids)
     rows = list(
         Membership.objects.current_on(as_of)
         .filter(body__in=Body.objects.active_on(as_of).filter(territory_id__in=everywhere))

@@ -295,7 +295,7 @@ def igraph_sampled_betweenness(g, nodes, pivots) -> list[float]:
     ]
 
 
-def _igraph_leiden(g, seed: int):
+def igraph_louvain_leiden(g, seed: int):
     """igraph's Louvain then Leiden from it, seeded as ``graph.kernels.communities`` does."""
     import igraph as ig
 
@@ -344,7 +344,7 @@ def run_igraph(simple, *, seed: int, exact_max: int, samples: int):
         ("constraint", lambda: g.constraint(weights="weight")),
         ("effective size (SciPy, as graph.kernels)", lambda: kernels.effective_size(compiled)),
         ("coreness", lambda: g.coreness()),
-        ("louvain + leiden", lambda: _igraph_leiden(g, seed)),
+        ("louvain + leiden", lambda: igraph_louvain_leiden(g, seed)),
     ):
         values, s, mb = measure(step)
         out[name] = (s, mb, values)

@@ -12,10 +12,8 @@ within 2x of the baseline.
   (no cache is involved: the loader has none), best of ``--repeat``; split into
   each query (rows fetched and converted: ``QuerySet._fetch_all``, timed inside
   the real call) and the rest, which is building the NetworkX MultiGraph.
-- **baseline**: the rows of the same queries (the same filters and columns as the
-  loader, written out again here from the registry's querysets rather than taken
-  from the loader, so that the benchmark also times older loaders; keep the two
-  in step by hand), fetched with ``.values_list()`` and
+- **baseline**: the rows of the same queries (the loader's own querysets, so the
+  same filters and columns), fetched with ``.values_list()`` and
   materialised as lists, nothing built; best of ``--repeat``. The loader pauses
   the garbage collector while it works: the baseline is printed with the
   collector running (the target's reference) and paused (the same conditions).
@@ -43,68 +41,22 @@ TARGET_RATIO = 2.0
 
 
 def baseline(territory_id: int, as_of: dt.date) -> dict[str, list]:
-    """The loader's rows, fetched alone: per query, its rows as a list."""
-    from django.db.models import Q
+    """The loader's rows, fetched alone: the querysets of ``graph.loaders.network`` (the
+    same filters and columns), each materialised as a list, nothing built."""
+    from graph.loaders import network
+    from graph.loaders.common import bodies_of
 
-    from graph.loaders.common import _current, _within, bodies_of
-    from registry.models import Actor, Interaction, Membership
-
-    actor_columns = (
-        "id",
-        "name",
-        "kind",
-        "category",
-        "territory__level",
-        "territory__code",
-        "power",
-        "interest",
-        "legitimacy",
-        "urgency",
-    )
     bodies = bodies_of(territory_id, as_of)
     rows: dict[str, list] = {}
-    rows["bodies"] = list(
-        bodies.order_by().values_list(
-            "id", "name", "body_type", "status", "territory__level", "territory__code"
-        )
-    )
-    members = Membership.objects.current_on(as_of).filter(body__in=bodies).order_by()
-    rows["memberships"] = list(
-        members.values_list("id", "actor_id", "body_id", "role", "start_date", "end_date")
-    )
-    rows["actors"] = list(
-        Actor.objects.filter(
-            Q(founding_date__isnull=True) | Q(founding_date__lte=as_of),
-            Q(dissolution_date__isnull=True) | Q(dissolution_date__gt=as_of),
-            territory_id__in=_within(territory_id),
-        )
-        .order_by()
-        .values_list(*actor_columns)
-    )
+    rows["bodies"] = list(network.body_query(bodies))
+    rows["memberships"] = list(network.membership_query(bodies, as_of))
+    rows["actors"] = list(network.actor_query(territory_id, as_of, None))
     outside = {m[1] for m in rows["memberships"]} - {a[0] for a in rows["actors"]}
     rows["members from elsewhere"] = (
-        list(Actor.objects.filter(id__in=sorted(outside)).order_by().values_list(*actor_columns))
-        if outside
-        else []
+        list(network.outside_actor_query(outside, None)) if outside else []
     )
-    sources = Q(source__territory_id__in=_within(territory_id))
-    if rows["memberships"]:
-        sources |= Q(source_id__in=members.values("actor_id"))
     rows["interactions"] = list(
-        _current(Interaction.objects.filter(sources), as_of)
-        .order_by()
-        .values_list(
-            "id",
-            "source_id",
-            "target_actor_id",
-            "target_body_id",
-            "interaction_type",
-            "direction",
-            "weight",
-            "sign",
-            "start_date",
-            "end_date",
-        )
+        network.interaction_query(territory_id, as_of, bodies, None, bool(rows["memberships"]))
     )
     return rows
 
@@ -177,7 +129,7 @@ def paused(fn: Callable[[], object]) -> Callable[[], object]:
 
 class BuildSpy:
     """For the length of a ``with``, wrap the loader's build steps (those of
-    ``graph.loaders.building`` that exist: the benchmark also runs on older loaders)."""
+    ``graph.loaders.building``)."""
 
     STEPS = (("nodes", "add_nodes"), ("edges", "add_edges"))
 

@@ -24,6 +24,7 @@ import argparse
 import random
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -72,6 +73,9 @@ def main() -> int:
         return 2
     import igraph as ig
 
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.bench.bench_analysis import igraph_louvain_leiden
+
     n = args.nodes
     pairs, weights = planted(n, args.edges, args.seed)
     print(f"planted graph: {n:,} nodes, {len(pairs):,} edges; {nk.getMaxNumberOfThreads()} threads")
@@ -90,17 +94,7 @@ def main() -> int:
     timed("Burt constraint", lambda: g.constraint(weights="weight"), rows)
 
     def louvain_leiden(seed):
-        ig.set_random_number_generator(random.Random(seed))
-        try:
-            louvain = g.community_multilevel(weights="weight")
-            return g.community_leiden(
-                objective_function="modularity",
-                weights="weight",
-                n_iterations=-1,
-                initial_membership=louvain.membership,
-            )
-        finally:
-            ig.set_random_number_generator(random)
+        return igraph_louvain_leiden(g, seed)  # as graph.kernels.communities runs it
 
     parts = timed("Louvain + Leiden", lambda: louvain_leiden(args.seed), rows)
     q_ig = g.modularity(parts, weights="weight")
