@@ -32,6 +32,7 @@ from django.test.utils import CaptureQueriesContext
 
 from api.models import ALL_SCOPES
 from graph import loaders
+from registry.models import Territory
 from registry.services.activity import opinion_create
 from registry.services.actors import actor_create
 from registry.services.bodies import body_create
@@ -175,7 +176,11 @@ def test_the_strengths_loaders_read_a_bounded_number_of_queries(world):
         (D(2025, 6, 1), world["b2"].pk),
     ]
     peers = _queries(lambda: loaders.peer_members(territory_id=world["c"].pk, as_of=day))
-    assert peers == 2  # the seat holders, their sub-territories
+    # the territories below, the seat holders, the territories just below, their holders:
+    # the same for one territory and for all of them (loaders.peer_members_of)
+    assert peers == 4
+    every = set(Territory.objects.values_list("pk", flat=True))
+    assert _queries(lambda: loaders.peer_members_of(territory_ids=every, as_of=day)) == 4
     members = loaders.peer_members(territory_id=world["c"].pk, as_of=day)
     # B1 and B2 are in C; n2 lives in Q1 (just below C), the others in C itself: no place
     assert sorted((m.body_id, m.actor_id, m.place) for m in members) == sorted(
