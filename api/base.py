@@ -371,7 +371,7 @@ class RegistryViewSet(viewsets.ModelViewSet):
             # What the page's SQL depends on but its offset and limit: the plan's key
             # (view, fields, access...) and the other parameters (``?ordering=``). Not
             # the cursor: its position, direction and offset are each page's
-            # (``api.pagination._CursorPage`` keys its SQL by ordering and lookup).
+            # (``api.page_sql.CursorPage`` keys its SQL by ordering and lookup).
             page_sql_key = (
                 key,
                 tuple(

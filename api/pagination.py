@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -15,7 +14,9 @@ from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 
+from api import page_sql
 from api.fastlist.columns import precompiled
+from api.page_sql import LIMIT_MARK, OFFSET_MARK, CursorPage, PageSql, remember
 from api.params import QueryIntegerField, check_value
 from registry.selectors.versions import ledger_version, ledger_version_expression
 
@@ -72,81 +73,6 @@ def _ledger_version(queryset):
     return sql
 
 
-#: The SQL of limit/offset pages of whole lists (no filter), by shape (``page_sql_key``
-#: and database alias): text, parameters and column names only, no queryset. None: that
-#: shape's page is built by the ORM every time (see ``PageSql.of``).
-PAGE_SQL: dict[tuple, PageSql | None] = {}
-#: Beyond this many shapes the cache starts again (each is a few kB).
-MAX_PAGE_SQL = 256
-#: The offset, limit and cursor position a page query is compiled with once, then
-#: replaced by each page's: numbers no real page has (and no column name or parameter).
-_OFFSET, _LIMIT, _POSITION = 9_111_111_111_111_119, 8_222_222_222_222_227, 7_333_333_333_333_331
-
-
-class PageSql:
-    """The compiled SQL of one shape of page, its offset and limit left to fill in.
-
-    Building and compiling a page's query costs the ORM about a millisecond (a clone per
-    step, every selected column resolved and hashed); a whole list's page query differs
-    from one page to the next by its offset and limit only, which Django writes into the
-    SQL text as numbers. Rows come as ``.values()`` would give them: dicts by column
-    name, in the same order, with no converter (a shape whose columns need one is left
-    to the ORM).
-    """
-
-    PLAIN = (str, int, float, bool, type(None))
-
-    def __init__(self, sql: str, params: tuple, names: tuple[str, ...], position: int | None):
-        self.sql, self.params, self.names = sql, params, names
-        #: The index in ``params`` of the cursor's position, if the page has one.
-        self.position = position
-
-    @classmethod
-    def of(cls, queryset, *, positioned: bool = False) -> PageSql | None:
-        """The SQL of ``queryset`` (a ``.values()`` page sliced by ``_OFFSET``/``_LIMIT``,
-        and, if ``positioned``, filtered by ``_POSITION``)."""
-        query = queryset.query
-        compiler = query.get_compiler(using=queryset.db)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return None
-        names = (*query.extra_select, *query.values_select, *query.annotation_select)
-        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
-        params = list(params)
-        position = None
-        if positioned:
-            if [type(p) for p in params if p == _POSITION] != [int]:
-                return None
-            position = params.index(_POSITION)
-            params[position] = 0
-        if (
-            compiler.get_converters(fields)
-            or len(names) != compiler.col_count
-            or sql.count(str(_OFFSET)) != 1
-            or sql.count(str(_LIMIT)) != 1
-            or f"LIMIT {_LIMIT}" not in sql
-            or f"OFFSET {_OFFSET}" not in sql
-            # Parameters that are plain values (not a date of the day, an object).
-            or not all(type(p) in cls.PLAIN for p in params)
-            or any(str(n) in str(p) for p in params for n in (_OFFSET, _LIMIT, _POSITION))
-            or str(_POSITION) in sql
-        ):
-            return None
-        return cls(sql, tuple(params), names, position)
-
-    def rows(self, db: str, offset: int, limit: int, position: int | None = None) -> list[dict]:
-        sql = self.sql.replace(str(_OFFSET), str(int(offset))).replace(str(_LIMIT), str(int(limit)))
-        params = self.params
-        if self.position is not None:
-            params = list(params)
-            params[self.position] = int(position)
-        names = self.names
-        with connections[db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 class _LimitOffset(LimitOffsetPagination):
     default_limit = DEFAULT_PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
@@ -189,13 +115,10 @@ class _LimitOffset(LimitOffsetPagination):
             return list(_paged(queryset, source, start, stop))
         key = (*self.page_sql_key, source.db)
         try:
-            compiled = PAGE_SQL[key]
+            compiled = page_sql.PAGE_SQL[key]
         except KeyError:
-            built = _paged(queryset(), source, _OFFSET, _OFFSET + _LIMIT)
-            compiled = PageSql.of(built) if _pages_by_ids(source) else None
-            if len(PAGE_SQL) >= MAX_PAGE_SQL:
-                PAGE_SQL.clear()
-            PAGE_SQL[key] = compiled
+            built = _paged(queryset(), source, OFFSET_MARK, OFFSET_MARK + LIMIT_MARK)
+            compiled = remember(key, PageSql.of(built) if _pages_by_ids(source) else None)
         if compiled is None:
             return list(_paged(queryset(), source, start, stop))
         return compiled.rows(source.db, start, self.limit)
@@ -261,63 +184,6 @@ class _Cursor(CursorPagination):
         return (self.ordering,)
 
 
-#: A cursor's position that a page of known shape reads by its compiled SQL: an id as
-#: Django reads it from the cursor's text (ASCII digits, within 64 bits); any other text
-#: is left to the ORM, which answers it as it always did.
-_ID_TEXT = re.compile(r"[0-9]{1,19}")
-
-
-class _CursorPage:
-    """A whole list's page query as DRF's cursor pagination asks for it (``order_by``,
-    then ``filter`` by the cursor's position, then a slice), read by its SQL compiled
-    once per shape (``PageSql``): the ordering and the filter's lookup are the shape,
-    the position, offset and limit are each page's.
-
-    ``build`` makes the ``.values()`` queryset, for the first page of a shape and for
-    what the compiled SQL cannot read.
-    """
-
-    def __init__(self, build: Callable[[], QuerySet], key: tuple, db: str):
-        self.build, self.key, self.db = build, key, db
-        self.ordering: tuple = ()
-        self.lookups: dict = {}
-
-    def order_by(self, *fields) -> _CursorPage:
-        self.ordering = fields
-        return self
-
-    def filter(self, **lookups) -> _CursorPage:
-        self.lookups.update(lookups)
-        return self
-
-    def _queryset(self, lookups: dict) -> QuerySet:
-        return self.build().order_by(*self.ordering).filter(**lookups)
-
-    def __getitem__(self, window: slice) -> list[dict]:
-        offset, stop = window.start or 0, window.stop
-        (position,) = self.lookups.values() if len(self.lookups) == 1 else (None,)
-        readable = stop is not None and (
-            not self.lookups or (isinstance(position, str) and _ID_TEXT.fullmatch(position))
-        )
-        if readable and int(position or 0) >= 2**63:
-            readable = False
-        if not readable:
-            return list(self._queryset(self.lookups)[window])
-        key = ("cursor", *self.key, self.db, self.ordering, tuple(self.lookups))
-        try:
-            compiled = PAGE_SQL[key]
-        except KeyError:
-            lookups = dict.fromkeys(self.lookups, _POSITION)
-            built = self._queryset(lookups)[_OFFSET : _OFFSET + _LIMIT]
-            compiled = PageSql.of(built, positioned=bool(lookups))
-            if len(PAGE_SQL) >= MAX_PAGE_SQL:
-                PAGE_SQL.clear()
-            PAGE_SQL[key] = compiled
-        if compiled is None:
-            return list(self._queryset(self.lookups)[window])
-        return compiled.rows(self.db, offset, stop - offset, position)
-
-
 class RegistryPagination(BasePagination):
     """Limit/offset by default; ``?pagination=cursor`` (then the ``next`` links) for cursor pages.
 
@@ -374,7 +240,7 @@ class RegistryPagination(BasePagination):
             if isinstance(self.impl, _LimitOffset):
                 self.impl.page_sql_key = page_sql_key
             elif isinstance(self.impl, _Cursor):
-                rows = _CursorPage(rows, page_sql_key, count_queryset.db)
+                rows = CursorPage(rows, page_sql_key, count_queryset.db)
             else:  # a subclass's own pages
                 rows = rows()
         return self.impl.paginate_queryset(rows, request, view)

@@ -6,7 +6,7 @@
   both key kinds, cursor and limit/offset pages);
 - a list that falls back to DRF's path is logged once per serializer class;
 - the per-process plan cache, and the page queries' SQL cache
-  (``api.pagination.PAGE_SQL``), hold no queryset, model instance, serializer,
+  (``api.page_sql.PAGE_SQL``), hold no queryset, model instance, serializer,
   bound DRF field or request, whatever lists were asked.
 """
 
@@ -24,7 +24,7 @@ from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from api import fastlist, pagination
+from api import fastlist, page_sql
 from api.fastlist import cache
 from tests.api.generic import build_tree, caller
 from tests.api.test_list_fast_path import (
@@ -44,7 +44,7 @@ def fresh_cache(monkeypatch):
     """An empty plan cache, page SQL cache and no fallback logged yet (as in a new process)."""
     monkeypatch.setattr(cache, "PLANS", {})
     monkeypatch.setattr(cache, "_logged", set())
-    monkeypatch.setattr(pagination, "PAGE_SQL", {})
+    monkeypatch.setattr(page_sql, "PAGE_SQL", {})
 
 
 def urls(resource: str, query: str) -> list[str]:
@@ -218,7 +218,7 @@ def test_the_plan_cache_holds_no_queryset_model_serializer_or_request():
     assert len(plans) >= 10, "the lists compiled no plan: nothing was inspected"
     assert any(plan.nested for plan in plans)
     assert offending(cache.PLANS) == []
-    # The page queries' SQL, compiled once per shape (api.pagination.PageSql): text,
+    # The page queries' SQL, compiled once per shape (api.page_sql.PageSql): text,
     # parameters and names, keyed by plain values.
-    assert pagination.PAGE_SQL, "no page query was cached: nothing was inspected"
-    assert offending(pagination.PAGE_SQL) == []
+    assert page_sql.PAGE_SQL, "no page query was cached: nothing was inspected"
+    assert offending(page_sql.PAGE_SQL) == []

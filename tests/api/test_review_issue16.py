@@ -1,5 +1,5 @@
 """Review of issue 16's list pages: the page SQL compiled once per shape
-(``api.pagination.PAGE_SQL``).
+(``api.page_sql.PAGE_SQL``).
 
 - A key confined to a territory, and one confined to another, alternating on the same
   shapes, each read only its own rows: the compiled SQL is never served across keys.
@@ -15,7 +15,7 @@ import orjson
 import pytest
 from django.db import connection
 
-from api import pagination
+from api import page_sql
 from api.fastlist import cache
 from tests.api.generic import build_tree, caller
 from tests.api.test_actors import make_actors
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch):
     monkeypatch.setattr(cache, "PLANS", {})
-    monkeypatch.setattr(pagination, "PAGE_SQL", {})
+    monkeypatch.setattr(page_sql, "PAGE_SQL", {})
 
 
 def ids(client, url: str) -> list[int]:
@@ -54,7 +54,7 @@ def test_page_sql_is_never_served_to_a_key_of_another_territory():
     assert not set(first["here"][2]) & set(first["there"][2])
     assert set(first["here"][2]) | set(first["there"][2]) < set(everyone[2])
     if connection.vendor == "postgresql":  # where the compiled SQL reads the pages
-        assert any(compiled is not None for compiled in pagination.PAGE_SQL.values())
+        assert any(compiled is not None for compiled in page_sql.PAGE_SQL.values())
 
 
 def test_a_cursor_walk_reads_its_pages_by_one_compiled_query():
@@ -68,7 +68,7 @@ def test_a_cursor_walk_reads_its_pages_by_one_compiled_query():
         url = orjson.loads(response.content)["next"]
         pages += 1
     assert pages >= 4, "too few pages to tell"
-    shapes = [key for key in pagination.PAGE_SQL if key and key[0] == "cursor"]
+    shapes = [key for key in page_sql.PAGE_SQL if key and key[0] == "cursor"]
     # The first page (no position) and the pages after it (a position): two shapes.
     assert len(shapes) <= 2, (
         f"{pages} cursor pages compiled {len(shapes)} page queries: the cursor's text "
