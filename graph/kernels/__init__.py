@@ -15,30 +15,31 @@ functions do the arithmetic:
   modularity, seeded.
 
 Why igraph (GPL-2.0-or-later, compatible with our AGPL-3.0-or-later) and not
-networkit (MIT): measured on this 2-core machine on a 65,000-node,
-545,000-edge graph of 200-node planted communities (``/tmp``-free script in the
-closing note of issue 16), in seconds:
+networkit (MIT): measured on this 2-core machine on a graph of 65,000 nodes and
+545,000 weighted edges in planted communities (``tests/bench/bench_kernels.py``),
+in seconds:
 
-=====================  ========  ========  ===========================================
-kernel                 igraph    networkit  note
-=====================  ========  ========  ===========================================
-conversion             0.18      0.52
-PageRank               0.15      0.13      networkit iterates to a tolerance
-core numbers           0.03      0.02
-Burt constraint        0.48      --        networkit has none
-communities            0.96      0.18      Leiden Q 0.78713, networkit PLM Q 0.78713
-betweenness, 32 pivots 2.2       1.2       networkit: 2 threads, its own pivots
-=====================  ========  ========  ===========================================
+======================  ======  =========  ==========================================
+kernel                  igraph  networkit  note
+======================  ======  =========  ==========================================
+conversion              0.63    0.14
+PageRank                0.08    0.14       igraph: PRPACK, an exact solve
+core numbers            0.03    0.03
+Burt constraint         0.33    --         networkit has none
+communities             1.05    0.19       igraph Louvain + Leiden, Q 0.78765;
+                                           networkit PLM (parallel), Q 0.78763
+betweenness, 32 pivots  1.48    1.15       networkit: 2 threads, its own pivots
+======================  ======  =========  ==========================================
 
-networkit is faster where it runs threads, but its parallel PLM/Leiden and its
-sampled betweenness draw from per-thread generators in scheduling order: the
-same seed does not give the same bytes, which the analyses promise. It has no
-Burt constraint and no betweenness over given sources (NetworkX's pivots).
-igraph is sequential and seeded through one generator, has every kernel we
-need, and PageRank, constraint and core numbers agree with NetworkX to 1e-9 on
-the test graphs; the one kernel where time matters, sampled betweenness, is
-made parallel here by sharing its pivots over processes, which needs nothing
-from the library but a deterministic single-source step.
+networkit is faster where it runs threads, but its parallel PLM and ParallelLeiden
+gave another partition for the same seed on a second run: the analyses promise the
+same bytes for the same data and seed. It has no Burt constraint and no
+betweenness over given sources (NetworkX's pivots), only its own sampling. igraph
+is sequential and seeded through one generator, has every kernel we need, and its
+PageRank, constraint and core numbers agree with NetworkX to 1e-9 on the test
+graphs; the one kernel where time matters, sampled betweenness, is made parallel
+here by sharing its pivots over processes, which needs nothing from the library but
+a deterministic computation from given sources.
 """
 
 from __future__ import annotations
