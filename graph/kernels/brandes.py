@@ -151,13 +151,18 @@ def _start_workers() -> None:
         for _ in range(workers()):
             pool.submit(worker.ready)
     except _UNAVAILABLE as error:
-        logger.warning("betweenness workers unavailable (%s): computed in process", error)
-        _discard_pool(pool)
+        _unavailable(error, pool)
 
 
 #: What a pool that cannot run raises (AssertionError: a daemonic process may not have
 #: children; RuntimeError: the interpreter is shutting down).
 _UNAVAILABLE = (BrokenProcessPool, OSError, RuntimeError, AssertionError)
+
+
+def _unavailable(error: BaseException, pool: ProcessPoolExecutor | None) -> None:
+    """Say that the workers failed, and discard their pool: the slices run here."""
+    logger.warning("betweenness workers unavailable (%s): computed in process", error)
+    _discard_pool(pool)
 
 
 class Pending:
@@ -173,8 +178,7 @@ class Pending:
             try:
                 self.pool, self.futures = _submit(c, self.slices)
             except _UNAVAILABLE as error:
-                logger.warning("betweenness workers unavailable (%s): computed in process", error)
-                _discard_pool()
+                _unavailable(error, None)
 
     def _raw(self) -> list[list[float]]:
         if self.futures is not None:
@@ -184,8 +188,7 @@ class Pending:
                 # Another caller shut the pool down (it failed that caller): computed here.
                 logger.warning("betweenness workers' pool shut down: computed in process")
             except _UNAVAILABLE as error:
-                logger.warning("betweenness workers unavailable (%s): computed in process", error)
-                _discard_pool(self.pool)
+                _unavailable(error, self.pool)
         return _raw_here(self.c, self.slices)
 
     def result(self) -> dict[Hashable, float]:

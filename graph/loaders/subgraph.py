@@ -4,8 +4,8 @@ A ranking of a region's bodies needs the graph of every body's network territory
 the region's, and those of hundreds of communes inside it. Each commune's graph is
 part of the region's (the same date, the same reader): its bodies, the actors of the
 commune, the members of its bodies, and every fact between them, all already in the
-region's graph. ``registry_subgraph`` cuts it out with two small queries (the
-commune's bodies, the territories inside it) where ``registry_graph`` runs five and
+region's graph. ``registry_subgraph`` cuts it out with three small queries (that it is
+inside, the commune's bodies, the territories inside it) where ``registry_graph`` runs five and
 builds everything again: the same graph, node and edge order included.
 """
 
